@@ -1,0 +1,154 @@
+// The only place where text becomes part of a unit file or a .nspawn file.
+//
+// Each function takes the exact string a user asked for and returns what must be written so that systemd
+// reads back that exact string, or throws EncodeError when no encoding can carry it. Every rule below was
+// measured against systemd 252 (test/oracle/*.test.ts re-checks them against the real parsers):
+//
+// Shared by both file kinds (systemd's config reader):
+//   - a line ends at \n, \r or \0, so no value can contain them;
+//   - an odd run of trailing backslashes joins the next line on (renderIni refuses any trailing backslash);
+//   - spaces and tabs around a value are stripped;
+//   - only a line that *starts* with # or ; is a comment, so `Key=#x` and `Key=;x` are plain values.
+// Unit files (drop-ins):
+//   - `%` starts a specifier everywhere, including inside quotes and after unquoting: always write `%%`;
+//   - word lists are unquoted with "…"/'…' and a backslash escapes the next character, but only some keys
+//     also decode C escapes (Environment= turns `\t` into a tab, RequiresMountsFor= turns it into `t`).
+//     So words use only `\\` and `\"`, which mean the same in both, and a tab is written raw inside quotes;
+//   - free text (Description=) is taken literally: no quotes, no escapes, only specifiers.
+// .nspawn files:
+//   - no `%` specifiers and no `$` expansion;
+//   - Environment= and Parameters= split on whitespace; '…' and "…" group and join within a word; a
+//     backslash is an ordinary character everywhere, even inside "…" (it does not escape a quote);
+//   - other lists (Capability=, DropCapability=, SystemCallFilter=) do not unquote at all: plain words only;
+//   - Bind=, BindReadOnly=, TemporaryFileSystem= split SOURCE:DEST:OPTIONS at `:`; there `\x` means a
+//     literal x (no C escapes), so `\:` embeds a colon and `\\` a backslash; quotes and spaces are literal;
+//   - Inaccessible=, WorkingDirectory=, Hostname= take the value literally (no escapes at all).
+
+/** A value that systemd cannot be made to read back unchanged. The message is a user-facing reason. */
+export class EncodeError extends Error {
+  override name = 'EncodeError';
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Characters that need no quoting in a word list of either file kind.
+const UNIT_BARE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+const NSPAWN_BARE = /^[A-Za-z0-9_@%+=:,./~^-]+$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// C0 controls except tab, and DEL: unreadable in a file and not needed by any unit setting machinist writes.
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
+
+/** Rejects what no systemd setting of either kind can hold. */
+function checkCarriable(s: string): void {
+  if (s.includes('\n')) throw new EncodeError('contains a newline, which no systemd setting can hold');
+  if (s.includes('\r')) throw new EncodeError('contains a carriage return, which no systemd setting can hold');
+  if (s.includes('\0')) throw new EncodeError('contains a NUL character, which no systemd setting can hold');
+  if (LONE_SURROGATE.test(s)) throw new EncodeError('is not valid Unicode (it contains a lone surrogate)');
+}
+
+/** Unit files: additionally refuse control characters (tab is fine). */
+function checkUnitChars(s: string): void {
+  checkCarriable(s);
+  const m = CONTROL.exec(s);
+  if (m) {
+    const code = m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw new EncodeError(`contains the control character U+${code}, which machinist does not write into unit files`);
+  }
+}
+
+/** For values written literally as a whole line value: systemd strips the edges and joins on a backslash. */
+function checkLiteralEdges(s: string): void {
+  if (/^[ \t]|[ \t]$/.test(s)) {
+    throw new EncodeError('starts or ends with whitespace, which systemd strips');
+  }
+  if (s.endsWith('\\')) {
+    throw new EncodeError('ends with a backslash, which systemd reads as a line continuation');
+  }
+}
+
+function checkEnvName(name: string): void {
+  if (!ENV_NAME.test(name)) {
+    throw new EncodeError(
+      `${JSON.stringify(name)} is not a valid environment variable name (letters, digits and _, not starting with a digit)`,
+    );
+  }
+}
+
+/** Free text in a unit file, e.g. Description=: taken literally by systemd except for `%` specifiers. */
+export function unitText(s: string): string {
+  checkUnitChars(s);
+  checkLiteralEdges(s);
+  return s.replaceAll('%', '%%');
+}
+
+/**
+ * One word of a unit-file word list (one assignment of Environment=, one path of RequiresMountsFor=, …).
+ * Bare when that is unambiguous, else double-quoted with `\\` and `\"`; `%` always doubled.
+ */
+export function unitWord(s: string): string {
+  checkUnitChars(s);
+  const text = s.replaceAll('%', '%%');
+  if (UNIT_BARE.test(s)) return text;
+  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/** One `Environment=` assignment in a unit file. */
+export function unitEnvironment(name: string, value: string): string {
+  checkEnvName(name);
+  return unitWord(`${name}=${value}`);
+}
+
+/**
+ * One element of a .nspawn list that is unquoted (Environment=, Parameters=). nspawn has no escape
+ * character there, so: runs without `'` go inside '…', each `'` goes inside "…", and the pieces join into
+ * one word. This carries every string without \n, \r and \0, the empty string included (as '').
+ */
+export function nspawnWord(s: string): string {
+  checkCarriable(s);
+  if (NSPAWN_BARE.test(s)) return s;
+  if (s === '') return "''";
+  return s
+    .split(/('+)/)
+    .filter((part) => part !== '')
+    .map((part) => (part.startsWith("'") ? `"${part}"` : `'${part}'`))
+    .join('');
+}
+
+/** One `Environment=` assignment in a .nspawn file. */
+export function nspawnEnvironment(name: string, value: string): string {
+  checkEnvName(name);
+  return nspawnWord(`${name}=${value}`);
+}
+
+/**
+ * One element of a .nspawn list that is NOT unquoted (Capability=, DropCapability=, SystemCallFilter=):
+ * nspawn takes quotes there literally, so only plain words can be written.
+ */
+export function nspawnToken(s: string): string {
+  checkCarriable(s);
+  if (!NSPAWN_BARE.test(s)) {
+    throw new EncodeError('must be a plain word (letters, digits and _@%+=:,./~^-) in this systemd-nspawn setting');
+  }
+  return s;
+}
+
+/**
+ * One path inside a colon-separated .nspawn setting (Bind=, BindReadOnly=, TemporaryFileSystem=, Overlay=):
+ * `\` → `\\` and `:` → `\:`; spaces, tabs and quotes are literal there. A path may not end in whitespace or
+ * a backslash: as the last field on the line, the first is stripped and the second would continue the line.
+ */
+export function nspawnPath(p: string): string {
+  checkCarriable(p);
+  if (p === '') throw new EncodeError('is empty');
+  checkLiteralEdges(p);
+  return p.replaceAll('\\', '\\\\').replaceAll(':', '\\:');
+}
+
+/**
+ * A value written as-is in a .nspawn file (Hostname=, WorkingDirectory=, Inaccessible=, …): nspawn takes it
+ * literally, so only what the config reader itself would change is refused.
+ */
+export function nspawnText(s: string): string {
+  checkCarriable(s);
+  checkLiteralEdges(s);
+  return s;
+}
