@@ -1,0 +1,162 @@
+// The unit-file encoders, judged by systemd 252 without a running PID 1, in two ways:
+//  - `systemd-analyze verify` must print no complaint about our drop-ins (it exits 0 even when it does);
+//  - `systemd --test --system` loads the units exactly like PID 1 would and dumps every parsed setting, so
+//    the Environment=, Description= and RequiresMountsFor= values systemd ended up with can be compared with
+//    the original strings. It refuses to run as root (exit 1, no message), so as root it runs as nobody via
+//    setpriv, which is why the temp dir is world-readable.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unitEnvironment, unitText, unitWord } from '../../src/ini/escape.js';
+import { renderIni } from '../../src/ini/render.js';
+
+const SYSTEMD = ['/usr/lib/systemd/systemd', '/lib/systemd/systemd'].find((p) => existsSync(p));
+const asRoot = process.getuid?.() === 0;
+
+function probe(): string | undefined {
+  if (!SYSTEMD) return 'systemd is not installed';
+  if (spawnSync('systemd-analyze', ['--version'], { timeout: 10_000 }).status !== 0) return 'no systemd-analyze';
+  if (asRoot && spawnSync('setpriv', ['--version'], { timeout: 10_000 }).status !== 0) return 'no setpriv';
+  return undefined;
+}
+const unavailable = probe();
+
+const TEMPLATE = readFileSync(new URL('../../units/machine@.service', import.meta.url), 'utf8');
+
+// Values for Environment=; control characters other than tab are refused by unitWord, so not here.
+const ENV: Array<[label: string, value: string]> = [
+  ['spaces', 'hello big world'],
+  ['tab', 'a\tb'],
+  ['double quotes', 'say "hi" now'],
+  ['single quote', "it's"],
+  ['lone double quote', '"'],
+  ['backslash', 'a\\b'],
+  ['backslash quote', '\\"'],
+  ['C escape look-alikes', '\\n \\t \\x41 \\s'],
+  ['trailing backslash', 'ends\\'],
+  ['dollar', '$HOME ${HOME}'],
+  ['specifiers', '%i %n 50% %%'],
+  ['utf-8', 'héllo ✓'],
+  ['equals', 'a=b=c'],
+  ['empty', ''],
+  ['leading and trailing spaces', '  padded  '],
+  ['option-like', '--directory=/srv/my root'],
+  ['semicolon', ';x'],
+  ['hash', '#x'],
+  ['section-like', '[Section]'],
+  ['everything', `a'b"c\\d e\tf$g%h`],
+];
+
+const DESCRIPTIONS = [
+  'Public web front end',
+  'say "hi" \'now\'',
+  'a\\b \\x41 \\n',
+  '$HOME %i %n 50%',
+  'héllo ✓',
+  'a=b=c --flag ;x #x [Section]',
+  'tab\tinside',
+  'ends with %',
+];
+
+const MOUNT_NAMES = ['sp ace', 'tab\tx', `q'uote`, 'd"q', 'back\\slash', 'esc\\x41', '%i', '$HOME', 'héllo', ';x', '#x', 'ends\\'];
+
+/** `-> Unit NAME:` blocks of a `systemd --test` dump, each as its `\t\tKey: value` lines. */
+function parseDump(out: string): Map<string, Array<[string, string]>> {
+  const units = new Map<string, Array<[string, string]>>();
+  let current: Array<[string, string]> | undefined;
+  for (const line of out.split('\n')) {
+    const head = /^\t-> Unit (.+):$/.exec(line);
+    if (head) units.set(head[1]!, (current = []));
+    const prop = /^\t\t([A-Za-z][A-Za-z ]*): (.*)$/.exec(line);
+    if (prop && current) current.push([prop[1]!, prop[2]!]);
+  }
+  return units;
+}
+
+describe.skipIf(unavailable !== undefined && !process.env.CI)('systemd reads back what the unit encoders write', () => {
+  let dir = '';
+  const instances = [...DESCRIPTIONS.map((_, i) => `machine@d${i}.service`), 'machine@env.service'];
+  let verifyOutput = '';
+  let dump = new Map<string, Array<[string, string]>>();
+  let dumpLog = '';
+
+  const write = (path: string, text: string) => {
+    writeFileSync(join(dir, path), text);
+    chmodSync(join(dir, path), 0o644);
+  };
+  const dropIn = (instance: string, sections: Array<{ name: string; entries: Array<{ key: string; value: string }> }>) => {
+    mkdirSync(join(dir, `${instance}.d`), { mode: 0o755 });
+    chmodSync(join(dir, `${instance}.d`), 0o755);
+    write(`${instance}.d/50-t.conf`, renderIni({ comments: ['machinist oracle'], sections }));
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync('/tmp/machinist-oracle-unit-');
+    chmodSync(dir, 0o755);
+    write('machine@.service', TEMPLATE);
+    DESCRIPTIONS.forEach((d, i) => dropIn(`machine@d${i}.service`, [{ name: 'Unit', entries: [{ key: 'Description', value: unitText(d) }] }]));
+    dropIn('machine@env.service', [
+      { name: 'Unit', entries: [{ key: 'RequiresMountsFor', value: MOUNT_NAMES.map((n) => unitWord(`/srv/${n}`)).join(' ') }] },
+      {
+        name: 'Service',
+        entries: [
+          // One assignment per line, then all of them again as the words of a single line.
+          ...ENV.map(([, value], i) => ({ key: 'Environment', value: unitEnvironment(`MT_${i}`, value) })),
+          { key: 'Environment', value: ENV.map(([, value], i) => unitEnvironment(`MW_${i}`, value)).join(' ') },
+        ],
+      },
+    ]);
+    write('machinist-oracle.target', `[Unit]\nWants=${instances.join(' ')}\n`);
+
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/', SYSTEMD_UNIT_PATH: `${dir}:` };
+    const verify = spawnSync('systemd-analyze', ['verify', ...instances], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    verifyOutput = `${verify.stdout}${verify.stderr}`;
+
+    const cmd = [SYSTEMD!, '--test', '--system', '--unit=machinist-oracle.target', '--no-pager', '--log-target=console'];
+    const argv = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...cmd] : cmd;
+    const test = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, env, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+    dumpLog = test.stderr;
+    dump = parseDump(test.stdout);
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('has systemd, systemd-analyze and setpriv (required when CI is set)', () => expect(unavailable).toBeUndefined());
+
+  it('systemd-analyze verify has no complaint about our drop-ins', () => {
+    const ours = verifyOutput.split('\n').filter((l) => l.includes(dir));
+    expect(ours.filter((l) => /Unknown key|ignoring|Failed to|Invalid|is not valid/.test(l))).toEqual([]);
+  });
+
+  it('systemd --test loaded every instance with its drop-in, without complaints', () => {
+    for (const unit of instances) {
+      expect(dump.get(unit)?.some(([k, v]) => k === 'DropIn Path' && v === join(dir, `${unit}.d/50-t.conf`)), unit).toBe(true);
+    }
+    expect(dumpLog.split('\n').filter((l) => l.includes('50-t.conf'))).toEqual([]);
+  });
+
+  const envOf = () => (dump.get('machine@env.service') ?? []).filter(([k]) => k === 'Environment').map(([, v]) => v);
+
+  it.each(ENV.map(([label, value], i) => [label, value, i] as const))('Environment= %s', (_label, value, i) => {
+    expect(envOf()).toContain(`MT_${i}=${value}`);
+    expect(envOf()).toContain(`MW_${i}=${value}`);
+  });
+
+  it('Environment= produced nothing but our assignments (no word was split)', () => {
+    expect(envOf()).toHaveLength(ENV.length * 2);
+  });
+
+  it.each(DESCRIPTIONS.map((d, i) => [d, i] as const))('Description= %j', (description, i) => {
+    const props = dump.get(`machine@d${i}.service`) ?? [];
+    expect(props.filter(([k]) => k === 'Description').map(([, v]) => v)).toEqual([description]);
+  });
+
+  it('RequiresMountsFor= got every path exactly', () => {
+    const paths = (dump.get('machine@env.service') ?? [])
+      .filter(([k]) => k === 'RequiresMountsFor')
+      .map(([, v]) => v.replace(/ \([a-z-]+\)$/, ''));
+    expect(paths.sort()).toEqual([...MOUNT_NAMES.map((n) => `/srv/${n}`), '/var/lib/machines/env'].sort());
+  });
+});
