@@ -1,0 +1,130 @@
+// The one catalogue of diagnostic codes. Every problem machinist reports has a code here, a one-line summary
+// (for the README and `machinist codes`) and a default hint that says what to write instead.
+import type { Diagnostic, Pos, Severity } from './types.js';
+
+interface Entry {
+  severity: Severity;
+  summary: string;
+  hint: string;
+}
+
+export const catalogue = {
+  'yaml-syntax': {
+    severity: 'error',
+    summary: 'The file is not valid YAML.',
+    hint: 'Fix the YAML at the marked position (indentation, a missing ":" or an unclosed quote or bracket).',
+  },
+  'duplicate-key': {
+    severity: 'error',
+    summary: 'A key appears twice in the same mapping.',
+    hint: 'Keep one of the two; YAML would silently use only one of them.',
+  },
+  'not-a-mapping': {
+    severity: 'error',
+    summary: 'A configuration file must be a YAML mapping of keys to values.',
+    hint: 'Write "key: value" lines at the top level; an empty file is also fine.',
+  },
+  'unknown-key': {
+    severity: 'error',
+    summary: 'A key that this place does not accept.',
+    hint: 'Correct the spelling or remove the key; `machinist schema` prints every accepted key.',
+  },
+  'invalid-value': {
+    severity: 'error',
+    summary: 'A value of the wrong type or outside its grammar.',
+    hint: 'See the key in the README reference for the accepted values.',
+  },
+  'invalid-name': {
+    severity: 'error',
+    summary: 'A file name that cannot become a machine, profile or slice name.',
+    hint: 'Rename the file: letters, digits, "-", "_" and "." only, starting with a letter or digit, at most 64 characters.',
+  },
+  'unencodable-value': {
+    severity: 'error',
+    summary: 'A value that no systemd setting can carry as written.',
+    hint: 'Remove the newline or control character; a setting is always one line.',
+  },
+  'unknown-profile': {
+    severity: 'error',
+    summary: 'A profile that has no file in profiles/.',
+    hint: 'Create profiles/NAME.yaml or correct the name.',
+  },
+  'profile-cycle': {
+    severity: 'error',
+    summary: 'Profiles that include each other.',
+    hint: 'Remove one of the "profiles:" entries that close the cycle.',
+  },
+  'unknown-container': {
+    severity: 'error',
+    summary: 'A container named in after:/requires: that has no file in containers/.',
+    hint: 'Create containers/NAME.yaml or correct the name.',
+  },
+  'dependency-cycle': {
+    severity: 'error',
+    summary: 'Containers that are ordered after each other.',
+    hint: 'Remove one of the after:/requires: entries that close the cycle.',
+  },
+  'unknown-slice': {
+    severity: 'error',
+    summary: 'A slice that has no file in slices/.',
+    hint: 'Create slices/NAME.yaml (an empty file is fine) or correct the name.',
+  },
+  'conflicting-keys': {
+    severity: 'error',
+    summary: 'Two settings that cannot be used together.',
+    hint: 'Keep one of them.',
+  },
+  'requires-private-network': {
+    severity: 'error',
+    summary: 'A setting that only works when the container has its own network.',
+    hint: 'Set network.mode to veth, bridge, zone, macvlan, ipvlan or interface, or remove the setting.',
+  },
+  'owned-key': {
+    severity: 'error',
+    summary: 'A pass-through key that a first-class setting already writes.',
+    hint: 'Use the first-class setting instead, so profiles can merge it.',
+  },
+  'unsupported-file': {
+    severity: 'warning',
+    summary: 'A file or folder in the config directory that machinist does not read.',
+    hint: 'Move it away; machinist reads machinist.yaml, profiles/, containers/ and slices/.',
+  },
+  'foreign-file': {
+    severity: 'error',
+    summary: 'An output path is taken by a file machinist did not write.',
+    hint: 'Move the file away, or remove the container that would write there; machinist never overwrites it.',
+  },
+  'edited-file': {
+    severity: 'error',
+    summary: 'A file machinist wrote has been edited by hand since.',
+    hint: 'Move your change into a drop-in or the YAML, then delete the file so machinist can write it again.',
+  },
+  'read-error': {
+    severity: 'error',
+    summary: 'A file or directory could not be read.',
+    hint: 'Check that the path exists and is readable.',
+  },
+} satisfies Record<string, Entry>;
+
+export type Code = keyof typeof catalogue;
+
+export interface DiagInit {
+  file?: string;
+  path?: (string | number)[];
+  pos?: Pos;
+  hint?: string;
+  container?: string;
+  severity?: Severity;
+}
+
+/** Build a diagnostic from the catalogue: the code fixes severity and the default hint. */
+export function diag(code: Code, message: string, init: DiagInit = {}): Diagnostic {
+  const entry: Entry = catalogue[code];
+  const d: Diagnostic = { code, severity: init.severity ?? entry.severity, message };
+  if (init.file !== undefined) d.file = init.file;
+  if (init.path !== undefined) d.path = init.path;
+  if (init.pos !== undefined) d.pos = init.pos;
+  d.hint = init.hint ?? entry.hint;
+  if (init.container !== undefined) d.container = init.container;
+  return d;
+}
