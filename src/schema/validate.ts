@@ -1,0 +1,135 @@
+// zod issues → diagnostics at the YAML line that caused them, with "did you mean" for unknown keys and
+// values of an enumeration.
+import type { z } from 'zod';
+import { diag } from '../diagnostics/catalogue.js';
+import { didYouMean } from '../diagnostics/nearest.js';
+import type { Diagnostic } from '../diagnostics/types.js';
+import { locate } from '../load/parse.js';
+import type { ParsedFile, YamlPath } from '../load/parse.js';
+
+type Issue = z.core.$ZodIssue;
+type AnySchema = z.core.$ZodType;
+
+/** Peel wrappers (optional, default, pipes) to the schema that does the work. */
+function core(s: AnySchema): AnySchema {
+  let cur = s;
+  for (let i = 0; i < 16; i++) {
+    const def = cur._zod.def as { type: string; innerType?: AnySchema; in?: AnySchema };
+    if (def.innerType) cur = def.innerType;
+    else if (def.type === 'pipe' && def.in) cur = def.in;
+    else break;
+  }
+  return cur;
+}
+
+/** The object schemas a YAML path may lead to (several through unions), to list the keys valid there. */
+function objectsAt(schema: AnySchema, path: YamlPath): AnySchema[] {
+  let current = [core(schema)];
+  for (const seg of path) {
+    const next: AnySchema[] = [];
+    const visit = (s: AnySchema) => {
+      const def = s._zod.def as { type: string; shape?: Record<string, AnySchema>; element?: AnySchema; valueType?: AnySchema; options?: AnySchema[] };
+      if (def.type === 'union') def.options?.forEach((o) => visit(core(o)));
+      else if (def.type === 'object' && typeof seg === 'string' && def.shape?.[seg]) next.push(core(def.shape[seg]!));
+      else if (def.type === 'array' && typeof seg === 'number' && def.element) next.push(core(def.element));
+      else if (def.type === 'record' && def.valueType) next.push(core(def.valueType));
+    };
+    current.forEach(visit);
+    current = next;
+  }
+  const objects: AnySchema[] = [];
+  const collect = (s: AnySchema) => {
+    const def = s._zod.def as { type: string; options?: AnySchema[] };
+    if (def.type === 'union') def.options?.forEach((o) => collect(core(o)));
+    else if (def.type === 'object') objects.push(s);
+  };
+  current.forEach(collect);
+  return objects;
+}
+
+export function keysAt(schema: AnySchema, path: YamlPath): string[] {
+  const keys = new Set<string>();
+  for (const o of objectsAt(schema, path)) for (const k of Object.keys((o._zod.def as unknown as { shape: object }).shape)) keys.add(k);
+  return [...keys].sort();
+}
+
+function valueAt(root: unknown, path: YamlPath): unknown {
+  let v = root;
+  for (const seg of path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined;
+  return v;
+}
+
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'mapping' : typeof v);
+
+/** From a failed union, keep the branch that matches the value's type: its issues are the useful ones. */
+function pickBranch(branches: Issue[][]): Issue[] {
+  const typed = branches.filter((b) => !b.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+  const pool = typed.length ? typed : branches;
+  return [...pool].sort((a, b) => a.length - b.length)[0] ?? [];
+}
+
+function flatten(issues: readonly Issue[], prefix: YamlPath = []): Issue[] {
+  const out: Issue[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...(issue.path as YamlPath)];
+    if (issue.code === 'invalid_union' && issue.errors.length) {
+      const branch = pickBranch(issue.errors as Issue[][]);
+      if (branch.length && !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0)) {
+        out.push(...flatten(branch, path));
+        continue;
+      }
+    }
+    if (issue.code === 'invalid_key' && issue.issues.length) {
+      out.push({ ...(issue.issues[0] as Issue), path } as Issue);
+      continue;
+    }
+    out.push({ ...issue, path } as Issue);
+  }
+  return out;
+}
+
+const tidy = (m: string) => m.replace(/^Invalid input: /, '').replace(/^Invalid option: /, '').replace(/^Invalid string: /, '');
+
+/** Validate one parsed file against its schema; every issue becomes a diagnostic at its YAML position. */
+export function validateFile(file: ParsedFile, schema: AnySchema, container?: string): Diagnostic[] {
+  const result = (schema as z.ZodType).safeParse(file.value);
+  if (result.success) return [];
+  const out: Diagnostic[] = [];
+  const where = (path: YamlPath) => (path.length ? path.join('.') : 'the top level');
+  for (const issue of flatten(result.error.issues)) {
+    const path = issue.path as YamlPath;
+    const base = { file: file.source.file, container };
+    if (issue.code === 'unrecognized_keys') {
+      const valid = keysAt(schema, path);
+      for (const key of issue.keys) {
+        const hint = didYouMean(key, valid);
+        out.push(
+          diag('unknown-key', `unknown key "${key}" in ${where(path)}`, {
+            ...base,
+            path: [...path, key],
+            pos: locate(file, [...path, key], 'key'),
+            hint: hint ? `${hint} Valid keys here: ${valid.join(', ')}.` : `Valid keys here: ${valid.join(', ')}.`,
+          }),
+        );
+      }
+      continue;
+    }
+    if (issue.code === 'invalid_key') {
+      out.push(diag('invalid-value', `key "${String(path[path.length - 1])}" in ${where(path.slice(0, -1))} ${tidy(issue.message)}`, { ...base, path, pos: locate(file, path, 'key') }));
+      continue;
+    }
+    const value = valueAt(file.value, path);
+    let message = `${where(path)}: ${tidy(issue.message)}`;
+    let hint: string | undefined;
+    if (issue.code === 'invalid_type') message = `${where(path)} must be ${issue.expected === 'record' || issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}, not ${kindOf(value)}`;
+    if (issue.code === 'invalid_type' && issue.expected === 'boolean' && typeof value === 'string') hint = 'Write true or false (YAML 1.2: yes/no/on/off are strings).';
+    if (issue.code === 'invalid_value') {
+      const options = issue.values.map(String);
+      message = `${where(path)} is "${String(value)}"; expected one of: ${options.join(', ')}`;
+      const near = typeof value === 'string' ? didYouMean(value, options) : undefined;
+      if (near) hint = near;
+    }
+    out.push(diag('invalid-value', message, { ...base, path, pos: locate(file, path), ...(hint ? { hint } : {}) }));
+  }
+  return out;
+}
