@@ -1,0 +1,48 @@
+// Checks that span several settings of one merged container: each is reported at the line of the value that
+// makes the combination wrong, wherever (profile or container) that value came from.
+import type { Diagnostic } from '../diagnostics/types.js';
+import type { ContainerModel } from './model.js';
+import { diagAt } from './model.js';
+
+const privateModes = new Set(['veth', 'bridge', 'zone']);
+
+/** Which network.* key each mode needs, and the keys that belong to one mode only. */
+const modeKey: Record<string, 'bridge' | 'zone' | 'macvlan' | 'ipvlan' | 'interfaces'> = {
+  bridge: 'bridge',
+  zone: 'zone',
+  macvlan: 'macvlan',
+  ipvlan: 'ipvlan',
+  interface: 'interfaces',
+};
+
+export function checkContainer(c: ContainerModel): Diagnostic[] {
+  const s = c.settings;
+  const out: Diagnostic[] = [];
+  if (s.image !== undefined && s.directory !== undefined) {
+    out.push(diagAt(c, 'conflicting-keys', 'image and directory both name the root file system', ['directory'], { hint: 'Keep image (a name under /var/lib/machines) or directory (an explicit path), not both.' }));
+  }
+  if (s.boot === false && !s.command?.length) {
+    out.push(diagAt(c, 'invalid-value', 'boot: false needs a command: to run', ['boot'], { hint: 'Add command: ["/path/to/program", "arg"], or remove boot: false to run the image\'s init.' }));
+  }
+  if (s.boot !== false && s.security?.capabilities?.ambient?.length) {
+    out.push(diagAt(c, 'conflicting-keys', 'ambient capabilities cannot be given to a booted init', ['security', 'capabilities', 'ambient'], { hint: 'Set boot: false with a command:, or remove security.capabilities.ambient.' }));
+  }
+  const net = s.network ?? {};
+  const mode = net.mode ?? 'host';
+  const wanted = modeKey[mode];
+  for (const [m, key] of Object.entries(modeKey)) {
+    if (key !== wanted && net[key] !== undefined) {
+      out.push(diagAt(c, 'conflicting-keys', `network.${key} only applies to mode ${m}, but the mode is ${mode}`, ['network', key], { hint: `Set network.mode: ${m}, or remove network.${key}.` }, 'key'));
+    }
+  }
+  if (wanted !== undefined) {
+    const v = net[wanted];
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) {
+      out.push(diagAt(c, 'invalid-value', `network mode ${mode} needs network.${wanted}`, ['network', 'mode'], { hint: `Add network.${wanted}: naming the host ${mode === 'zone' ? 'zone' : 'interface(s)'}.` }));
+    }
+  }
+  if (net.ports?.length && !privateModes.has(mode)) {
+    out.push(diagAt(c, 'requires-private-network', `port forwards need a private network, but network.mode is ${mode}`, ['network', 'ports'], { hint: mode === 'host' ? 'In host mode the container already listens on the host\'s ports: remove network.ports, or set network.mode: veth.' : 'Use network.mode veth, bridge or zone for port forwards.' }, 'key'));
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+// The resolved model: what translate works from. Every value keeps the file and YAML path it came from.
+import { diag } from '../diagnostics/catalogue.js';
+import type { Code, DiagInit } from '../diagnostics/catalogue.js';
+import type { Diagnostic } from '../diagnostics/types.js';
+import { locate } from '../load/parse.js';
+import type { ParsedFile, YamlPath } from '../load/parse.js';
+import type { ContainerInput } from '../schema/container.js';
+import type { SliceInput } from '../schema/files.js';
+import { originOf } from './merge.js';
+import type { Origins } from './merge.js';
+
+export interface ContainerModel {
+  name: string;
+  file: ParsedFile;
+  /** Profiles in the order they were applied (includes of includes first). */
+  profiles: string[];
+  /** Every file whose content shaped this container, for headers and restart decisions. */
+  layers: ParsedFile[];
+  settings: ContainerInput;
+  origins: Origins;
+}
+
+export interface SliceModel {
+  name: string;
+  file: ParsedFile;
+  settings: SliceInput;
+}
+
+export interface Model {
+  containers: ContainerModel[];
+  slices: SliceModel[];
+  /** Containers that could not be compiled, with the errors that stopped them (generator: failing units). */
+  failed: Map<string, { file: ParsedFile | undefined; errors: Diagnostic[] }>;
+}
+
+/** A diagnostic about a merged value, placed at the file and line the value came from. */
+export function diagAt(
+  c: Pick<ContainerModel, 'name' | 'file' | 'origins'>,
+  code: Code,
+  message: string,
+  path: YamlPath,
+  init: DiagInit = {},
+  which: 'key' | 'value' = 'value',
+): Diagnostic {
+  const o = originOf(c.origins, path);
+  const file = o?.file ?? c.file;
+  const inFile = o?.path ?? path;
+  return diag(code, message, { file: file.source.file, path: inFile, pos: locate(file, inFile, which), container: c.name, ...init });
+}

@@ -1,0 +1,102 @@
+// The `nspawn:`, `service:` and slice `unit:` escape hatches: raw systemd keys, checked against the key lists
+// systemd 252 itself accepts, and refused where a first-class setting already writes the key (so that
+// profiles can merge it and there is one way to say each thing).
+import { didYouMean } from '../diagnostics/nearest.js';
+import type { Diagnostic } from '../diagnostics/types.js';
+import { diag } from '../diagnostics/catalogue.js';
+import { locate } from '../load/parse.js';
+import type { ParsedFile, YamlPath } from '../load/parse.js';
+import {
+  nspawnExecKeys, nspawnFilesKeys, nspawnNetworkKeys, resourceControlKeys, serviceKeys, unitKeys,
+} from '../schema/systemd-keys.js';
+import { originOf } from './merge.js';
+import type { Origins } from './merge.js';
+
+export const passthroughKeys: Record<string, Record<string, readonly string[]>> = {
+  nspawn: { Exec: nspawnExecKeys, Files: nspawnFilesKeys, Network: nspawnNetworkKeys },
+  service: { Unit: unitKeys, Service: [...new Set([...serviceKeys, ...resourceControlKeys])] },
+  unit: { Unit: unitKeys, Slice: resourceControlKeys },
+};
+
+/** Keys a first-class setting writes, and which setting to use instead. */
+export const ownedKeys: Record<string, Record<string, string>> = {
+  nspawn: {
+    'Exec.Boot': 'boot', 'Exec.Parameters': 'command', 'Exec.WorkingDirectory': 'working_directory', 'Exec.User': 'user',
+    'Exec.Hostname': 'hostname', 'Exec.Environment': 'environment', 'Exec.Timezone': 'timezone', 'Exec.ResolvConf': 'resolv_conf',
+    'Exec.Ephemeral': 'ephemeral', 'Exec.PrivateUsers': 'security.private_users', 'Exec.NoNewPrivileges': 'security.no_new_privileges',
+    'Exec.Capability': 'security.capabilities.add', 'Exec.DropCapability': 'security.capabilities.drop',
+    'Exec.AmbientCapability': 'security.capabilities.ambient', 'Exec.SystemCallFilter': 'security.system_call_filter',
+    'Files.Bind': 'binds', 'Files.BindReadOnly': 'binds (readonly: true)', 'Files.TemporaryFileSystem': 'tmpfs',
+    'Files.Inaccessible': 'inaccessible', 'Files.BindUser': 'bind_users', 'Files.ReadOnly': 'security.read_only',
+    'Files.Volatile': 'volatile', 'Files.PrivateUsersOwnership': 'security.private_users_ownership',
+    'Network.Private': 'network.mode', 'Network.VirtualEthernet': 'network.mode', 'Network.Bridge': 'network.bridge',
+    'Network.Zone': 'network.zone', 'Network.MACVLAN': 'network.macvlan', 'Network.IPVLAN': 'network.ipvlan',
+    'Network.Interface': 'network.interfaces', 'Network.Port': 'network.ports',
+  },
+  service: {
+    'Unit.Description': 'description', 'Unit.After': 'after', 'Unit.Wants': 'after', 'Unit.Requires': 'requires',
+    'Unit.SourcePath': '(written by machinist)', 'Service.Slice': 'slice', 'Service.Restart': 'restart',
+    'Service.DeviceAllow': 'devices', ...resourceOwners('Service'),
+  },
+  unit: { 'Unit.Description': 'description', 'Unit.SourcePath': '(written by machinist)', ...resourceOwners('Slice') },
+};
+
+function resourceOwners(section: string): Record<string, string> {
+  const map: Record<string, string> = {
+    CPUWeight: 'resources.cpu.weight', CPUQuota: 'resources.cpu.quota', AllowedCPUs: 'resources.cpu.cpus',
+    MemoryMin: 'resources.memory.min', MemoryLow: 'resources.memory.low', MemoryHigh: 'resources.memory.high',
+    MemoryMax: 'resources.memory.max', MemorySwapMax: 'resources.memory.swap_max', AllowedMemoryNodes: 'resources.memory.nodes',
+    TasksMax: 'resources.tasks_max', IOWeight: 'resources.io.weight', IODeviceWeight: 'resources.io.device_weight',
+    IOReadBandwidthMax: 'resources.io.read_bandwidth_max', IOWriteBandwidthMax: 'resources.io.write_bandwidth_max',
+    IOReadIOPSMax: 'resources.io.read_iops_max', IOWriteIOPSMax: 'resources.io.write_iops_max',
+  };
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [`${section}.${k}`, v]));
+}
+
+/** Check one pass-through block (`nspawn`, `service` or `unit`) of merged settings. */
+export function checkPassthrough(
+  field: 'nspawn' | 'service' | 'unit',
+  block: Record<string, Record<string, unknown> | undefined> | undefined,
+  where: { origins?: Origins; file: ParsedFile; container?: string },
+): Diagnostic[] {
+  if (!block) return [];
+  const out: Diagnostic[] = [];
+  const at = (path: YamlPath, which: 'key' | 'value') => {
+    const o = where.origins ? originOf(where.origins, path) : undefined;
+    const file = o?.file ?? where.file;
+    const p = o?.path ?? path;
+    return { file: file.source.file, path: p, pos: locate(file, p, which), ...(where.container ? { container: where.container } : {}) };
+  };
+  const sections = passthroughKeys[field]!;
+  for (const [section, entries] of Object.entries(block)) {
+    const valid = sections[section];
+    if (!valid) continue; // the schema already refused an unknown section
+    for (const [key, value] of Object.entries(entries ?? {})) {
+      const path = [field, section, key];
+      if (!valid.includes(key)) {
+        const near = didYouMean(key, valid);
+        out.push(diag('unknown-key', `systemd 252 has no key "${key}" in [${section}]`, { ...at(path, 'key'), hint: near ?? `See the [${section}] keys in the README's pass-through section.` }));
+        continue;
+      }
+      const owner = ownedKeys[field]![`${section}.${key}`];
+      if (owner) {
+        out.push(diag('owned-key', `${section}.${key} is written by machinist from "${owner}"`, { ...at(path, 'key'), hint: `Use ${owner} instead; it merges with profiles and is checked.` }));
+        continue;
+      }
+      const values = Array.isArray(value) ? value : [value];
+      values.forEach((v, i) => {
+        if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(String(v))) {
+          out.push(diag('unencodable-value', `${section}.${key} contains a newline or control character`, at(Array.isArray(value) ? [...path, i] : path, 'value')));
+        } else if (String(v).endsWith('\\')) {
+          out.push(diag('unencodable-value', `${section}.${key} ends with a backslash, which would join the next line`, at(Array.isArray(value) ? [...path, i] : path, 'value')));
+        }
+      });
+    }
+  }
+  return out;
+}
+
+/** A pass-through value as systemd reads it: booleans as yes/no. */
+export function passValue(v: string | number | boolean): string {
+  return typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
+}
