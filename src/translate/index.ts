@@ -1,0 +1,32 @@
+// Model → outputs: one translator per output kind, outputs in a fixed order so the result never depends on
+// the order files were read in.
+import type { Diagnostic } from '../diagnostics/types.js';
+import type { Model } from '../resolve/model.js';
+import { translateNspawn } from './nspawn.js';
+import type { Output } from './output.js';
+import { templatePath, unitName } from './output.js';
+import { translateDropin } from './service-dropin.js';
+import { translateSlice } from './slice.js';
+
+export function translate(model: Model): { outputs: Output[]; diagnostics: Diagnostic[] } {
+  const outputs: Output[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const c of model.containers) {
+    const own: Diagnostic[] = [];
+    const files = [translateNspawn(c, own), translateDropin(c, own)];
+    diagnostics.push(...own);
+    if (own.some((d) => d.severity === 'error')) {
+      // An unwritable value fails the whole container: half a container is worse than none.
+      model.failed.set(c.name, { file: c.file, errors: own });
+      continue;
+    }
+    outputs.push(...files);
+    if (c.settings.autostart === true) {
+      outputs.push({ kind: 'symlink', dir: 'unit', rel: `machines.target.wants/${unitName(c.name)}`, target: templatePath, container: c.name });
+    }
+  }
+  model.containers = model.containers.filter((c) => !model.failed.has(c.name));
+  for (const s of model.slices) outputs.push(translateSlice(s, diagnostics));
+  outputs.sort((a, b) => a.dir.localeCompare(b.dir) || a.rel.localeCompare(b.rel));
+  return { outputs, diagnostics };
+}

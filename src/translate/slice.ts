@@ -1,0 +1,29 @@
+// slices/NAME.yaml → machine-NAME.slice. systemd derives the hierarchy from the name: machine-a-b.slice is a
+// child of machine-a.slice, which is a child of machine.slice (where machined expects containers).
+import type { Diagnostic } from '../diagnostics/types.js';
+import { unitText } from '../ini/escape.js';
+import type { SliceModel } from '../resolve/model.js';
+import { passValue } from '../resolve/passthrough.js';
+import type { GeneratedFile } from './output.js';
+import { Entries, doc, header, sliceUnitName } from './output.js';
+import { resourceEntries } from './resources.js';
+
+export function translateSlice(slice: SliceModel, diagnostics: Diagnostic[]): GeneratedFile {
+  const owner = { name: slice.name, file: slice.file, origins: new Map() };
+  const unit = new Entries(owner, diagnostics);
+  const body = new Entries(owner, diagnostics);
+  const s = slice.settings;
+  if (s.description !== undefined) unit.add('Description', ['description'], () => unitText(s.description!));
+  unit.add('SourcePath', [], () => unitText(slice.file.source.file));
+  resourceEntries(s.resources, body);
+  const sections: [string, Entries][] = [['Unit', unit], ['Slice', body]];
+  for (const [name, entries] of sections) {
+    for (const [key, value] of Object.entries(s.unit?.[name as 'Unit'] ?? {})) {
+      (Array.isArray(value) ? value : [value]).forEach((v) => entries.raw(key, passValue(v)));
+    }
+  }
+  // A slice with no settings at all still gets a [Slice] section, so the unit file is complete on its own.
+  const d = doc(header(slice.file.source.file), sections);
+  if (!d.sections.some((x) => x.name === 'Slice')) d.sections.push({ name: 'Slice', entries: [] });
+  return { kind: 'file', dir: 'unit', rel: sliceUnitName(slice.name), doc: d };
+}
