@@ -1,0 +1,77 @@
+// The state of the output directories before a compile: every path machinist may write or prune. This is
+// the planner's only input from disk, read here so that the planner itself stays pure.
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Output, OutputDir } from '../translate/output.js';
+import type { Targets } from './targets.js';
+
+export type Existing =
+  | { type: 'missing' }
+  | { type: 'file'; text: string }
+  | { type: 'symlink'; target: string }
+  | { type: 'other' };
+
+export interface Snapshot {
+  /** Keyed by `${dir}:${rel}`. */
+  entries: Map<string, Existing>;
+  /** Links machinist made earlier (from the manifest), as `${dir}:${rel}` → target. */
+  links: Map<string, string>;
+}
+
+export const entryKey = (dir: OutputDir, rel: string) => `${dir}:${rel}`;
+
+function inspect(path: string): Existing {
+  try {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) return { type: 'symlink', target: readlinkSync(path) };
+    if (st.isFile()) return { type: 'file', text: readFileSync(path, 'utf8') };
+    return { type: 'other' };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return { type: 'missing' };
+    throw e;
+  }
+}
+
+const list = (dir: string) => {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+};
+
+/** Paths a machinist output could have: what we may own from an earlier run. */
+function candidates(targets: Targets): [OutputDir, string][] {
+  const out: [OutputDir, string][] = [];
+  for (const n of list(targets.dirs.nspawn)) if (n.endsWith('.nspawn')) out.push(['nspawn', n]);
+  const unitDir = targets.dirs.unit;
+  for (const n of list(unitDir)) {
+    if (/^machine@.+\.service\.d$/.test(n)) {
+      if (list(join(unitDir, n)).includes('50-machinist.conf')) out.push(['unit', `${n}/50-machinist.conf`]);
+    } else if (/^machine-.+\.slice$/.test(n)) out.push(['unit', n]);
+  }
+  return out;
+}
+
+export function readSnapshot(targets: Targets, outputs: readonly Output[]): Snapshot {
+  const links = new Map<string, string>();
+  if (targets.manifest) {
+    try {
+      const m = JSON.parse(readFileSync(targets.manifest, 'utf8')) as { links?: Record<string, string> };
+      for (const [k, v] of Object.entries(m.links ?? {})) links.set(k, v);
+    } catch {
+      // No manifest yet (first compile) or an unreadable one: then no link counts as ours.
+    }
+  }
+  const entries = new Map<string, Existing>();
+  const want: [OutputDir, string][] = [
+    ...outputs.map((o) => [o.dir, o.rel] as [OutputDir, string]),
+    ...candidates(targets),
+    ...[...links.keys()].map((k) => [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)] as [OutputDir, string]),
+  ];
+  for (const [dir, rel] of want) {
+    const key = entryKey(dir, rel);
+    if (!entries.has(key)) entries.set(key, inspect(join(targets.dirs[dir], rel)));
+  }
+  return { entries, links };
+}
