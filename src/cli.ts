@@ -1,0 +1,134 @@
+// machinist's command line: flags → library call → diagnostics → exit code (0 ok, 1 config errors, or
+// warnings with --strict, 2 usage or internal error). Nothing else belongs here.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { renderPretty, toJSON, wantColor } from './diagnostics/render.js';
+import type { Diagnostic } from './diagnostics/types.js';
+import { hasErrors } from './diagnostics/types.js';
+import { check, compile } from './index.js';
+import { explainRows, renderExplain } from './report/explain.js';
+import { planJSON, renderPlanText } from './report/plan.js';
+import { jsonSchema } from './schema/json-schema.js';
+import { unitName } from './translate/output.js';
+
+class UsageError extends Error {}
+
+const defaultConfig = () => process.env['MACHINIST_CONFIG_DIR'] || '/etc/machinist';
+
+function configDir(dir: string): string {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`config directory ${dir} does not exist (set --config or MACHINIST_CONFIG_DIR)`);
+  return dir;
+}
+
+function exitCode(diags: Diagnostic[], strict: boolean): number {
+  if (hasErrors(diags)) return 1;
+  return strict && diags.length ? 1 : 0;
+}
+
+function printDiagnostics(diags: Diagnostic[], sources: Map<string, string>): void {
+  if (diags.length) process.stderr.write(`${renderPretty(diags, { color: wantColor(process.stderr, process.env), sources })}\n`);
+}
+
+/** Which of these containers systemd is running now; undefined when that cannot be known (another root). */
+function runningOf(names: string[], root: string): Set<string> | undefined {
+  if (resolvePath(root) !== '/' || !names.length) return undefined;
+  const r = spawnSync('systemctl', ['is-active', ...names.map(unitName)], { encoding: 'utf8', timeout: 5000 });
+  if (r.error || typeof r.stdout !== 'string') return undefined;
+  const states = r.stdout.trim().split('\n');
+  return new Set(names.filter((_, i) => states[i] === 'active' || states[i] === 'reloading' || states[i] === 'activating'));
+}
+
+const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
+const configOption = () => new Option('-c, --config <dir>', 'config directory (default: $MACHINIST_CONFIG_DIR or /etc/machinist)');
+
+export function program(): Command {
+  const p = new Command('machinist')
+    .description('Compile YAML container definitions into systemd-nspawn settings, unit drop-ins and slices.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  p.command('compile')
+    .description('write .nspawn files, drop-ins, slices and autostart links under ROOT/etc/systemd')
+    .addOption(configOption())
+    .option('-r, --root <dir>', 'root of the target system', '/')
+    .option('-n, --dry-run', 'write nothing; print what would change, with diffs')
+    .option('--strict', 'treat warnings as errors')
+    .addOption(formatOption())
+    .action((o: { config?: string; root: string; dryRun?: boolean; strict?: boolean; format: string }) => {
+      const r = compile({ configDir: configDir(o.config ?? defaultConfig()), root: o.root, dryRun: o.dryRun === true, strict: o.strict === true });
+      const code = exitCode(r.diagnostics, o.strict === true);
+      const view = { dryRun: !r.written, running: runningOf(r.plan.affected, o.root) };
+      if (o.format === 'json') {
+        process.stdout.write(`${JSON.stringify({ ok: code === 0, written: r.written, diagnostics: toJSON(r.diagnostics), plan: planJSON(r.plan, view) }, null, 2)}\n`);
+      } else {
+        printDiagnostics(r.diagnostics, r.sources);
+        if (code === 0 || o.dryRun) process.stdout.write(`${renderPlanText(r.plan, view, wantColor(process.stdout, process.env))}\n`);
+        if (r.written && r.plan.actions.some((a) => a.op !== 'unchanged') && resolvePath(o.root) === '/') process.stdout.write('Run "systemctl daemon-reload" to load the changes.\n');
+        if (!r.written && !o.dryRun) process.stderr.write('Nothing was written.\n');
+      }
+      process.exitCode = code;
+    });
+
+  p.command('validate')
+    .description('check the configuration and report every problem; writes nothing')
+    .addOption(configOption())
+    .option('--strict', 'treat warnings as errors')
+    .addOption(formatOption())
+    .action((o: { config?: string; strict?: boolean; format: string }) => {
+      const r = check({ configDir: configDir(o.config ?? defaultConfig()) });
+      const code = exitCode(r.diagnostics, o.strict === true);
+      if (o.format === 'json') process.stdout.write(`${JSON.stringify({ ok: code === 0, containers: r.model.containers.map((c) => c.name), diagnostics: toJSON(r.diagnostics) }, null, 2)}\n`);
+      else {
+        printDiagnostics(r.diagnostics, r.sources);
+        if (code === 0) process.stdout.write(`ok: ${r.model.containers.length} container(s), ${r.model.slices.length} slice(s)\n`);
+      }
+      process.exitCode = code;
+    });
+
+  p.command('explain')
+    .description('show every effective setting of a container and the file:line it came from')
+    .argument('<name>', 'machine name')
+    .addOption(configOption())
+    .addOption(formatOption())
+    .action((name: string, o: { config?: string; format: string }) => {
+      const r = check({ configDir: configDir(o.config ?? defaultConfig()) });
+      const c = r.model.containers.find((x) => x.name === name);
+      if (!c) {
+        const own = r.diagnostics.filter((d) => d.container === name || r.model.failed.get(name)?.errors.includes(d));
+        printDiagnostics(own, r.sources);
+        if (!r.model.failed.has(name)) throw new UsageError(`no container "${name}" in ${o.config ?? defaultConfig()}/containers`);
+        process.exitCode = 1;
+        return;
+      }
+      if (o.format === 'json') process.stdout.write(`${JSON.stringify({ name, file: c.file.source.file, profiles: c.profiles, settings: explainRows(c) }, null, 2)}\n`);
+      else process.stdout.write(`${renderExplain(c)}\n`);
+    });
+
+  p.command('schema')
+    .description('print the JSON Schema of container and profile files')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(jsonSchema(), null, 2)}\n`);
+    });
+  return p;
+}
+
+export function main(argv: string[]): void {
+  try {
+    program().parse(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`machinist: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`machinist: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,48 @@
+// A plan for people (what would change, with diffs) and for tools (JSON).
+import type { Plan } from '../emit/plan.js';
+
+export function counts(p: Plan): Record<'create' | 'change' | 'remove' | 'unchanged', number> {
+  const c = { create: 0, change: 0, remove: 0, unchanged: 0 };
+  for (const a of p.actions) c[a.op]++;
+  return c;
+}
+
+export interface PlanView {
+  dryRun: boolean;
+  /** Containers that are running now (asked of systemd at the edge), or undefined when that is unknown. */
+  running?: ReadonlySet<string>;
+}
+
+export function renderPlanText(p: Plan, view: PlanView, color: boolean): string {
+  const c = counts(p);
+  const paint = (code: string) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const marks = { create: paint('32')('create '), change: paint('33')('change '), remove: paint('31')('remove ') };
+  const out: string[] = [];
+  for (const a of p.actions) if (a.op !== 'unchanged') out.push(`${marks[a.op]} ${a.path}${a.kind === 'symlink' ? ` -> ${a.target ?? ''}` : ''}`);
+  for (const a of p.actions) {
+    if (a.op === 'change' && a.diff) out.push('', a.diff.trimEnd());
+    if (view.dryRun && a.op === 'create' && a.kind === 'file' && a.diff) out.push('', a.diff.trimEnd());
+  }
+  if (out.length) out.push('');
+  const verb = view.dryRun ? 'would' : 'did';
+  out.push(`${c.create} to create, ${c.change} to change, ${c.remove} to remove, ${c.unchanged} unchanged${view.dryRun ? ' (dry run: nothing written)' : ''}`);
+  if (p.affected.length) {
+    if (view.running) {
+      const need = p.affected.filter((n) => view.running!.has(n));
+      out.push(need.length ? `Running containers that need a restart to pick this up: ${need.join(', ')}` : `No running container ${verb} need a restart.`);
+    } else {
+      out.push(`Containers whose settings change (restart them if they are running): ${p.affected.join(', ')}`);
+    }
+  }
+  return out.join('\n');
+}
+
+export function planJSON(p: Plan, view: PlanView): object {
+  return {
+    dry_run: view.dryRun,
+    counts: counts(p),
+    actions: p.actions.map((a) => ({ op: a.op, path: a.path, kind: a.kind, container: a.container ?? null, target: a.target ?? null, diff: a.diff ?? null })),
+    affected: p.affected,
+    restart_needed: view.running ? p.affected.filter((n) => view.running!.has(n)) : null,
+  };
+}
