@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nspawnEnvironment, nspawnPath, nspawnText, nspawnWord } from '../../src/ini/escape.js';
+import { nspawnEnvironment, nspawnPath, nspawnText, nspawnToken, nspawnWord } from '../../src/ini/escape.js';
 import { renderIni } from '../../src/ini/render.js';
 import type { IniEntry } from '../../src/ini/model.js';
 import { nspawnUnavailable, nulItems, runContainer, settingsComplaints, skipNspawnOracle } from './nspawn-oracle.js';
@@ -132,6 +132,27 @@ describe.skipIf(skipNspawnOracle)('systemd-nspawn reads back what the encoders w
     });
     it('no mount landed anywhere else', () => {
       expect(seen.size).toBe(NAMES.length * 2);
+    });
+  });
+
+  describe('DropCapability= (nspawnToken): a list nspawn does not unquote', () => {
+    const CAP_SYS_PTRACE = 19n;
+    const boundingSet = (out: Buffer): bigint => {
+      const line = /^CapBnd:\s*([0-9a-f]+)$/m.exec(out.toString('utf8'));
+      return BigInt(`0x${line?.[1] ?? '0'}`);
+    };
+    const run = (value: string) =>
+      runContainer(render('Exec', [{ key: 'DropCapability', value }]), ['/bin/grep', 'CapBnd', '/proc/self/status']);
+
+    it('a plain word is applied', () => {
+      const r = run(nspawnToken('CAP_SYS_PTRACE'));
+      expect(settingsComplaints(r.stderr)).toEqual([]);
+      expect((boundingSet(r.stdout) >> CAP_SYS_PTRACE) & 1n).toBe(0n);
+    });
+    it('a quoted word is not unquoted (why nspawnWord must not be used here)', () => {
+      const r = run("'CAP_SYS_PTRACE'");
+      expect(settingsComplaints(r.stderr).join('\n')).toMatch(/Failed to parse capability/);
+      expect((boundingSet(r.stdout) >> CAP_SYS_PTRACE) & 1n).toBe(1n);
     });
   });
 
