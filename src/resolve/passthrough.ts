@@ -29,6 +29,7 @@ export const ownedKeys: Record<string, Record<string, string>> = {
     'Files.Bind': 'binds', 'Files.BindReadOnly': 'binds (readonly: true)', 'Files.TemporaryFileSystem': 'tmpfs',
     'Files.Inaccessible': 'inaccessible', 'Files.BindUser': 'bind_users', 'Files.ReadOnly': 'security.read_only',
     'Files.Volatile': 'volatile', 'Files.PrivateUsersOwnership': 'security.private_users_ownership',
+    'Files.PrivateUsersChown': 'security.private_users_ownership',
     'Network.Private': 'network.mode', 'Network.VirtualEthernet': 'network.mode', 'Network.Bridge': 'network.bridge',
     'Network.Zone': 'network.zone', 'Network.MACVLAN': 'network.macvlan', 'Network.IPVLAN': 'network.ipvlan',
     'Network.Interface': 'network.interfaces', 'Network.Port': 'network.ports',

@@ -46,6 +46,8 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
   const goodSlices = new Set(model.slices.map((s: SliceModel) => s.name));
 
   for (const [name, file] of [...byName(input.files, 'container')].sort(([a], [b]) => a.localeCompare(b))) {
+    // Errors of the files themselves are already reported (pipeline); `found` are the ones found here.
+    const found: Diagnostic[] = [];
     const errors: Diagnostic[] = [...errorsOf(file), ...errorsOf(settings)];
     const layers: Layer[] = [];
     const applied: string[] = [];
@@ -59,11 +61,11 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
         const target = profiles.get(p);
         if (!target) {
           const hint = didYouMean(p, profiles.keys());
-          errors.push(diag('unknown-profile', `profile "${p}" has no file profiles/${p}.yaml`, { file: from.source.file, path: ['profiles', i], pos: locate(from, ['profiles', i]), container: name, ...(hint ? { hint } : {}) }));
+          found.push(diag('unknown-profile', `profile "${p}" has no file profiles/${p}.yaml`, { file: from.source.file, path: ['profiles', i], pos: locate(from, ['profiles', i]), container: name, ...(hint ? { hint } : {}) }));
           return;
         }
         if (stack.includes(p)) {
-          errors.push(diag('profile-cycle', `profiles include each other: ${[...stack, p].join(' → ')}`, { file: from.source.file, path: ['profiles', i], pos: locate(from, ['profiles', i]), container: name }));
+          found.push(diag('profile-cycle', `profiles include each other: ${[...stack, p].join(' → ')}`, { file: from.source.file, path: ['profiles', i], pos: locate(from, ['profiles', i]), container: name }));
           return;
         }
         if (applied.includes(p)) return;
@@ -80,6 +82,8 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
       expand(file, (file.value as ContainerInput).profiles, []);
       layers.push({ file, at: [], value: file.value as Record<string, unknown> });
     }
+    diagnostics.push(...found);
+    errors.push(...found);
     if (errors.length) {
       model.failed.set(name, { file, errors });
       continue;

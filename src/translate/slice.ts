@@ -22,8 +22,5 @@ export function translateSlice(slice: SliceModel, diagnostics: Diagnostic[]): Ge
       (Array.isArray(value) ? value : [value]).forEach((v) => entries.raw(key, passValue(v)));
     }
   }
-  // A slice with no settings at all still gets a [Slice] section, so the unit file is complete on its own.
-  const d = doc(header(slice.file.source.file), sections);
-  if (!d.sections.some((x) => x.name === 'Slice')) d.sections.push({ name: 'Slice', entries: [] });
-  return { kind: 'file', dir: 'unit', rel: sliceUnitName(slice.name), doc: d };
+  return { kind: 'file', dir: 'unit', rel: sliceUnitName(slice.name), doc: doc(header(slice.file.source.file), sections) };
 }

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { renderIni } from '../../src/ini/model.js';
+import { build } from '../../src/pipeline.js';
+import { buildFrom, outputText, sources } from '../helpers/sources.js';
+
+const nspawnOf = (yaml: string, extra: Record<string, string> = {}) => outputText(ok({ 'containers/web.yaml': yaml, ...extra }), 'web.nspawn');
+const dropinOf = (yaml: string, extra: Record<string, string> = {}) => outputText(ok({ 'containers/web.yaml': yaml, ...extra }), 'machine@web.service.d/50-machinist.conf');
+
+function ok(files: Record<string, string>) {
+  const b = buildFrom(files);
+  expect(b.diagnostics).toEqual([]);
+  return b;
+}
+
+describe('.nspawn', () => {
+  it('host networking is the default, written out explicitly', () => {
+    expect(nspawnOf('')).toBe('[Exec]\nBoot=yes\n[Network]\nPrivate=no\nVirtualEthernet=no');
+  });
+
+  it.each([
+    ['network: { mode: none }', 'Private=yes\nVirtualEthernet=no'],
+    ['network: { mode: veth, ports: ["tcp:8080:80", 443] }', 'VirtualEthernet=yes\nPort=tcp:8080:80\nPort=443'],
+    ['network: { mode: bridge, bridge: br0 }', 'Bridge=br0'],
+    ['network: { mode: zone, zone: lab }', 'Zone=lab'],
+    ['network: { mode: macvlan, macvlan: [eth0, eth1] }', 'MACVLAN=eth0\nMACVLAN=eth1'],
+    ['network: { mode: ipvlan, ipvlan: [eth0] }', 'IPVLAN=eth0'],
+    ['network: { mode: interface, interfaces: [eth2] }', 'Interface=eth2'],
+  ])('%s', (yaml, network) => {
+    expect(nspawnOf(yaml)).toBe(`[Exec]\nBoot=yes\n[Network]\n${network}`);
+  });
+
+  it('writes an app container: Boot=no and the command, each argument one word', () => {
+    const text = nspawnOf('boot: false\ncommand: ["/usr/bin/python3", "-c", "print(\'hi there\')", ""]\nworking_directory: /srv/app\nuser: app\n');
+    expect(text).toContain(`Boot=no\nParameters=/usr/bin/python3 -c 'print('"'"'hi there'"'"')' ''\nWorkingDirectory=/srv/app\nUser=app`);
+  });
+
+  it('encodes environment values so nspawn reads back exactly what was written', () => {
+    const text = nspawnOf('environment:\n  GREETING: hello world\n  QUOTE: say "hi"\n  PCT: 50%\n  PORT: 8080\n  DEBUG: false\n');
+    expect(text).toContain(`Environment='GREETING=hello world'\nEnvironment='QUOTE=say "hi"'\nEnvironment=PCT=50%\nEnvironment=PORT=8080\nEnvironment=DEBUG=false`);
+  });
+
+  it('writes binds in both forms, read-only ones as BindReadOnly=, colons escaped', () => {
+    const text = nspawnOf('binds:\n  - /srv/web\n  - /srv/a:/a:ro\n  - /srv/b:/b:norbind,idmap\n  - { source: "/srv/x:y", target: /y, readonly: true, options: [norbind] }\ndevices: [/dev/fuse, { path: /dev/kvm, access: rw }]\ntmpfs: [/tmp, "/run/app:mode=0755,size=10M"]\ninaccessible: [/proc/kcore]\nbind_users: [alice]\n');
+    expect(text).toContain(
+      [
+        '[Files]',
+        'Bind=/srv/web:/srv/web',
+        'BindReadOnly=/srv/a:/a',
+        'Bind=/srv/b:/b:norbind,idmap',
+        'BindReadOnly=/srv/x\\:y:/y:norbind',
+        'Bind=/dev/fuse',
+        'Bind=/dev/kvm',
+        'TemporaryFileSystem=/tmp',
+        'TemporaryFileSystem=/run/app:mode=0755,size=10M',
+        'Inaccessible=/proc/kcore',
+        'BindUser=alice',
+      ].join('\n'),
+    );
+  });
+
+  it('writes security settings', () => {
+    const text = nspawnOf('security:\n  private_users: pick\n  private_users_ownership: auto\n  no_new_privileges: true\n  read_only: true\n  capabilities: { add: [CAP_NET_ADMIN, CAP_SYS_TIME], drop: [CAP_SYS_PTRACE] }\n  system_call_filter: ["~@debug", "@system-service"]\nvolatile: state\n');
+    expect(text).toBe(
+      '[Exec]\nBoot=yes\nPrivateUsers=pick\nNoNewPrivileges=yes\nCapability=CAP_NET_ADMIN CAP_SYS_TIME\nDropCapability=CAP_SYS_PTRACE\nSystemCallFilter=~@debug\nSystemCallFilter=@system-service\n' +
+        '[Files]\nReadOnly=yes\nVolatile=state\nPrivateUsersOwnership=auto\n[Network]\nPrivate=no\nVirtualEthernet=no',
+    );
+  });
+
+  it('appends pass-through keys to their section, booleans as yes/no', () => {
+    expect(nspawnOf('nspawn:\n  Exec: { KillSignal: SIGRTMIN+3, SuppressSync: true }\n  Network: { VirtualEthernetExtra: [a:b, c] }\n')).toBe(
+      '[Exec]\nBoot=yes\nKillSignal=SIGRTMIN+3\nSuppressSync=yes\n[Network]\nPrivate=no\nVirtualEthernet=no\nVirtualEthernetExtra=a:b\nVirtualEthernetExtra=c',
+    );
+  });
+});
+
+describe('service drop-in', () => {
+  it('orders and pulls in other containers; requires: also binds failure', () => {
+    const text = dropinOf('after: [db, cache]\nrequires: [auth]\n', { 'containers/db.yaml': '', 'containers/cache.yaml': '', 'containers/auth.yaml': '' });
+    expect(text).toBe(
+      '[Unit]\nSourcePath=/etc/machinist/containers/web.yaml\nRequires=machine@auth.service\nWants=machine@db.service\nWants=machine@cache.service\nAfter=machine@auth.service\nAfter=machine@db.service\nAfter=machine@cache.service',
+    );
+  });
+
+  it('hands another root to the template through $MACHINIST_ARGS, and waits for its mount', () => {
+    expect(dropinOf('directory: /srv/roots/web\n')).toContain('RequiresMountsFor=/srv/roots/web\n[Service]\nEnvironment=MACHINIST_ARGS=--directory=/srv/roots/web');
+    expect(dropinOf('image: debian-12\n')).toContain('Environment="MACHINIST_ARGS=--directory=/var/lib/machines/web --template=/var/lib/machines/debian-12"');
+    expect(dropinOf('image: web\n')).not.toContain('MACHINIST_ARGS');
+  });
+
+  it('writes cgroup settings as systemd spells them (no %% in settings without specifiers)', () => {
+    const text = dropinOf('slice: lab\nresources:\n  cpu: { weight: 200, quota: 150%, cpus: "0-3" }\n  memory: { min: 64M, low: 128M, high: 50%, max: 2G, swap_max: 0, nodes: 0 }\n  tasks_max: 4096\n  io: { weight: 300, device_weight: { /dev/sda: 50 }, read_bandwidth_max: { /dev/sda: 10M }, write_iops_max: { /dev/sdb: 2K } }\ndevices: [/dev/fuse]\nrestart: on-failure\n', { 'slices/lab.yaml': '' });
+    expect(text).toContain(
+      [
+        '[Service]', 'Slice=machine-lab.slice', 'CPUWeight=200', 'CPUQuota=150%', 'AllowedCPUs=0-3', 'MemoryMin=64M', 'MemoryLow=128M', 'MemoryHigh=50%',
+        'MemoryMax=2G', 'MemorySwapMax=0', 'AllowedMemoryNodes=0', 'TasksMax=4096', 'IOWeight=300', 'IODeviceWeight=/dev/sda 50',
+        'IOReadBandwidthMax=/dev/sda 10M', 'IOWriteIOPSMax=/dev/sdb 2K', 'DeviceAllow=/dev/fuse rwm', 'Restart=on-failure',
+      ].join('\n'),
+    );
+  });
+
+  it('escapes specifiers in free text but passes raw unit syntax through', () => {
+    const text = dropinOf('description: "100% busy (%i)"\nservice:\n  Service: { TimeoutStopSec: 2min, ExecStartPre: ["/bin/echo %i"] }\n');
+    expect(text).toContain('Description=100%% busy (%%i)');
+    expect(text).toContain('TimeoutStopSec=2min\nExecStartPre=/bin/echo %i');
+  });
+});
+
+describe('slices and autostart', () => {
+  it('names slices by hierarchy; a slice with no settings is still a unit of its own', () => {
+    const b = ok({ 'slices/lab.yaml': 'description: Lab\nresources: { memory: { max: 8G } }\nunit: { Slice: { CPUAccounting: true } }\n', 'slices/lab-db.yaml': '' });
+    expect(outputText(b, 'machine-lab.slice')).toBe('[Unit]\nDescription=Lab\nSourcePath=/etc/machinist/slices/lab.yaml\n[Slice]\nMemoryMax=8G\nCPUAccounting=yes');
+    expect(outputText(b, 'machine-lab-db.slice')).toBe('[Unit]\nSourcePath=/etc/machinist/slices/lab-db.yaml');
+  });
+
+  it('links autostart containers into machines.target.wants, to the shipped template', () => {
+    const b = ok({ 'containers/web.yaml': 'autostart: true\n', 'containers/db.yaml': 'autostart: false\n' });
+    expect(b.outputs.filter((o) => o.kind === 'symlink')).toEqual([
+      { kind: 'symlink', dir: 'unit', rel: 'machines.target.wants/machine@web.service', target: '/usr/lib/systemd/system/machine@.service', container: 'web' },
+    ]);
+  });
+});
+
+describe('hostile values never reach a file', () => {
+  it.each([
+    ['environment: { X: "a\\n[Service]\\nExecStart=/bin/evil" }', ['environment', 'X']],
+    ['description: "web\\n[Service]\\nExecStart=/bin/evil"', ['description']],
+    ['description: "trailing\\\\"', ['description']],
+    ['description: "bell\\u0007"', ['description']],
+    ['command: ["/bin/sh", "-c", "a\\rb"]', ['command']],
+    ['directory: "/srv/my root"', ['directory']],
+    ['binds: [{ source: "/srv/a ", target: /a }]', ['binds', 0]],
+    ['resources: { io: { weight: 10, read_bandwidth_max: { "/dev/%i": 1M } } }', ['resources', 'io', 'read_bandwidth_max', '/dev/%i']],
+  ])('%s is an error at its line, and the container writes nothing', (yaml, path) => {
+    const b = buildFrom({ 'containers/web.yaml': `${yaml}\n`, 'containers/ok.yaml': '' });
+    expect(b.diagnostics.map((d) => [d.code, d.path])).toEqual([['unencodable-value', path]]);
+    expect(b.diagnostics[0]!.pos?.line).toBe(1);
+    expect(b.outputs.map((o) => o.rel)).toEqual(['ok.nspawn', 'machine@ok.service.d/50-machinist.conf']);
+    expect(b.model.failed.has('web')).toBe(true);
+  });
+});
+
+describe('determinism', () => {
+  it('gives byte-identical output whatever order the files are read in', () => {
+    const files = {
+      'machinist.yaml': 'defaults: { environment: { TZ: UTC } }\n',
+      'profiles/base.yaml': 'binds: [/srv/a]\n',
+      'slices/lab.yaml': '',
+      'containers/b.yaml': 'profiles: [base]\nslice: lab\nautostart: true\nafter: [a]\n',
+      'containers/a.yaml': 'profiles: [base]\n',
+    };
+    const render = (b: ReturnType<typeof build>) => b.outputs.map((o) => `${o.rel}\n${o.kind === 'file' ? renderIni(o.doc) : o.target}`).join('\n');
+    const forward = render(build(sources(files)));
+    expect(render(build(sources(files).reverse()))).toBe(forward);
+    expect(forward).toContain('machine-lab.slice');
+  });
+});
