@@ -1,34 +1,55 @@
 // after:/requires: between containers: every name must exist and the ordering must have no cycle. A container
 // with a broken reference moves to `failed`; names of failed containers are still valid targets, because their
-// units exist (as failing units in the generator).
+// units exist (as failing units in the generator). References of containers that failed for other reasons are
+// still checked, so that one run reports every problem.
+import { diag } from '../diagnostics/catalogue.js';
 import { didYouMean } from '../diagnostics/nearest.js';
 import type { Diagnostic } from '../diagnostics/types.js';
+import { locate } from '../load/parse.js';
 import type { ContainerModel, Model } from './model.js';
 import { diagAt } from './model.js';
 
 type Edge = { to: string; key: 'after' | 'requires'; index: number };
 
-const edgesOf = (c: ContainerModel): Edge[] => [
-  ...(c.settings.after ?? []).map((to, index) => ({ to, key: 'after' as const, index })),
-  ...(c.settings.requires ?? []).map((to, index) => ({ to, key: 'requires' as const, index })),
+const names = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const edgesOf = (s: { after?: unknown; requires?: unknown }): Edge[] => [
+  ...names(s.after).map((to, index) => ({ to, key: 'after' as const, index })),
+  ...names(s.requires).map((to, index) => ({ to, key: 'requires' as const, index })),
 ];
 
 export function checkDependencies(model: Model, allNames: ReadonlySet<string>): Diagnostic[] {
   const out: Diagnostic[] = [];
   const bad = new Map<string, Diagnostic[]>();
-  const fail = (c: ContainerModel, d: Diagnostic) => {
+  const fail = (name: string, d: Diagnostic) => {
     out.push(d);
-    bad.set(c.name, [...(bad.get(c.name) ?? []), d]);
+    bad.set(name, [...(bad.get(name) ?? []), d]);
+  };
+  const unknown = (e: Edge) => {
+    const hint = didYouMean(e.to, allNames);
+    return [`container "${e.to}" has no file containers/${e.to}.yaml`, hint ? { hint } : {}] as const;
   };
   const byName = new Map(model.containers.map((c) => [c.name, c]));
   for (const c of model.containers) {
-    for (const e of edgesOf(c)) {
-      if (e.to === c.name) {
-        fail(c, diagAt(c, 'dependency-cycle', `container "${c.name}" is ordered after itself`, [e.key, e.index]));
-      } else if (!allNames.has(e.to)) {
-        const hint = didYouMean(e.to, allNames);
-        fail(c, diagAt(c, 'unknown-container', `container "${e.to}" has no file containers/${e.to}.yaml`, [e.key, e.index], hint ? { hint } : {}));
+    for (const e of edgesOf(c.settings)) {
+      if (e.to === c.name) fail(c.name, diagAt(c, 'dependency-cycle', `container "${c.name}" is ordered after itself`, [e.key, e.index]));
+      else if (!allNames.has(e.to)) {
+        const [message, init] = unknown(e);
+        fail(c.name, diagAt(c, 'unknown-container', message, [e.key, e.index], init));
       }
+    }
+  }
+  for (const [name, f] of model.failed) {
+    const from = f.merged ?? f.file;
+    if (!from) continue;
+    const settings = f.merged ? f.merged.settings : ((f.file?.value ?? {}) as Record<string, unknown>);
+    for (const e of edgesOf(settings)) {
+      if (e.to === name || allNames.has(e.to)) continue;
+      const [message, init] = unknown(e);
+      const d = f.merged
+        ? diagAt(f.merged, 'unknown-container', message, [e.key, e.index], init)
+        : diag('unknown-container', message, { file: f.file!.source.file, path: [e.key, e.index], pos: locate(f.file!, [e.key, e.index]), container: name, ...init });
+      out.push(d);
+      f.errors.push(d);
     }
   }
   // Depth-first search; a back edge closes a cycle, reported once at the edge that closes it.
@@ -37,17 +58,14 @@ export function checkDependencies(model: Model, allNames: ReadonlySet<string>): 
   const visit = (c: ContainerModel) => {
     state.set(c.name, 'open');
     stack.push(c.name);
-    for (const e of edgesOf(c)) {
+    for (const e of edgesOf(c.settings)) {
       const next = byName.get(e.to);
       if (!next || e.to === c.name) continue;
       if (state.get(e.to) === 'open') {
         const cycle = [...stack.slice(stack.indexOf(e.to)), e.to];
         const d = diagAt(c, 'dependency-cycle', `ordering cycle: ${cycle.join(' → ')}`, [e.key, e.index]);
-        for (const name of new Set(cycle)) {
-          const member = byName.get(name)!;
-          if (name === c.name) fail(member, d);
-          else bad.set(name, [...(bad.get(name) ?? []), d]);
-        }
+        fail(c.name, d);
+        for (const member of new Set(cycle)) if (member !== c.name) bad.set(member, [...(bad.get(member) ?? []), d]);
       } else if (!state.has(e.to)) visit(next);
     }
     stack.pop();
@@ -56,7 +74,7 @@ export function checkDependencies(model: Model, allNames: ReadonlySet<string>): 
   for (const c of model.containers) if (!state.has(c.name)) visit(c);
   for (const [name, errors] of bad) {
     const c = byName.get(name)!;
-    model.failed.set(name, { file: c.file, errors });
+    model.failed.set(name, { file: c.file, errors, merged: c });
   }
   model.containers = model.containers.filter((c) => !bad.has(c.name));
   return out;

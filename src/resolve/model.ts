@@ -29,8 +29,11 @@ export interface SliceModel {
 export interface Model {
   containers: ContainerModel[];
   slices: SliceModel[];
-  /** Containers that could not be compiled, with the errors that stopped them (generator: failing units). */
-  failed: Map<string, { file: ParsedFile | undefined; errors: Diagnostic[] }>;
+  /**
+   * Containers that could not be compiled, with the errors that stopped them (generator: failing units).
+   * `merged` is kept when the layers did merge, so later stages can still report every problem in one run.
+   */
+  failed: Map<string, { file: ParsedFile | undefined; errors: Diagnostic[]; merged?: ContainerModel }>;
 }
 
 /** A diagnostic about a merged value, placed at the file and line the value came from. */

@@ -78,10 +78,11 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
         layers.push({ file: target, at: [], value: target.value as Record<string, unknown> });
       });
     };
-    if (!errorsOf(file).length) {
-      expand(file, (file.value as ContainerInput).profiles, []);
-      layers.push({ file, at: [], value: file.value as Record<string, unknown> });
-    }
+    // Profile names are checked even in a file with other errors, so one run reports every problem.
+    const raw = file.value as Record<string, unknown> | undefined;
+    const listed = raw?.['profiles'];
+    if (Array.isArray(listed) && listed.every((p) => typeof p === 'string')) expand(file, listed, []);
+    if (!errorsOf(file).length) layers.push({ file, at: [], value: file.value as Record<string, unknown> });
     diagnostics.push(...found);
     errors.push(...found);
     if (errors.length) {
@@ -117,7 +118,7 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
     }
     diagnostics.push(...own);
     errors.push(...own.filter((d) => d.severity === 'error'));
-    if (errors.length) model.failed.set(name, { file, errors });
+    if (errors.length) model.failed.set(name, { file, errors, merged: c });
     else model.containers.push(c);
   }
 

@@ -26,6 +26,15 @@ export function translate(model: Model): { outputs: Output[]; diagnostics: Diagn
     }
   }
   model.containers = model.containers.filter((c) => !model.failed.has(c.name));
+  // Containers that failed earlier still get their values checked, so one run reports every problem.
+  for (const f of model.failed.values()) {
+    if (!f.merged || f.errors.some((d) => d.code === 'unencodable-value')) continue;
+    const own: Diagnostic[] = [];
+    translateNspawn(f.merged, own);
+    translateDropin(f.merged, own);
+    diagnostics.push(...own);
+    f.errors.push(...own);
+  }
   for (const s of model.slices) outputs.push(translateSlice(s, diagnostics));
   outputs.sort((a, b) => a.dir.localeCompare(b.dir) || a.rel.localeCompare(b.rel));
   return { outputs, diagnostics };

@@ -84,10 +84,10 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
       network.raw('VirtualEthernet', 'yes');
       break;
     case 'bridge':
-      network.add('Bridge', ['network', 'bridge'], () => nspawnText(net.bridge!));
+      if (net.bridge !== undefined) network.add('Bridge', ['network', 'bridge'], () => nspawnText(net.bridge!));
       break;
     case 'zone':
-      network.add('Zone', ['network', 'zone'], () => nspawnText(net.zone!));
+      if (net.zone !== undefined) network.add('Zone', ['network', 'zone'], () => nspawnText(net.zone!));
       break;
     case 'macvlan':
       (net.macvlan ?? []).forEach((n, i) => network.add('MACVLAN', ['network', 'macvlan', i], () => nspawnToken(n)));

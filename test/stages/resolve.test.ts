@@ -136,3 +136,22 @@ describe('pass-through keys', () => {
     expect(b.diagnostics).toEqual([]);
   });
 });
+
+describe('one run reports every problem', () => {
+  it('still checks references and values of a container that already has errors', () => {
+    const b = buildFrom({
+      'profiles/fw.yaml': 'network:\n  ports: ["tcp:8080:80"]\n',
+      'containers/web.yaml': 'profiles: [fw, hardend]\nresources:\n  memroy: { max: 1G }\nafter: [dbb]\n',
+      'containers/db.yaml': 'profiles: [fw]\nenvironment: { X: "a\\nb" }\n',
+    });
+    expect(b.diagnostics.map((d) => `${d.code} ${d.file!.replace('/etc/machinist/', '')}:${d.pos?.line}`)).toEqual([
+      'unencodable-value containers/db.yaml:2',
+      'unknown-profile containers/web.yaml:1',
+      'unknown-key containers/web.yaml:3',
+      'unknown-container containers/web.yaml:4',
+      'requires-private-network profiles/fw.yaml:2',
+    ]);
+    expect(b.model.failed.get('db')!.errors.map((d) => d.code).sort()).toEqual(['requires-private-network', 'unencodable-value']);
+    expect(b.outputs).toEqual([]);
+  });
+});
