@@ -21,7 +21,7 @@ export const passthroughKeys: Record<string, Record<string, readonly string[]>> 
 /** Keys a first-class setting writes, and which setting to use instead. */
 export const ownedKeys: Record<string, Record<string, string>> = {
   nspawn: {
-    'Exec.Boot': 'boot', 'Exec.Parameters': 'command', 'Exec.WorkingDirectory': 'working_directory', 'Exec.User': 'user',
+    'Exec.Boot': 'boot', 'Exec.ProcessTwo': 'boot', 'Exec.Parameters': 'command', 'Exec.WorkingDirectory': 'working_directory', 'Exec.User': 'user',
     'Exec.Hostname': 'hostname', 'Exec.Environment': 'environment', 'Exec.Timezone': 'timezone', 'Exec.ResolvConf': 'resolv_conf',
     'Exec.Ephemeral': 'ephemeral', 'Exec.PrivateUsers': 'security.private_users', 'Exec.NoNewPrivileges': 'security.no_new_privileges',
     'Exec.Capability': 'security.capabilities.add', 'Exec.DropCapability': 'security.capabilities.drop',

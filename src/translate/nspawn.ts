@@ -20,14 +20,37 @@ function bindEntry(b: BindInput): { readonly: boolean; source: string; target: s
 
 const devicePathOf = (d: DeviceInput) => (typeof d === 'string' ? d : d.path);
 
+/**
+ * Arguments for a booted guest's systemd that make settings stick: Hostname= only sets the hostname the guest
+ * starts with, and its own /etc/hostname wins unless systemd.hostname= is given; on a volatile root (empty
+ * /etc) the guest would otherwise wait for systemd-firstboot's questions on a console nobody reads.
+ */
+export function bootParameters(s: ContainerModel['settings']): string[] {
+  if (s.boot === false) return [];
+  const out: string[] = [];
+  if (s.hostname !== undefined) out.push(`systemd.hostname=${s.hostname}`);
+  if (s.volatile === true || s.volatile === 'yes') out.push('systemd.firstboot=off');
+  return out;
+}
+
 export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
   const s = c.settings;
   const exec = new Entries(c, diagnostics);
   const files = new Entries(c, diagnostics);
   const network = new Entries(c, diagnostics);
 
-  exec.raw('Boot', yesNo(s.boot !== false));
-  if (s.command?.length) exec.add('Parameters', ['command'], () => s.command!.map(nspawnWord).join(' '));
+  const boot = s.boot !== false;
+  exec.raw('Boot', yesNo(boot));
+  const params = bootParameters(s);
+  if (params.length || s.command?.length) {
+    exec.add('Parameters', ['command'], () => [...params, ...(s.command ?? [])].map(nspawnWord).join(' '));
+  }
+  if (!boot) {
+    // An app container runs under nspawn's stub init (ProcessTwo=), which shuts down cleanly on SIGRTMIN+3;
+    // without both, every `systemctl stop` SIGKILLs the payload and leaves the unit failed.
+    exec.raw('ProcessTwo', 'yes');
+    if (s.nspawn?.Exec?.['KillSignal'] === undefined) exec.raw('KillSignal', 'SIGRTMIN+3');
+  }
   if (s.working_directory) exec.add('WorkingDirectory', ['working_directory'], () => nspawnText(s.working_directory!));
   if (s.user) exec.add('User', ['user'], () => nspawnText(s.user!));
   if (s.hostname) exec.add('Hostname', ['hostname'], () => nspawnText(s.hostname!));

@@ -31,7 +31,21 @@ describe('.nspawn', () => {
 
   it('writes an app container: Boot=no and the command, each argument one word', () => {
     const text = nspawnOf('boot: false\ncommand: ["/usr/bin/python3", "-c", "print(\'hi there\')", ""]\nworking_directory: /srv/app\nuser: app\n');
-    expect(text).toContain(`Boot=no\nParameters=/usr/bin/python3 -c 'print('"'"'hi there'"'"')' ''\nWorkingDirectory=/srv/app\nUser=app`);
+    expect(text).toContain(`Boot=no\nParameters=/usr/bin/python3 -c 'print('"'"'hi there'"'"')' ''\nProcessTwo=yes\nKillSignal=SIGRTMIN+3\nWorkingDirectory=/srv/app\nUser=app`);
+  });
+
+  it('lets a KillSignal pass-through replace the app container default', () => {
+    const text = nspawnOf('boot: false\ncommand: [/bin/app]\nnspawn: { Exec: { KillSignal: SIGINT } }\n');
+    expect(text.match(/KillSignal=/g)).toHaveLength(1);
+    expect(text).toContain('KillSignal=SIGINT');
+  });
+
+  it('makes the hostname stick in a booted guest and skips firstboot on a volatile root', () => {
+    expect(nspawnOf('hostname: web01\nvolatile: yes\ncommand: [--log-level=debug]\n')).toContain(
+      'Boot=yes\nParameters=systemd.hostname=web01 systemd.firstboot=off --log-level=debug\nHostname=web01',
+    );
+    expect(nspawnOf('hostname: web01\nboot: false\ncommand: [/bin/app]\n')).toContain('Parameters=/bin/app\nProcessTwo=yes');
+    expect(nspawnOf('volatile: state\n')).not.toContain('Parameters=');
   });
 
   it('encodes environment values so nspawn reads back exactly what was written', () => {

@@ -1,0 +1,206 @@
+// One generator run: the same pipeline as `machinist compile`, aimed at systemd's generator directory and
+// /run/systemd/nspawn, with two differences that keep a broken configuration from making boot worse or going
+// unnoticed:
+//  - it never refuses as a whole: every good container is written, and every broken one gets a failing unit
+//    (src/translate/failing.ts) instead of its usual files;
+//  - nothing is protected from pruning: /run/systemd/nspawn holds exactly what the current configuration says
+//    (the unit directory is emptied by systemd before every run anyway).
+// Reads: the config directory, the two output directories, and (for warnings) /etc/systemd. Writes: only the
+// two output directories, files on tmpfs, without fsync.
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { renderLine } from '../diagnostics/render.js';
+import type { Diagnostic } from '../diagnostics/types.js';
+import { sortDiagnostics } from '../diagnostics/types.js';
+import { readSnapshot } from '../emit/existing.js';
+import { plan } from '../emit/plan.js';
+import type { Plan } from '../emit/plan.js';
+import { generatorTargets } from '../emit/targets.js';
+import { apply } from '../emit/write.js';
+import { readConfig } from '../load/read.js';
+import type { SourceFile } from '../load/read.js';
+import { build } from '../pipeline.js';
+import type { Build } from '../pipeline.js';
+import { failuresOf, isMachineName, translateFailing } from '../translate/failing.js';
+import type { Failure } from '../translate/failing.js';
+import type { Output } from '../translate/output.js';
+import { unitName } from '../translate/output.js';
+import type { Logger } from './log.js';
+
+export interface GenerateOptions {
+  /** The configuration directory (/etc/machinist). */
+  configDir: string;
+  /** systemd's NORMAL generator directory: drop-ins, slices, .wants links. */
+  normal: string;
+  /** Where .nspawn files go (/run/systemd/nspawn). */
+  nspawnDir: string;
+  /** Where the admin's own systemd files live, which override ours (warnings only). Default /etc/systemd. */
+  etcDir?: string;
+  log: Logger;
+}
+
+export interface GenerateResult {
+  /** Containers generated normally. */
+  containers: string[];
+  /** Containers that got a failing unit. */
+  failed: string[];
+  /** Problems inside machinist itself (a bug or an I/O error): the exit status is then non-zero. */
+  internalErrors: number;
+  diagnostics: Diagnostic[];
+  plan: Plan | undefined;
+}
+
+const internal = (message: string, file?: string): Diagnostic => ({
+  code: 'internal-error',
+  severity: 'error',
+  message,
+  ...(file !== undefined ? { file } : {}),
+  hint: 'This is a bug in machinist or a problem writing the output; please report it with this message.',
+});
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Containers whose source file could not be read or is ambiguous: they fail like a container with errors. */
+function loadFailures(diags: readonly Diagnostic[], shownDir: string): Map<string, Diagnostic[]> {
+  const out = new Map<string, Diagnostic[]>();
+  const folder = join(shownDir, 'containers');
+  for (const d of diags) {
+    if (d.severity !== 'error' || d.file === undefined || dirname(d.file) !== folder) continue;
+    const m = /^(.+)\.ya?ml$/.exec(basename(d.file));
+    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), { ...d, container: m[1]! }]);
+  }
+  return out;
+}
+
+/** Where an admin's file takes precedence over what the generator writes: worth a warning, never an error. */
+function shadowWarnings(containers: readonly string[], etcDir: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const list = (dir: string) => {
+    try {
+      return new Set(readdirSync(dir));
+    } catch {
+      return new Set<string>();
+    }
+  };
+  const nspawn = list(join(etcDir, 'nspawn'));
+  const system = list(join(etcDir, 'system'));
+  for (const name of containers) {
+    if (nspawn.has(`${name}.nspawn`)) {
+      const file = join(etcDir, 'nspawn', `${name}.nspawn`);
+      out.push({
+        code: 'overridden-file',
+        severity: 'warning',
+        message: `${file} exists and replaces the generated settings of container "${name}" entirely`,
+        file,
+        container: name,
+        hint: 'Move its settings into the YAML (nspawn: holds raw keys) and delete the file, or keep it on purpose.',
+      });
+    }
+    const dropin = `${unitName(name)}.d`;
+    if (system.has(dropin) && existsSync(join(etcDir, 'system', dropin, '50-machinist.conf'))) {
+      const file = join(etcDir, 'system', dropin, '50-machinist.conf');
+      out.push({
+        code: 'overridden-file',
+        severity: 'warning',
+        message: `${file} (from "machinist compile"?) replaces the generated drop-in of container "${name}"`,
+        file,
+        container: name,
+        hint: 'Use either "machinist compile" or the generator for a container, not both; delete the file in /etc to use the generator.',
+      });
+    }
+  }
+  return out;
+}
+
+/** What the generator writes: the good containers' outputs plus a failing unit for each broken container. */
+export function generatorOutputs(
+  built: Build,
+  extra: Map<string, Diagnostic[]>,
+  shownDir: string,
+): { outputs: Output[]; failures: Failure[]; unnamed: string[] } {
+  const { failures, unnamed } = failuresOf(built.model, built.files);
+  const known = new Set(failures.map((f) => f.name));
+  for (const [name, errors] of extra) {
+    if (known.has(name)) continue;
+    if (!isMachineName(name)) {
+      unnamed.push(name);
+      continue;
+    }
+    // Not readable at all, or ambiguous: it may well have been meant to start at boot.
+    failures.push({ name, file: errors[0]?.file ?? join(shownDir, 'containers', `${name}.yaml`), errors, autostart: true });
+  }
+  failures.sort((a, b) => a.name.localeCompare(b.name));
+  const failing = new Set(failures.map((f) => f.name));
+  const outputs = [...built.outputs.filter((o) => !o.container || !failing.has(o.container)), ...failures.flatMap((f) => translateFailing(f, shownDir))];
+  outputs.sort((a, b) => a.dir.localeCompare(b.dir) || a.rel.localeCompare(b.rel));
+  return { outputs, failures, unnamed };
+}
+
+/** Carry out a plan one action at a time, so that one failed write does not stop the others. */
+function applyEach(p: Plan, targets: ReturnType<typeof generatorTargets>, diags: Diagnostic[]): number {
+  let failed = 0;
+  for (const a of p.actions) {
+    if (a.op === 'unchanged') continue;
+    try {
+      apply({ ...p, actions: [a] }, targets, { durable: false });
+    } catch (e) {
+      failed++;
+      diags.push(internal(`cannot ${a.op === 'remove' ? 'remove' : 'write'} ${a.path}: ${errorText(e)}`, a.path));
+    }
+  }
+  return failed;
+}
+
+export function generate(opts: GenerateOptions): GenerateResult {
+  const shownDir = resolvePath(opts.configDir);
+  const targets = generatorTargets(opts.normal, opts.nspawnDir);
+  const diagnostics: Diagnostic[] = [];
+  let internalErrors = 0;
+
+  const texts = readConfig(opts.configDir, shownDir);
+  diagnostics.push(...texts.diagnostics);
+  let built: Build;
+  try {
+    built = build(texts.files);
+  } catch (e) {
+    // A bug in the pipeline: no container can be trusted, so each one fails visibly rather than starting
+    // without its settings (an earlier run's .nspawn files would otherwise still be there).
+    internalErrors++;
+    const why = internal(`compiling the configuration failed: ${errorText(e)}`);
+    diagnostics.push(why);
+    built = emptyBuild(texts.files, why);
+  }
+  diagnostics.push(...built.diagnostics);
+  const { outputs, failures, unnamed } = generatorOutputs(built, loadFailures(texts.diagnostics, shownDir), shownDir);
+  for (const name of unnamed) {
+    diagnostics.push({ code: 'invalid-name', severity: 'warning', message: `"${name}" is not a valid machine name, so no unit (not even a failing one) is generated for it`, file: join(shownDir, 'containers') });
+  }
+
+  let p: Plan | undefined;
+  try {
+    p = plan(outputs, readSnapshot(targets, outputs), targets);
+    diagnostics.push(...p.diagnostics);
+    internalErrors += applyEach(p, targets, diagnostics);
+  } catch (e) {
+    internalErrors++;
+    diagnostics.push(internal(`writing the output failed: ${errorText(e)}`));
+  }
+
+  const failedNames = new Set(failures.map((f) => f.name));
+  const containers = built.model.containers.map((c) => c.name).filter((n) => !failedNames.has(n));
+  diagnostics.push(...shadowWarnings([...containers, ...failures.map((f) => f.name)], opts.etcDir ?? '/etc/systemd'));
+
+  const sorted = sortDiagnostics(diagnostics);
+  for (const d of sorted) opts.log.log(d.severity, renderLine(d));
+  if (failures.length) {
+    opts.log.log('info', `${failures.length} container(s) with configuration errors get a failing unit: ${failures.map((f) => unitName(f.name)).join(' ')}`);
+  }
+  return { containers, failed: failures.map((f) => f.name), internalErrors, diagnostics: sorted, plan: p };
+}
+
+/** After an internal error: no outputs, and every container file counted as failed with that error. */
+function emptyBuild(files: readonly SourceFile[], why: Diagnostic): Build {
+  const failed = new Map<string, { file: undefined; errors: Diagnostic[] }>();
+  for (const f of files) if (f.kind === 'container') failed.set(f.name, { file: undefined, errors: [{ ...why, file: f.file }] });
+  return { model: { containers: [], slices: [], failed }, outputs: [], diagnostics: [], files: [] };
+}
