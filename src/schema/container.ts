@@ -157,11 +157,18 @@ export const containerSchema = z.strictObject({
   devices: z.array(device).optional().describe('Host devices made available: bound into the container (Bind=) and allowed in its cgroup (DeviceAllow=).'),
   restart: z.enum(['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always']).optional().describe('When systemd restarts the container (Restart=). A reboot inside the container always restarts it.'),
   nspawn: z
-    .strictObject({ Exec: passSection.optional(), Files: passSection.optional(), Network: passSection.optional() })
+    .strictObject({
+      Exec: passSection.optional().describe('[Exec] keys, e.g. KillSignal: SIGRTMIN+3.'),
+      Files: passSection.optional().describe('[Files] keys, e.g. Overlay: [/lower:/upper].'),
+      Network: passSection.optional().describe('[Network] keys, e.g. VirtualEthernetExtra: veth-web:host0.'),
+    })
     .optional()
     .describe('Raw .nspawn settings by section ([Exec], [Files], [Network]), checked against systemd\'s key list; a list repeats the key.'),
   service: z
-    .strictObject({ Unit: passSection.optional(), Service: passSection.optional() })
+    .strictObject({
+      Unit: passSection.optional().describe('[Unit] keys, e.g. ConditionPathExists: /srv/web.'),
+      Service: passSection.optional().describe('[Service] keys, e.g. TimeoutStopSec: 2min.'),
+    })
     .optional()
     .describe('Raw drop-in settings by section ([Unit], [Service]), checked against systemd\'s key list; values are unit-file syntax (specifiers such as %i apply).'),
 });

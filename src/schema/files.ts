@@ -8,7 +8,10 @@ export const sliceSchema = z.strictObject({
   description: z.string().optional().describe("Human-readable description (the slice's Description=)."),
   resources: resourcesSchema.optional().describe('Limits shared by everything in the slice, same keys as a container\'s resources.'),
   unit: z
-    .strictObject({ Unit: passSection.optional(), Slice: passSection.optional() })
+    .strictObject({
+      Unit: passSection.optional().describe('[Unit] keys.'),
+      Slice: passSection.optional().describe('[Slice] keys (resource control), e.g. CPUAccounting: true.'),
+    })
     .optional()
     .describe('Raw slice-unit settings by section ([Unit], [Slice]), checked against systemd\'s key list.'),
 });
@@ -17,7 +20,7 @@ export const settingsSchema = z.strictObject({
   defaults: containerSchema
     .omit({ profiles: true })
     .optional()
-    .describe('Settings every container starts from, before its profiles and its own file.'),
+    .describe('Settings every container starts from, before its profiles and its own file: the same keys as a container file, except profiles.'),
 });
 
 export type SliceInput = z.infer<typeof sliceSchema>;
