@@ -10,7 +10,7 @@ import type { Model } from './resolve/model.js';
 import { resolve } from './resolve/resolve.js';
 import { schemaFor } from './schema/files.js';
 import { validateFile } from './schema/validate.js';
-import { hostnamePattern, sliceNamePattern } from './schema/values.js';
+import { hostnamePattern, profileNamePattern, sliceNamePattern } from './schema/values.js';
 import { translate } from './translate/index.js';
 import type { Output } from './translate/output.js';
 
@@ -23,7 +23,7 @@ export interface Build {
 
 const names: Partial<Record<Kind, { pattern: RegExp; what: string }>> = {
   container: { pattern: hostnamePattern, what: 'a machine name (a valid host name: letters, digits and "-", dot-separated, at most 64 characters)' },
-  profile: { pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, what: 'a profile name (letters, digits, "-", "_" and ".")' },
+  profile: { pattern: profileNamePattern, what: 'a profile name (letters, digits, "-", "_" and ".")' },
   slice: { pattern: sliceNamePattern, what: 'a slice name (letters, digits and "_", with "-" between levels)' },
 };
 

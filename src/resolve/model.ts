@@ -36,9 +36,17 @@ export interface Model {
   failed: Map<string, { file: ParsedFile | undefined; errors: Diagnostic[]; merged?: ContainerModel }>;
 }
 
+/** Whose values a diagnostic is about: a container (name set) or a slice file (no origins beyond the file). */
+export interface Owner {
+  file: ParsedFile;
+  origins: Origins;
+  /** The container's name; absent for slices, so a slice problem is never mistaken for a container's. */
+  name?: string;
+}
+
 /** A diagnostic about a merged value, placed at the file and line the value came from. */
 export function diagAt(
-  c: Pick<ContainerModel, 'name' | 'file' | 'origins'>,
+  c: Owner,
   code: Code,
   message: string,
   path: YamlPath,
@@ -48,5 +56,5 @@ export function diagAt(
   const o = originOf(c.origins, path);
   const file = o?.file ?? c.file;
   const inFile = o?.path ?? path;
-  return diag(code, message, { file: file.source.file, path: inFile, pos: locate(file, inFile, which), container: c.name, ...init });
+  return diag(code, message, { file: file.source.file, path: inFile, pos: locate(file, inFile, which), ...(c.name !== undefined ? { container: c.name } : {}), ...init });
 }

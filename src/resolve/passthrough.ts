@@ -3,14 +3,11 @@
 // profiles can merge it and there is one way to say each thing).
 import { didYouMean } from '../diagnostics/nearest.js';
 import type { Diagnostic } from '../diagnostics/types.js';
-import { diag } from '../diagnostics/catalogue.js';
-import { locate } from '../load/parse.js';
-import type { ParsedFile, YamlPath } from '../load/parse.js';
 import {
   nspawnExecKeys, nspawnFilesKeys, nspawnNetworkKeys, resourceControlKeys, serviceKeys, unitKeys,
 } from '../schema/systemd-keys.js';
-import { originOf } from './merge.js';
-import type { Origins } from './merge.js';
+import { diagAt } from './model.js';
+import type { Owner } from './model.js';
 
 export const passthroughKeys: Record<string, Record<string, readonly string[]>> = {
   nspawn: { Exec: nspawnExecKeys, Files: nspawnFilesKeys, Network: nspawnNetworkKeys },
@@ -55,19 +52,9 @@ function resourceOwners(section: string): Record<string, string> {
 }
 
 /** Check one pass-through block (`nspawn`, `service` or `unit`) of merged settings. */
-export function checkPassthrough(
-  field: 'nspawn' | 'service' | 'unit',
-  block: Record<string, Record<string, unknown> | undefined> | undefined,
-  where: { origins?: Origins; file: ParsedFile; container?: string },
-): Diagnostic[] {
+export function checkPassthrough(field: 'nspawn' | 'service' | 'unit', block: Record<string, Record<string, unknown> | undefined> | undefined, owner: Owner): Diagnostic[] {
   if (!block) return [];
   const out: Diagnostic[] = [];
-  const at = (path: YamlPath, which: 'key' | 'value') => {
-    const o = where.origins ? originOf(where.origins, path) : undefined;
-    const file = o?.file ?? where.file;
-    const p = o?.path ?? path;
-    return { file: file.source.file, path: p, pos: locate(file, p, which), ...(where.container ? { container: where.container } : {}) };
-  };
   const sections = passthroughKeys[field]!;
   for (const [section, entries] of Object.entries(block)) {
     const valid = sections[section];
@@ -76,20 +63,20 @@ export function checkPassthrough(
       const path = [field, section, key];
       if (!valid.includes(key)) {
         const near = didYouMean(key, valid);
-        out.push(diag('unknown-key', `systemd 252 has no key "${key}" in [${section}]`, { ...at(path, 'key'), hint: near ?? `See the [${section}] keys in the README's pass-through section.` }));
+        out.push(diagAt(owner, 'unknown-key', `systemd 252 has no key "${key}" in [${section}]`, path, { hint: near ?? `See the [${section}] keys in the README's pass-through section.` }, 'key'));
         continue;
       }
-      const owner = ownedKeys[field]![`${section}.${key}`];
-      if (owner) {
-        out.push(diag('owned-key', `${section}.${key} is written by machinist from "${owner}"`, { ...at(path, 'key'), hint: `Use ${owner} instead; it merges with profiles and is checked.` }));
+      const by = ownedKeys[field]![`${section}.${key}`];
+      if (by) {
+        out.push(diagAt(owner, 'owned-key', `${section}.${key} is written by machinist from "${by}"`, path, { hint: `Use ${by} instead; it merges with profiles and is checked.` }, 'key'));
         continue;
       }
       const values = Array.isArray(value) ? value : [value];
       values.forEach((v, i) => {
         if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(String(v))) {
-          out.push(diag('unencodable-value', `${section}.${key} contains a newline or control character`, at(Array.isArray(value) ? [...path, i] : path, 'value')));
+          out.push(diagAt(owner, 'unencodable-value', `${section}.${key} contains a newline or control character`, Array.isArray(value) ? [...path, i] : path));
         } else if (String(v).endsWith('\\')) {
-          out.push(diag('unencodable-value', `${section}.${key} ends with a backslash, which would join the next line`, at(Array.isArray(value) ? [...path, i] : path, 'value')));
+          out.push(diagAt(owner, 'unencodable-value', `${section}.${key} ends with a backslash, which would join the next line`, Array.isArray(value) ? [...path, i] : path));
         }
       });
     }

@@ -39,7 +39,7 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
   for (const [name, file] of [...sliceFiles].sort(([a], [b]) => a.localeCompare(b))) {
     if (errorsOf(file).length) continue;
     const s = file.value as SliceInput;
-    const errs = checkPassthrough('unit', s.unit, { file });
+    const errs = checkPassthrough('unit', s.unit, { file, origins: new Map() });
     diagnostics.push(...errs);
     if (!errs.length) model.slices.push({ name, file, settings: s });
   }
@@ -100,8 +100,8 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
     };
     const own = [
       ...checkContainer(c),
-      ...checkPassthrough('nspawn', c.settings.nspawn, { origins: c.origins, file, container: name }),
-      ...checkPassthrough('service', c.settings.service, { origins: c.origins, file, container: name }),
+      ...checkPassthrough('nspawn', c.settings.nspawn, c),
+      ...checkPassthrough('service', c.settings.service, c),
     ];
     const slice = c.settings.slice;
     if (slice !== undefined) {

@@ -18,7 +18,8 @@ export const hostname = z.string().regex(hostnamePattern, {
 });
 
 export const machineName = hostname;
-export const profileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+export const profileNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const profileName = z.string().regex(profileNamePattern, {
   message: 'must be a profile name: letters, digits, "-", "_" and "."',
 });
 // A slice name becomes machine-NAME.slice; "-" makes it a child of the part before it.

@@ -2,10 +2,9 @@
 import type { Diagnostic } from '../diagnostics/types.js';
 import { nspawnEnvironment, nspawnPath, nspawnText, nspawnToken, nspawnWord } from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
-import { passValue } from '../resolve/passthrough.js';
 import type { BindInput, DeviceInput } from '../schema/container.js';
 import type { GeneratedFile } from './output.js';
-import { Entries, doc, header } from './output.js';
+import { Entries, doc, header, passThrough } from './output.js';
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
@@ -125,12 +124,7 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
   (net.ports ?? []).forEach((p, i) => network.add('Port', ['network', 'ports', i], () => nspawnToken(String(p))));
 
   const sections: [string, Entries][] = [['Exec', exec], ['Files', files], ['Network', network]];
-  for (const [name, entries] of sections) {
-    for (const [key, value] of Object.entries(s.nspawn?.[name as 'Exec'] ?? {})) {
-      const values = Array.isArray(value) ? value : [value];
-      values.forEach((v, i) => entries.add(key, Array.isArray(value) ? ['nspawn', name, key, i] : ['nspawn', name, key], () => nspawnText(passValue(v))));
-    }
-  }
+  for (const [name, entries] of sections) passThrough(entries, s.nspawn?.[name as 'Exec'], ['nspawn', name], nspawnText);
   const extra = c.profiles.length ? `profiles: ${c.profiles.join(', ')}` : undefined;
   return { kind: 'file', dir: 'nspawn', rel: `${c.name}.nspawn`, doc: doc(header(c.file.source.file, extra), sections), container: c.name };
 }

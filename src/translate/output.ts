@@ -5,8 +5,10 @@ import type { Diagnostic } from '../diagnostics/types.js';
 import { EncodeError } from '../ini/escape.js';
 import type { IniDoc, IniEntry } from '../ini/model.js';
 import type { YamlPath } from '../load/parse.js';
-import type { ContainerModel } from '../resolve/model.js';
+import type { Owner } from '../resolve/model.js';
 import { diagAt } from '../resolve/model.js';
+import { passValue } from '../resolve/passthrough.js';
+import type { PassSection } from '../schema/container.js';
 
 /** nspawn: the .nspawn settings directory; unit: the unit directory (drop-ins, slices, .wants links). */
 export type OutputDir = 'nspawn' | 'unit';
@@ -49,7 +51,7 @@ export function header(source: string, extra?: string): string[] {
 export class Entries {
   readonly list: IniEntry[] = [];
   constructor(
-    private readonly owner: Pick<ContainerModel, 'name' | 'file' | 'origins'>,
+    private readonly owner: Owner,
     private readonly diagnostics: Diagnostic[],
   ) {}
 
@@ -65,6 +67,21 @@ export class Entries {
   /** A value that machinist computed itself (already safe by construction). */
   raw(key: string, value: string): void {
     this.list.push({ key, value });
+  }
+}
+
+/**
+ * Append pass-through keys (`nspawn:`, `service:`, slice `unit:`) to their section; a list repeats the key.
+ * Unit-file values are written as the user wrote them (systemd syntax, specifiers included: checked in
+ * resolve); .nspawn values go through `encode`.
+ */
+export function passThrough(out: Entries, section: PassSection | undefined, at: YamlPath, encode?: (v: string) => string): void {
+  for (const [key, value] of Object.entries(section ?? {})) {
+    const values = Array.isArray(value) ? value : [value];
+    values.forEach((v, i) => {
+      if (!encode) out.raw(key, passValue(v));
+      else out.add(key, Array.isArray(value) ? [...at, key, i] : [...at, key], () => encode(passValue(v)));
+    });
   }
 }
 

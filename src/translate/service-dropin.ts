@@ -3,9 +3,8 @@
 import type { Diagnostic } from '../diagnostics/types.js';
 import { EncodeError, unitEnvironment, unitText, unitWord } from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
-import { passValue } from '../resolve/passthrough.js';
 import type { GeneratedFile } from './output.js';
-import { Entries, doc, header, sliceUnitName, unitName } from './output.js';
+import { Entries, doc, header, passThrough, sliceUnitName, unitName } from './output.js';
 import { devicePath, resourceEntries } from './resources.js';
 
 export const machinesDir = '/var/lib/machines';
@@ -52,13 +51,7 @@ export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): G
   if (s.restart !== undefined) service.raw('Restart', s.restart);
 
   const sections: [string, Entries][] = [['Unit', unit], ['Service', service]];
-  for (const [name, entries] of sections) {
-    for (const [key, value] of Object.entries(s.service?.[name as 'Unit'] ?? {})) {
-      // Raw unit-file syntax: written as the user wrote it (specifiers included); checked in resolve.
-      const values = Array.isArray(value) ? value : [value];
-      values.forEach((v) => entries.raw(key, passValue(v)));
-    }
-  }
+  for (const [name, entries] of sections) passThrough(entries, s.service?.[name as 'Unit'], ['service', name]);
   const extra = c.profiles.length ? `profiles: ${c.profiles.join(', ')}` : undefined;
   return {
     kind: 'file',

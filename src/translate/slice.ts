@@ -3,13 +3,12 @@
 import type { Diagnostic } from '../diagnostics/types.js';
 import { unitText } from '../ini/escape.js';
 import type { SliceModel } from '../resolve/model.js';
-import { passValue } from '../resolve/passthrough.js';
 import type { GeneratedFile } from './output.js';
-import { Entries, doc, header, sliceUnitName } from './output.js';
+import { Entries, doc, header, passThrough, sliceUnitName } from './output.js';
 import { resourceEntries } from './resources.js';
 
 export function translateSlice(slice: SliceModel, diagnostics: Diagnostic[]): GeneratedFile {
-  const owner = { name: slice.name, file: slice.file, origins: new Map() };
+  const owner = { file: slice.file, origins: new Map() };
   const unit = new Entries(owner, diagnostics);
   const body = new Entries(owner, diagnostics);
   const s = slice.settings;
@@ -17,10 +16,6 @@ export function translateSlice(slice: SliceModel, diagnostics: Diagnostic[]): Ge
   unit.add('SourcePath', [], () => unitText(slice.file.source.file));
   resourceEntries(s.resources, body);
   const sections: [string, Entries][] = [['Unit', unit], ['Slice', body]];
-  for (const [name, entries] of sections) {
-    for (const [key, value] of Object.entries(s.unit?.[name as 'Unit'] ?? {})) {
-      (Array.isArray(value) ? value : [value]).forEach((v) => entries.raw(key, passValue(v)));
-    }
-  }
+  for (const [name, entries] of sections) passThrough(entries, s.unit?.[name as 'Unit'], ['unit', name]);
   return { kind: 'file', dir: 'unit', rel: sliceUnitName(slice.name), doc: doc(header(slice.file.source.file), sections) };
 }

@@ -155,3 +155,11 @@ describe('one run reports every problem', () => {
     expect(b.outputs).toEqual([]);
   });
 });
+
+describe('slice problems are not container problems', () => {
+  it('reports a slice pass-through error without naming a container', () => {
+    const b = buildFrom({ 'slices/lab.yaml': 'unit: { Slice: { MemoryMax: 1G, CPUAcounting: true } }\n' });
+    expect(b.diagnostics.map((d) => [d.code, d.container])).toEqual([['owned-key', undefined], ['unknown-key', undefined]]);
+    expect(b.diagnostics[1]!.hint).toBe('did you mean "CPUAccounting"?');
+  });
+});
