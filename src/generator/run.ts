@@ -16,15 +16,18 @@ import { readSnapshot } from '../emit/existing.js';
 import { plan } from '../emit/plan.js';
 import type { Plan } from '../emit/plan.js';
 import { generatorTargets } from '../emit/targets.js';
-import { apply } from '../emit/write.js';
 import { readConfig } from '../load/read.js';
 import type { SourceFile } from '../load/read.js';
 import { build } from '../pipeline.js';
 import type { Build } from '../pipeline.js';
-import { failuresOf, isMachineName, translateFailing } from '../translate/failing.js';
+import type { ParsedFile } from '../load/parse.js';
+import type { Model } from '../resolve/model.js';
+import { hostnamePattern } from '../schema/values.js';
+import { translateFailing, wouldAutostart } from '../translate/failing.js';
 import type { Failure } from '../translate/failing.js';
 import type { Output } from '../translate/output.js';
 import { unitName } from '../translate/output.js';
+import { applyEach, errorText, internal } from './apply.js';
 import type { Logger } from './log.js';
 
 export interface GenerateOptions {
@@ -50,15 +53,24 @@ export interface GenerateResult {
   plan: Plan | undefined;
 }
 
-const internal = (message: string, file?: string): Diagnostic => ({
-  code: 'internal-error',
-  severity: 'error',
-  message,
-  ...(file !== undefined ? { file } : {}),
-  hint: 'This is a bug in machinist or a problem writing the output; please report it with this message.',
-});
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** A machine name that can be a unit instance (the rule the pipeline applies to file stems). */
+export const isMachineName = (name: string): boolean => hostnamePattern.test(name);
+
+/** Every failed container of a build, as failures; those whose name cannot be a unit are returned apart. */
+export function failuresOf(model: Model, files: readonly ParsedFile[]): { failures: Failure[]; unnamed: string[] } {
+  const failures: Failure[] = [];
+  const unnamed: string[] = [];
+  for (const [name, { file, errors }] of [...model.failed].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!isMachineName(name)) {
+      unnamed.push(name);
+      continue;
+    }
+    const shown = file?.source.file ?? errors.find((d) => d.file !== undefined)?.file ?? `containers/${name}.yaml`;
+    failures.push({ name, file: shown, errors, autostart: wouldAutostart(file, files) });
+  }
+  return { failures, unnamed };
+}
 
 /** Containers whose source file could not be read or is ambiguous: they fail like a container with errors. */
 function loadFailures(diags: readonly Diagnostic[], shownDir: string): Map<string, Diagnostic[]> {
@@ -134,21 +146,6 @@ export function generatorOutputs(
   const outputs = [...built.outputs.filter((o) => !o.container || !failing.has(o.container)), ...failures.flatMap((f) => translateFailing(f, shownDir))];
   outputs.sort((a, b) => a.dir.localeCompare(b.dir) || a.rel.localeCompare(b.rel));
   return { outputs, failures, unnamed };
-}
-
-/** Carry out a plan one action at a time, so that one failed write does not stop the others. */
-function applyEach(p: Plan, targets: ReturnType<typeof generatorTargets>, diags: Diagnostic[]): number {
-  let failed = 0;
-  for (const a of p.actions) {
-    if (a.op === 'unchanged') continue;
-    try {
-      apply({ ...p, actions: [a] }, targets, { durable: false });
-    } catch (e) {
-      failed++;
-      diags.push(internal(`cannot ${a.op === 'remove' ? 'remove' : 'write'} ${a.path}: ${errorText(e)}`, a.path));
-    }
-  }
-  return failed;
 }
 
 export function generate(opts: GenerateOptions): GenerateResult {

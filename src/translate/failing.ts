@@ -10,14 +10,13 @@
 //              the container cannot start even if some later drop-in resets ExecStartPre=. Restart=no.
 // The ":" prefix turns off $VAR expansion; unitWord() doubles "%" and quotes, so any message is carried as is.
 // Each line is also cleaned of control characters and capped in length here, so encoding cannot fail.
+// This module loads nothing heavy (no schema, no YAML): the generator's emergency path uses it too.
 import type { Diagnostic } from '../diagnostics/types.js';
 import { sortDiagnostics } from '../diagnostics/types.js';
 import { renderLine } from '../diagnostics/render.js';
 import { unitText, unitWord } from '../ini/escape.js';
 import type { IniDoc } from '../ini/model.js';
 import type { ParsedFile } from '../load/parse.js';
-import type { Model } from '../resolve/model.js';
-import { hostnamePattern } from '../schema/values.js';
 import type { Output } from './output.js';
 import { header, templatePath, unitName } from './output.js';
 
@@ -89,9 +88,6 @@ export function translateFailing(f: Failure, configDir?: string): Output[] {
   return out;
 }
 
-/** A machine name that can be a unit instance (the same rule the pipeline applies to file stems). */
-export const isMachineName = (name: string): boolean => hostnamePattern.test(name);
-
 const record = (v: unknown): Record<string, unknown> | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
@@ -125,19 +121,4 @@ export function wouldAutostart(file: ParsedFile | undefined, files: readonly Par
   expand(own);
   take(own);
   return value !== undefined && value !== null && value !== false;
-}
-
-/** Every failed container of a build, as failures; those whose name cannot be a unit are returned apart. */
-export function failuresOf(model: Model, files: readonly ParsedFile[]): { failures: Failure[]; unnamed: string[] } {
-  const failures: Failure[] = [];
-  const unnamed: string[] = [];
-  for (const [name, { file, errors }] of [...model.failed].sort(([a], [b]) => a.localeCompare(b))) {
-    if (!isMachineName(name)) {
-      unnamed.push(name);
-      continue;
-    }
-    const shown = file?.source.file ?? errors.find((d) => d.file !== undefined)?.file ?? `containers/${name}.yaml`;
-    failures.push({ name, file: shown, errors, autostart: wouldAutostart(file, files) });
-  }
-  return { failures, unnamed };
 }

@@ -1,0 +1,53 @@
+// The generator's emergency path, after a time-out or an internal error (even one while loading machinist's
+// own modules): without parsing any YAML, every container file gets a failing unit that names the reason, and
+// this machinist's .nspawn files are removed, so that no container starts with stale or partial settings and
+// none of them vanishes silently. Loads nothing heavy: no schema, no YAML parser.
+import { readdirSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { renderLine } from '../diagnostics/render.js';
+import type { Diagnostic } from '../diagnostics/types.js';
+import { readSnapshot } from '../emit/existing.js';
+import { plan } from '../emit/plan.js';
+import { generatorTargets } from '../emit/targets.js';
+import { translateFailing } from '../translate/failing.js';
+import type { Failure } from '../translate/failing.js';
+import { applyEach, internal } from './apply.js';
+import type { Logger } from './log.js';
+
+/**
+ * Names usable as machine@NAME.service here. Deliberately not the schema's host-name rule (that would load the
+ * schema, which may be what failed): a stricter subset of it, letters, digits, "-" and ".".
+ */
+const SAFE_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,62}[A-Za-z0-9])?$/;
+
+export interface FallbackOptions {
+  configDir: string;
+  normal: string;
+  nspawnDir: string;
+  log: Logger;
+}
+
+/** Returns the number of writes that failed. */
+export function generateFallback(opts: FallbackOptions, reason: string): number {
+  const shownDir = resolvePath(opts.configDir);
+  const targets = generatorTargets(opts.normal, opts.nspawnDir);
+  let names: string[] = [];
+  try {
+    names = readdirSync(join(opts.configDir, 'containers'))
+      .map((n) => /^(.+)\.ya?ml$/.exec(n)?.[1])
+      .filter((n): n is string => n !== undefined && SAFE_NAME.test(n) && !n.includes('..'));
+  } catch {
+    names = [];
+  }
+  const failures: Failure[] = [...new Set(names)].sort().map((name) => {
+    const file = join(shownDir, 'containers', `${name}.yaml`);
+    return { name, file, errors: [internal(reason, file)], autostart: true };
+  });
+  const outputs = failures.flatMap((f) => translateFailing(f, shownDir));
+  const diags: Diagnostic[] = [];
+  const p = plan(outputs, readSnapshot(targets, outputs), targets);
+  const failed = applyEach(p, targets, diags);
+  for (const d of diags) opts.log.log(d.severity, renderLine(d));
+  if (failures.length) opts.log.log('info', `${failures.length} container(s) get a failing unit because of the error above`);
+  return failed;
+}
