@@ -1,10 +1,10 @@
 // The container schema: one file in containers/ (and, with every key optional, one in profiles/ and the
 // `defaults:` of machinist.yaml). Key names and nesting mirror the YAML exactly, so a zod issue path is a YAML
 // path. Descriptions are the reference documentation (README and JSON Schema are generated from them).
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
-  absPath, bandwidth, capability, cpuQuota, cpuSet, envName, envValue, hostname, interfaceName, iops, machineName,
-  memoryLimit, perDevice, port, profileName, size, sliceName, syscallEntry, tasksMax, weight,
+  absPath, bandwidth, capability, cpuQuota, cpuSet, doc, envName, envValue, field, hostname, interfaceName, iops,
+  machineName, memoryLimit, pattern, perDevice, port, profileName, sliceName, syscallEntry, tasksMax, weight,
 } from './values.js';
 
 export const bindOptions = ['ro', 'rw', 'rbind', 'norbind', 'idmap', 'noidmap'] as const;
@@ -16,7 +16,7 @@ export function checkBindString(s: string): string | undefined {
   const [src, dst, opts] = parts;
   for (const p of [src, dst]) {
     if (p === undefined) continue;
-    const r = absPath.safeParse(p);
+    const r = z.safeParse(absPath, p);
     if (!r.success) return `"${p}" ${r.error.issues[0]!.message}`;
   }
   for (const o of opts?.split(',') ?? []) {
@@ -25,152 +25,166 @@ export function checkBindString(s: string): string | undefined {
   return undefined;
 }
 
-const bindString = z.string().superRefine((s, ctx) => {
-  const problem = checkBindString(s);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+/** A check whose message depends on the value: `problem` returns it, or undefined when all is well. */
+const explained = (problem: (s: string) => string | undefined) =>
+  z.string().check(
+    z.superRefine((s: string, ctx) => {
+      const message = problem(s);
+      if (message) ctx.addIssue({ code: 'custom', message, input: s });
+    }),
+  );
+
+const bindString = explained(checkBindString);
 
 const bindObject = z.strictObject({
-  source: absPath.describe('Path on the host.'),
-  target: absPath.optional().describe('Path in the container (default: same as source).'),
-  readonly: z.boolean().optional().describe('Mount read-only (BindReadOnly=).'),
-  options: z.array(z.enum(['rbind', 'norbind', 'idmap', 'noidmap'])).optional().describe('Mount options: rbind (default), norbind, idmap, noidmap.'),
+  source: doc(absPath, 'Path on the host.'),
+  target: field(absPath, 'Path in the container (default: same as source).'),
+  readonly: field(z.boolean(), 'Mount read-only (BindReadOnly=).'),
+  options: field(z.array(z.enum(['rbind', 'norbind', 'idmap', 'noidmap'])), 'Mount options: rbind (default), norbind, idmap, noidmap.'),
 });
 
-const tmpfsEntry = z.string().superRefine((s, ctx) => {
+const tmpfsEntry = explained((s) => {
   const i = s.indexOf(':');
-  const r = absPath.safeParse(i < 0 ? s : s.slice(0, i));
-  if (!r.success) ctx.addIssue({ code: 'custom', message: `path ${r.error.issues[0]!.message}` });
+  const r = z.safeParse(absPath, i < 0 ? s : s.slice(0, i));
+  return r.success ? undefined : `path ${r.error.issues[0]!.message}`;
 });
 
 const device = z.union([
   absPath,
   z.strictObject({
-    path: absPath.describe('Device node on the host, e.g. /dev/fuse.'),
-    access: z.string().regex(/^[rwm]{1,3}$/, { message: 'must be a combination of r, w and m' }).optional().describe('r, w and/or m (default rwm).'),
+    path: doc(absPath, 'Device node on the host, e.g. /dev/fuse.'),
+    access: field(pattern(/^[rwm]{1,3}$/, 'must be a combination of r, w and m'), 'r, w and/or m (default rwm).'),
   }),
 ]);
 
 export const networkModes = ['host', 'none', 'veth', 'bridge', 'zone', 'macvlan', 'ipvlan', 'interface'] as const;
 
 const network = z.strictObject({
-  mode: z
-    .enum(networkModes)
-    .optional()
-    .describe(
-      'host (default): share the host network (Private=no, VirtualEthernet=no). none: own namespace, loopback only. veth: a veth pair to the host. bridge: veth attached to network.bridge. zone: veth in a shared zone. macvlan / ipvlan / interface: the host interfaces listed under those keys.',
-    ),
-  bridge: interfaceName.optional().describe('Host bridge for mode bridge (Bridge=).'),
-  zone: z.string().regex(/^[A-Za-z0-9_-]{1,11}$/, { message: 'must be a zone name of at most 11 letters, digits, "-" or "_"' }).optional().describe('Zone name for mode zone (Zone=).'),
-  macvlan: z.array(interfaceName).optional().describe('Host interfaces for mode macvlan (MACVLAN=).'),
-  ipvlan: z.array(interfaceName).optional().describe('Host interfaces for mode ipvlan (IPVLAN=).'),
-  interfaces: z.array(interfaceName).optional().describe('Host interfaces moved into the container for mode interface (Interface=).'),
-  ports: z.array(port).optional().describe('Port forwards "[tcp:|udp:]HOST[:CONTAINER]" (Port=); needs a private network (veth, bridge or zone).'),
+  mode: field(
+    z.enum(networkModes),
+    'host (default): share the host network (Private=no, VirtualEthernet=no). none: own namespace, loopback only. veth: a veth pair to the host. bridge: veth attached to network.bridge. zone: veth in a shared zone. macvlan / ipvlan / interface: the host interfaces listed under those keys.',
+  ),
+  bridge: field(interfaceName, 'Host bridge for mode bridge (Bridge=).'),
+  zone: field(pattern(/^[A-Za-z0-9_-]{1,11}$/, 'must be a zone name of at most 11 letters, digits, "-" or "_"'), 'Zone name for mode zone (Zone=).'),
+  macvlan: field(z.array(interfaceName), 'Host interfaces for mode macvlan (MACVLAN=).'),
+  ipvlan: field(z.array(interfaceName), 'Host interfaces for mode ipvlan (IPVLAN=).'),
+  interfaces: field(z.array(interfaceName), 'Host interfaces moved into the container for mode interface (Interface=).'),
+  ports: field(z.array(port), 'Port forwards "[tcp:|udp:]HOST[:CONTAINER]" (Port=); needs a private network (veth, bridge or zone).'),
 });
 
 const resources = z.strictObject({
-  cpu: z
-    .strictObject({
-      weight: weight.optional().describe('Relative CPU share (CPUWeight=), 1 to 10000, default 100.'),
-      quota: cpuQuota.optional().describe('CPU time limit as a percentage of one CPU (CPUQuota=), e.g. 150%.'),
-      cpus: cpuSet.optional().describe('CPUs the container may run on (AllowedCPUs=), e.g. "0-3".'),
-    })
-    .optional()
-    .describe('CPU controls.'),
-  memory: z
-    .strictObject({
-      min: memoryLimit.optional().describe('Memory that is never reclaimed (MemoryMin=).'),
-      low: memoryLimit.optional().describe('Memory reclaimed only under pressure (MemoryLow=).'),
-      high: memoryLimit.optional().describe('Throttling threshold (MemoryHigh=).'),
-      max: memoryLimit.optional().describe('Hard limit; the OOM killer acts above it (MemoryMax=).'),
-      swap_max: memoryLimit.optional().describe('Swap limit (MemorySwapMax=); 0 disables swap.'),
-      nodes: cpuSet.optional().describe('NUMA memory nodes the container may use (AllowedMemoryNodes=).'),
-    })
-    .optional()
-    .describe('Memory controls.'),
-  tasks_max: tasksMax.optional().describe('Maximum number of tasks (TasksMax=); the template defaults to 16384.'),
-  io: z
-    .strictObject({
-      weight: weight.optional().describe('Relative IO share (IOWeight=), 1 to 10000, default 100.'),
-      device_weight: perDevice(weight).optional().describe('IO weight per device (IODeviceWeight=).'),
-      read_bandwidth_max: perDevice(bandwidth).optional().describe('Read bytes per second per device (IOReadBandwidthMax=).'),
-      write_bandwidth_max: perDevice(bandwidth).optional().describe('Write bytes per second per device (IOWriteBandwidthMax=).'),
-      read_iops_max: perDevice(iops).optional().describe('Read operations per second per device (IOReadIOPSMax=).'),
-      write_iops_max: perDevice(iops).optional().describe('Write operations per second per device (IOWriteIOPSMax=).'),
-    })
-    .optional()
-    .describe('Block IO controls.'),
+  cpu: field(
+    z.strictObject({
+      weight: field(weight, 'Relative CPU share (CPUWeight=), 1 to 10000, default 100.'),
+      quota: field(cpuQuota, 'CPU time limit as a percentage of one CPU (CPUQuota=), e.g. 150%.'),
+      cpus: field(cpuSet, 'CPUs the container may run on (AllowedCPUs=), e.g. "0-3".'),
+    }),
+    'CPU controls.',
+  ),
+  memory: field(
+    z.strictObject({
+      min: field(memoryLimit, 'Memory that is never reclaimed (MemoryMin=): a size (512M, 2G), a percentage of RAM or infinity.'),
+      low: field(memoryLimit, 'Memory reclaimed only under pressure (MemoryLow=).'),
+      high: field(memoryLimit, 'Throttling threshold (MemoryHigh=).'),
+      max: field(memoryLimit, 'Hard limit; the OOM killer acts above it (MemoryMax=).'),
+      swap_max: field(memoryLimit, 'Swap limit (MemorySwapMax=); 0 disables swap.'),
+      nodes: field(cpuSet, 'NUMA memory nodes the container may use (AllowedMemoryNodes=).'),
+    }),
+    'Memory controls.',
+  ),
+  tasks_max: field(tasksMax, 'Maximum number of tasks (TasksMax=): a number, a percentage or infinity; the template defaults to 16384.'),
+  io: field(
+    z.strictObject({
+      weight: field(weight, 'Relative IO share (IOWeight=), 1 to 10000, default 100.'),
+      device_weight: field(perDevice(weight), 'IO weight per device (IODeviceWeight=), e.g. { /dev/sda: 200 }.'),
+      read_bandwidth_max: field(perDevice(bandwidth), 'Read bytes per second per device (IOReadBandwidthMax=), e.g. { /dev/sda: 10M }.'),
+      write_bandwidth_max: field(perDevice(bandwidth), 'Write bytes per second per device (IOWriteBandwidthMax=).'),
+      read_iops_max: field(perDevice(iops), 'Read operations per second per device (IOReadIOPSMax=), e.g. { /dev/sda: 2K }.'),
+      write_iops_max: field(perDevice(iops), 'Write operations per second per device (IOWriteIOPSMax=).'),
+    }),
+    'Block IO controls.',
+  ),
 });
 export { resources as resourcesSchema };
 
 const security = z.strictObject({
-  private_users: z
-    .union([z.boolean(), z.number().int().nonnegative(), z.string().regex(/^(?:no|yes|pick|identity|\d+(?::\d+)?)$/, { message: 'must be no, yes, pick, identity or UID[:COUNT]' })])
-    .optional()
-    .describe('User namespacing (PrivateUsers=): no, yes, pick, identity or UID[:COUNT].'),
-  private_users_ownership: z.enum(['off', 'chown', 'map', 'auto']).optional().describe('How files are made to fit the user namespace (PrivateUsersOwnership=).'),
-  no_new_privileges: z.boolean().optional().describe('Forbid gaining privileges via setuid and file capabilities (NoNewPrivileges=).'),
-  capabilities: z
-    .strictObject({
-      add: z.array(capability).optional().describe('Capabilities granted beyond the default set (Capability=).'),
-      drop: z.array(capability).optional().describe('Capabilities removed from the default set (DropCapability=).'),
-      ambient: z.array(capability).optional().describe('Ambient capabilities for the payload (AmbientCapability=); needs boot: false.'),
-    })
-    .optional()
-    .describe('Capability changes.'),
-  system_call_filter: z.array(syscallEntry).optional().describe('System calls or @groups to allow, or with "~" to deny (SystemCallFilter=).'),
-  read_only: z.boolean().optional().describe('Mount the root file system read-only (ReadOnly=).'),
+  private_users: field(
+    z.union([z.boolean(), z.int().check(z.gte(0)), pattern(/^(?:no|yes|pick|identity|\d+(?::\d+)?)$/, 'must be no, yes, pick, identity or UID[:COUNT]')]),
+    'User namespacing (PrivateUsers=): no, yes, pick, identity or UID[:COUNT].',
+  ),
+  private_users_ownership: field(z.enum(['off', 'chown', 'map', 'auto']), 'How files are made to fit the user namespace (PrivateUsersOwnership=).'),
+  no_new_privileges: field(z.boolean(), 'Forbid gaining privileges via setuid and file capabilities (NoNewPrivileges=).'),
+  capabilities: field(
+    z.strictObject({
+      add: field(z.array(capability), 'Capabilities granted beyond the default set (Capability=).'),
+      drop: field(z.array(capability), 'Capabilities removed from the default set (DropCapability=).'),
+      ambient: field(z.array(capability), 'Ambient capabilities for the payload (AmbientCapability=); needs boot: false.'),
+    }),
+    'Capability changes.',
+  ),
+  system_call_filter: field(z.array(syscallEntry), 'System calls or @groups to allow, or with "~" to deny (SystemCallFilter=).'),
+  read_only: field(z.boolean(), 'Mount the root file system read-only (ReadOnly=).'),
 });
 
-export const passSection = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]));
+const passValue = z.union([z.string(), z.number(), z.boolean()]);
+export const passSection = z.record(z.string(), z.union([passValue, z.array(passValue)]));
 
 /** Every key a container, profile or `defaults:` may set. */
 export const containerSchema = z.strictObject({
-  description: z.string().optional().describe("Human-readable description (the unit's Description=)."),
-  profiles: z.array(profileName).optional().describe('Profiles (profiles/NAME.yaml) applied in order before this file.'),
-  image: machineName.optional().describe('Image under /var/lib/machines to create the root from on first start (systemd-nspawn --template=); default: the root is /var/lib/machines/NAME itself.'),
-  directory: absPath.optional().describe('Explicit root directory (systemd-nspawn --directory=), instead of image.'),
-  ephemeral: z.boolean().optional().describe('Run on a throwaway snapshot of the root, discarded at stop (Ephemeral=).'),
-  volatile: z.union([z.boolean(), z.enum(['no', 'yes', 'state', 'overlay'])]).optional().describe('Volatile root (Volatile=): no, yes (tmpfs root, /usr from the image; a booted guest gets systemd.firstboot=off, as its /etc starts empty), state (tmpfs /var) or overlay.'),
-  boot: z.boolean().optional().describe("Run the image's init as PID 1 (Boot=); default true. false runs command: under nspawn's stub init (ProcessTwo=, KillSignal=SIGRTMIN+3), so it stops cleanly."),
-  command: z.array(z.string()).optional().describe('Program and arguments (Parameters=); with boot: true, arguments passed to init.'),
-  working_directory: absPath.optional().describe('Working directory of command: (WorkingDirectory=).'),
-  user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$|^\d+$/, { message: 'must be a user name or UID' }).optional().describe('User that runs command: (User=).'),
-  autostart: z.boolean().optional().describe('Start at boot (a machines.target.wants/ link); default false.'),
-  after: z.array(machineName).optional().describe('Containers to start first; starting this one pulls them in (After= + Wants=).'),
-  requires: z.array(machineName).optional().describe('Containers this one cannot run without: started first, and stopping them stops this one (After= + Requires=).'),
-  hostname: hostname.optional().describe("Host name inside the container (Hostname=); a booted guest also gets systemd.hostname=, so its own /etc/hostname cannot override it."),
-  environment: z.record(envName, envValue).optional().describe('Environment variables for the container\'s PID 1 (Environment=).'),
-  timezone: z.enum(['off', 'copy', 'bind', 'symlink', 'delete', 'auto']).optional().describe('How /etc/localtime follows the host (Timezone=).'),
-  resolv_conf: z
-    .enum(['off', 'copy-host', 'copy-static', 'copy-uplink', 'copy-stub', 'replace-host', 'replace-static', 'replace-uplink', 'replace-stub', 'bind-host', 'bind-static', 'bind-uplink', 'bind-stub', 'delete', 'auto'])
-    .optional()
-    .describe('How /etc/resolv.conf is provided (ResolvConf=).'),
-  network: network.optional().describe('Networking; host mode (the default) shares the host network namespace.'),
-  binds: z.array(z.union([bindString, bindObject])).optional().describe('Bind mounts: "HOST[:CONTAINER[:OPTIONS]]" with options ro, rw, rbind, norbind, idmap, noidmap, or { source, target, readonly, options } (Bind=, BindReadOnly=).'),
-  tmpfs: z.array(tmpfsEntry).optional().describe('tmpfs mounts "PATH[:OPTIONS]" (TemporaryFileSystem=).'),
-  inaccessible: z.array(absPath).optional().describe('Paths made inaccessible in the container (Inaccessible=).'),
-  bind_users: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, { message: 'must be a user name' })).optional().describe('Host users made available in the container (BindUser=).'),
-  resources: resources.optional().describe('cgroup resource limits, written to the service drop-in.'),
-  slice: sliceName.optional().describe('Slice (slices/NAME.yaml) the container runs in: machine-NAME.slice.'),
-  security: security.optional().describe('Security settings.'),
-  devices: z.array(device).optional().describe('Host devices made available: bound into the container (Bind=) and allowed in its cgroup (DeviceAllow=).'),
-  restart: z.enum(['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always']).optional().describe('When systemd restarts the container (Restart=). A reboot inside the container always restarts it.'),
-  nspawn: z
-    .strictObject({
-      Exec: passSection.optional().describe('[Exec] keys, e.g. KillSignal: SIGRTMIN+3.'),
-      Files: passSection.optional().describe('[Files] keys, e.g. Overlay: [/lower:/upper].'),
-      Network: passSection.optional().describe('[Network] keys, e.g. VirtualEthernetExtra: veth-web:host0.'),
-    })
-    .optional()
-    .describe('Raw .nspawn settings by section ([Exec], [Files], [Network]), checked against systemd\'s key list; a list repeats the key.'),
-  service: z
-    .strictObject({
-      Unit: passSection.optional().describe('[Unit] keys, e.g. ConditionPathExists: /srv/web.'),
-      Service: passSection.optional().describe('[Service] keys, e.g. TimeoutStopSec: 2min.'),
-    })
-    .optional()
-    .describe('Raw drop-in settings by section ([Unit], [Service]), checked against systemd\'s key list; values are unit-file syntax (specifiers such as %i apply).'),
+  description: field(z.string(), "Human-readable description (the unit's Description=)."),
+  profiles: field(z.array(profileName), 'Profiles (profiles/NAME.yaml) applied in order before this file.'),
+  image: field(machineName, 'Image under /var/lib/machines to create the root from on first start (systemd-nspawn --template=); default: the root is /var/lib/machines/NAME itself.'),
+  directory: field(absPath, 'Explicit root directory (systemd-nspawn --directory=), instead of image.'),
+  ephemeral: field(z.boolean(), 'Run on a throwaway snapshot of the root, discarded at stop (Ephemeral=).'),
+  volatile: field(
+    z.union([z.boolean(), z.enum(['no', 'yes', 'state', 'overlay'])]),
+    'Volatile root (Volatile=): no, yes (tmpfs root, /usr from the image; a booted guest gets systemd.firstboot=off, as its /etc starts empty), state (tmpfs /var) or overlay.',
+  ),
+  boot: field(z.boolean(), "Run the image's init as PID 1 (Boot=); default true. false runs command: under nspawn's stub init (ProcessTwo=, KillSignal=SIGRTMIN+3), so it stops cleanly."),
+  command: field(z.array(z.string()), 'Program and arguments (Parameters=); with boot: true, arguments passed to init.'),
+  working_directory: field(absPath, 'Working directory of command: (WorkingDirectory=).'),
+  user: field(pattern(/^[A-Za-z_][A-Za-z0-9_.-]*$|^\d+$/, 'must be a user name or UID'), 'User that runs command: (User=).'),
+  autostart: field(z.boolean(), 'Start at boot (a machines.target.wants/ link); default false.'),
+  after: field(z.array(machineName), 'Containers to start first; starting this one pulls them in (After= + Wants=).'),
+  requires: field(z.array(machineName), 'Containers this one cannot run without: started first, and stopping them stops this one (After= + Requires=).'),
+  hostname: field(hostname, 'Host name inside the container (Hostname=); a booted guest also gets systemd.hostname=, so its own /etc/hostname cannot override it.'),
+  environment: field(z.record(envName, envValue), "Environment variables for the container's PID 1 (Environment=)."),
+  timezone: field(z.enum(['off', 'copy', 'bind', 'symlink', 'delete', 'auto']), 'How /etc/localtime follows the host (Timezone=).'),
+  resolv_conf: field(
+    z.enum(['off', 'copy-host', 'copy-static', 'copy-uplink', 'copy-stub', 'replace-host', 'replace-static', 'replace-uplink', 'replace-stub', 'bind-host', 'bind-static', 'bind-uplink', 'bind-stub', 'delete', 'auto']),
+    'How /etc/resolv.conf is provided (ResolvConf=).',
+  ),
+  network: field(network, 'Networking; host mode (the default) shares the host network namespace.'),
+  binds: field(
+    z.array(z.union([bindString, bindObject])),
+    'Bind mounts: "HOST[:CONTAINER[:OPTIONS]]" with options ro, rw, rbind, norbind, idmap, noidmap, or { source, target, readonly, options } (Bind=, BindReadOnly=).',
+  ),
+  tmpfs: field(z.array(tmpfsEntry), 'tmpfs mounts "PATH[:OPTIONS]" (TemporaryFileSystem=).'),
+  inaccessible: field(z.array(absPath), 'Paths made inaccessible in the container (Inaccessible=).'),
+  bind_users: field(z.array(pattern(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'must be a user name')), 'Host users made available in the container (BindUser=).'),
+  resources: field(resources, 'cgroup resource limits, written to the service drop-in.'),
+  slice: field(sliceName, 'Slice (slices/NAME.yaml) the container runs in: machine-NAME.slice.'),
+  security: field(security, 'Security settings.'),
+  devices: field(z.array(device), 'Host devices made available: bound into the container (Bind=) and allowed in its cgroup (DeviceAllow=).'),
+  restart: field(
+    z.enum(['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always']),
+    'When systemd restarts the container (Restart=). A reboot inside the container always restarts it.',
+  ),
+  nspawn: field(
+    z.strictObject({
+      Exec: field(passSection, '[Exec] keys, e.g. KillSignal: SIGRTMIN+3.'),
+      Files: field(passSection, '[Files] keys, e.g. Overlay: [/lower:/upper].'),
+      Network: field(passSection, '[Network] keys, e.g. VirtualEthernetExtra: veth-web:host0.'),
+    }),
+    "Raw .nspawn settings by section ([Exec], [Files], [Network]), checked against systemd's key list; a list repeats the key.",
+  ),
+  service: field(
+    z.strictObject({
+      Unit: field(passSection, '[Unit] keys, e.g. ConditionPathExists: /srv/web.'),
+      Service: field(passSection, '[Service] keys, e.g. TimeoutStopSec: 2min.'),
+    }),
+    "Raw drop-in settings by section ([Unit], [Service]), checked against systemd's key list; values are unit-file syntax (specifiers such as %i apply).",
+  ),
 });
 
 export type ContainerInput = z.infer<typeof containerSchema>;
@@ -178,6 +192,3 @@ export type BindInput = NonNullable<ContainerInput['binds']>[number];
 export type DeviceInput = NonNullable<ContainerInput['devices']>[number];
 export type Resources = z.infer<typeof resources>;
 export type PassSection = z.infer<typeof passSection>;
-
-// Memory/size used by slices too.
-export { size };

@@ -1,10 +1,10 @@
 // JSON Schema for editors (yaml-language-server) and tools, generated from the same zod schemas that validate.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { containerSchema } from './container.js';
 import { settingsSchema, sliceSchema } from './files.js';
 
 export function jsonSchema(): object {
-  const one = (s: z.ZodType, title: string) => ({ title, ...z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) });
+  const one = (s: z.ZodMiniType, title: string) => ({ title, ...z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) });
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'machinist configuration',

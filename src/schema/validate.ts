@@ -1,6 +1,6 @@
 // zod issues → diagnostics at the YAML line that caused them, with "did you mean" for unknown keys and
 // values of an enumeration.
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { diag } from '../diagnostics/catalogue.js';
 import { didYouMean } from '../diagnostics/nearest.js';
 import type { Diagnostic } from '../diagnostics/types.js';
@@ -90,9 +90,33 @@ function flatten(issues: readonly Issue[], prefix: YamlPath = []): Issue[] {
 
 const tidy = (m: string) => m.replace(/^Invalid input: /, '').replace(/^Invalid option: /, '').replace(/^Invalid string: /, '');
 
+const typeName = (t: string) =>
+  ({ record: 'a mapping', object: 'a mapping', array: 'a list', int: 'a whole number', number: 'a number', string: 'a string', boolean: 'a boolean' })[t] ?? `a ${t}`;
+
+/**
+ * The sentence after "PATH …" for an issue. zod/mini ships no message catalogue (that is what keeps it small),
+ * so the codes machinist's schemas can raise are worded here; custom checks bring their own message.
+ */
+function describeIssue(issue: Issue, value: unknown): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `must be ${typeName(issue.expected)}, not ${kindOf(value)}`;
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)}${issue.inclusive === false ? ' (exclusive)' : ''}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}${issue.inclusive === false ? ' (exclusive)' : ''}`;
+    case 'invalid_union': {
+      const expected = [...new Set(issue.errors.flat().filter((i) => i.code === 'invalid_type' && i.path.length === 0).map((i) => typeName((i as { expected: string }).expected)))];
+      return expected.length ? `must be ${expected.join(' or ')}, not ${kindOf(value)}` : `is not valid here`;
+    }
+    default:
+      return `${tidy(issue.message)}`;
+  }
+}
+
 /** Validate one parsed file against its schema; every issue becomes a diagnostic at its YAML position. */
 export function validateFile(file: ParsedFile, schema: AnySchema, container?: string): Diagnostic[] {
-  const result = (schema as z.ZodType).safeParse(file.value);
+  const result = z.safeParse(schema, file.value);
   if (result.success) return [];
   const out: Diagnostic[] = [];
   const where = (path: YamlPath) => (path.length ? path.join('.') : 'the top level');
@@ -119,9 +143,9 @@ export function validateFile(file: ParsedFile, schema: AnySchema, container?: st
       continue;
     }
     const value = valueAt(file.value, path);
-    let message = `${where(path)}: ${tidy(issue.message)}`;
+    const custom = issue.code === 'custom' || issue.code === 'invalid_format';
+    let message = `${where(path)} ${custom ? tidy(issue.message) : describeIssue(issue, value)}`;
     let hint: string | undefined;
-    if (issue.code === 'invalid_type') message = `${where(path)} must be ${issue.expected === 'record' || issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}, not ${kindOf(value)}`;
     if (issue.code === 'invalid_type' && issue.expected === 'boolean' && typeof value === 'string') hint = 'Write true or false (YAML 1.2: yes/no/on/off are strings).';
     if (issue.code === 'invalid_value') {
       const options = issue.values.map(String);

@@ -100,3 +100,16 @@ describe('schema validation → diagnostics at the YAML position', () => {
     ]);
   });
 });
+
+describe('messages say what is accepted', () => {
+  it.each([
+    ['resources: { cpu: { weight: 0 } }', 'resources.cpu.weight must be at least 1'],
+    ['network: { mode: veth, ports: [70000] }', 'network.ports.0 must be at most 65535'],
+    ['binds: [5]', 'binds.0 must be a string or a mapping, not number'],
+    ['resources: { memory: { max: 2GB } }', 'resources.memory.max must be a size (e.g. 512M, 2G), a percentage (e.g. 50%) or "infinity"'],
+    ['binds: [rel:/x]', 'binds.0 "rel" must be an absolute path (start with "/")'],
+    ['resources: { tasks_max: 1.5 }', 'resources.tasks_max must be a whole number or a string, not number'],
+  ])('%s → %s', (yaml, message) => {
+    expect(errorsOf(`${yaml}\n`).map((d) => d.message)).toEqual([message]);
+  });
+});
