@@ -1,0 +1,78 @@
+# machinist: build and install onto a system.
+#
+#   make                      bundle dist/machinist and dist/machinist-generator (needs node and npm ci)
+#   make install              install (as root); DESTDIR=/staging and PREFIX=/usr/local are honoured
+#   make uninstall            remove what install put there (never a file in /etc/machinist)
+#   make deb                  build/machinist_VERSION_all.deb (scripts/build-deb.sh)
+#
+# Installed layout (PREFIX=/usr):
+#   /usr/bin/machinist                                     the CLI
+#   /usr/lib/systemd/system-generators/machinist-generator the boot-time generator
+#   /usr/lib/systemd/system/machine@.service               the template every container runs from
+#   /usr/share/doc/machinist/{README.md,examples/}         documentation and example configurations
+#   /etc/machinist/{containers,profiles,slices}/           created if missing; nothing in /etc is ever overwritten
+#
+# NODE_INTERPRETER=/usr/bin/node rewrites the bundles' `#!/usr/bin/env node` line to that absolute path (the
+# Debian package does this: a generator runs before any login PATH exists).
+
+PREFIX ?= /usr
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+BINDIR ?= $(PREFIX)/bin
+SYSTEMDLIBDIR ?= $(PREFIX)/lib/systemd
+DOCDIR ?= $(PREFIX)/share/doc/machinist
+NODE ?= node
+NODE_INTERPRETER ?=
+
+INSTALL ?= install
+BUNDLES := dist/machinist dist/machinist-generator
+SOURCES := $(shell find src generator -name '*.ts' 2>/dev/null) scripts/build.mjs package.json
+
+.PHONY: all build install uninstall deb clean
+
+all: build
+
+build: $(BUNDLES)
+
+$(BUNDLES): $(SOURCES)
+	$(NODE) scripts/build.mjs
+
+# Install one bundle, optionally with an absolute interpreter in its first line.
+define install_bundle
+	$(INSTALL) -d -m 0755 $(dir $(2))
+	if [ -n "$(NODE_INTERPRETER)" ]; then \
+		sed '1s|^#!.*|#!$(NODE_INTERPRETER)|' $(1) > $(2).tmp && chmod 0755 $(2).tmp && mv -f $(2).tmp $(2); \
+	else \
+		$(INSTALL) -m 0755 $(1) $(2); \
+	fi
+endef
+
+install: build
+	$(call install_bundle,dist/machinist,$(DESTDIR)$(BINDIR)/machinist)
+	$(call install_bundle,dist/machinist-generator,$(DESTDIR)$(SYSTEMDLIBDIR)/system-generators/machinist-generator)
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(SYSTEMDLIBDIR)/system
+	$(INSTALL) -m 0644 units/machine@.service $(DESTDIR)$(SYSTEMDLIBDIR)/system/machine@.service
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+# Each example's README and config/ (not the expected/ trees the tests compare against).
+	cd examples && find . -path '*/expected' -prune -o -type d -exec $(INSTALL) -d -m 0755 '$(DESTDIR)$(DOCDIR)/examples/{}' ';'
+	cd examples && find . -path '*/expected' -prune -o -type f -exec $(INSTALL) -m 0644 '{}' '$(DESTDIR)$(DOCDIR)/examples/{}' ';'
+# The configuration directory: created when missing, never touched when present.
+	for d in containers profiles slices; do $(INSTALL) -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/machinist/$$d; done
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		echo "Run 'systemctl daemon-reload' to load the generator and the template."; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/machinist
+	rm -f $(DESTDIR)$(SYSTEMDLIBDIR)/system-generators/machinist-generator
+	rm -f $(DESTDIR)$(SYSTEMDLIBDIR)/system/machine@.service
+	rm -rf $(DESTDIR)$(DOCDIR)
+# Only empty configuration folders go; anything you wrote stays.
+	-for d in containers profiles slices; do rmdir $(DESTDIR)$(SYSCONFDIR)/machinist/$$d 2>/dev/null; done; true
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/machinist 2>/dev/null; true
+
+deb:
+	sh scripts/build-deb.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,221 @@
+// Packaging: `make install` / `make uninstall` into a staging root, and the Debian package installed, used and
+// removed on a throw-away copy of this very system: an overlay of `/` (upper and work on a private tmpfs), with
+// /dev and /proc mounted into it, driven with chroot. The host itself is never changed, and everything is
+// unmounted afterwards whatever happens (bounded waits, lazy unmount as a last resort).
+//
+// Needs root (mounts, chroot); skipped otherwise, except when CI is set, where it fails instead.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repo } from '../generator/helpers.js';
+
+const isRoot = process.getuid?.() === 0;
+const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
+
+function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: opts.timeout ?? 60_000, cwd: opts.cwd ?? repo, env: opts.env ?? process.env });
+  return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}`, stdout: r.stdout ?? '', error: r.error };
+}
+
+/** Every path below dir, as absolute paths of the installed system ('/usr/bin/machinist'), directories included. */
+function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (abs: string) => {
+    out.push(`/${relative(dir, abs)}`);
+    if (lstatSync(abs).isDirectory()) for (const n of readdirSync(abs)) walk(join(abs, n));
+  };
+  walk(dir);
+  return out.map((p) => (p === '/' ? '/.' : p)).sort();
+}
+
+/** What the package must contain: binaries, template, docs, each example's README and config/, /etc/machinist folders. */
+function expectedPaths(): string[] {
+  const paths = new Set<string>([
+    '/.',
+    '/etc',
+    '/etc/machinist',
+    '/etc/machinist/containers',
+    '/etc/machinist/profiles',
+    '/etc/machinist/slices',
+    '/usr',
+    '/usr/bin',
+    '/usr/bin/machinist',
+    '/usr/lib',
+    '/usr/lib/systemd',
+    '/usr/lib/systemd/system',
+    '/usr/lib/systemd/system/machine@.service',
+    '/usr/lib/systemd/system-generators',
+    '/usr/lib/systemd/system-generators/machinist-generator',
+    '/usr/share',
+    '/usr/share/doc',
+    '/usr/share/doc/machinist',
+    '/usr/share/doc/machinist/README.md',
+    '/usr/share/doc/machinist/copyright',
+    '/usr/share/doc/machinist/examples',
+  ]);
+  const examples = join(repo, 'examples');
+  const walk = (rel: string) => {
+    const abs = join(examples, rel);
+    paths.add(`/usr/share/doc/machinist/examples/${rel}`);
+    if (lstatSync(abs).isDirectory()) for (const n of readdirSync(abs)) walk(`${rel}/${n}`);
+  };
+  for (const e of readdirSync(examples)) {
+    if (!lstatSync(join(examples, e)).isDirectory()) continue;
+    paths.add(`/usr/share/doc/machinist/examples/${e}`);
+    if (existsSync(join(examples, e, 'README.md'))) paths.add(`/usr/share/doc/machinist/examples/${e}/README.md`);
+    if (existsSync(join(examples, e, 'config'))) walk(`${e}/config`);
+  }
+  return [...paths].sort();
+}
+
+const temps: string[] = [];
+afterAll(() => {
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+
+describe('make install / make uninstall (DESTDIR, PREFIX)', () => {
+  let dest = '';
+  beforeAll(() => {
+    dest = mkdtempSync(join(tmpdir(), 'machinist-install-'));
+    temps.push(dest);
+  });
+
+  it('installs exactly the expected files, with an absolute interpreter when asked', () => {
+    const r = sh('make', ['--no-print-directory', 'install', `DESTDIR=${dest}`, 'PREFIX=/usr', 'NODE_INTERPRETER=/usr/bin/node'], { timeout: 120_000 });
+    expect(r.code, r.out).toBe(0);
+    expect(listTree(dest)).toEqual(expectedPaths().filter((p) => p !== '/usr/share/doc/machinist/copyright'));
+    expect(readFileSync(join(dest, 'usr/bin/machinist'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/node');
+    expect(readFileSync(join(dest, 'usr/lib/systemd/system-generators/machinist-generator'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/node');
+    expect(lstatSync(join(dest, 'usr/lib/systemd/system-generators/machinist-generator')).mode & 0o777).toBe(0o755);
+    expect(readFileSync(join(dest, 'usr/lib/systemd/system/machine@.service'), 'utf8')).toBe(readFileSync(join(repo, 'units/machine@.service'), 'utf8'));
+    const version = sh(process.execPath, [join(dest, 'usr/bin/machinist'), '--version']);
+    expect(version.stdout.trim()).toBe('0.1.0');
+  });
+
+  it('never overwrites a file in /etc/machinist, and uninstall leaves it (and only it) behind', () => {
+    writeFileSync(join(dest, 'etc/machinist/containers/mine.yaml'), 'description: mine\n');
+    expect(sh('make', ['--no-print-directory', 'install', `DESTDIR=${dest}`, 'PREFIX=/usr']).code).toBe(0);
+    expect(readFileSync(join(dest, 'etc/machinist/containers/mine.yaml'), 'utf8')).toBe('description: mine\n');
+    const r = sh('make', ['--no-print-directory', 'uninstall', `DESTDIR=${dest}`, 'PREFIX=/usr']);
+    expect(r.code, r.out).toBe(0);
+    const left = listTree(dest).filter((p) => lstatSync(join(dest, p)).isFile());
+    expect(left).toEqual(['/etc/machinist/containers/mine.yaml']);
+  });
+
+  it('honours PREFIX=/usr/local', () => {
+    const local = mkdtempSync(join(tmpdir(), 'machinist-install-local-'));
+    temps.push(local);
+    expect(sh('make', ['--no-print-directory', 'install', `DESTDIR=${local}`, 'PREFIX=/usr/local']).code).toBe(0);
+    for (const p of ['usr/local/bin/machinist', 'usr/local/lib/systemd/system-generators/machinist-generator', 'usr/local/lib/systemd/system/machine@.service', 'usr/local/share/doc/machinist/README.md', 'etc/machinist/containers']) {
+      expect(existsSync(join(local, p)), p).toBe(true);
+    }
+  });
+});
+
+describe.skipIf(!isRoot && !process.env['CI'])('the Debian package on an overlay of this system', () => {
+  let base = '';
+  let tmp = '';
+  let merged = '';
+  let deb = '';
+  const mounted: string[] = [];
+  const inside = (args: string[], env: Record<string, string> = {}) =>
+    sh('chroot', [merged, ...args], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', DEBIAN_FRONTEND: 'noninteractive', ...env }, timeout: 120_000 });
+  const mount = (args: string[], target: string) => {
+    const r = sh('mount', [...args, target], { timeout: 30_000 });
+    if (r.code !== 0) throw new Error(`mount ${args.join(' ')} ${target}: ${r.out}`);
+    mounted.push(target);
+  };
+
+  beforeAll(() => {
+    if (!isRoot) throw new Error('the package test needs root (CI is set, so it does not skip)');
+    const built = sh('sh', ['scripts/build-deb.sh'], { timeout: 180_000 });
+    if (built.code !== 0) throw new Error(`build-deb.sh failed: ${built.out}`);
+    deb = join(repo, built.stdout.trim().split('\n').pop()!);
+    base = mkdtempSync(join(tmpdir(), 'machinist-deb-'));
+    tmp = join(base, 'tmp');
+    merged = join(base, 'merged');
+    mkdirSync(tmp);
+    mkdirSync(merged);
+    // upper/work on their own tmpfs: outside the lower layer's file system, and gone in one unmount.
+    mount(['-t', 'tmpfs', '-o', 'mode=0700,size=1g', 'machinist-deb-tmp'], tmp);
+    mkdirSync(join(tmp, 'upper'));
+    mkdirSync(join(tmp, 'work'));
+    mount(['-t', 'overlay', '-o', `lowerdir=/,upperdir=${tmp}/upper,workdir=${tmp}/work`, 'machinist-deb-overlay'], merged);
+    mount(['--bind', '/dev'], join(merged, 'dev'));
+    mount(['-t', 'proc', 'proc'], join(merged, 'proc'));
+    // Start from a system without machinist, whatever the host has.
+    inside(['dpkg', '--purge', 'machinist']);
+    copyFileSync(deb, join(merged, 'tmp/machinist.deb'));
+  }, 240_000);
+
+  afterAll(() => {
+    for (const target of mounted.reverse()) {
+      let ok = false;
+      for (let i = 0; i < 10 && !ok; i++) ok = sh('umount', [target], { timeout: 10_000 }).code === 0;
+      if (!ok) sh('umount', ['-l', target], { timeout: 10_000 });
+    }
+    const still = readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${base}/`);
+    if (base && !still) rmSync(base, { recursive: true, force: true });
+  }, 120_000);
+
+  it('is named build/machinist_VERSION_all.deb and declares its dependencies', () => {
+    expect(deb).toBe(join(repo, `build/machinist_${version}_all.deb`));
+    const info = sh('dpkg-deb', ['-f', deb, 'Package', 'Version', 'Architecture', 'Depends']);
+    expect(info.stdout).toBe(`Package: machinist\nVersion: ${version}\nArchitecture: all\nDepends: nodejs (>= 18), systemd-container\n`);
+  });
+
+  it('installs with dpkg -i (dependencies satisfied by the system)', () => {
+    const r = inside(['dpkg', '-i', '/tmp/machinist.deb']);
+    expect(r.code, r.out).toBe(0);
+    expect(inside(['dpkg-query', '-W', '-f', '${Status} ${Version}', 'machinist']).stdout).toBe(`install ok installed ${version}`);
+  });
+
+  it('dpkg -L lists exactly the expected paths', () => {
+    const r = inside(['dpkg', '-L', 'machinist']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').sort()).toEqual(expectedPaths());
+  });
+
+  it('the installed CLI runs: machinist --version, and validate on an installed example', () => {
+    expect(inside(['machinist', '--version']).stdout.trim()).toBe(version);
+    const v = inside(['machinist', 'validate', '--config', '/usr/share/doc/machinist/examples/lab/config']);
+    expect(v.code, v.out).toBe(0);
+  });
+
+  it('the installed generator compiles /etc/machinist: units into NORMAL, .nspawn into /run/systemd/nspawn', () => {
+    const etc = join(merged, 'etc/machinist');
+    writeFileSync(join(etc, 'containers/web.yaml'), 'description: Web\nautostart: true\nresources:\n  memory: { max: 1G }\n');
+    writeFileSync(join(etc, 'containers/broken.yaml'), 'description: Broken\nbogus: 1\n');
+    for (const d of ['normal', 'early', 'late']) mkdirSync(join(merged, 'tmp/gen', d), { recursive: true });
+    mkdirSync(join(merged, 'run/systemd/nspawn'), { recursive: true });
+    writeFileSync(join(merged, 'run/systemd/nspawn/foreign.nspawn'), '[Exec]\nBoot=yes\n');
+    const r = inside(['/usr/lib/systemd/system-generators/machinist-generator', '/tmp/gen/normal', '/tmp/gen/early', '/tmp/gen/late'], { MACHINIST_KMSG: '/tmp/gen/kmsg' });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('/etc/machinist/containers/broken.yaml:2:1: error[unknown-key]: unknown key "bogus"');
+    expect(readFileSync(join(merged, 'tmp/gen/normal/machine@web.service.d/50-machinist.conf'), 'utf8')).toContain('MemoryMax=1G');
+    expect(readFileSync(join(merged, 'tmp/gen/normal/machine@broken.service.d/50-machinist.conf'), 'utf8')).toContain('ExecStartPre=/bin/false');
+    expect(readFileSync(join(merged, 'run/systemd/nspawn/web.nspawn'), 'utf8')).toMatch(/^# Automatically generated by machinist from \/etc\/machinist\/containers\/web\.yaml/);
+  });
+
+  it('dpkg -r removes every installed file, its own .nspawn files in /run, and keeps the admin\'s config', () => {
+    const r = inside(['dpkg', '-r', 'machinist']);
+    expect(r.code, r.out).toBe(0);
+    for (const p of ['usr/bin/machinist', 'usr/lib/systemd/system-generators/machinist-generator', 'usr/lib/systemd/system/machine@.service', 'usr/share/doc/machinist']) {
+      expect(existsSync(join(merged, p)), p).toBe(false);
+    }
+    expect(existsSync(join(merged, 'run/systemd/nspawn/web.nspawn'))).toBe(false);
+    expect(readFileSync(join(merged, 'run/systemd/nspawn/foreign.nspawn'), 'utf8')).toBe('[Exec]\nBoot=yes\n');
+    expect(readFileSync(join(merged, 'etc/machinist/containers/web.yaml'), 'utf8')).toContain('description: Web');
+    // Folders the package made and the admin left empty are gone.
+    expect(existsSync(join(merged, 'etc/machinist/slices'))).toBe(false);
+  });
+
+  it('dpkg -P purges it: dpkg no longer knows the package', () => {
+    const r = inside(['dpkg', '-P', 'machinist']);
+    expect(r.code, r.out).toBe(0);
+    expect(inside(['dpkg-query', '-W', 'machinist']).code).not.toBe(0);
+    expect(existsSync(join(merged, 'var/lib/dpkg/info/machinist.list'))).toBe(false);
+  });
+});
