@@ -1,6 +1,8 @@
 // Checks that span several settings of one merged container: each is reported at the line of the value that
 // makes the combination wrong, wherever (profile or container) that value came from.
+import { didYouMean } from '../diagnostics/nearest.js';
 import type { Diagnostic } from '../diagnostics/types.js';
+import { syscallGroups, syscallNames } from '../schema/syscalls.js';
 import type { ContainerModel } from './model.js';
 import { diagAt } from './model.js';
 
@@ -27,6 +29,25 @@ export function checkContainer(c: ContainerModel): Diagnostic[] {
   if (s.boot !== false && s.security?.capabilities?.ambient?.length) {
     out.push(diagAt(c, 'conflicting-keys', 'ambient capabilities cannot be given to a booted init', ['security', 'capabilities', 'ambient'], { hint: 'Set boot: false with a command:, or remove security.capabilities.ambient.' }));
   }
+  if (s.image !== undefined && s.ephemeral === true) {
+    out.push(diagAt(c, 'conflicting-keys', 'ephemeral cannot be combined with image (systemd-nspawn refuses --ephemeral with --template=)', ['ephemeral'], { hint: 'Use directory: or the default root with ephemeral: true, or drop ephemeral.' }));
+  }
+  const users = s.security?.private_users;
+  const namespaced = users !== undefined && users !== false && users !== 'no';
+  if (s.bind_users?.length && !namespaced) {
+    out.push(diagAt(c, 'conflicting-keys', 'bind_users needs user namespacing (systemd-nspawn refuses --bind-user= without --private-users=)', ['bind_users'], { hint: 'Set security.private_users: pick, or remove bind_users.' }, 'key'));
+  }
+  const volatileRoot = s.volatile !== undefined && s.volatile !== false && s.volatile !== 'no';
+  if (s.security?.private_users_ownership === 'chown' && (s.security.read_only === true || volatileRoot)) {
+    out.push(diagAt(c, 'conflicting-keys', 'private_users_ownership: chown cannot change a read-only or volatile root', ['security', 'private_users_ownership'], { hint: 'Use auto or map, which need no write access to the root.' }));
+  }
+  (s.security?.system_call_filter ?? []).forEach((entry, i) => {
+    const name = entry.replace(/^~/, '');
+    const known = name.startsWith('@') ? syscallGroups.includes(name) : syscallNames.has(name);
+    if (known) return;
+    const near = didYouMean(name, name.startsWith('@') ? syscallGroups : syscallNames);
+    out.push(diagAt(c, 'invalid-value', `"${name}" is not a system call or group systemd knows; systemd-nspawn would ignore it silently`, ['security', 'system_call_filter', i], { hint: near ?? 'systemd-analyze syscall-filter lists the groups and names.' }));
+  });
   const net = s.network ?? {};
   const mode = net.mode ?? 'host';
   const wanted = modeKey[mode];

@@ -112,7 +112,7 @@ const security = z.strictObject({
     z.union([z.boolean(), z.int().check(z.gte(0)), pattern(/^(?:no|yes|pick|identity|\d+(?::\d+)?)$/, 'must be no, yes, pick, identity or UID[:COUNT]')]),
     'User namespacing (PrivateUsers=): no, yes, pick, identity or UID[:COUNT].',
   ),
-  private_users_ownership: field(z.enum(['off', 'chown', 'map', 'auto']), 'How files are made to fit the user namespace (PrivateUsersOwnership=).'),
+  private_users_ownership: field(z.enum(['off', 'chown', 'map', 'auto']), 'How files are made to fit the user namespace (PrivateUsersOwnership=): off, chown, map or auto; with private_users: pick the default is auto (nspawn would otherwise chown the whole root).'),
   no_new_privileges: field(z.boolean(), 'Forbid gaining privileges via setuid and file capabilities (NoNewPrivileges=).'),
   capabilities: field(
     z.strictObject({
@@ -122,7 +122,7 @@ const security = z.strictObject({
     }),
     'Capability changes.',
   ),
-  system_call_filter: field(z.array(syscallEntry), 'System calls or @groups to allow, or with "~" to deny (SystemCallFilter=).'),
+  system_call_filter: field(z.array(syscallEntry), 'System calls or @groups to allow, or with "~" to deny (SystemCallFilter=); names are checked against the ones systemd knows.'),
   read_only: field(z.boolean(), 'Mount the root file system read-only (ReadOnly=).'),
 });
 
@@ -133,7 +133,7 @@ export const passSection = z.record(z.string(), z.union([passValue, z.array(pass
 export const containerSchema = z.strictObject({
   description: field(z.string(), "Human-readable description (the unit's Description=)."),
   profiles: field(z.array(profileName), 'Profiles (profiles/NAME.yaml) applied in order before this file.'),
-  image: field(machineName, 'Image under /var/lib/machines to create the root from on first start (systemd-nspawn --template=); default: the root is /var/lib/machines/NAME itself.'),
+  image: field(machineName, 'Image (a directory) under /var/lib/machines that the root /var/lib/machines/NAME is copied from on first start (systemd-nspawn --template=); the clone boots with its machine name as host name unless hostname: says otherwise. Default: the root is /var/lib/machines/NAME itself.'),
   directory: field(absPath, 'Explicit root directory (systemd-nspawn --directory=), instead of image.'),
   ephemeral: field(z.boolean(), 'Run on a throwaway snapshot of the root, discarded at stop (Ephemeral=).'),
   volatile: field(

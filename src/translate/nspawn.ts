@@ -21,13 +21,17 @@ const devicePathOf = (d: DeviceInput) => (typeof d === 'string' ? d : d.path);
 
 /**
  * Arguments for a booted guest's systemd that make settings stick: Hostname= only sets the hostname the guest
- * starts with, and its own /etc/hostname wins unless systemd.hostname= is given; on a volatile root (empty
- * /etc) the guest would otherwise wait for systemd-firstboot's questions on a console nobody reads.
+ * starts with, and its own /etc/hostname wins unless systemd.hostname= is given (a clone of an image would
+ * otherwise take the image's name, so clones are named after their machine); on a volatile root (empty /etc)
+ * the guest would otherwise wait for systemd-firstboot's questions on a console nobody reads.
  */
-export function bootParameters(s: ContainerModel['settings']): string[] {
+export function bootParameters(c: ContainerModel): string[] {
+  const s = c.settings;
   if (s.boot === false) return [];
   const out: string[] = [];
-  if (s.hostname !== undefined) out.push(`systemd.hostname=${s.hostname}`);
+  const clone = s.image !== undefined && s.image !== c.name;
+  const name = s.hostname ?? (clone ? c.name : undefined);
+  if (name !== undefined) out.push(`systemd.hostname=${name}`);
   if (s.volatile === true || s.volatile === 'yes') out.push('systemd.firstboot=off');
   return out;
 }
@@ -40,7 +44,7 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
 
   const boot = s.boot !== false;
   exec.raw('Boot', yesNo(boot));
-  const params = bootParameters(s);
+  const params = bootParameters(c);
   if (params.length || s.command?.length) {
     exec.add('Parameters', ['command'], () => [...params, ...(s.command ?? [])].map(nspawnWord).join(' '));
   }
@@ -75,7 +79,11 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
 
   if (sec.read_only !== undefined) files.raw('ReadOnly', yesNo(sec.read_only));
   if (s.volatile !== undefined) files.raw('Volatile', typeof s.volatile === 'boolean' ? yesNo(s.volatile) : s.volatile);
-  if (sec.private_users_ownership) files.raw('PrivateUsersOwnership', sec.private_users_ownership);
+  // In a .nspawn file PrivateUsers=pick implies chown ownership, which rewrites the whole root on first start
+  // and cannot work on a read-only or volatile root; auto uses ID-mapped mounts where the kernel has them.
+  const ownershipDefault = sec.private_users === 'pick' ? 'auto' : undefined;
+  const ownership = sec.private_users_ownership ?? ownershipDefault;
+  if (ownership) files.raw('PrivateUsersOwnership', ownership);
   (s.binds ?? []).forEach((b, i) => {
     const e = bindEntry(b);
     files.add(e.readonly ? 'BindReadOnly' : 'Bind', ['binds', i], () =>
@@ -126,5 +134,5 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
   const sections: [string, Entries][] = [['Exec', exec], ['Files', files], ['Network', network]];
   for (const [name, entries] of sections) passThrough(entries, s.nspawn?.[name as 'Exec'], ['nspawn', name], nspawnText);
   const extra = c.profiles.length ? `profiles: ${c.profiles.join(', ')}` : undefined;
-  return { kind: 'file', dir: 'nspawn', rel: `${c.name}.nspawn`, doc: doc(header(c.file.source.file, extra), sections), container: c.name };
+  return { kind: 'file', dir: 'nspawn', rel: `${c.name}.nspawn`, doc: doc(header(c.file.source.file, extra, 'nspawn'), sections), container: c.name };
 }

@@ -24,12 +24,6 @@ const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const examples = readdirSync(EXAMPLES).filter((n) => existsSync(join(EXAMPLES, n, 'config'))).sort();
 
-// FIXME(compiler): the expected trees of `hardened` (proxy.nspawn) and `lab` (redis.nspawn) contain
-// `PrivateUsers=pick` together with `ReadOnly=yes` / `Volatile=state` and no `PrivateUsersOwnership=`, which
-// systemd-nspawn refuses to start ("--read-only and --private-users-ownership=chown may not be combined"):
-// in a .nspawn file pick implies chown. They are golden because they are what machinist writes today; see
-// KNOWN_REFUSALS in test/oracle/examples.test.ts.
-
 type Entry = { type: 'file'; content: Buffer } | { type: 'symlink'; target: string } | { type: 'other'; what: string };
 
 /** Every file and symlink below `root`, by path relative to it. Directories only hold them. */

@@ -14,16 +14,9 @@ import {
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const examples = readdirSync(EXAMPLES).filter((n) => existsSync(join(EXAMPLES, n, 'config'))).sort();
 
-// FIXME(compiler): in a .nspawn file `PrivateUsers=pick` implies `PrivateUsersOwnership=chown` (on the
-// command line -U implies auto), and nspawn refuses chown together with a read-only or volatile root. machinist
-// writes `PrivateUsers=pick` + `ReadOnly=yes` (or `Volatile=state`) without an ownership mode, so these
-// containers never start. Minimal repro: `security: { private_users: pick, read_only: true }`. When the
-// compiler writes `PrivateUsersOwnership=auto` (or refuses the combination), the test says so and the
-// entry goes.
-const KNOWN_REFUSALS: Record<string, RegExp> = {
-  'hardened/proxy': /--read-only and --private-users-ownership=chown may not be combined/,
-  'lab/redis': /--read-only and --private-users-ownership=chown may not be combined/,
-};
+// Containers nspawn is expected to refuse, with the reason (none today: each example must start). An entry
+// here fails once the refusal is gone, so a fixed defect cannot linger in this list.
+const KNOWN_REFUSALS: Record<string, RegExp> = {};
 
 interface Compiled {
   root: string;

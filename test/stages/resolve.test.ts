@@ -98,9 +98,23 @@ describe('cross-setting checks, placed where the offending value was written', (
     ['network: { mode: veth, bridge: br0 }\n', 'conflicting-keys', 1],
     ['network: { mode: macvlan, macvlan: [] }\n', 'invalid-value', 1],
     ['network: { mode: none, ports: [80] }\n', 'requires-private-network', 1],
+    ['image: debian\nephemeral: true\n', 'conflicting-keys', 2],
+    ['bind_users: [alice]\n', 'conflicting-keys', 1],
+    ['bind_users: [alice]\nsecurity: { private_users: no }\n', 'conflicting-keys', 1],
+    ['security: { private_users: pick, private_users_ownership: chown, read_only: true }\n', 'conflicting-keys', 1],
+    ['volatile: state\nsecurity: { private_users: 0, private_users_ownership: chown }\n', 'conflicting-keys', 2],
   ])('%s → %s', (yaml, code, line) => {
     const b = buildFrom({ 'containers/web.yaml': yaml });
     expect(b.diagnostics.map((d) => [d.code, d.pos?.line])).toEqual([[code, line]]);
+  });
+
+  it('refuses system call names systemd does not know, which nspawn would silently ignore', () => {
+    const b = buildFrom({ 'containers/web.yaml': 'security:\n  system_call_filter: ["~@debug", "~@debgu", "ptrace", "ptrce", "@system-service"]\n' });
+    expect(b.diagnostics.map((d) => [d.path, d.hint])).toEqual([
+      [['security', 'system_call_filter', 1], 'did you mean "@debug"?'],
+      [['security', 'system_call_filter', 3], 'did you mean "ptrace"?'],
+    ]);
+    expect(b.diagnostics[0]!.message).toBe('"@debgu" is not a system call or group systemd knows; systemd-nspawn would ignore it silently');
   });
 
   it('points at the profile when the profile wrote the offending value', () => {

@@ -46,6 +46,9 @@ describe('.nspawn', () => {
     );
     expect(nspawnOf('hostname: web01\nboot: false\ncommand: [/bin/app]\n')).toContain('Parameters=/bin/app\nProcessTwo=yes');
     expect(nspawnOf('volatile: state\n')).not.toContain('Parameters=');
+    // A clone of an image would otherwise boot with the image's /etc/hostname.
+    expect(nspawnOf('image: debian-12\n')).toContain('Boot=yes\nParameters=systemd.hostname=web\n');
+    expect(nspawnOf('image: web\n')).not.toContain('Parameters=');
   });
 
   it('encodes environment values so nspawn reads back exactly what was written', () => {
@@ -54,10 +57,11 @@ describe('.nspawn', () => {
   });
 
   it('writes binds in both forms, read-only ones as BindReadOnly=, colons escaped', () => {
-    const text = nspawnOf('binds:\n  - /srv/web\n  - /srv/a:/a:ro\n  - /srv/b:/b:norbind,idmap\n  - { source: "/srv/x:y", target: /y, readonly: true, options: [norbind] }\ndevices: [/dev/fuse, { path: /dev/kvm, access: rw }]\ntmpfs: [/tmp, "/run/app:mode=0755,size=10M"]\ninaccessible: [/proc/kcore]\nbind_users: [alice]\n');
+    const text = nspawnOf('binds:\n  - /srv/web\n  - /srv/a:/a:ro\n  - /srv/b:/b:norbind,idmap\n  - { source: "/srv/x:y", target: /y, readonly: true, options: [norbind] }\ndevices: [/dev/fuse, { path: /dev/kvm, access: rw }]\ntmpfs: [/tmp, "/run/app:mode=0755,size=10M"]\ninaccessible: [/proc/kcore]\nbind_users: [alice]\nsecurity: { private_users: pick }\n');
     expect(text).toContain(
       [
         '[Files]',
+        'PrivateUsersOwnership=auto',
         'Bind=/srv/web:/srv/web',
         'BindReadOnly=/srv/a:/a',
         'Bind=/srv/b:/b:norbind,idmap',
