@@ -1,6 +1,8 @@
 // A Diagnostic is the only way any stage reports a problem. Stages return their value plus a list of these;
 // only the CLI and the generator decide how to show them and which exit code they mean.
 
+import { byCodeUnit } from '../order.js';
+
 export type Severity = 'error' | 'warning';
 
 /** A position in a source file: 1-based line and column, plus the length of the span to underline. */
@@ -32,10 +34,10 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
 export function sortDiagnostics(diags: Diagnostic[]): Diagnostic[] {
   return [...diags].sort(
     (a, b) =>
-      (a.file ?? '').localeCompare(b.file ?? '') ||
+      byCodeUnit(a.file ?? '', b.file ?? '') ||
       (a.pos?.line ?? 0) - (b.pos?.line ?? 0) ||
       (a.pos?.col ?? 0) - (b.pos?.col ?? 0) ||
-      a.code.localeCompare(b.code) ||
-      a.message.localeCompare(b.message),
+      byCodeUnit(a.code, b.code) ||
+      byCodeUnit(a.message, b.message),
   );
 }

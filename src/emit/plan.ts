@@ -1,6 +1,7 @@
 // Outputs + the state of the output directories → what to create, change and remove. Pure: the snapshot was
 // read by existing.ts, and write.ts carries the plan out. Files and links machinist did not make, or that were
 // edited since, are never in the plan: they are reported instead.
+import { byCodeUnit } from '../order.js';
 import { join } from 'node:path';
 import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
@@ -94,7 +95,7 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
     }
   }
 
-  for (const [key, cur] of [...snapshot.entries].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [key, cur] of [...snapshot.entries].sort(([a], [b]) => byCodeUnit(a, b))) {
     if (wanted.has(key)) continue;
     const dir = key.slice(0, key.indexOf(':')) as OutputDir;
     const rel = key.slice(key.indexOf(':') + 1);
@@ -114,7 +115,7 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
       else if (who === 'edited') diagnostics.push(diag('edited-file', `${path} is no longer generated, but was edited by hand; it is left in place`, { file: path, severity: 'warning', hint: 'Delete it yourself once its settings are no longer needed.' }));
     }
   }
-  actions.sort((a, b) => a.path.localeCompare(b.path));
+  actions.sort((a, b) => byCodeUnit(a.path, b.path));
   const affected = [...new Set(actions.filter((a) => a.op !== 'unchanged' && a.kind === 'file' && a.container).map((a) => a.container!))].sort();
   return { actions, affected, links, diagnostics };
 }

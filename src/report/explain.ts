@@ -1,4 +1,5 @@
 // `machinist explain NAME`: every effective value of a container and the file:line it came from.
+import { byCodeUnit } from '../order.js';
 import { locate, pathKey } from '../load/parse.js';
 import type { YamlPath } from '../load/parse.js';
 import type { ContainerModel } from '../resolve/model.js';
@@ -26,7 +27,7 @@ export function explainRows(c: ContainerModel): ExplainRow[] {
   walk(c.settings, []);
   const have = new Set(rows.map((r) => r.path));
   for (const [p, v] of defaults) if (!have.has(p)) rows.push({ path: p, value: v, from: 'default' });
-  return rows.sort((a, b) => a.path.localeCompare(b.path));
+  return rows.sort((a, b) => byCodeUnit(a.path, b.path));
 }
 
 export function renderExplain(c: ContainerModel): string {

@@ -1,6 +1,7 @@
 // Parsed, validated files → the resolved model: profiles applied in order on top of the defaults, references
 // (profiles, slices, after/requires) checked, cycles found. A container with any error is set aside in
 // `failed` with the errors that stopped it; the others are unaffected.
+import { byCodeUnit } from '../order.js';
 import { diag } from '../diagnostics/catalogue.js';
 import { didYouMean } from '../diagnostics/nearest.js';
 import type { Diagnostic } from '../diagnostics/types.js';
@@ -36,7 +37,7 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
   const sliceFiles = byName(input.files, 'slice');
   const model: Model = { containers: [], slices: [], failed: new Map() };
 
-  for (const [name, file] of [...sliceFiles].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, file] of [...sliceFiles].sort(([a], [b]) => byCodeUnit(a, b))) {
     if (errorsOf(file).length) continue;
     const s = file.value as SliceInput;
     const errs = checkPassthrough('unit', s.unit, { file, origins: new Map() });
@@ -45,7 +46,7 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
   }
   const goodSlices = new Set(model.slices.map((s: SliceModel) => s.name));
 
-  for (const [name, file] of [...byName(input.files, 'container')].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, file] of [...byName(input.files, 'container')].sort(([a], [b]) => byCodeUnit(a, b))) {
     // Errors of the files themselves are already reported (pipeline); `found` are the ones found here.
     const found: Diagnostic[] = [];
     const errors: Diagnostic[] = [...errorsOf(file), ...errorsOf(settings)];

@@ -1,5 +1,6 @@
 // Model → outputs: one translator per output kind, outputs in a fixed order so the result never depends on
 // the order files were read in.
+import { byCodeUnit } from '../order.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import type { Model } from '../resolve/model.js';
 import { translateNspawn } from './nspawn.js';
@@ -36,6 +37,6 @@ export function translate(model: Model): { outputs: Output[]; diagnostics: Diagn
     f.errors.push(...own);
   }
   for (const s of model.slices) outputs.push(translateSlice(s, diagnostics));
-  outputs.sort((a, b) => a.dir.localeCompare(b.dir) || a.rel.localeCompare(b.rel));
+  outputs.sort((a, b) => byCodeUnit(a.dir, b.dir) || byCodeUnit(a.rel, b.rel));
   return { outputs, diagnostics };
 }
