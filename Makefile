@@ -11,6 +11,8 @@
 #   /usr/lib/systemd/system/machine@.service               the template every container runs from
 #   /usr/share/doc/machinist/{README.md,examples/}         documentation and example configurations
 #   /etc/machinist/{containers,profiles,slices}/           created if missing; nothing in /etc is ever overwritten
+#   /usr/lib/machinist/machinist-generator.cache           V8 code cache for this machine's node (not with DESTDIR;
+#                                                          `make code-cache` remakes it after a node upgrade)
 #
 # NODE_INTERPRETER=/usr/bin/node rewrites the bundles' `#!/usr/bin/env node` line to that absolute path (the
 # Debian package does this: a generator runs before any login PATH exists).
@@ -20,6 +22,7 @@ DESTDIR ?=
 SYSCONFDIR ?= /etc
 BINDIR ?= $(PREFIX)/bin
 SYSTEMDLIBDIR ?= $(PREFIX)/lib/systemd
+LIBDIR ?= $(PREFIX)/lib/machinist
 DOCDIR ?= $(PREFIX)/share/doc/machinist
 NODE ?= node
 NODE_INTERPRETER ?=
@@ -28,7 +31,7 @@ INSTALL ?= install
 BUNDLES := dist/machinist dist/machinist-generator
 SOURCES := $(shell find src generator -name '*.ts' 2>/dev/null) scripts/build.mjs package.json
 
-.PHONY: all build install uninstall deb clean
+.PHONY: all build install uninstall code-cache deb clean
 
 all: build
 
@@ -59,14 +62,22 @@ install: build
 	cd examples && find . -path '*/expected' -prune -o -type f -exec $(INSTALL) -m 0644 '{}' '$(DESTDIR)$(DOCDIR)/examples/{}' ';'
 # The configuration directory: created when missing, never touched when present.
 	for d in containers profiles slices; do $(INSTALL) -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/machinist/$$d; done
+	@if [ -z "$(DESTDIR)" ]; then $(MAKE) --no-print-directory code-cache; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 		echo "Run 'systemctl daemon-reload' to load the generator and the template."; fi
+
+# The generator's code cache, made by the installed generator for the node it runs with. Optional: without it
+# (or with a stale one) the generator compiles from source, only slower.
+code-cache:
+	-$(DESTDIR)$(SYSTEMDLIBDIR)/system-generators/machinist-generator --write-code-cache $(DESTDIR)$(LIBDIR)/machinist-generator.cache
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/machinist
 	rm -f $(DESTDIR)$(SYSTEMDLIBDIR)/system-generators/machinist-generator
 	rm -f $(DESTDIR)$(SYSTEMDLIBDIR)/system/machine@.service
 	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(LIBDIR)/machinist-generator.cache
+	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null; true
 # Only empty configuration folders go; anything you wrote stays.
 	-for d in containers profiles slices; do rmdir $(DESTDIR)$(SYSCONFDIR)/machinist/$$d 2>/dev/null; done; true
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/machinist 2>/dev/null; true

@@ -2,6 +2,7 @@
 # Build build/machinist_VERSION_all.deb with dpkg-deb: `make install` into a staging root (absolute
 # #!/usr/bin/node, since a generator runs before any login PATH exists), then control files from packaging/debian.
 # No /etc file is shipped (the package only creates empty /etc/machinist folders), so there are no conffiles.
+# The generator's code cache is made on the target by postinst (for its node), never shipped.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,8 @@ sed -e "s/@VERSION@/$version/" -e "s/@SIZE@/$size/" packaging/debian/control.in 
 for script in postinst postrm; do
 	install -m 0755 "packaging/debian/$script" "$stage/DEBIAN/$script"
 done
+install -m 0644 packaging/debian/triggers "$stage/DEBIAN/triggers"
+
 # md5sums, as dpkg --verify uses them.
 (cd "$stage" && find . -path ./DEBIAN -prune -o -type f -print | sed 's|^\./||' | LC_ALL=C sort | xargs md5sum) > "$stage/DEBIAN/md5sums"
 

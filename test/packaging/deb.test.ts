@@ -160,10 +160,11 @@ describe.skipIf(!isRoot && !process.env['CI'])('the Debian package on an overlay
     if (base && !still) rmSync(base, { recursive: true, force: true });
   }, 120_000);
 
-  it('is named build/machinist_VERSION_all.deb and declares its dependencies', () => {
+  it('is named build/machinist_VERSION_all.deb, declares its dependencies and a trigger on node', () => {
     expect(deb).toBe(join(repo, `build/machinist_${version}_all.deb`));
     const info = sh('dpkg-deb', ['-f', deb, 'Package', 'Version', 'Architecture', 'Depends']);
     expect(info.stdout).toBe(`Package: machinist\nVersion: ${version}\nArchitecture: all\nDepends: nodejs (>= 18), systemd-container\n`);
+    expect(sh('dpkg-deb', ['-I', deb, 'triggers']).stdout).toContain('interest-noawait /usr/bin/node');
   });
 
   it('installs with dpkg -i (dependencies satisfied by the system)', () => {
@@ -184,6 +185,23 @@ describe.skipIf(!isRoot && !process.env['CI'])('the Debian package on an overlay
     expect(v.code, v.out).toBe(0);
   });
 
+  it('postinst made the generator\'s code cache for this node, and the generator uses it', () => {
+    const cache = join(merged, 'usr/lib/machinist/machinist-generator.cache');
+    expect(readFileSync(cache).subarray(0, 120).toString('latin1').split('\n')[0]).toMatch(new RegExp(`^machinist-generator code cache [0-9a-f]{16} node ${process.version} ${process.arch}$`));
+    for (const d of ['normal', 'early', 'late']) mkdirSync(join(merged, 'tmp/cc', d), { recursive: true });
+    const r = inside(['/usr/lib/systemd/system-generators/machinist-generator', '/tmp/cc/normal', '/tmp/cc/early', '/tmp/cc/late'], { MACHINIST_KMSG: '', MACHINIST_CODE_CACHE_DEBUG: '1', MACHINIST_CONFIG_DIR: '/tmp/cc/none' });
+    expect({ code: r.code, out: r.out }).toEqual({ code: 0, out: 'machinist-generator: code cache used: /usr/lib/machinist/machinist-generator.cache\n' });
+  });
+
+  it('remakes the code cache when node changes (the file trigger on /usr/bin/node)', () => {
+    const cache = join(merged, 'usr/lib/machinist/machinist-generator.cache');
+    rmSync(cache);
+    expect(inside(['dpkg-trigger', '--no-await', '/usr/bin/node']).code).toBe(0);
+    const r = inside(['dpkg', '--triggers-only', '--pending']);
+    expect(r.code, r.out).toBe(0);
+    expect(existsSync(cache)).toBe(true);
+  });
+
   it('the installed generator compiles /etc/machinist: units into NORMAL, .nspawn into /run/systemd/nspawn', () => {
     const etc = join(merged, 'etc/machinist');
     writeFileSync(join(etc, 'containers/web.yaml'), 'description: Web\nautostart: true\nresources:\n  memory: { max: 1G }\n');
@@ -202,7 +220,7 @@ describe.skipIf(!isRoot && !process.env['CI'])('the Debian package on an overlay
   it('dpkg -r removes every installed file, its own .nspawn files in /run, and keeps the admin\'s config', () => {
     const r = inside(['dpkg', '-r', 'machinist']);
     expect(r.code, r.out).toBe(0);
-    for (const p of ['usr/bin/machinist', 'usr/lib/systemd/system-generators/machinist-generator', 'usr/lib/systemd/system/machine@.service', 'usr/share/doc/machinist']) {
+    for (const p of ['usr/bin/machinist', 'usr/lib/systemd/system-generators/machinist-generator', 'usr/lib/systemd/system/machine@.service', 'usr/share/doc/machinist', 'usr/lib/machinist']) {
       expect(existsSync(join(merged, p)), p).toBe(false);
     }
     expect(existsSync(join(merged, 'run/systemd/nspawn/web.nspawn'))).toBe(false);
