@@ -1,5 +1,5 @@
 // The only place configuration is read from disk. Everything after this works on the texts it returns.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
@@ -57,7 +57,15 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
   }
   const read = (kind: Kind, name: string, rel: string) => {
     try {
-      files.push({ kind, name, rel, file: join(shownDir, rel), text: readFileSync(join(dir, rel), 'utf8') });
+      // O_NONBLOCK and regular files only: a FIFO or device named *.yaml would otherwise block the read forever,
+      // and the boot-time generator with it (its time limit cannot interrupt a blocked system call).
+      const fd = openSync(join(dir, rel), constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
+        files.push({ kind, name, rel, file: join(shownDir, rel), text: readFileSync(fd, 'utf8') });
+      } finally {
+        closeSync(fd);
+      }
     } catch (e) {
       diagnostics.push(diag('read-error', `cannot read ${rel}: ${(e as Error).message}`, { file: join(shownDir, rel) }));
     }
