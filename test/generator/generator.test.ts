@@ -2,6 +2,7 @@
 // and exit status, a missing config, what it owns and prunes in the .nspawn directory, logging, the time limit
 // and its emergency path, and warnings about admin files that override its output.
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -122,6 +123,16 @@ describe('containers that cannot be read still fail visibly', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(join(d.normal, 'machine@odd.service.d/50-machinist.conf'), 'utf8')).toMatch(/ExecStartPre=:\/bin\/echo ".*containers\/odd\.yaml: error\[read-error\]: cannot read containers\/odd\.yaml/);
     expect(readTree(d.normal).has('machines.target.wants/machine@odd.service')).toBe(true);
+    expect(readTree(d.nspawn).has('web.nspawn')).toBe(true);
+  });
+
+  it('a FIFO named like a container file neither blocks the generator nor vanishes', () => {
+    writeConfig(cfg, WEB);
+    expect(spawnSync('mkfifo', [join(cfg, 'containers/pipe.yaml')]).status).toBe(0);
+    const r = runGenerator(cfg, d, { MACHINIST_TIME_LIMIT_MS: '5000' });
+    expect(r.code).toBe(0);
+    expect(r.kmsg).toMatch(/^<3>machinist-generator: .*containers\/pipe\.yaml: error\[read-error\]: cannot read containers\/pipe\.yaml: not a regular file/m);
+    expect(readTree(d.normal).has('machine@pipe.service.d/50-machinist.conf')).toBe(true);
     expect(readTree(d.nspawn).has('web.nspawn')).toBe(true);
   });
 
