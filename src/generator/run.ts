@@ -17,6 +17,7 @@ import { plan } from '../emit/plan.js';
 import type { Plan } from '../emit/plan.js';
 import { generatorTargets } from '../emit/targets.js';
 import { readConfig } from '../load/read.js';
+import { byCodeUnit } from '../order.js';
 import type { SourceFile } from '../load/read.js';
 import { build } from '../pipeline.js';
 import type { Build } from '../pipeline.js';
@@ -53,12 +54,6 @@ export interface GenerateResult {
   plan: Plan | undefined;
 }
 
-
-/**
- * Plain code-unit order. Not localeCompare: its first call loads ICU collation data (8-13 ms measured here, on
- * every boot), and its order depends on the locale, which differs between a login shell and the generator.
- */
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A machine name that can be a unit instance (the rule the pipeline applies to file stems). */
 export const isMachineName = (name: string): boolean => hostnamePattern.test(name);
