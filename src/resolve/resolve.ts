@@ -26,8 +26,12 @@ export interface ResolveInput {
 const byName = (files: ParsedFile[], kind: string) =>
   new Map(files.filter((f) => f.source.kind === kind).map((f) => [f.source.name, f] as const));
 
-/** Parent slice names: "a-b-c" → ["a", "a-b"]. */
-export const sliceAncestors = (name: string) => name.split('-').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('-'));
+/** A slice and its parents, outermost first: "a-b-c" → ["a", "a-b", "a-b-c"]. */
+export const slicesOf = (name: string) => name.split('-').map((_, i, parts) => parts.slice(0, i + 1).join('-'));
+
+/** A container must not run without the limits its slice (or a parent slice) was meant to impose. */
+export const brokenSlice = (c: ContainerModel, slice: string) =>
+  diagAt(c, 'unknown-slice', `slice "${slice}" has errors, so this container is not started without its limits`, ['slice'], { hint: `Fix slices/${slice}.yaml.` });
 
 export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -110,11 +114,7 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
         const hint = didYouMean(slice, sliceFiles.keys());
         own.push(diagAt(c, 'unknown-slice', `slice "${slice}" has no file slices/${slice}.yaml`, ['slice'], hint ? { hint: `${hint} Or create slices/${slice}.yaml (an empty file is fine).` } : {}));
       } else {
-        // A container must not run without the limits its slice (or a parent slice) was meant to impose.
-        for (const s of [...sliceAncestors(slice), slice]) {
-          const f = sliceFiles.get(s);
-          if (f && !goodSlices.has(s)) errors.push(diagAt(c, 'unknown-slice', `slice "${s}" has errors, so this container is not started without its limits`, ['slice'], { hint: `Fix slices/${s}.yaml.` }));
-        }
+        for (const s of slicesOf(slice)) if (sliceFiles.has(s) && !goodSlices.has(s)) errors.push(brokenSlice(c, s));
       }
     }
     diagnostics.push(...own);

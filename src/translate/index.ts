@@ -3,6 +3,7 @@
 import { byCodeUnit } from '../order.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import type { Model } from '../resolve/model.js';
+import { brokenSlice, slicesOf } from '../resolve/resolve.js';
 import { translateNspawn } from './nspawn.js';
 import type { Output } from './output.js';
 import { templatePath, unitName } from './output.js';
@@ -12,7 +13,22 @@ import { translateSlice } from './slice.js';
 export function translate(model: Model): { outputs: Output[]; diagnostics: Diagnostic[] } {
   const outputs: Output[] = [];
   const diagnostics: Diagnostic[] = [];
+  // Slices first: one with an unwritable value is not written at all, and its containers fail with it.
+  const broken = new Set<string>();
+  for (const s of model.slices) {
+    const own: Diagnostic[] = [];
+    const file = translateSlice(s, own);
+    diagnostics.push(...own);
+    if (own.some((d) => d.severity === 'error')) broken.add(s.name);
+    else outputs.push(file);
+  }
+  model.slices = model.slices.filter((s) => !broken.has(s.name));
   for (const c of model.containers) {
+    const inBroken = c.settings.slice === undefined ? [] : slicesOf(c.settings.slice).filter((s) => broken.has(s));
+    if (inBroken.length) {
+      model.failed.set(c.name, { file: c.file, errors: inBroken.map((s) => brokenSlice(c, s)), merged: c });
+      continue;
+    }
     const own: Diagnostic[] = [];
     const files = [translateNspawn(c, own), translateDropin(c, own)];
     diagnostics.push(...own);
@@ -36,7 +52,6 @@ export function translate(model: Model): { outputs: Output[]; diagnostics: Diagn
     diagnostics.push(...own);
     f.errors.push(...own);
   }
-  for (const s of model.slices) outputs.push(translateSlice(s, diagnostics));
   outputs.sort((a, b) => byCodeUnit(a.dir, b.dir) || byCodeUnit(a.rel, b.rel));
   return { outputs, diagnostics };
 }

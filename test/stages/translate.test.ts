@@ -172,3 +172,18 @@ describe('determinism', () => {
     expect(forward).toContain('machine-lab.slice');
   });
 });
+
+describe('a slice with an unwritable value', () => {
+  it('is not written, and the containers relying on its limits fail with it', () => {
+    const b = buildFrom({
+      'slices/lab.yaml': 'description: "Lab\\nExecStart=/bin/evil"\nresources: { memory: { max: 4G } }\n',
+      'slices/lab-db.yaml': '',
+      'containers/db.yaml': 'slice: lab-db\n',
+      'containers/web.yaml': '',
+    });
+    expect(b.diagnostics.map((d) => `${d.code} ${d.file!.replace('/etc/machinist/', '')}:${d.pos?.line}`)).toEqual(['unencodable-value slices/lab.yaml:1']);
+    expect(b.diagnostics[0]!.container).toBeUndefined();
+    expect(b.model.failed.get('db')!.errors.map((d) => d.message)).toEqual(['slice "lab" has errors, so this container is not started without its limits']);
+    expect(b.outputs.map((o) => o.rel)).toEqual(['web.nspawn', 'machine-lab-db.slice', 'machine@web.service.d/50-machinist.conf']);
+  });
+});
