@@ -14,45 +14,76 @@ export type Origins = Map<string, Origin>;
 
 const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function forget(origins: Origins, outPath: YamlPath) {
-  const prefix = pathKey(outPath) + '\u0000';
-  for (const k of origins.keys()) if (k.startsWith(prefix)) origins.delete(k);
+// Paths inside merging are carried as their pathKey (parent key + NUL + segment, built incrementally) next to
+// the layer path array that an Origin keeps; every path here has at least one segment.
+const SEP = '\u0000';
+
+/** Set a property, even one named __proto__ (an assignment would change the object's prototype instead). */
+function put(obj: Record<string, unknown>, k: string, v: unknown) {
+  if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else obj[k] = v;
+}
+
+/**
+ * Drop the origins of everything inside the value being replaced at outKey. Origins only ever describe paths
+ * of the merged value, so walking the old value finds exactly them: the cost is the size of what is replaced,
+ * not of everything merged so far.
+ */
+function forget(origins: Origins, outKey: string, old: unknown) {
+  if (Array.isArray(old)) {
+    for (let i = 0; i < old.length; i++) {
+      const k = outKey + SEP + i;
+      origins.delete(k);
+      forget(origins, k, old[i]);
+    }
+  } else if (isMapping(old)) {
+    for (const [name, v] of Object.entries(old)) {
+      const k = outKey + SEP + name;
+      origins.delete(k);
+      forget(origins, k, v);
+    }
+  }
 }
 
 /** Record the origin of a value and everything inside it. */
-function remember(origins: Origins, file: ParsedFile, layerPath: YamlPath, outPath: YamlPath, value: unknown) {
-  origins.set(pathKey(outPath), { file, path: layerPath });
-  if (Array.isArray(value)) value.forEach((v, i) => remember(origins, file, [...layerPath, i], [...outPath, i], v));
-  else if (isMapping(value)) for (const [k, v] of Object.entries(value)) remember(origins, file, [...layerPath, k], [...outPath, k], v);
+function remember(origins: Origins, file: ParsedFile, layerPath: YamlPath, outKey: string, value: unknown) {
+  origins.set(outKey, { file, path: layerPath });
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) remember(origins, file, [...layerPath, i], outKey + SEP + i, value[i]);
+  } else if (isMapping(value)) {
+    for (const [k, v] of Object.entries(value)) remember(origins, file, [...layerPath, k], outKey + SEP + k, v);
+  }
 }
 
-function mergeValue(acc: unknown, value: unknown, file: ParsedFile, layerPath: YamlPath, outPath: YamlPath, origins: Origins): unknown {
-  const reset = file.resets.has(pathKey(layerPath));
+function mergeValue(acc: unknown, value: unknown, file: ParsedFile, layerPath: YamlPath, layerKey: string, outKey: string, origins: Origins): unknown {
   if (isMapping(value)) {
-    const fresh = reset || !isMapping(acc);
-    if (fresh) forget(origins, outPath);
-    origins.set(pathKey(outPath), { file, path: layerPath });
+    const fresh = !isMapping(acc) || file.resets.has(layerKey);
+    if (fresh) forget(origins, outKey, acc);
+    origins.set(outKey, { file, path: layerPath });
     const out: Record<string, unknown> = fresh ? {} : { ...acc };
-    for (const [k, v] of Object.entries(value)) out[k] = mergeValue(out[k], v, file, [...layerPath, k], [...outPath, k], origins);
+    for (const [k, v] of Object.entries(value)) {
+      put(out, k, mergeValue(Object.hasOwn(out, k) ? out[k] : undefined, v, file, [...layerPath, k], layerKey + SEP + k, outKey + SEP + k, origins));
+    }
     return out;
   }
   if (Array.isArray(value)) {
-    const fresh = reset || !Array.isArray(acc);
-    if (fresh) forget(origins, outPath);
-    origins.set(pathKey(outPath), { file, path: layerPath });
+    const fresh = !Array.isArray(acc) || file.resets.has(layerKey);
+    if (fresh) forget(origins, outKey, acc);
+    origins.set(outKey, { file, path: layerPath });
     const out: unknown[] = fresh ? [] : [...(acc as unknown[])];
     const seen = new Set(out.map((v) => JSON.stringify(v)));
-    value.forEach((item, i) => {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
       const key = JSON.stringify(item);
-      if (seen.has(key)) return;
+      if (seen.has(key)) continue;
       seen.add(key);
-      remember(origins, file, [...layerPath, i], [...outPath, out.length], item);
+      remember(origins, file, [...layerPath, i], outKey + SEP + out.length, item);
       out.push(item);
-    });
+    }
     return out;
   }
-  forget(origins, outPath);
-  origins.set(pathKey(outPath), { file, path: layerPath });
+  forget(origins, outKey, acc);
+  origins.set(outKey, { file, path: layerPath });
   return value;
 }
 
@@ -66,11 +97,14 @@ export interface Layer {
 /** Merge layers in order into one settings object and the origin of every value in it. */
 export function mergeLayers(layers: readonly Layer[], skip: readonly string[] = []): { value: Record<string, unknown>; origins: Origins } {
   const origins: Origins = new Map();
-  let value: Record<string, unknown> = {};
+  // Built here and only ever extended: no layer's own object is changed.
+  const value: Record<string, unknown> = {};
   for (const layer of layers) {
+    const at = pathKey(layer.at);
     for (const [k, v] of Object.entries(layer.value)) {
       if (skip.includes(k)) continue;
-      value = { ...value, [k]: mergeValue(value[k], v, layer.file, [...layer.at, k], [k], origins) };
+      const layerPath = [...layer.at, k];
+      put(value, k, mergeValue(Object.hasOwn(value, k) ? value[k] : undefined, v, layer.file, layerPath, layer.at.length ? at + SEP + k : k, k, origins));
     }
   }
   return { value, origins };
