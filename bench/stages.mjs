@@ -67,6 +67,7 @@ for (let r = 0; r <= RUNS; r++) {
   t0 = t();
   m.generate({ configDir: dir, normal: join(o, 'normal'), nspawnDir: join(o, 'nspawn'), etcDir: join(work, 'etc'), log: { log() {}, close() {} } });
   row.generate = t() - t0;
+  row['gen-build'] = row.generate - row.build;
   if (!b.outputs.length) throw new Error('no outputs');
   rows.push(row);
 }

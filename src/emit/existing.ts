@@ -22,7 +22,9 @@ export const entryKey = (dir: OutputDir, rel: string) => `${dir}:${rel}`;
 
 function inspect(path: string): Existing {
   try {
-    const st = lstatSync(path);
+    // Most paths do not exist yet (a first run, every boot): no exception for those.
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (st === undefined) return { type: 'missing' };
     if (st.isSymbolicLink()) return { type: 'symlink', target: readlinkSync(path) };
     if (st.isFile()) return { type: 'file', text: readFileSync(path, 'utf8') };
     return { type: 'other' };

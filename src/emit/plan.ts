@@ -39,6 +39,8 @@ export interface Plan {
 export interface PlanOptions {
   /** Containers and slices that failed to compile this time: their earlier files are kept, not pruned. */
   protect?: { containers: ReadonlySet<string>; slices: ReadonlySet<string> };
+  /** Unified diffs for `plan`/dry-run reports (default true); the generator, which shows none, skips them. */
+  diffs?: boolean;
 }
 
 /** The container or slice an output path belongs to, for pruning decisions. */
@@ -56,6 +58,9 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
   const links: Record<string, string> = {};
   const wanted = new Set<string>();
   const label = (dir: OutputDir, rel: string) => join(targets.dirs[dir], rel);
+  const withDiffs = opts.diffs !== false;
+  /** The diff only when asked for: `diff` is then absent, as for an unchanged file. */
+  const diffOf = (make: () => string): { diff?: string } => (withDiffs ? { diff: make() } : {});
 
   for (const o of outputs) {
     const key = entryKey(o.dir, o.rel);
@@ -73,7 +78,7 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
         // A link the admin made by hand (systemctl enable) stays theirs: it is never added to the manifest.
         if (ours) links[key] = o.target;
       } else if (cur.type === 'symlink' && ours) {
-        actions.push({ ...base, op: 'change', target: o.target, diff: `-> ${cur.target}\n+> ${o.target}\n` });
+        actions.push({ ...base, op: 'change', target: o.target, ...diffOf(() => `-> ${cur.target}\n+> ${o.target}\n`) });
         links[key] = o.target;
       } else {
         diagnostics.push(diag('foreign-file', `${path} exists and was not made by machinist`, { file: path, container: o.container }));
@@ -82,14 +87,14 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
     }
     const content = renderOwned(o.doc);
     if (cur.type === 'missing') {
-      actions.push({ ...base, op: 'create', content, diff: unifiedDiff('', content, '/dev/null', `b${path}`) });
+      actions.push({ ...base, op: 'create', content, ...diffOf(() => unifiedDiff('', content, '/dev/null', `b${path}`)) });
     } else if (cur.type !== 'file') {
       diagnostics.push(diag('foreign-file', `${path} exists and is not a regular file`, { file: path, container: o.container }));
     } else if (cur.text === content) {
       actions.push({ ...base, op: 'unchanged', content });
     } else {
       const who = ownership(cur.text);
-      if (who === 'ours') actions.push({ ...base, op: 'change', content, diff: unifiedDiff(cur.text, content, `a${path}`, `b${path}`) });
+      if (who === 'ours') actions.push({ ...base, op: 'change', content, ...diffOf(() => unifiedDiff(cur.text, content, `a${path}`, `b${path}`)) });
       else if (who === 'edited') diagnostics.push(diag('edited-file', `${path} was edited by hand since machinist wrote it; it is left as it is`, { file: path, container: o.container }));
       else diagnostics.push(diag('foreign-file', `${path} exists and was not written by machinist; it is left as it is`, { file: path, container: o.container, hint: `Move it away (e.g. to ${path}.orig) and put its settings into the YAML; machinist never overwrites it.` }));
     }
@@ -108,10 +113,10 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
     if (owner.slice && opts.protect?.slices.has(owner.slice)) continue;
     const base = { dir, rel, path, ...(owner.container ? { container: owner.container } : {}) };
     if (cur.type === 'symlink' && snapshot.links.get(key) === cur.target) {
-      actions.push({ ...base, kind: 'symlink', op: 'remove', diff: `-> ${cur.target}\n` });
+      actions.push({ ...base, kind: 'symlink', op: 'remove', ...diffOf(() => `-> ${cur.target}\n`) });
     } else if (cur.type === 'file') {
       const who = ownership(cur.text);
-      if (who === 'ours') actions.push({ ...base, kind: 'file', op: 'remove', diff: unifiedDiff(cur.text, '', `a${path}`, '/dev/null') });
+      if (who === 'ours') actions.push({ ...base, kind: 'file', op: 'remove', ...diffOf(() => unifiedDiff(cur.text, '', `a${path}`, '/dev/null')) });
       else if (who === 'edited') diagnostics.push(diag('edited-file', `${path} is no longer generated, but was edited by hand; it is left in place`, { file: path, severity: 'warning', hint: 'Delete it yourself once its settings are no longer needed.' }));
     }
   }

@@ -9,8 +9,15 @@ function tmpName(path: string): string {
   return join(dirname(path), `.#${path.slice(dirname(path).length + 1)}.machinist-${process.pid}`);
 }
 
-function writeAtomic(path: string, content: string, durable: boolean): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+/** mkdir -p, once per directory for a set of writes that share `made`. */
+function ensureDir(dir: string, made: Set<string> | undefined): void {
+  if (made?.has(dir)) return;
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  made?.add(dir);
+}
+
+function writeAtomic(path: string, content: string, durable: boolean, made?: Set<string>): void {
+  ensureDir(dirname(path), made);
   const tmp = tmpName(path);
   const fd = openSync(tmp, 'w', 0o644);
   try {
@@ -27,8 +34,8 @@ function writeAtomic(path: string, content: string, durable: boolean): void {
   }
 }
 
-function linkAtomic(path: string, target: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+function linkAtomic(path: string, target: string, made?: Set<string>): void {
+  ensureDir(dirname(path), made);
   const tmp = tmpName(path);
   symlinkSync(target, tmp);
   try {
@@ -51,21 +58,30 @@ function removeIfEmpty(dir: string): void {
 export interface ApplyOptions {
   /** fsync each file: compile writes to disk; the generator writes to tmpfs, where it only costs time. */
   durable: boolean;
+  /**
+   * Directories already made (or found) during this run, shared between calls: each is made once. A directory
+   * removed meanwhile (removeIfEmpty) is dropped from it.
+   */
+  madeDirs?: Set<string>;
 }
 
 /** Carry out a plan. Throws on the first I/O error; what was already renamed into place stays consistent. */
 export function apply(p: Plan, targets: Targets, opts: ApplyOptions): { written: number; removed: number } {
   let written = 0;
   let removed = 0;
+  const made = opts.madeDirs ?? new Set<string>();
   for (const a of p.actions) {
     if (a.op === 'create' || a.op === 'change') {
-      if (a.kind === 'symlink') linkAtomic(a.path, a.target!);
-      else writeAtomic(a.path, a.content!, opts.durable);
+      if (a.kind === 'symlink') linkAtomic(a.path, a.target!, made);
+      else writeAtomic(a.path, a.content!, opts.durable, made);
       written++;
     } else if (a.op === 'remove') {
       unlinkSync(a.path);
       removed++;
-      if (a.rel.includes('/')) removeIfEmpty(dirname(a.path));
+      if (a.rel.includes('/')) {
+        removeIfEmpty(dirname(a.path));
+        made.delete(dirname(a.path));
+      }
     }
   }
   if (targets.manifest) {

@@ -18,10 +18,11 @@ export const errorText = (e: unknown) => (e instanceof Error ? e.message : Strin
 /** Carry out a plan one action at a time, so that one failed write does not stop the others. */
 export function applyEach(p: Plan, targets: Targets, diags: Diagnostic[]): number {
   let failed = 0;
+  const madeDirs = new Set<string>();
   for (const a of p.actions) {
     if (a.op === 'unchanged') continue;
     try {
-      apply({ ...p, actions: [a] }, targets, { durable: false });
+      apply({ ...p, actions: [a] }, targets, { durable: false, madeDirs });
     } catch (e) {
       failed++;
       diags.push(internal(`cannot ${a.op === 'remove' ? 'remove' : 'write'} ${a.path}: ${errorText(e)}`, a.path));

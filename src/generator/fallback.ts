@@ -45,7 +45,7 @@ export function generateFallback(opts: FallbackOptions, reason: string): number 
   });
   const outputs = failures.flatMap((f) => translateFailing(f, shownDir));
   const diags: Diagnostic[] = [];
-  const p = plan(outputs, readSnapshot(targets, outputs), targets);
+  const p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
   const failed = applyEach(p, targets, diags);
   for (const d of diags) opts.log.log(d.severity, renderLine(d));
   if (failures.length) opts.log.log('info', `${failures.length} container(s) get a failing unit because of the error above`);

@@ -176,7 +176,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 
   let p: Plan | undefined;
   try {
-    p = plan(outputs, readSnapshot(targets, outputs), targets);
+    p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
     diagnostics.push(...p.diagnostics);
     internalErrors += applyEach(p, targets, diagnostics);
   } catch (e) {
