@@ -92,6 +92,8 @@ export interface BootOptions {
   /** Give the booted host its own network namespace (only `lo`). Default true, so services that the image
    * enables cannot bind ports on the machine running the tests. */
   privateNetwork?: boolean;
+  /** More arguments for the outer systemd-nspawn (e.g. `--bind-ro=/:/run/lower:norbind`). */
+  nspawnArgs?: string[];
   /** Parent of the temp dir. Default $MACHINIST_E2E_TMP or /var/tmp. */
   tmpParent?: string;
 }
@@ -244,7 +246,12 @@ function installProcessHooks(): void {
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.once(sig, () => {
       if (live.size) log(`${sig}: tearing down ${live.size} host(s)`);
-      void Promise.allSettled([...live].map((h) => h.teardown())).then(() => process.exit(code));
+      void Promise.allSettled([...live].map((h) => h.teardown())).then(() => {
+        // Die of the signal itself: this listener is gone now, so the default action applies. process.exit()
+        // alone is not enough in a vitest worker, which intercepts it and would linger, orphaned, after Ctrl-C.
+        if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+        setTimeout(() => process.exit(code), 1_000).unref();
+      });
     });
   }
   // Last resort, synchronous: uncaught exceptions that end the process, process.exit() from anywhere.
@@ -324,10 +331,11 @@ class HostImpl implements Host {
     writeFileSync(path.join(this.merged, 'etc/machine-id'), '');
   }
 
-  spawnNspawn(privateNetwork: boolean): void {
+  spawnNspawn(privateNetwork: boolean, extra: string[] = []): void {
     const fd = openSync(this.logPath, 'a');
     const args = ['-D', this.merged, `--machine=${this.name}`, '--register=no', '--keep-unit', '--boot', '--quiet'];
     if (privateNetwork) args.push('--private-network');
+    args.push(...extra);
     try {
       // detached: own session, so a Ctrl-C on the terminal reaches us (and our teardown), not nspawn directly.
       this.child = spawn('systemd-nspawn', args, { stdio: ['ignore', fd, fd], detached: true, env: CLEAN_ENV });
@@ -617,7 +625,7 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
   try {
     await host.mount();
     if (opts.setup) await opts.setup(host.root);
-    host.spawnNspawn(opts.privateNetwork ?? true);
+    host.spawnNspawn(opts.privateNetwork ?? true, opts.nspawnArgs);
 
     await waitFor('the booted host leader (systemd-nspawn child in a new PID namespace)', async () => {
       if (host.nspawnExited()) throw new Error('systemd-nspawn exited');
