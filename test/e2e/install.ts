@@ -88,9 +88,12 @@ export async function installIntoHost(host: Host, method: InstallMethod): Promis
   if (method === 'deb') {
     const deb = debPackage();
     if (!deb) throw new Error('no build/machinist_*.deb: run scripts/build-deb.sh');
-    // The host's root is an overlay of this machine's /, so the package file is visible inside at the same path.
-    const r = await host.run(['dpkg', '-i', deb], { timeoutMs: 120_000 });
-    how = `dpkg -i ${deb}\n${r.stdout}${r.stderr}`;
+    // Copied in: the host mounts its own /tmp (and others), so the repository's path may not be visible there.
+    const inHost = `/var/cache/machinist-e2e/${path.basename(deb)}`;
+    mkdirSync(path.dirname(path.join(host.root, inHost)), { recursive: true });
+    copyFileSync(deb, path.join(host.root, inHost));
+    const r = await host.run(['dpkg', '-i', inHost], { timeoutMs: 120_000 });
+    how = `dpkg -i ${path.basename(deb)}\n${r.stdout}${r.stderr}`;
   } else {
     how = await installIntoRoot(host.root, method);
   }
