@@ -1,9 +1,11 @@
 // YAML text → plain value, keeping the Document so that positions can be found when (and only when) a
-// diagnostic or `explain` needs one.
+// diagnostic or `explain` needs one. Most files take the fast path (fast-yaml.ts), which gives the same value
+// without building a Document; the Document is then made the first time a position is asked for.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
 import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic, Pos } from '../diagnostics/types.js';
+import { fastParse } from './fast-yaml.js';
 import type { SourceFile } from './read.js';
 
 export type YamlPath = (string | number)[];
@@ -14,8 +16,32 @@ export interface ParsedFile {
   value: unknown;
   /** Paths (joined with pathKey) of collections tagged `!reset`: a later layer replaces instead of merging. */
   resets: Set<string>;
+  /** The full parse, for positions: on the fast path made on first access. */
   doc: Document | undefined;
   lines: LineCounter;
+}
+
+const fullParse = (text: string) => {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  return { doc, lines };
+};
+
+/** A file parsed on the fast path: its Document and line table are made only if something needs a position. */
+function lazyFile(source: SourceFile, value: unknown): ParsedFile {
+  let full: { doc: Document; lines: LineCounter } | undefined;
+  const get = () => (full ??= fullParse(source.text));
+  return {
+    source,
+    value,
+    resets: new Set(),
+    get doc() {
+      return get().doc;
+    },
+    get lines() {
+      return get().lines;
+    },
+  };
 }
 
 export const pathKey = (p: YamlPath): string => p.join('\u0000');
@@ -69,8 +95,16 @@ class Converter {
 }
 
 export function parseSource(source: SourceFile): { parsed: ParsedFile; diagnostics: Diagnostic[] } {
-  const lines = new LineCounter();
-  const doc = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  // The fast path only takes texts that parse without errors, whose top level is a mapping (or empty), with no
+  // tags (so no !reset) and nothing the converter below would object to: the same value, no diagnostics.
+  const fast = fastParse(source.text);
+  if (fast) return { parsed: lazyFile(source, fast.value ?? {}), diagnostics: [] };
+  return parseSourceFully(source);
+}
+
+/** parseSource without the fast path (also the reference the fast path is tested against). */
+export function parseSourceFully(source: SourceFile): { parsed: ParsedFile; diagnostics: Diagnostic[] } {
+  const { doc, lines } = fullParse(source.text);
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
     const code = e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax';
