@@ -1,8 +1,9 @@
 // A fast path for the YAML that machinist configurations are made of: block mappings and sequences, one-line
-// flow collections, plain and quoted one-line scalars, comments. It produces exactly the plain value that
+// flow collections, plain and quoted one-line scalars, comments, and `!reset` on a block value or an item's
+// collection (recorded in `resets` by path, as parse.ts's converter does). It produces exactly the plain value that
 // `yaml` (YAML 1.2, core schema) would, or gives up (returns undefined) on anything else, and the caller
 // then uses the full parser. Giving up is always allowed; a different answer never is. What makes it give up:
-// tabs, CR, control characters, BOM, directives, document markers, tags (so `!reset` too), anchors, aliases,
+// tabs, CR, control characters, BOM, directives, document markers, other tags or other places for one, anchors, aliases,
 // block scalars, multi-line scalars or flow collections, `?`/quoted/typed keys, duplicate keys, scalars that
 // the core schema types other than as a plain decimal (0o17, 0x1f, 1e3, .inf, +1, 007, ...), deep nesting,
 // and any layout it does not recognise. test/stages/fast-yaml.test.ts compares it with `yaml` differentially.
@@ -37,6 +38,23 @@ const TYPED = [
   /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
 ];
 const MAX_DEPTH = 48;
+
+// The path of the value being parsed (keys and indexes), for `!reset`; state of the one fastParse running.
+let path: (string | number)[] = [];
+let resets = new Set<string>();
+const RESET = /^!reset(?: +(.*))?$/;
+
+/** `!reset` before a collection: remember the path (joined as parse.ts's pathKey) and return what follows. */
+function stripReset(rest: string): string {
+  if (!rest.startsWith('!')) return rest;
+  const m = RESET.exec(rest);
+  if (!m) giveUp();
+  const after = m![1] ?? '';
+  // Only on a collection: a block one on the next lines, or a flow one here.
+  if (!(after === '' || after[0] === '#' || after[0] === '[' || after[0] === '{')) giveUp();
+  resets.add(path.join('\u0000'));
+  return after;
+}
 
 function define(obj: Record<string, unknown>, key: string, value: unknown) {
   if (Object.hasOwn(obj, key)) giveUp(); // yaml reports a duplicate key: let it
@@ -223,13 +241,16 @@ function map(L: Line[], i: number, ind: number, depth: number): [unknown, number
     if (!m) giveUp();
     const key = m![0];
     if (key.length > 512 || WORDS.test(key) || t[key.length] !== ':' || (key.length + 1 < t.length && t[key.length + 1] !== ' ')) giveUp();
-    const rest = trimStart(t.slice(key.length + 1));
+    path.push(key);
+    const raw = trimStart(t.slice(key.length + 1));
+    const rest = stripReset(raw);
     let v: unknown;
     if (isEmptyValue(rest)) {
       const next = L[i + 1];
       if (next && next.ind > ind) [v, i] = block(L, i + 1, next.ind, depth + 1);
       else if (next && next.ind === ind && isItem(next.text)) [v, i] = seq(L, i + 1, ind, depth + 1);
       else {
+        if (rest !== raw) giveUp(); // !reset on nothing
         v = null;
         i++;
       }
@@ -238,6 +259,7 @@ function map(L: Line[], i: number, ind: number, depth: number): [unknown, number
       i++;
       if (i < L.length && L[i]!.ind > ind) giveUp(); // a multi-line scalar, or an error
     }
+    path.pop();
     define(obj, key, v);
   }
   if (i < L.length && L[i]!.ind > ind) giveUp();
@@ -248,19 +270,22 @@ function seq(L: Line[], i: number, ind: number, depth: number): [unknown, number
   const arr: unknown[] = [];
   while (i < L.length && L[i]!.ind === ind && isItem(L[i]!.text)) {
     const t = L[i]!.text;
-    const rest = trimStart(t.slice(1));
+    path.push(arr.length);
+    const raw = trimStart(t.slice(1));
+    const rest = stripReset(raw);
     let v: unknown;
     if (isEmptyValue(rest)) {
       const next = L[i + 1];
       if (next && next.ind > ind) [v, i] = block(L, i + 1, next.ind, depth + 1);
       else {
+        if (rest !== raw) giveUp(); // !reset on nothing
         v = null;
         i++;
       }
     } else if (isItem(rest)) {
       giveUp();
     } else {
-      const m = KEY.exec(rest);
+      const m = rest === raw ? KEY.exec(rest) : null; // "- !reset key: v" tags the key: leave it to yaml
       if (m && rest[m[0].length] === ':' && (m[0].length + 1 === rest.length || rest[m[0].length + 1] === ' ')) {
         // "- key: value": a mapping whose keys line up with this first one.
         const col = ind + t.length - rest.length;
@@ -272,6 +297,7 @@ function seq(L: Line[], i: number, ind: number, depth: number): [unknown, number
         if (i < L.length && L[i]!.ind > ind) giveUp();
       }
     }
+    path.pop();
     arr.push(v);
   }
   if (i < L.length && L[i]!.ind > ind) giveUp();
@@ -282,7 +308,7 @@ function seq(L: Line[], i: number, ind: number, depth: number): [unknown, number
  * The plain value of a YAML text, as `yaml` (core schema) would give it, when the text is in the simple subset
  * and its top level is a mapping (or it is empty: null). undefined: not in the subset, use the full parser.
  */
-export function fastParse(text: string): { value: unknown } | undefined {
+export function fastParse(text: string): { value: unknown; resets: Set<string> } | undefined {
   if (UNUSUAL.test(text)) return undefined;
   const L: Line[] = [];
   let start = 0;
@@ -297,11 +323,13 @@ export function fastParse(text: string): { value: unknown } | undefined {
     if (ind === raw.length || raw[ind] === '#') continue;
     L.push({ ind, text: trimEnd(raw.slice(ind)) });
   }
-  if (!L.length) return { value: null };
+  if (!L.length) return { value: null, resets: new Set() };
   if (isItem(L[0]!.text)) return undefined;
+  path = [];
+  resets = new Set();
   try {
     const [value, next] = map(L, 0, L[0]!.ind, 0);
-    return next === L.length ? { value } : undefined;
+    return next === L.length ? { value, resets } : undefined;
   } catch (e) {
     if (e === GIVE_UP) return undefined;
     throw e;

@@ -28,13 +28,13 @@ const fullParse = (text: string) => {
 };
 
 /** A file parsed on the fast path: its Document and line table are made only if something needs a position. */
-function lazyFile(source: SourceFile, value: unknown): ParsedFile {
+function lazyFile(source: SourceFile, value: unknown, resets: Set<string>): ParsedFile {
   let full: { doc: Document; lines: LineCounter } | undefined;
   const get = () => (full ??= fullParse(source.text));
   return {
     source,
     value,
-    resets: new Set(),
+    resets,
     get doc() {
       return get().doc;
     },
@@ -96,9 +96,10 @@ class Converter {
 
 export function parseSource(source: SourceFile): { parsed: ParsedFile; diagnostics: Diagnostic[] } {
   // The fast path only takes texts that parse without errors, whose top level is a mapping (or empty), with no
-  // tags (so no !reset) and nothing the converter below would object to: the same value, no diagnostics.
+  // tag but !reset on a collection, and nothing the converter below would object to: the same value and
+  // resets, no diagnostics.
   const fast = fastParse(source.text);
-  if (fast) return { parsed: lazyFile(source, fast.value ?? {}), diagnostics: [] };
+  if (fast) return { parsed: lazyFile(source, fast.value ?? {}, fast.resets), diagnostics: [] };
   return parseSourceFully(source);
 }
 
