@@ -20,6 +20,20 @@ export interface Snapshot {
 
 export const entryKey = (dir: OutputDir, rel: string) => `${dir}:${rel}`;
 
+const normalized = new Map<string, string>();
+/**
+ * join(dir, rel), for the thousands of output paths of a big run: the directory is normalised once, and a
+ * relative path without empty, "." or ".." segments (every path machinist makes) is simply appended, which is
+ * what join would return. Anything else goes through join.
+ */
+export function joinUnder(dir: string, rel: string): string {
+  let base = normalized.get(dir);
+  if (base === undefined) normalized.set(dir, (base = join(dir)));
+  if (rel === '' || rel[0] === '/' || rel.endsWith('/') || rel.includes('//') || `/${rel}/`.includes('/./') || `/${rel}/`.includes('/../')) return join(dir, rel);
+  if (base === '.') return rel;
+  return base.endsWith('/') ? base + rel : `${base}/${rel}`;
+}
+
 function inspect(path: string): Existing {
   try {
     // Most paths do not exist yet (a first run, every boot): no exception for those.
@@ -73,7 +87,7 @@ export function readSnapshot(targets: Targets, outputs: readonly Output[]): Snap
   ];
   for (const [dir, rel] of want) {
     const key = entryKey(dir, rel);
-    if (!entries.has(key)) entries.set(key, inspect(join(targets.dirs[dir], rel)));
+    if (!entries.has(key)) entries.set(key, inspect(joinUnder(targets.dirs[dir], rel)));
   }
   return { entries, links };
 }

@@ -67,7 +67,7 @@ export function sha256Js(s: string): string {
   return out;
 }
 
-const JS_HASHES = 200;
+const JS_HASHES = 48;
 let hashes = 0;
 let nodeHash: ((s: string) => string) | undefined;
 

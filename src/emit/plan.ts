@@ -2,12 +2,11 @@
 // read by existing.ts, and write.ts carries the plan out. Files and links machinist did not make, or that were
 // edited since, are never in the plan: they are reported instead.
 import { byCodeUnit } from '../order.js';
-import { join } from 'node:path';
 import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import type { Output, OutputDir } from '../translate/output.js';
 import { unifiedDiff } from './diff.js';
-import { entryKey } from './existing.js';
+import { entryKey, joinUnder } from './existing.js';
 import type { Snapshot } from './existing.js';
 import { ownership, renderOwned } from './ownership.js';
 import type { Targets } from './targets.js';
@@ -57,7 +56,7 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
   const diagnostics: Diagnostic[] = [];
   const links: Record<string, string> = {};
   const wanted = new Set<string>();
-  const label = (dir: OutputDir, rel: string) => join(targets.dirs[dir], rel);
+  const label = (dir: OutputDir, rel: string) => joinUnder(targets.dirs[dir], rel);
   const withDiffs = opts.diffs !== false;
   /** The diff only when asked for: `diff` is then absent, as for an unchanged file. */
   const diffOf = (make: () => string): { diff?: string } => (withDiffs ? { diff: make() } : {});

@@ -6,6 +6,9 @@ import type { Plan } from './plan.js';
 import type { Targets } from './targets.js';
 
 function tmpName(path: string): string {
+  const slash = path.lastIndexOf('/');
+  // A normalised path with a directory part (every path a plan has): the same as the join below, cheaper.
+  if (slash > 0 && slash < path.length - 1 && !path.includes('//') && !path.includes('/.')) return `${path.slice(0, slash)}/.#${path.slice(slash + 1)}.machinist-${process.pid}`;
   return join(dirname(path), `.#${path.slice(dirname(path).length + 1)}.machinist-${process.pid}`);
 }
 
