@@ -37,6 +37,13 @@ export function checkContainer(c: ContainerModel): Diagnostic[] {
   if (s.bind_users?.length && !namespaced) {
     out.push(diagAt(c, 'conflicting-keys', 'bind_users needs user namespacing (systemd-nspawn refuses --bind-user= without --private-users=)', ['bind_users'], { hint: 'Set security.private_users: pick, or remove bind_users.' }, 'key'));
   }
+  if (namespaced && s.nspawn?.Exec?.['OOMScoreAdjust'] !== undefined) {
+    out.push(
+      diagAt(c, 'conflicting-keys', 'systemd-nspawn cannot set OOMScoreAdjust= inside a user namespace: every start fails with "Failed to adjust OOM score: Permission denied"', ['nspawn', 'Exec', 'OOMScoreAdjust'], {
+        hint: 'Set it on the unit instead, which the container inherits: service: { Service: { OOMScoreAdjust: N } }.',
+      }, 'key'),
+    );
+  }
   const volatileRoot = s.volatile !== undefined && s.volatile !== false && s.volatile !== 'no';
   if (s.security?.private_users_ownership === 'chown' && (s.security.read_only === true || volatileRoot)) {
     out.push(diagAt(c, 'conflicting-keys', 'private_users_ownership: chown cannot change a read-only or volatile root', ['security', 'private_users_ownership'], { hint: 'Use auto or map, which need no write access to the root.' }));

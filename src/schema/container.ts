@@ -143,7 +143,7 @@ export const containerSchema = z.strictObject({
   boot: field(z.boolean(), "Run the image's init as PID 1 (Boot=); default true. false runs command: under nspawn's stub init (ProcessTwo=, KillSignal=SIGRTMIN+3), so it stops cleanly."),
   command: field(z.array(z.string()), 'Program and arguments (Parameters=); with boot: true, arguments passed to init.'),
   working_directory: field(absPath, 'Working directory of command: (WorkingDirectory=).'),
-  user: field(pattern(/^[A-Za-z_][A-Za-z0-9_.-]*$|^\d+$/, 'must be a user name or UID'), 'User that runs command: (User=).'),
+  user: field(pattern(/^[A-Za-z_][A-Za-z0-9_.-]*$|^\d+$/, 'must be a user name or UID'), 'User that runs command: (User=). Known limit of systemd-nspawn 252: its stub init then runs as this user too and cannot power the container off, so `systemctl stop` leaves the unit failed (exit status 255).'),
   autostart: field(z.boolean(), 'Start at boot (a machines.target.wants/ link); default false.'),
   after: field(z.array(machineName), 'Containers to start first; starting this one pulls them in (After= + Wants=).'),
   requires: field(z.array(machineName), 'Containers this one cannot run without: started first, and stopping them stops this one (After= + Requires=).'),

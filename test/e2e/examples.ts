@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { parse, parseDocument } from 'yaml';
+import { parse } from 'yaml';
 import { bytes, type Driver } from './driver.js';
 import { REPO } from './install.js';
 import { LOWER, World } from './world.js';
@@ -65,7 +65,6 @@ export function yamlOf(example: Example, name: string): Record<string, unknown> 
 const SHIFT = {
   devbox: 0x40000000,
   proxy: 0x40010000,
-  proxy2: 0x40060000,
   api: 0x40020000,
   pg: 0x40030000,
   redis: 0x40040000,
@@ -220,9 +219,7 @@ export function buildWorld(examples: readonly Example[]): World {
   }
   if (has('hardened')) {
     // ReadOnly=yes: nspawn cannot create mount points, so the image must have them (a Caddy image does).
-    for (const name of ['proxy', 'proxy2'] as const) {
-      w.osRoot(`/var/lib/machines/${name}`, { shift: SHIFT[name], dirs: ['/var/lib/caddy'], files: { '/etc/caddy/Caddyfile': '' } });
-    }
+    w.osRoot('/var/lib/machines/proxy', { shift: SHIFT.proxy, dirs: ['/var/lib/caddy'], files: { '/etc/caddy/Caddyfile': '' } });
     w.dir('/srv/proxy/caddy');
     w.file('/srv/proxy/Caddyfile', 'example.org {\n\trespond "hello"\n}\n');
   }
@@ -255,22 +252,11 @@ export function hostExtras(examples: readonly Example[]): Record<string, string>
 }
 
 /**
- * Container files added to an example's configuration. hardened/proxy cannot start on systemd 252 (see
- * BLOCKED below), so `proxy2` is the same container with OOMScoreAdjust= moved from the .nspawn pass-through
- * to the unit (which works, as the container inherits the score), to cover every other hardened setting.
+ * Container files added to an example's configuration, for variants of a container. None are needed today:
+ * every example container runs as shipped.
  */
-export function configExtras(examples: readonly Example[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (examples.includes('hardened')) {
-    const doc = parseDocument(readFileSync(path.join(REPO, 'examples/hardened/config/containers/proxy.yaml'), 'utf8'));
-    const oom = doc.getIn(['nspawn', 'Exec', 'OOMScoreAdjust']);
-    doc.deleteIn(['nspawn']);
-    doc.setIn(['service', 'Service', 'OOMScoreAdjust'], oom);
-    doc.commentBefore = ' machinist e2e: examples/hardened/config/containers/proxy.yaml with OOMScoreAdjust= in the unit\n' +
-      ' instead of the .nspawn file (test/e2e/examples.ts, configExtras).';
-    out['containers/proxy2.yaml'] = doc.toString();
-  }
-  return out;
+export function configExtras(_examples: readonly Example[]): Record<string, string> {
+  return {};
 }
 
 /** Known problems of the examples on real systemd 252, pinned so that a fix shows up as a failing pin. */
@@ -462,45 +448,26 @@ export function cases(examples: readonly Example[]): ContainerCase[] {
       autostart: true,
       kind: 'os',
       props: { MemoryMax: bytes('1G'), TasksMax: '1024', Restart: 'on-failure' },
-      // BLOCKED: examples/hardened as shipped: nspawn 252 cannot apply OOMScoreAdjust= (the `nspawn:` pass-through)
-      // in a user namespace (PrivateUsers=pick): "Failed to adjust OOM score: Permission denied", "Child died too
-      // early", every start fails. Reported; proxy2 below covers the rest of the example.
-      blocked: {
-        reason: 'OOMScoreAdjust= in the .nspawn file with PrivateUsers=pick: nspawn fails every start',
-        pin: async (d) => {
-          await d.waitState('machine@proxy.service', 'failed', 60_000); // Restart=on-failure gives up at the start limit
-          expect(await d.host.journal('machine@proxy.service')).toContain('Failed to adjust OOM score: Permission denied');
-          expect(await d.machines()).not.toContain('proxy');
-        },
-      },
-    },
-    {
-      name: 'proxy2',
-      source: 'proxy',
-      example: 'hardened',
-      autostart: true,
-      kind: 'os',
-      props: { MemoryMax: bytes('1G'), TasksMax: '1024', Restart: 'on-failure' },
       inside: async (d) => {
-        expect(await hostname(d, 'proxy2')).toBe('proxy');
-        expect(await uidMap(d, 'proxy2')).toBe(`0 ${SHIFT.proxy2} 65536`);
-        await expectOwnNetwork(d, 'proxy2', ['host0']);
-        expect((await d.run(['ip', 'link', 'show', 've-proxy2'])).code).toBe(0);
+        expect(await hostname(d, 'proxy')).toBe('proxy');
+        expect(await uidMap(d, 'proxy')).toBe(`0 ${SHIFT.proxy} 65536`);
+        await expectOwnNetwork(d, 'proxy', ['host0']);
+        expect((await d.run(['ip', 'link', 'show', 've-proxy'])).code).toBe(0);
         // ReadOnly=yes
-        const w = await d.guest('proxy2', ['touch', '/e2e-probe'], { allowFail: true });
+        const w = await d.guest('proxy', ['touch', '/e2e-probe'], { allowFail: true });
         expect(w.stderr).toMatch(/Read-only file system/);
-        expect(await expectWritable(d, 'proxy2', '/var/lib/caddy', '/srv/proxy/caddy')).toBe(0); // idmap
-        await expectReadOnly(d, 'proxy2', '/etc/caddy/Caddyfile', 'example.org {\n\trespond "hello"\n}\n');
-        expect((await mountOf(d, 'proxy2', '/var/cache')).options).toContain('size=262144k');
-        expect((await mountOf(d, 'proxy2', '/var/tmp')).fstype).toBe('tmpfs');
-        const st = await procStatus(d, 'proxy2');
+        expect(await expectWritable(d, 'proxy', '/var/lib/caddy', '/srv/proxy/caddy')).toBe(0); // idmap
+        await expectReadOnly(d, 'proxy', '/etc/caddy/Caddyfile', 'example.org {\n\trespond "hello"\n}\n');
+        expect((await mountOf(d, 'proxy', '/var/cache')).options).toContain('size=262144k');
+        expect((await mountOf(d, 'proxy', '/var/tmp')).fstype).toBe('tmpfs');
+        const st = await procStatus(d, 'proxy');
         expect(st.NoNewPrivs).toBe('1');
         expect(st.Seccomp).toBe('2');
         const bnd = BigInt(`0x${st.CapBnd}`);
         // CAP_LINUX_IMMUTABLE 9, CAP_NET_RAW 13, CAP_SYS_PTRACE 19, CAP_MKNOD 27, CAP_AUDIT_CONTROL 30
         for (const bit of [9, 13, 19, 27, 30]) expect((bnd >> BigInt(bit)) & 1n, `capability ${bit}`).toBe(0n);
         expect((bnd >> 21n) & 1n).toBe(1n); // CAP_SYS_ADMIN stays (nspawn's default set)
-        expect((await d.run(['cat', `/proc/${await d.leader('proxy2')}/oom_score_adj`])).stdout.trim()).toBe('500');
+        expect((await d.run(['cat', `/proc/${await d.leader('proxy')}/oom_score_adj`])).stdout.trim()).toBe('500');
       },
     },
     ...(['api', 'pg', 'redis', 'www'] as const).map((name): ContainerCase => ({
