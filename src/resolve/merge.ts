@@ -94,9 +94,87 @@ export interface Layer {
   value: Record<string, unknown>;
 }
 
-/** Merge layers in order into one settings object and the origin of every value in it. */
-export function mergeLayers(layers: readonly Layer[], skip: readonly string[] = []): { value: Record<string, unknown>; origins: Origins } {
-  const origins: Origins = new Map();
+/**
+ * The values alone, as mergeValue computes them: the same rules, without provenance. `layerKey` (the pathKey of
+ * the value in its layer) is only built when the layer's file has a `!reset` somewhere.
+ */
+function mergePlain(acc: unknown, value: unknown, resets: Set<string>, layerKey: string | undefined): unknown {
+  if (isMapping(value)) {
+    const fresh = !isMapping(acc) || (layerKey !== undefined && resets.has(layerKey));
+    const out: Record<string, unknown> = fresh ? {} : { ...acc };
+    for (const [k, v] of Object.entries(value)) {
+      put(out, k, mergePlain(Object.hasOwn(out, k) ? out[k] : undefined, v, resets, layerKey === undefined ? undefined : layerKey + SEP + k));
+    }
+    return out;
+  }
+  if (Array.isArray(value)) {
+    const fresh = !Array.isArray(acc) || (layerKey !== undefined && resets.has(layerKey));
+    const out: unknown[] = fresh ? [] : [...(acc as unknown[])];
+    const seen = new Set(out.map((v) => JSON.stringify(v)));
+    for (const item of value) {
+      const key = JSON.stringify(item);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(item);
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Origins made on first use. Only diagnostics and `explain` look at them, so a clean run never pays for the
+ * provenance merge (nor keeps a map entry per value of every container).
+ */
+class LazyOrigins extends Map<string, Origin> {
+  #fill: ((into: Origins) => void) | undefined;
+  constructor(fill: (into: Origins) => void) {
+    super();
+    this.#fill = fill;
+  }
+  #load() {
+    const fill = this.#fill;
+    if (fill) {
+      this.#fill = undefined;
+      fill(this);
+    }
+  }
+  override get(key: string) {
+    this.#load();
+    return super.get(key);
+  }
+  override has(key: string) {
+    this.#load();
+    return super.has(key);
+  }
+  override get size() {
+    this.#load();
+    return super.size;
+  }
+  override forEach(cb: (value: Origin, key: string, map: Map<string, Origin>) => void, thisArg?: unknown) {
+    this.#load();
+    super.forEach(cb, thisArg);
+  }
+  override entries() {
+    this.#load();
+    return super.entries();
+  }
+  override keys() {
+    this.#load();
+    return super.keys();
+  }
+  override values() {
+    this.#load();
+    return super.values();
+  }
+  override [Symbol.iterator]() {
+    this.#load();
+    return super[Symbol.iterator]();
+  }
+}
+
+/** The provenance merge: fills `origins` and returns the same value as mergePlain (exported for its test). */
+export function mergeWithOrigins(layers: readonly Layer[], skip: readonly string[], origins: Origins): Record<string, unknown> {
   // Built here and only ever extended: no layer's own object is changed.
   const value: Record<string, unknown> = {};
   for (const layer of layers) {
@@ -107,6 +185,25 @@ export function mergeLayers(layers: readonly Layer[], skip: readonly string[] = 
       put(value, k, mergeValue(Object.hasOwn(value, k) ? value[k] : undefined, v, layer.file, layerPath, layer.at.length ? at + SEP + k : k, k, origins));
     }
   }
+  return value;
+}
+
+/** Merge layers in order into one settings object and the origin of every value in it (computed when asked). */
+export function mergeLayers(layers: readonly Layer[], skip: readonly string[] = []): { value: Record<string, unknown>; origins: Origins } {
+  const value: Record<string, unknown> = {};
+  for (const layer of layers) {
+    const resets = layer.file.resets;
+    const at = resets.size ? pathKey(layer.at) : undefined;
+    for (const [k, v] of Object.entries(layer.value)) {
+      if (skip.includes(k)) continue;
+      const layerKey = at === undefined ? undefined : layer.at.length ? at + SEP + k : k;
+      put(value, k, mergePlain(Object.hasOwn(value, k) ? value[k] : undefined, v, resets, layerKey));
+    }
+  }
+  const kept = [...layers];
+  const origins = new LazyOrigins((into) => {
+    mergeWithOrigins(kept, skip, into);
+  });
   return { value, origins };
 }
 
