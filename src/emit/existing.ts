@@ -20,6 +20,9 @@ export interface Snapshot {
 
 export const entryKey = (dir: OutputDir, rel: string) => `${dir}:${rel}`;
 
+/** A relative path without empty, "." or ".." segments. */
+const isPlainRel = (rel: string) => !(rel === '' || rel[0] === '/' || rel.endsWith('/') || rel.includes('//') || `/${rel}/`.includes('/./') || `/${rel}/`.includes('/../'));
+
 const normalized = new Map<string, string>();
 /**
  * join(dir, rel), for the thousands of output paths of a big run: the directory is normalised once, and a
@@ -29,7 +32,7 @@ const normalized = new Map<string, string>();
 export function joinUnder(dir: string, rel: string): string {
   let base = normalized.get(dir);
   if (base === undefined) normalized.set(dir, (base = join(dir)));
-  if (rel === '' || rel[0] === '/' || rel.endsWith('/') || rel.includes('//') || `/${rel}/`.includes('/./') || `/${rel}/`.includes('/../')) return join(dir, rel);
+  if (!isPlainRel(rel)) return join(dir, rel);
   if (base === '.') return rel;
   return base.endsWith('/') ? base + rel : `${base}/${rel}`;
 }
@@ -55,6 +58,16 @@ const list = (dir: string) => {
     return [];
   }
 };
+
+/** The names in a directory: empty when it does not exist; undefined when unknown (then every path is looked at). */
+function listed(dir: string): Set<string> | undefined {
+  try {
+    return new Set(readdirSync(dir));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? new Set() : undefined;
+  }
+}
 
 /** Paths a machinist output could have: what we may own from an earlier run. */
 function candidates(targets: Targets): [OutputDir, string][] {
@@ -85,9 +98,18 @@ export function readSnapshot(targets: Targets, outputs: readonly Output[]): Snap
     ...candidates(targets),
     ...[...links.keys()].map((k) => [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)] as [OutputDir, string]),
   ];
+  // Names in each output directory, read once: a path whose first component is not there is missing without
+  // an lstat of its own (at boot the unit directory is empty, so that is nearly every path).
+  const names = new Map<OutputDir, Set<string> | undefined>();
+  const present = (dir: OutputDir, rel: string) => {
+    if (!names.has(dir)) names.set(dir, listed(targets.dirs[dir]));
+    const set = names.get(dir);
+    const slash = rel.indexOf('/');
+    return set === undefined || !isPlainRel(rel) || set.has(slash < 0 ? rel : rel.slice(0, slash));
+  };
   for (const [dir, rel] of want) {
     const key = entryKey(dir, rel);
-    if (!entries.has(key)) entries.set(key, inspect(joinUnder(targets.dirs[dir], rel)));
+    if (!entries.has(key)) entries.set(key, present(dir, rel) ? inspect(joinUnder(targets.dirs[dir], rel)) : { type: 'missing' });
   }
   return { entries, links };
 }

@@ -159,18 +159,24 @@ const skipSpaces = (s: string, j: number) => {
 };
 
 /** A plain scalar inside a flow collection: no indicators at all, to stay well inside what yaml agrees on. */
-const FLOW_PLAIN = /^[^,[\]{}#:'"&*!|>%@`?\s-][^,[\]{}#:'"]*/;
-const FLOW_PLAIN_DASH = /^-[^,[\]{}#:'"\s][^,[\]{}#:'"]*/;
+const FLOW_PLAIN = /[^,[\]{}#:'"&*!|>%@`?\s-][^,[\]{}#:'"]*/y;
+const FLOW_PLAIN_DASH = /-[^,[\]{}#:'"\s][^,[\]{}#:'"]*/y;
+/** KEY, matched where a flow mapping's key starts (sticky: no substring per key). */
+const FLOW_KEY = /[A-Za-z_][A-Za-z0-9_./-]*/y;
+
+function stickyAt(re: RegExp, s: string, j: number): string | undefined {
+  re.lastIndex = j;
+  return re.exec(s)?.[0];
+}
 
 function flowItem(s: string, j: number, depth: number): [unknown, number] {
   const c = s[j];
   if (c === '"') return doubleQuoted(s, j);
   if (c === "'") return singleQuoted(s, j);
   if (c === '[' || c === '{') return flow(s, j, depth + 1);
-  const m = FLOW_PLAIN.exec(s.slice(j)) ?? FLOW_PLAIN_DASH.exec(s.slice(j));
-  if (!m) giveUp();
-  const raw = trimEnd(m![0]);
-  return [plainValue(raw), j + m![0].length];
+  const m = stickyAt(FLOW_PLAIN, s, j) ?? stickyAt(FLOW_PLAIN_DASH, s, j);
+  if (m === undefined) giveUp();
+  return [plainValue(trimEnd(m!)), j + m!.length];
 }
 
 /** A flow sequence or mapping that closes on the same line. */
@@ -188,13 +194,12 @@ function flow(s: string, i: number, depth: number): [unknown, number] {
       arr.push(v);
       j = n;
     } else {
-      const m = KEY.exec(s.slice(j));
-      if (!m || WORDS.test(m[0]) || s[j + m[0].length] !== ':' || s[j + m[0].length + 1] !== ' ') giveUp();
-      const key = m![0];
-      j = skipSpaces(s, j + key.length + 1);
+      const key = stickyAt(FLOW_KEY, s, j);
+      if (key === undefined || WORDS.test(key) || s[j + key.length] !== ':' || s[j + key.length + 1] !== ' ') giveUp();
+      j = skipSpaces(s, j + key!.length + 1);
       if (s[j] === ',' || s[j] === close || s[j] === '#') giveUp();
       const [v, n] = flowItem(s, j, depth);
-      define(obj, key, v);
+      define(obj, key!, v);
       j = n;
     }
     j = skipSpaces(s, j);
