@@ -99,6 +99,16 @@ export const catalogue = {
     summary: 'A file machinist wrote has been edited by hand since.',
     hint: 'Move your change into a drop-in or the YAML, then delete the file so machinist can write it again.',
   },
+  'overridden-file': {
+    severity: 'warning',
+    summary: 'A file of the admin\'s in /etc/systemd replaces what the generator writes for a container.',
+    hint: 'Move its settings into the YAML and delete the file, or keep it on purpose.',
+  },
+  'internal-error': {
+    severity: 'error',
+    summary: 'A problem inside machinist itself (a bug, or an output directory it cannot write).',
+    hint: 'This is a bug in machinist or a problem writing the output; please report it with this message.',
+  },
   'read-error': {
     severity: 'error',
     summary: 'A file or directory could not be read.',

@@ -1,17 +1,12 @@
 // Writing the generator's plan, shared by the normal run and the emergency path. Loads nothing heavy.
+import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import type { Plan } from '../emit/plan.js';
 import type { Targets } from '../emit/targets.js';
 import { apply } from '../emit/write.js';
 
 /** A problem inside machinist itself, not in the configuration: the exit status is then non-zero. */
-export const internal = (message: string, file?: string): Diagnostic => ({
-  code: 'internal-error',
-  severity: 'error',
-  message,
-  ...(file !== undefined ? { file } : {}),
-  hint: 'This is a bug in machinist or a problem writing the output; please report it with this message.',
-});
+export const internal = (message: string, file?: string): Diagnostic => diag('internal-error', message, file !== undefined ? { file } : {});
 
 export const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

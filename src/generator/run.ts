@@ -7,12 +7,14 @@
 //    (the unit directory is emptied by systemd before every run anyway).
 // Reads: the config directory, the two output directories, and (for warnings) /etc/systemd. Writes: only the
 // two output directories, files on tmpfs, without fsync.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { diag } from '../diagnostics/catalogue.js';
 import { renderLine } from '../diagnostics/render.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { sortDiagnostics } from '../diagnostics/types.js';
 import { readSnapshot } from '../emit/existing.js';
+import { ownership } from '../emit/ownership.js';
 import { plan } from '../emit/plan.js';
 import type { Plan } from '../emit/plan.js';
 import { generatorTargets } from '../emit/targets.js';
@@ -85,9 +87,30 @@ function loadFailures(diags: readonly Diagnostic[], shownDir: string): Map<strin
   return out;
 }
 
-/** Where an admin's file takes precedence over what the generator writes: worth a warning, never an error. */
-function shadowWarnings(containers: readonly string[], etcDir: string): Diagnostic[] {
-  const out: Diagnostic[] = [];
+/** The files in /etc/systemd that take precedence over what the generator writes for a container. */
+function etcFilesOf(name: string, etcDir: string, listed: { nspawn: Set<string>; system: Set<string> }): string[] {
+  const out: string[] = [];
+  if (listed.nspawn.has(`${name}.nspawn`)) out.push(join(etcDir, 'nspawn', `${name}.nspawn`));
+  const dropin = `${unitName(name)}.d`;
+  if (listed.system.has(dropin) && existsSync(join(etcDir, 'system', dropin, '50-machinist.conf'))) out.push(join(etcDir, 'system', dropin, '50-machinist.conf'));
+  return out;
+}
+
+const firstLine = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8').slice(0, 200);
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * Containers the admin manages by other means, found in /etc/systemd (which wins over the generator's files):
+ * `compiled` ones carry machinist's header there (`machinist compile` is in use for them, so the generator
+ * leaves them alone instead of writing copies that never apply); for the others, a hand-written file replaces
+ * what the generator writes, which is worth a warning.
+ */
+function etcOverrides(containers: readonly string[], etcDir: string): { compiled: Set<string>; warnings: Diagnostic[] } {
   const list = (dir: string) => {
     try {
       return new Set(readdirSync(dir));
@@ -95,34 +118,18 @@ function shadowWarnings(containers: readonly string[], etcDir: string): Diagnost
       return new Set<string>();
     }
   };
-  const nspawn = list(join(etcDir, 'nspawn'));
-  const system = list(join(etcDir, 'system'));
+  const listed = { nspawn: list(join(etcDir, 'nspawn')), system: list(join(etcDir, 'system')) };
+  const compiled = new Set<string>();
+  const warnings: Diagnostic[] = [];
   for (const name of containers) {
-    if (nspawn.has(`${name}.nspawn`)) {
-      const file = join(etcDir, 'nspawn', `${name}.nspawn`);
-      out.push({
-        code: 'overridden-file',
-        severity: 'warning',
-        message: `${file} exists and replaces the generated settings of container "${name}" entirely`,
-        file,
-        container: name,
-        hint: 'Move its settings into the YAML (nspawn: holds raw keys) and delete the file, or keep it on purpose.',
-      });
+    const files = etcFilesOf(name, etcDir, listed);
+    if (files.some((f) => ownership(firstLine(f)) !== 'foreign')) {
+      compiled.add(name);
+      continue;
     }
-    const dropin = `${unitName(name)}.d`;
-    if (system.has(dropin) && existsSync(join(etcDir, 'system', dropin, '50-machinist.conf'))) {
-      const file = join(etcDir, 'system', dropin, '50-machinist.conf');
-      out.push({
-        code: 'overridden-file',
-        severity: 'warning',
-        message: `${file} (from "machinist compile"?) replaces the generated drop-in of container "${name}"`,
-        file,
-        container: name,
-        hint: 'Use either "machinist compile" or the generator for a container, not both; delete the file in /etc to use the generator.',
-      });
-    }
+    for (const file of files) warnings.push(diag('overridden-file', `${file} replaces what the generator writes for container "${name}"`, { file, container: name }));
   }
-  return out;
+  return { compiled, warnings };
 }
 
 /** What the generator writes: the good containers' outputs plus a failing unit for each broken container. */
@@ -169,7 +176,12 @@ export function generate(opts: GenerateOptions): GenerateResult {
     built = emptyBuild(texts.files, why);
   }
   diagnostics.push(...built.diagnostics);
-  const { outputs, failures, unnamed } = generatorOutputs(built, loadFailures(texts.diagnostics, shownDir), shownDir);
+  const generated = generatorOutputs(built, loadFailures(texts.diagnostics, shownDir), shownDir);
+  const names = [...new Set([...built.model.containers.map((c) => c.name), ...generated.failures.map((f) => f.name)])];
+  const etc = etcOverrides(names, opts.etcDir ?? '/etc/systemd');
+  const { unnamed } = generated;
+  const failures = generated.failures.filter((f) => !etc.compiled.has(f.name));
+  const outputs = generated.outputs.filter((o) => o.container === undefined || !etc.compiled.has(o.container));
   for (const name of unnamed) {
     diagnostics.push({ code: 'invalid-name', severity: 'warning', message: `"${name}" is not a valid machine name, so no unit (not even a failing one) is generated for it`, file: join(shownDir, 'containers') });
   }
@@ -185,11 +197,14 @@ export function generate(opts: GenerateOptions): GenerateResult {
   }
 
   const failedNames = new Set(failures.map((f) => f.name));
-  const containers = built.model.containers.map((c) => c.name).filter((n) => !failedNames.has(n));
-  diagnostics.push(...shadowWarnings([...containers, ...failures.map((f) => f.name)], opts.etcDir ?? '/etc/systemd'));
+  const containers = built.model.containers.map((c) => c.name).filter((n) => !failedNames.has(n) && !etc.compiled.has(n));
+  diagnostics.push(...etc.warnings);
 
   const sorted = sortDiagnostics(diagnostics);
   for (const d of sorted) opts.log.log(d.severity, renderLine(d));
+  if (etc.compiled.size) {
+    opts.log.log('info', `left to "machinist compile", whose files in ${opts.etcDir ?? '/etc/systemd'} take precedence: ${[...etc.compiled].sort(byCodeUnit).join(' ')}`);
+  }
   if (failures.length) {
     opts.log.log('info', `${failures.length} container(s) with configuration errors get a failing unit: ${failures.map((f) => unitName(f.name)).join(' ')}`);
   }
