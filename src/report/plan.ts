@@ -24,12 +24,11 @@ export function renderPlanText(p: Plan, view: PlanView, color: boolean): string 
     if (view.dryRun && a.op === 'create' && a.kind === 'file' && a.diff) out.push('', a.diff.trimEnd());
   }
   if (out.length) out.push('');
-  const verb = view.dryRun ? 'would' : 'did';
   out.push(`${c.create} to create, ${c.change} to change, ${c.remove} to remove, ${c.unchanged} unchanged${view.dryRun ? ' (dry run: nothing written)' : ''}`);
   if (p.affected.length) {
     if (view.running) {
       const need = p.affected.filter((n) => view.running!.has(n));
-      out.push(need.length ? `Running containers that need a restart to pick this up: ${need.join(', ')}` : `No running container ${verb} need a restart.`);
+      out.push(need.length ? `Running containers that need a restart to pick this up: ${need.join(', ')}` : view.dryRun ? 'No running container would need a restart.' : 'No running container needs a restart.');
     } else {
       out.push(`Containers whose settings change (restart them if they are running): ${p.affected.join(', ')}`);
     }

@@ -142,3 +142,14 @@ describe('explain and schema', () => {
     expect(Object.keys(container.properties)).toContain('resources');
   });
 });
+
+describe('restart report', () => {
+  it('names the containers whose settings change, and says whether running ones need a restart', async () => {
+    const { renderPlanText } = await import('../../src/report/plan.js');
+    const p = { actions: [], affected: ['db', 'web'], links: {}, diagnostics: [] };
+    expect(renderPlanText(p, { dryRun: true }, false)).toContain('Containers whose settings change (restart them if they are running): db, web');
+    expect(renderPlanText(p, { dryRun: true, running: new Set(['web']) }, false)).toContain('Running containers that need a restart to pick this up: web');
+    expect(renderPlanText(p, { dryRun: true, running: new Set() }, false)).toContain('No running container would need a restart.');
+    expect(renderPlanText(p, { dryRun: false, running: new Set() }, false)).toContain('No running container needs a restart.');
+  });
+});
