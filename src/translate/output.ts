@@ -1,6 +1,5 @@
 // What translate produces: files (as ordered ini models) and symlinks, each named relative to one of the two
 // output directories. Where those directories are is decided later (compile: /etc, generator: /run).
-import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { EncodeError } from '../ini/escape.js';
 import type { IniDoc, IniEntry } from '../ini/model.js';
@@ -92,4 +91,3 @@ export function doc(comments: string[], sections: [string, Entries][]): IniDoc {
   return { comments, sections: sections.filter(([, e]) => e.list.length).map(([name, e]) => ({ name, entries: e.list })) };
 }
 
-export { diag };
