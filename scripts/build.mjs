@@ -10,12 +10,46 @@
 // (e.g. https://esbuild.github.io/analyze/).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 mkdirSync('dist', { recursive: true });
 mkdirSync('build', { recursive: true });
+
+// 1. src/schema/accept.generated.ts, the validator generated from the zod schemas (written only when it
+// changes, so that an unchanged schema does not touch the source tree).
+await build({
+  stdin: { contents: "export { acceptSource } from './src/schema/accept-codegen.ts'; export { schemaFor } from './src/schema/files.ts';", resolveDir: '.', loader: 'ts' },
+  bundle: true, platform: 'node', format: 'esm', outfile: 'build/accept-codegen.mjs', logLevel: 'warning',
+});
+const { acceptSource, schemaFor } = await import(`${pathToFileURL('build/accept-codegen.mjs').href}?${Date.now()}`);
+const acceptFile = 'src/schema/accept.generated.ts';
+const acceptText = acceptSource(schemaFor);
+if (!existsSync(acceptFile) || readFileSync(acceptFile, 'utf8') !== acceptText) writeFileSync(acceptFile, acceptText);
 writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
+// src/lazy.ts: each `import * as NAME from 'PATH'` becomes a require('PATH') inside the getter that returns
+// NAME. esbuild then wraps PATH's module graph in lazy initialisers, so the YAML library and the zod schemas are
+// evaluated only when a file needs them (an error to word, a position to find).
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]lazy\.ts$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8');
+      const imports = [...text.matchAll(/^import \* as (\w+) from '([^']+)';\n/gm)];
+      for (const [line, name, path] of imports) {
+        text = text.replace(line, '');
+        const getter = new RegExp(`=> ${name};`);
+        if (!getter.test(text)) throw new Error(`lazy-modules: no getter returns ${name} in ${args.path}`);
+        text = text.replace(getter, `=> require('${path}');`);
+      }
+      if (!imports.length || /^import /m.test(text)) throw new Error(`lazy-modules: ${args.path} is not a list of \`import * as\` and getters`);
+      return { contents: text, loader: 'ts' };
+    });
+  },
+};
+
 const common = {
+  plugins: [lazyModules],
   bundle: true,
   platform: 'node',
   target: 'node18',

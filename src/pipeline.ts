@@ -8,9 +8,9 @@ import type { ParsedFile } from './load/parse.js';
 import type { Kind, SourceFile } from './load/read.js';
 import type { Model } from './resolve/model.js';
 import { resolve } from './resolve/resolve.js';
-import { schemaFor } from './schema/files.js';
-import { validateFile } from './schema/validate.js';
-import { hostnamePattern, profileNamePattern, sliceNamePattern } from './schema/values.js';
+import { loadValidation } from './lazy.js';
+import { accept } from './schema/accept.generated.js';
+import { hostnamePattern, profileNamePattern, sliceNamePattern } from './schema/rules.js';
 import { translate } from './translate/index.js';
 import type { Output } from './translate/output.js';
 
@@ -50,7 +50,8 @@ export function build(sources: readonly SourceFile[]): Build {
     if (rule && !rule.pattern.test(source.name)) {
       own.push(diag('invalid-name', `"${source.name}" from ${source.rel} is not ${rule.what}`, { file: source.file, ...(container ? { container } : {}) }));
     }
-    if (parsed.value !== undefined && !parseDiags.length) own.push(...validateFile(parsed, schemaFor[source.kind], container));
+    // The generated check decides; zod (loaded only then) words what is wrong with a value it refuses.
+    if (parsed.value !== undefined && !parseDiags.length && !accept[source.kind](parsed.value)) own.push(...loadValidation().validateKind(parsed, container));
     diagnostics.push(...own);
     const errors = own.filter((d) => d.severity === 'error');
     if (errors.length) fileErrors.set(source.rel, errors);

@@ -25,7 +25,7 @@ import { build } from '../pipeline.js';
 import type { Build } from '../pipeline.js';
 import type { ParsedFile } from '../load/parse.js';
 import type { Model } from '../resolve/model.js';
-import { hostnamePattern } from '../schema/values.js';
+import { hostnamePattern } from '../schema/rules.js';
 import { translateFailing, wouldAutostart } from '../translate/failing.js';
 import type { Failure } from '../translate/failing.js';
 import type { Output } from '../translate/output.js';

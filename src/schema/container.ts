@@ -3,38 +3,13 @@
 // path. Descriptions are the reference documentation (README and JSON Schema are generated from them).
 import * as z from 'zod/mini';
 import {
-  absPath, bandwidth, capability, cpuQuota, cpuSet, doc, envName, envValue, field, hostname, interfaceName, iops,
-  machineName, memoryLimit, pattern, perDevice, port, profileName, sliceName, syscallEntry, tasksMax, weight,
+  absPath, bandwidth, capability, cpuQuota, cpuSet, doc, envName, envValue, explainedRule, field, hostname, interfaceName,
+  iops, machineName, memoryLimit, pattern, perDevice, port, profileName, sliceName, syscallEntry, tasksMax, weight,
 } from './values.js';
+import { bindStringProblem, tmpfsProblem } from './rules.js';
 
-export const bindOptions = ['ro', 'rw', 'rbind', 'norbind', 'idmap', 'noidmap'] as const;
-
-/** HOST[:CONTAINER[:OPTIONS]], paths absolute, options comma-separated. */
-export function checkBindString(s: string): string | undefined {
-  const parts = s.split(':');
-  if (parts.length > 3) return 'has more than three ":"-separated parts; use the { source, target } form for paths containing ":"';
-  const [src, dst, opts] = parts;
-  for (const p of [src, dst]) {
-    if (p === undefined) continue;
-    const r = z.safeParse(absPath, p);
-    if (!r.success) return `"${p}" ${r.error.issues[0]!.message}`;
-  }
-  for (const o of opts?.split(',') ?? []) {
-    if (!(bindOptions as readonly string[]).includes(o)) return `unknown bind option "${o}" (accepted: ${bindOptions.join(', ')})`;
-  }
-  return undefined;
-}
-
-/** A check whose message depends on the value: `problem` returns it, or undefined when all is well. */
-const explained = (problem: (s: string) => string | undefined) =>
-  z.string().check(
-    z.superRefine((s: string, ctx) => {
-      const message = problem(s);
-      if (message) ctx.addIssue({ code: 'custom', message, input: s });
-    }),
-  );
-
-const bindString = explained(checkBindString);
+/** HOST[:CONTAINER[:OPTIONS]], paths absolute, options comma-separated; the message says what is wrong. */
+const bindString = explainedRule('bindString', bindStringProblem);
 
 const bindObject = z.strictObject({
   source: doc(absPath, 'Path on the host.'),
@@ -43,11 +18,7 @@ const bindObject = z.strictObject({
   options: field(z.array(z.enum(['rbind', 'norbind', 'idmap', 'noidmap'])), 'Mount options: rbind (default), norbind, idmap, noidmap.'),
 });
 
-const tmpfsEntry = explained((s) => {
-  const i = s.indexOf(':');
-  const r = z.safeParse(absPath, i < 0 ? s : s.slice(0, i));
-  return r.success ? undefined : `path ${r.error.issues[0]!.message}`;
-});
+const tmpfsEntry = explainedRule('tmpfsEntry', tmpfsProblem);
 
 const device = z.union([
   absPath,

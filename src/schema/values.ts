@@ -4,6 +4,10 @@
 // The schemas use zod/mini: the same validation core as zod, but tree-shakable, so the boot-time generator
 // loads ~15 KB of validator instead of ~450 KB (start-up time is most of what a generator costs).
 import * as z from 'zod/mini';
+import { hostnamePattern, messages, profileNamePattern, rules, sliceNamePattern } from './rules.js';
+import type { RuleName } from './rules.js';
+
+export { hostnamePattern, profileNamePattern, sliceNamePattern };
 
 /** Attach documentation (README and JSON Schema are generated from it). */
 export const doc = <T extends z.ZodMiniType>(schema: T, description: string): T => schema.check(z.describe(description)) as T;
@@ -11,39 +15,24 @@ export const doc = <T extends z.ZodMiniType>(schema: T, description: string): T 
 export const field = <T extends z.ZodMiniType>(schema: T, description: string) => z.optional(doc(schema, description));
 
 export const pattern = (re: RegExp, message: string) => z.string().check(z.regex(re, { message }));
-const rule = <T>(fn: (v: T) => boolean, message: string) => z.refine<T>(fn, { message });
+/** A custom check by name: the function in rules.ts itself, which the generated validator calls too. */
+const rule = (name: RuleName & keyof typeof messages) => z.refine<string>(rules[name], { message: messages[name] });
+/** A custom check whose message depends on the value: `problem` words it for a value the rule rejects. */
+export const explainedRule = (name: RuleName, problem: (s: string) => string | undefined) =>
+  z.string().check(z.refine<string>(rules[name], { error: (issue) => problem(issue.input as string) }));
 
 /** Absolute, normalised path: no "//", no "." or ".." components, no trailing slash (except "/"). */
-export const absPath = z.string().check(
-  rule<string>((p) => p.startsWith('/'), 'must be an absolute path (start with "/")'),
-  rule<string>(
-    (p) => !p.startsWith('/') || p === '/' || (!p.endsWith('/') && !p.split('/').slice(1).some((c) => c === '' || c === '.' || c === '..')),
-    'must be a normalised path (no "//", "." or ".." components and no trailing "/")',
-  ),
-);
+export const absPath = z.string().check(rule('absolute'), rule('normalised'));
 
-// machined accepts a machine name only if it is a valid host name (systemd's hostname_is_valid()).
-const label = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
-export const hostnamePattern = new RegExp(`^(?=.{1,64}$)${label}(?:\\.${label})*$`);
 export const hostname = pattern(hostnamePattern, 'must be a host name: letters, digits and "-", dot-separated labels, at most 64 characters');
 export const machineName = hostname;
-export const profileNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const profileName = pattern(profileNamePattern, 'must be a profile name: letters, digits, "-", "_" and "."');
-// A slice name becomes machine-NAME.slice; "-" makes it a child of the part before it.
-export const sliceNamePattern = /^[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*$/;
 export const sliceName = pattern(sliceNamePattern, 'must be a slice name: letters, digits and "_", with "-" between levels (a-b is a child of a)');
 
 const count = (min: number, max = Number.MAX_SAFE_INTEGER) => z.int().check(z.gte(min), z.lte(max));
 
-/** Bytes with an optional 1024-based suffix K, M, G, T, P, E, as systemd parses sizes. */
-const sizePattern = /^\d+(?:\.\d+)?[KMGTPE]?$/;
-const percent = /^\d+(?:\.\d+)?%$/;
-
 /** MemoryMax= and friends: a size, a percentage of physical memory, or infinity. */
-export const memoryLimit = z.union([
-  count(0),
-  z.string().check(rule<string>((s) => sizePattern.test(s) || percent.test(s) || s === 'infinity', 'must be a size (e.g. 512M, 2G), a percentage (e.g. 50%) or "infinity"')),
-]);
+export const memoryLimit = z.union([count(0), z.string().check(rule('memoryLimit'))]);
 
 export const weight = count(1, 10000);
 
@@ -53,15 +42,12 @@ export const cpuQuota = pattern(/^(?:[1-9]\d*|0\.\d*[1-9]\d*|[1-9]\d*\.\d+)%$/, 
 /** AllowedCPUs= / AllowedMemoryNodes=: indices and ranges, "0-3,6". */
 export const cpuSet = z.union([count(0), pattern(/^\d+(?:-\d+)?(?:[, ]\d+(?:-\d+)?)*$/, 'must be indices or ranges, e.g. "0-3,6"')]);
 
-export const tasksMax = z.union([
-  count(1),
-  z.string().check(rule<string>((s) => /^[1-9]\d*$/.test(s) || percent.test(s) || s === 'infinity', 'must be a number, a percentage of the system limit or "infinity"')),
-]);
+export const tasksMax = z.union([count(1), z.string().check(rule('tasksMax'))]);
 
 /** Bandwidth per second: a size with K/M/G/T (1024-based) or infinity. */
-export const bandwidth = z.union([count(1), z.string().check(rule<string>((s) => sizePattern.test(s) || s === 'infinity', 'must be bytes per second, e.g. 10M, or "infinity"'))]);
+export const bandwidth = z.union([count(1), z.string().check(rule('bandwidth'))]);
 /** IOPS: a count with optional K/M/G (1000-based) or infinity. */
-export const iops = z.union([count(1), z.string().check(rule<string>((s) => /^\d+(?:\.\d+)?[KMG]?$/.test(s) || s === 'infinity', 'must be operations per second, e.g. 1000 or 2K'))]);
+export const iops = z.union([count(1), z.string().check(rule('iops'))]);
 
 /** A map from a block device (or a file on it) to a value, for the IO*Max= and IODeviceWeight= settings. */
 export const perDevice = <T extends z.ZodMiniType>(value: T) => z.record(absPath, value);

@@ -1,0 +1,544 @@
+// Generated from the zod schemas in src/schema by accept-codegen.ts (npm run build writes it; a test checks it
+// is current). Do not edit. Each function answers whether zod would accept a value; zod words the errors.
+import { isPlainObject, rules as R } from './rules.js';
+
+const KEYS0 = new Set(["defaults"]);
+const KEYS1 = new Set(["description","image","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","restart","nspawn","service"]);
+const RE2 = /^(?=.{1,64}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const ONE_OF3 = new Set(["no","yes","state","overlay"]);
+const RE4 = /^[A-Za-z_][A-Za-z0-9_.-]*$|^\d+$/;
+const RE5 = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ONE_OF6 = new Set(["off","copy","bind","symlink","delete","auto"]);
+const ONE_OF7 = new Set(["off","copy-host","copy-static","copy-uplink","copy-stub","replace-host","replace-static","replace-uplink","replace-stub","bind-host","bind-static","bind-uplink","bind-stub","delete","auto"]);
+const KEYS8 = new Set(["mode","bridge","zone","macvlan","ipvlan","interfaces","ports"]);
+const ONE_OF9 = new Set(["host","none","veth","bridge","zone","macvlan","ipvlan","interface"]);
+const RE10 = /^[^\s/:]{1,15}$/;
+const RE11 = /^[A-Za-z0-9_-]{1,11}$/;
+const RE12 = /^(?:(?:tcp|udp):)?(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])(?::(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))?$/;
+const KEYS13 = new Set(["source","target","readonly","options"]);
+const ONE_OF14 = new Set(["rbind","norbind","idmap","noidmap"]);
+const RE15 = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const KEYS16 = new Set(["cpu","memory","tasks_max","io"]);
+const KEYS17 = new Set(["weight","quota","cpus"]);
+const RE18 = /^(?:[1-9]\d*|0\.\d*[1-9]\d*|[1-9]\d*\.\d+)%$/;
+const RE19 = /^\d+(?:-\d+)?(?:[, ]\d+(?:-\d+)?)*$/;
+const KEYS20 = new Set(["min","low","high","max","swap_max","nodes"]);
+const KEYS21 = new Set(["weight","device_weight","read_bandwidth_max","write_bandwidth_max","read_iops_max","write_iops_max"]);
+const RE22 = /^[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*$/;
+const KEYS23 = new Set(["private_users","private_users_ownership","no_new_privileges","capabilities","system_call_filter","read_only"]);
+const RE24 = /^(?:no|yes|pick|identity|\d+(?::\d+)?)$/;
+const ONE_OF25 = new Set(["off","chown","map","auto"]);
+const KEYS26 = new Set(["add","drop","ambient"]);
+const RE27 = /^(?:CAP_[A-Z_]+|all)$/;
+const RE28 = /^~?@?[a-z0-9_-]+$/;
+const KEYS29 = new Set(["path","access"]);
+const RE30 = /^[rwm]{1,3}$/;
+const ONE_OF31 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
+const KEYS32 = new Set(["Exec","Files","Network"]);
+const KEYS33 = new Set(["Unit","Service"]);
+const KEYS34 = new Set(["description","profiles","image","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","restart","nspawn","service"]);
+const RE35 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const KEYS36 = new Set(["description","resources","unit"]);
+const KEYS37 = new Set(["Unit","Slice"]);
+
+function check0(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!(typeof e === 'string')) return false;
+  }
+  return true;
+}
+
+function check1(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE2.test(e)))) return false;
+  }
+  return true;
+}
+
+function check2(v: any): boolean {
+  if (!isPlainObject(v)) return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+    if (!((typeof k === 'string' && RE5.test(k)))) return false;
+    const e = v[k];
+    if (!((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean'))) return false;
+  }
+  return true;
+}
+
+function check3(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE10.test(e)))) return false;
+  }
+  return true;
+}
+
+function check4(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!(((typeof e === 'number' && Number.isFinite(e) && Number.isSafeInteger(e) && e >= 1 && e <= 65535) || (typeof e === 'string' && RE12.test(e))))) return false;
+  }
+  return true;
+}
+
+function check5(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS8.has(k)) return false;
+  const v0 = v["mode"];
+  if (!((v0 === undefined || ONE_OF9.has(v0)))) return false;
+  const v1 = v["bridge"];
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE10.test(v1))))) return false;
+  const v2 = v["zone"];
+  if (!((v2 === undefined || (typeof v2 === 'string' && RE11.test(v2))))) return false;
+  const v3 = v["macvlan"];
+  if (!((v3 === undefined || check3(v3)))) return false;
+  const v4 = v["ipvlan"];
+  if (!((v4 === undefined || check3(v4)))) return false;
+  const v5 = v["interfaces"];
+  if (!((v5 === undefined || check3(v5)))) return false;
+  const v6 = v["ports"];
+  if (!((v6 === undefined || check4(v6)))) return false;
+  return true;
+}
+
+function check6(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!(ONE_OF14.has(e))) return false;
+  }
+  return true;
+}
+
+function check7(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS13.has(k)) return false;
+  const v0 = v["source"];
+  if (!((typeof v0 === 'string' && R.absolute(v0) && R.normalised(v0)))) return false;
+  const v1 = v["target"];
+  if (!((v1 === undefined || (typeof v1 === 'string' && R.absolute(v1) && R.normalised(v1))))) return false;
+  const v2 = v["readonly"];
+  if (!((v2 === undefined || typeof v2 === 'boolean'))) return false;
+  const v3 = v["options"];
+  if (!((v3 === undefined || check6(v3)))) return false;
+  return true;
+}
+
+function check8(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!(((typeof e === 'string' && R.bindString(e)) || check7(e)))) return false;
+  }
+  return true;
+}
+
+function check9(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && R.tmpfsEntry(e)))) return false;
+  }
+  return true;
+}
+
+function check10(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && R.absolute(e) && R.normalised(e)))) return false;
+  }
+  return true;
+}
+
+function check11(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE15.test(e)))) return false;
+  }
+  return true;
+}
+
+function check12(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS17.has(k)) return false;
+  const v0 = v["weight"];
+  if (!((v0 === undefined || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 1 && v0 <= 10000)))) return false;
+  const v1 = v["quota"];
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE18.test(v1))))) return false;
+  const v2 = v["cpus"];
+  if (!((v2 === undefined || ((typeof v2 === 'number' && Number.isFinite(v2) && Number.isSafeInteger(v2) && v2 >= 0 && v2 <= 9007199254740991) || (typeof v2 === 'string' && RE19.test(v2)))))) return false;
+  return true;
+}
+
+function check13(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS20.has(k)) return false;
+  const v0 = v["min"];
+  if (!((v0 === undefined || ((typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 0 && v0 <= 9007199254740991) || (typeof v0 === 'string' && R.memoryLimit(v0)))))) return false;
+  const v1 = v["low"];
+  if (!((v1 === undefined || ((typeof v1 === 'number' && Number.isFinite(v1) && Number.isSafeInteger(v1) && v1 >= 0 && v1 <= 9007199254740991) || (typeof v1 === 'string' && R.memoryLimit(v1)))))) return false;
+  const v2 = v["high"];
+  if (!((v2 === undefined || ((typeof v2 === 'number' && Number.isFinite(v2) && Number.isSafeInteger(v2) && v2 >= 0 && v2 <= 9007199254740991) || (typeof v2 === 'string' && R.memoryLimit(v2)))))) return false;
+  const v3 = v["max"];
+  if (!((v3 === undefined || ((typeof v3 === 'number' && Number.isFinite(v3) && Number.isSafeInteger(v3) && v3 >= 0 && v3 <= 9007199254740991) || (typeof v3 === 'string' && R.memoryLimit(v3)))))) return false;
+  const v4 = v["swap_max"];
+  if (!((v4 === undefined || ((typeof v4 === 'number' && Number.isFinite(v4) && Number.isSafeInteger(v4) && v4 >= 0 && v4 <= 9007199254740991) || (typeof v4 === 'string' && R.memoryLimit(v4)))))) return false;
+  const v5 = v["nodes"];
+  if (!((v5 === undefined || ((typeof v5 === 'number' && Number.isFinite(v5) && Number.isSafeInteger(v5) && v5 >= 0 && v5 <= 9007199254740991) || (typeof v5 === 'string' && RE19.test(v5)))))) return false;
+  return true;
+}
+
+function check14(v: any): boolean {
+  if (!isPlainObject(v)) return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+    if (!((typeof k === 'string' && R.absolute(k) && R.normalised(k)))) return false;
+    const e = v[k];
+    if (!((typeof e === 'number' && Number.isFinite(e) && Number.isSafeInteger(e) && e >= 1 && e <= 10000))) return false;
+  }
+  return true;
+}
+
+function check15(v: any): boolean {
+  if (!isPlainObject(v)) return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+    if (!((typeof k === 'string' && R.absolute(k) && R.normalised(k)))) return false;
+    const e = v[k];
+    if (!(((typeof e === 'number' && Number.isFinite(e) && Number.isSafeInteger(e) && e >= 1 && e <= 9007199254740991) || (typeof e === 'string' && R.bandwidth(e))))) return false;
+  }
+  return true;
+}
+
+function check16(v: any): boolean {
+  if (!isPlainObject(v)) return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+    if (!((typeof k === 'string' && R.absolute(k) && R.normalised(k)))) return false;
+    const e = v[k];
+    if (!(((typeof e === 'number' && Number.isFinite(e) && Number.isSafeInteger(e) && e >= 1 && e <= 9007199254740991) || (typeof e === 'string' && R.iops(e))))) return false;
+  }
+  return true;
+}
+
+function check17(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS21.has(k)) return false;
+  const v0 = v["weight"];
+  if (!((v0 === undefined || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 1 && v0 <= 10000)))) return false;
+  const v1 = v["device_weight"];
+  if (!((v1 === undefined || check14(v1)))) return false;
+  const v2 = v["read_bandwidth_max"];
+  if (!((v2 === undefined || check15(v2)))) return false;
+  const v3 = v["write_bandwidth_max"];
+  if (!((v3 === undefined || check15(v3)))) return false;
+  const v4 = v["read_iops_max"];
+  if (!((v4 === undefined || check16(v4)))) return false;
+  const v5 = v["write_iops_max"];
+  if (!((v5 === undefined || check16(v5)))) return false;
+  return true;
+}
+
+function check18(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS16.has(k)) return false;
+  const v0 = v["cpu"];
+  if (!((v0 === undefined || check12(v0)))) return false;
+  const v1 = v["memory"];
+  if (!((v1 === undefined || check13(v1)))) return false;
+  const v2 = v["tasks_max"];
+  if (!((v2 === undefined || ((typeof v2 === 'number' && Number.isFinite(v2) && Number.isSafeInteger(v2) && v2 >= 1 && v2 <= 9007199254740991) || (typeof v2 === 'string' && R.tasksMax(v2)))))) return false;
+  const v3 = v["io"];
+  if (!((v3 === undefined || check17(v3)))) return false;
+  return true;
+}
+
+function check19(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE27.test(e)))) return false;
+  }
+  return true;
+}
+
+function check20(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS26.has(k)) return false;
+  const v0 = v["add"];
+  if (!((v0 === undefined || check19(v0)))) return false;
+  const v1 = v["drop"];
+  if (!((v1 === undefined || check19(v1)))) return false;
+  const v2 = v["ambient"];
+  if (!((v2 === undefined || check19(v2)))) return false;
+  return true;
+}
+
+function check21(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE28.test(e)))) return false;
+  }
+  return true;
+}
+
+function check22(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS23.has(k)) return false;
+  const v0 = v["private_users"];
+  if (!((v0 === undefined || (typeof v0 === 'boolean' || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 0) || (typeof v0 === 'string' && RE24.test(v0)))))) return false;
+  const v1 = v["private_users_ownership"];
+  if (!((v1 === undefined || ONE_OF25.has(v1)))) return false;
+  const v2 = v["no_new_privileges"];
+  if (!((v2 === undefined || typeof v2 === 'boolean'))) return false;
+  const v3 = v["capabilities"];
+  if (!((v3 === undefined || check20(v3)))) return false;
+  const v4 = v["system_call_filter"];
+  if (!((v4 === undefined || check21(v4)))) return false;
+  const v5 = v["read_only"];
+  if (!((v5 === undefined || typeof v5 === 'boolean'))) return false;
+  return true;
+}
+
+function check23(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS29.has(k)) return false;
+  const v0 = v["path"];
+  if (!((typeof v0 === 'string' && R.absolute(v0) && R.normalised(v0)))) return false;
+  const v1 = v["access"];
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE30.test(v1))))) return false;
+  return true;
+}
+
+function check24(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!(((typeof e === 'string' && R.absolute(e) && R.normalised(e)) || check23(e)))) return false;
+  }
+  return true;
+}
+
+function check25(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean'))) return false;
+  }
+  return true;
+}
+
+function check26(v: any): boolean {
+  if (!isPlainObject(v)) return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+    if (!(typeof k === 'string')) return false;
+    const e = v[k];
+    if (!(((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean') || check25(e)))) return false;
+  }
+  return true;
+}
+
+function check27(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS32.has(k)) return false;
+  const v0 = v["Exec"];
+  if (!((v0 === undefined || check26(v0)))) return false;
+  const v1 = v["Files"];
+  if (!((v1 === undefined || check26(v1)))) return false;
+  const v2 = v["Network"];
+  if (!((v2 === undefined || check26(v2)))) return false;
+  return true;
+}
+
+function check28(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS33.has(k)) return false;
+  const v0 = v["Unit"];
+  if (!((v0 === undefined || check26(v0)))) return false;
+  const v1 = v["Service"];
+  if (!((v1 === undefined || check26(v1)))) return false;
+  return true;
+}
+
+function check29(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS1.has(k)) return false;
+  const v0 = v["description"];
+  if (!((v0 === undefined || typeof v0 === 'string'))) return false;
+  const v1 = v["image"];
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE2.test(v1))))) return false;
+  const v2 = v["directory"];
+  if (!((v2 === undefined || (typeof v2 === 'string' && R.absolute(v2) && R.normalised(v2))))) return false;
+  const v3 = v["ephemeral"];
+  if (!((v3 === undefined || typeof v3 === 'boolean'))) return false;
+  const v4 = v["volatile"];
+  if (!((v4 === undefined || (typeof v4 === 'boolean' || ONE_OF3.has(v4))))) return false;
+  const v5 = v["boot"];
+  if (!((v5 === undefined || typeof v5 === 'boolean'))) return false;
+  const v6 = v["command"];
+  if (!((v6 === undefined || check0(v6)))) return false;
+  const v7 = v["working_directory"];
+  if (!((v7 === undefined || (typeof v7 === 'string' && R.absolute(v7) && R.normalised(v7))))) return false;
+  const v8 = v["user"];
+  if (!((v8 === undefined || (typeof v8 === 'string' && RE4.test(v8))))) return false;
+  const v9 = v["autostart"];
+  if (!((v9 === undefined || typeof v9 === 'boolean'))) return false;
+  const v10 = v["after"];
+  if (!((v10 === undefined || check1(v10)))) return false;
+  const v11 = v["requires"];
+  if (!((v11 === undefined || check1(v11)))) return false;
+  const v12 = v["hostname"];
+  if (!((v12 === undefined || (typeof v12 === 'string' && RE2.test(v12))))) return false;
+  const v13 = v["environment"];
+  if (!((v13 === undefined || check2(v13)))) return false;
+  const v14 = v["timezone"];
+  if (!((v14 === undefined || ONE_OF6.has(v14)))) return false;
+  const v15 = v["resolv_conf"];
+  if (!((v15 === undefined || ONE_OF7.has(v15)))) return false;
+  const v16 = v["network"];
+  if (!((v16 === undefined || check5(v16)))) return false;
+  const v17 = v["binds"];
+  if (!((v17 === undefined || check8(v17)))) return false;
+  const v18 = v["tmpfs"];
+  if (!((v18 === undefined || check9(v18)))) return false;
+  const v19 = v["inaccessible"];
+  if (!((v19 === undefined || check10(v19)))) return false;
+  const v20 = v["bind_users"];
+  if (!((v20 === undefined || check11(v20)))) return false;
+  const v21 = v["resources"];
+  if (!((v21 === undefined || check18(v21)))) return false;
+  const v22 = v["slice"];
+  if (!((v22 === undefined || (typeof v22 === 'string' && RE22.test(v22))))) return false;
+  const v23 = v["security"];
+  if (!((v23 === undefined || check22(v23)))) return false;
+  const v24 = v["devices"];
+  if (!((v24 === undefined || check24(v24)))) return false;
+  const v25 = v["restart"];
+  if (!((v25 === undefined || ONE_OF31.has(v25)))) return false;
+  const v26 = v["nspawn"];
+  if (!((v26 === undefined || check27(v26)))) return false;
+  const v27 = v["service"];
+  if (!((v27 === undefined || check28(v27)))) return false;
+  return true;
+}
+
+function check30(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS0.has(k)) return false;
+  const v0 = v["defaults"];
+  if (!((v0 === undefined || check29(v0)))) return false;
+  return true;
+}
+
+function check31(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE35.test(e)))) return false;
+  }
+  return true;
+}
+
+function check32(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS34.has(k)) return false;
+  const v0 = v["description"];
+  if (!((v0 === undefined || typeof v0 === 'string'))) return false;
+  const v1 = v["profiles"];
+  if (!((v1 === undefined || check31(v1)))) return false;
+  const v2 = v["image"];
+  if (!((v2 === undefined || (typeof v2 === 'string' && RE2.test(v2))))) return false;
+  const v3 = v["directory"];
+  if (!((v3 === undefined || (typeof v3 === 'string' && R.absolute(v3) && R.normalised(v3))))) return false;
+  const v4 = v["ephemeral"];
+  if (!((v4 === undefined || typeof v4 === 'boolean'))) return false;
+  const v5 = v["volatile"];
+  if (!((v5 === undefined || (typeof v5 === 'boolean' || ONE_OF3.has(v5))))) return false;
+  const v6 = v["boot"];
+  if (!((v6 === undefined || typeof v6 === 'boolean'))) return false;
+  const v7 = v["command"];
+  if (!((v7 === undefined || check0(v7)))) return false;
+  const v8 = v["working_directory"];
+  if (!((v8 === undefined || (typeof v8 === 'string' && R.absolute(v8) && R.normalised(v8))))) return false;
+  const v9 = v["user"];
+  if (!((v9 === undefined || (typeof v9 === 'string' && RE4.test(v9))))) return false;
+  const v10 = v["autostart"];
+  if (!((v10 === undefined || typeof v10 === 'boolean'))) return false;
+  const v11 = v["after"];
+  if (!((v11 === undefined || check1(v11)))) return false;
+  const v12 = v["requires"];
+  if (!((v12 === undefined || check1(v12)))) return false;
+  const v13 = v["hostname"];
+  if (!((v13 === undefined || (typeof v13 === 'string' && RE2.test(v13))))) return false;
+  const v14 = v["environment"];
+  if (!((v14 === undefined || check2(v14)))) return false;
+  const v15 = v["timezone"];
+  if (!((v15 === undefined || ONE_OF6.has(v15)))) return false;
+  const v16 = v["resolv_conf"];
+  if (!((v16 === undefined || ONE_OF7.has(v16)))) return false;
+  const v17 = v["network"];
+  if (!((v17 === undefined || check5(v17)))) return false;
+  const v18 = v["binds"];
+  if (!((v18 === undefined || check8(v18)))) return false;
+  const v19 = v["tmpfs"];
+  if (!((v19 === undefined || check9(v19)))) return false;
+  const v20 = v["inaccessible"];
+  if (!((v20 === undefined || check10(v20)))) return false;
+  const v21 = v["bind_users"];
+  if (!((v21 === undefined || check11(v21)))) return false;
+  const v22 = v["resources"];
+  if (!((v22 === undefined || check18(v22)))) return false;
+  const v23 = v["slice"];
+  if (!((v23 === undefined || (typeof v23 === 'string' && RE22.test(v23))))) return false;
+  const v24 = v["security"];
+  if (!((v24 === undefined || check22(v24)))) return false;
+  const v25 = v["devices"];
+  if (!((v25 === undefined || check24(v25)))) return false;
+  const v26 = v["restart"];
+  if (!((v26 === undefined || ONE_OF31.has(v26)))) return false;
+  const v27 = v["nspawn"];
+  if (!((v27 === undefined || check27(v27)))) return false;
+  const v28 = v["service"];
+  if (!((v28 === undefined || check28(v28)))) return false;
+  return true;
+}
+
+function check33(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS37.has(k)) return false;
+  const v0 = v["Unit"];
+  if (!((v0 === undefined || check26(v0)))) return false;
+  const v1 = v["Slice"];
+  if (!((v1 === undefined || check26(v1)))) return false;
+  return true;
+}
+
+function check34(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS36.has(k)) return false;
+  const v0 = v["description"];
+  if (!((v0 === undefined || typeof v0 === 'string'))) return false;
+  const v1 = v["resources"];
+  if (!((v1 === undefined || check18(v1)))) return false;
+  const v2 = v["unit"];
+  if (!((v2 === undefined || check33(v2)))) return false;
+  return true;
+}
+
+export const accept = {
+  settings: (v: unknown): boolean => check30(v),
+  profile: (v: unknown): boolean => check32(v),
+  container: (v: unknown): boolean => check32(v),
+  slice: (v: unknown): boolean => check34(v),
+};
