@@ -1,9 +1,12 @@
 // The state of the output directories before a compile: every path machinist may write or prune. This is
 // the planner's only input from disk, read here so that the planner itself stays pure.
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { constants, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
+import { NotRegularFile, readRegularFile } from '../load/read.js';
 import type { Output, OutputDir } from '../translate/output.js';
 import type { Targets } from './targets.js';
+import { discardUnfinished } from './write.js';
 
 export type Existing =
   | { type: 'missing' }
@@ -12,7 +15,7 @@ export type Existing =
   | { type: 'other' };
 
 export interface Snapshot {
-  /** Keyed by `${dir}:${rel}`. */
+  /** What is there, keyed by `${dir}:${rel}`; a path that is not in it is missing. */
   entries: Map<string, Existing>;
   /** Links machinist made earlier (from the manifest), as `${dir}:${rel}` → target. */
   links: Map<string, string>;
@@ -20,8 +23,22 @@ export interface Snapshot {
 
 export const entryKey = (dir: OutputDir, rel: string) => `${dir}:${rel}`;
 
-/** A relative path without empty, "." or ".." segments. */
-const isPlainRel = (rel: string) => !(rel === '' || rel[0] === '/' || rel.endsWith('/') || rel.includes('//') || `/${rel}/`.includes('/./') || `/${rel}/`.includes('/../'));
+/** A relative path without empty, "." or ".." segments (tested without building a string: it runs per output). */
+const isPlainRel = (rel: string) =>
+  !(
+    rel === '' ||
+    rel[0] === '/' ||
+    rel.endsWith('/') ||
+    rel.includes('//') ||
+    rel === '.' ||
+    rel === '..' ||
+    rel.startsWith('./') ||
+    rel.startsWith('../') ||
+    rel.endsWith('/.') ||
+    rel.endsWith('/..') ||
+    rel.includes('/./') ||
+    rel.includes('/../')
+  );
 
 const normalized = new Map<string, string>();
 /**
@@ -37,44 +54,68 @@ export function joinUnder(dir: string, rel: string): string {
   return base.endsWith('/') ? base + rel : `${base}/${rel}`;
 }
 
+/** A regular file's text: O_NOFOLLOW and O_NONBLOCK, so that nothing swapped in since it was looked at is
+ *  followed or blocks the read. */
+const readFile = (path: string): Existing => ({ type: 'file', text: readRegularFile(path, constants.O_NOFOLLOW) });
+
 function inspect(path: string): Existing {
   try {
     // Most paths do not exist yet (a first run, every boot): no exception for those.
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (st === undefined) return { type: 'missing' };
     if (st.isSymbolicLink()) return { type: 'symlink', target: readlinkSync(path) };
-    if (st.isFile()) return { type: 'file', text: readFileSync(path, 'utf8') };
+    if (st.isFile()) return readFile(path);
     return { type: 'other' };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return { type: 'missing' };
+    if (e instanceof NotRegularFile) return { type: 'other' }; // replaced since the lstat
     throw e;
+  }
+}
+
+/**
+ * What is at `path`, when its directory listing already gave its type: a regular file is read without an lstat,
+ * a link read without one. Anything unexpected (it changed since the listing) is looked at from scratch.
+ */
+function inspectKnown(path: string, entry: Dirent): Existing {
+  try {
+    if (entry.isFile()) return readFile(path);
+    if (entry.isSymbolicLink()) return { type: 'symlink', target: readlinkSync(path) };
+    if (entry.isDirectory() || entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice()) return { type: 'other' };
+  } catch (e) {
+    if (!(e instanceof NotRegularFile) && !['ELOOP', 'EINVAL', 'ENOENT', 'ENXIO', 'EISDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  }
+  return inspect(path);
+}
+
+/**
+ * The entries of a directory by name (with their types, from the same getdents): empty when it does not exist;
+ * undefined when unknown (then every path is looked at).
+ */
+function listed(dir: string): Map<string, Dirent> | undefined {
+  try {
+    return new Map(readdirSync(dir, { withFileTypes: true }).map((d) => [d.name, d]));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? new Map() : undefined;
   }
 }
 
 const list = (dir: string) => {
   try {
-    return readdirSync(dir).sort();
+    return readdirSync(dir);
   } catch {
     return [];
   }
 };
 
-/** The names in a directory: empty when it does not exist; undefined when unknown (then every path is looked at). */
-function listed(dir: string): Set<string> | undefined {
-  try {
-    return new Set(readdirSync(dir));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? new Set() : undefined;
-  }
-}
-
 /** Paths a machinist output could have: what we may own from an earlier run. */
-function candidates(targets: Targets): [OutputDir, string][] {
+function candidates(targets: Targets, names: Record<OutputDir, Map<string, Dirent> | undefined>): [OutputDir, string][] {
   const out: [OutputDir, string][] = [];
-  for (const n of list(targets.dirs.nspawn)) if (n.endsWith('.nspawn')) out.push(['nspawn', n]);
+  const listing = (dir: OutputDir) => [...(names[dir]?.keys() ?? list(targets.dirs[dir]))].sort();
+  for (const n of listing('nspawn')) if (n.endsWith('.nspawn')) out.push(['nspawn', n]);
   const unitDir = targets.dirs.unit;
-  for (const n of list(unitDir)) {
+  for (const n of listing('unit')) {
     if (/^machine@.+\.service\.d$/.test(n)) {
       if (list(join(unitDir, n)).includes('50-machinist.conf')) out.push(['unit', `${n}/50-machinist.conf`]);
     } else if (/^machine-.+\.slice$/.test(n)) out.push(['unit', n]);
@@ -83,6 +124,9 @@ function candidates(targets: Targets): [OutputDir, string][] {
 }
 
 export function readSnapshot(targets: Targets, outputs: readonly Output[]): Snapshot {
+  // Half-written files of this process (a time limit stopped it mid-write; the emergency path then looks
+  // again) are ours, and would otherwise count as foreign ones.
+  discardUnfinished();
   const links = new Map<string, string>();
   if (targets.manifest) {
     try {
@@ -93,23 +137,24 @@ export function readSnapshot(targets: Targets, outputs: readonly Output[]): Snap
     }
   }
   const entries = new Map<string, Existing>();
-  const want: [OutputDir, string][] = [
-    ...outputs.map((o) => [o.dir, o.rel] as [OutputDir, string]),
-    ...candidates(targets),
-    ...[...links.keys()].map((k) => [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)] as [OutputDir, string]),
-  ];
   // Names in each output directory, read once: a path whose first component is not there is missing without
-  // an lstat of its own (at boot the unit directory is empty, so that is nearly every path).
-  const names = new Map<OutputDir, Set<string> | undefined>();
-  const present = (dir: OutputDir, rel: string) => {
-    if (!names.has(dir)) names.set(dir, listed(targets.dirs[dir]));
-    const set = names.get(dir);
+  // an lstat of its own, or even its key (at boot the unit directory is empty, so that is nearly every path),
+  // and a name found there comes with its type.
+  const names = { nspawn: listed(targets.dirs.nspawn), unit: listed(targets.dirs.unit) };
+  const look = (dir: OutputDir, rel: string) => {
+    const set = names[dir];
+    const plain = set !== undefined && isPlainRel(rel);
     const slash = rel.indexOf('/');
-    return set === undefined || !isPlainRel(rel) || set.has(slash < 0 ? rel : rel.slice(0, slash));
-  };
-  for (const [dir, rel] of want) {
+    const entry = plain ? set.get(slash < 0 ? rel : rel.slice(0, slash)) : undefined;
+    if (plain && entry === undefined) return;
     const key = entryKey(dir, rel);
-    if (!entries.has(key)) entries.set(key, present(dir, rel) ? inspect(joinUnder(targets.dirs[dir], rel)) : { type: 'missing' });
-  }
+    if (entries.has(key)) return;
+    const path = joinUnder(targets.dirs[dir], rel);
+    const found = entry !== undefined && slash < 0 ? inspectKnown(path, entry) : inspect(path);
+    if (found.type !== 'missing') entries.set(key, found);
+  };
+  for (const o of outputs) look(o.dir, o.rel);
+  for (const [dir, rel] of candidates(targets, names)) look(dir, rel);
+  for (const k of links.keys()) look(k.slice(0, k.indexOf(':')) as OutputDir, k.slice(k.indexOf(':') + 1));
   return { entries, links };
 }

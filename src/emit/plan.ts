@@ -7,8 +7,8 @@ import type { Diagnostic } from '../diagnostics/types.js';
 import type { Output, OutputDir } from '../translate/output.js';
 import { unifiedDiff } from './diff.js';
 import { entryKey, joinUnder } from './existing.js';
-import type { Snapshot } from './existing.js';
-import { ownership, renderOwned } from './ownership.js';
+import type { Existing, Snapshot } from './existing.js';
+import { hashesAhead, ownership, renderOwned } from './ownership.js';
 import type { Targets } from './targets.js';
 
 export type Op = 'create' | 'change' | 'remove' | 'unchanged';
@@ -42,6 +42,14 @@ export interface PlanOptions {
   diffs?: boolean;
 }
 
+/** A file machinist did not write, found where one of its outputs goes (also reported by the generator's writer). */
+export const foreignFile = (path: string, container: string | undefined): Diagnostic =>
+  diag('foreign-file', `${path} exists and was not written by machinist; it is left as it is`, {
+    file: path,
+    container,
+    hint: `Move it away (e.g. to ${path}.orig) and put its settings into the YAML; machinist never overwrites it.`,
+  });
+
 /** The container or slice an output path belongs to, for pruning decisions. */
 export function ownerOf(dir: OutputDir, rel: string): { container?: string; slice?: string } {
   if (dir === 'nspawn') return { container: rel.replace(/\.nspawn$/, '') };
@@ -51,6 +59,16 @@ export function ownerOf(dir: OutputDir, rel: string): { container?: string; slic
   return s ? { slice: s[1]! } : {};
 }
 
+const MISSING: Existing = { type: 'missing' };
+
+/**
+ * One action, always with the same properties in the same order (absent ones undefined), so that thousands of
+ * them share one object shape instead of each being spread together from parts.
+ */
+function action(op: Op, dir: OutputDir, rel: string, path: string, kind: 'file' | 'symlink', container: string | undefined, content?: string, target?: string, diff?: string): Action {
+  return { op, dir, rel, path, kind, content, target, diff, container };
+}
+
 export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Targets, opts: PlanOptions = {}): Plan {
   const actions: Action[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -58,26 +76,27 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
   const wanted = new Set<string>();
   const label = (dir: OutputDir, rel: string) => joinUnder(targets.dirs[dir], rel);
   const withDiffs = opts.diffs !== false;
-  /** The diff only when asked for: `diff` is then absent, as for an unchanged file. */
-  const diffOf = (make: () => string): { diff?: string } => (withDiffs ? { diff: make() } : {});
+  hashesAhead(outputs.length);
 
+  // Nothing there yet (every boot, for the generator): then no path needs looking up or remembering.
+  const found = snapshot.entries.size > 0;
   for (const o of outputs) {
     const key = entryKey(o.dir, o.rel);
-    wanted.add(key);
+    if (found) wanted.add(key);
     const path = label(o.dir, o.rel);
-    const cur = snapshot.entries.get(key) ?? { type: 'missing' as const };
-    const base = { dir: o.dir, rel: o.rel, path, kind: o.kind, ...(o.container ? { container: o.container } : {}) };
+    const cur = (found && snapshot.entries.get(key)) || MISSING;
+    const container = o.container || undefined;
     if (o.kind === 'symlink') {
       const ours = snapshot.links.get(key) === (cur.type === 'symlink' ? cur.target : undefined);
       if (cur.type === 'missing') {
-        actions.push({ ...base, op: 'create', target: o.target });
+        actions.push(action('create', o.dir, o.rel, path, 'symlink', container, undefined, o.target));
         links[key] = o.target;
       } else if (cur.type === 'symlink' && cur.target === o.target) {
-        actions.push({ ...base, op: 'unchanged', target: o.target });
+        actions.push(action('unchanged', o.dir, o.rel, path, 'symlink', container, undefined, o.target));
         // A link the admin made by hand (systemctl enable) stays theirs: it is never added to the manifest.
         if (ours) links[key] = o.target;
       } else if (cur.type === 'symlink' && ours) {
-        actions.push({ ...base, op: 'change', target: o.target, ...diffOf(() => `-> ${cur.target}\n+> ${o.target}\n`) });
+        actions.push(action('change', o.dir, o.rel, path, 'symlink', container, undefined, o.target, withDiffs ? `-> ${cur.target}\n+> ${o.target}\n` : undefined));
         links[key] = o.target;
       } else {
         diagnostics.push(diag('foreign-file', `${path} exists and was not made by machinist`, { file: path, container: o.container }));
@@ -86,21 +105,22 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
     }
     const content = renderOwned(o.doc);
     if (cur.type === 'missing') {
-      actions.push({ ...base, op: 'create', content, ...diffOf(() => unifiedDiff('', content, '/dev/null', `b${path}`)) });
+      actions.push(action('create', o.dir, o.rel, path, 'file', container, content, undefined, withDiffs ? unifiedDiff('', content, '/dev/null', `b${path}`) : undefined));
     } else if (cur.type !== 'file') {
       diagnostics.push(diag('foreign-file', `${path} exists and is not a regular file`, { file: path, container: o.container }));
     } else if (cur.text === content) {
-      actions.push({ ...base, op: 'unchanged', content });
+      actions.push(action('unchanged', o.dir, o.rel, path, 'file', container, content));
     } else {
       const who = ownership(cur.text);
-      if (who === 'ours') actions.push({ ...base, op: 'change', content, ...diffOf(() => unifiedDiff(cur.text, content, `a${path}`, `b${path}`)) });
+      if (who === 'ours') actions.push(action('change', o.dir, o.rel, path, 'file', container, content, undefined, withDiffs ? unifiedDiff(cur.text, content, `a${path}`, `b${path}`) : undefined));
       else if (who === 'edited') diagnostics.push(diag('edited-file', `${path} was edited by hand since machinist wrote it; it is left as it is`, { file: path, container: o.container }));
-      else diagnostics.push(diag('foreign-file', `${path} exists and was not written by machinist; it is left as it is`, { file: path, container: o.container, hint: `Move it away (e.g. to ${path}.orig) and put its settings into the YAML; machinist never overwrites it.` }));
+      else diagnostics.push(foreignFile(path, o.container));
     }
   }
 
-  for (const [key, cur] of [...snapshot.entries].sort(([a], [b]) => byCodeUnit(a, b))) {
-    if (wanted.has(key)) continue;
+  // What is there but no longer wanted, in a fixed order; the wanted ones are left out before sorting.
+  for (const key of [...snapshot.entries.keys()].filter((k) => !wanted.has(k)).sort(byCodeUnit)) {
+    const cur = snapshot.entries.get(key)!;
     const dir = key.slice(0, key.indexOf(':')) as OutputDir;
     const rel = key.slice(key.indexOf(':') + 1);
     const path = label(dir, rel);
@@ -110,12 +130,12 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
       continue;
     }
     if (owner.slice && opts.protect?.slices.has(owner.slice)) continue;
-    const base = { dir, rel, path, ...(owner.container ? { container: owner.container } : {}) };
+    const container = owner.container || undefined;
     if (cur.type === 'symlink' && snapshot.links.get(key) === cur.target) {
-      actions.push({ ...base, kind: 'symlink', op: 'remove', ...diffOf(() => `-> ${cur.target}\n`) });
+      actions.push(action('remove', dir, rel, path, 'symlink', container, undefined, undefined, withDiffs ? `-> ${cur.target}\n` : undefined));
     } else if (cur.type === 'file') {
       const who = ownership(cur.text);
-      if (who === 'ours') actions.push({ ...base, kind: 'file', op: 'remove', ...diffOf(() => unifiedDiff(cur.text, '', `a${path}`, '/dev/null')) });
+      if (who === 'ours') actions.push(action('remove', dir, rel, path, 'file', container, undefined, undefined, withDiffs ? unifiedDiff(cur.text, '', `a${path}`, '/dev/null') : undefined));
       else if (who === 'edited') diagnostics.push(diag('edited-file', `${path} is no longer generated, but was edited by hand; it is left in place`, { file: path, severity: 'warning', hint: 'Delete it yourself once its settings are no longer needed.' }));
     }
   }

@@ -2,23 +2,35 @@
 import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import type { Plan } from '../emit/plan.js';
+import { foreignFile } from '../emit/plan.js';
 import type { Targets } from '../emit/targets.js';
-import { apply } from '../emit/write.js';
+import { applyAction, Taken } from '../emit/write.js';
 
 /** A problem inside machinist itself, not in the configuration: the exit status is then non-zero. */
 export const internal = (message: string, file?: string): Diagnostic => diag('internal-error', message, file !== undefined ? { file } : {});
 
 export const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** Carry out a plan one action at a time, so that one failed write does not stop the others. */
-export function applyEach(p: Plan, targets: Targets, diags: Diagnostic[]): number {
+/**
+ * Carry out a plan one action at a time, so that one failed write does not stop the others. New files in the
+ * unit directory (systemd's NORMAL directory, emptied before every run and read only after the generator exits)
+ * are written in place; the .nspawn directory, which nspawn may read at any moment, is written atomically.
+ * A path that another writer took after the plan was made is left to it and reported like any foreign file.
+ * There is no manifest to write: the generator's targets have none.
+ */
+export function applyEach(p: Plan, _targets: Targets, diags: Diagnostic[]): number {
   let failed = 0;
-  const madeDirs = new Set<string>();
+  const made = new Set<string>();
+  const opts = { durable: false, direct: 'unit' as const };
   for (const a of p.actions) {
     if (a.op === 'unchanged') continue;
     try {
-      apply({ ...p, actions: [a] }, targets, { durable: false, madeDirs });
+      applyAction(a, opts, made);
     } catch (e) {
+      if (e instanceof Taken) {
+        diags.push(a.kind === 'symlink' ? diag('foreign-file', `${a.path} exists and was not made by machinist`, { file: a.path, container: a.container }) : foreignFile(a.path, a.container));
+        continue;
+      }
       failed++;
       diags.push(internal(`cannot ${a.op === 'remove' ? 'remove' : 'write'} ${a.path}: ${errorText(e)}`, a.path));
     }

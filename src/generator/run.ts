@@ -152,6 +152,7 @@ export function generatorOutputs(
   failures.sort((a, b) => byCodeUnit(a.name, b.name));
   const failing = new Set(failures.map((f) => f.name));
   const outputs = [...built.outputs.filter((o) => !o.container || !failing.has(o.container)), ...failures.flatMap((f) => translateFailing(f, shownDir))];
+  // Already in this order but for the failing units at the end: the sort finds one long run and merges.
   outputs.sort((a, b) => byCodeUnit(a.dir, b.dir) || byCodeUnit(a.rel, b.rel));
   return { outputs, failures, unnamed };
 }

@@ -1,5 +1,5 @@
 // The only place configuration is read from disk. Everything after this works on the texts it returns.
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
@@ -39,6 +39,47 @@ function yamlStem(name: string): string | undefined {
   return undefined;
 }
 
+/** Thrown for a path that is there but is no regular file (a directory, FIFO, device or socket). */
+export class NotRegularFile extends Error {
+  constructor() {
+    super('not a regular file');
+  }
+}
+
+/** One buffer for every read of a run: a file's text is decoded out of it, so it is never handed out. */
+let shared = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The text of a regular file, in four system calls: open, fstat, one read, close (readFileSync adds a read that
+ * only sees the end, and on older Node a second fstat). O_NONBLOCK, and regular files only: a FIFO or device named *.yaml
+ * would otherwise block the read forever, and the boot-time generator with it (its time limit cannot interrupt
+ * a blocked system call). `flags` adds open flags (O_NOFOLLOW for output files).
+ *
+ * The read asks for more than fstat's size: one that comes back short has met the end of the file (for a
+ * regular file, read returns less than asked only there), so no second read is needed to see it. A file that
+ * grew after fstat fills the buffer instead; it is then read on, in a bigger buffer, until a read comes back short.
+ */
+export function readRegularFile(path: string, flags = 0): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | flags);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new NotRegularFile();
+    if (shared.length <= st.size) shared = Buffer.allocUnsafe(Math.max(st.size + 1, shared.length * 2));
+    let len = 0;
+    for (;;) {
+      const n = readSync(fd, shared, len, shared.length - len, null);
+      len += n;
+      if (n === 0 || len < shared.length) break;
+      const bigger = Buffer.allocUnsafe(shared.length * 2);
+      shared.copy(bigger, 0, 0, len);
+      shared = bigger;
+    }
+    return shared.toString('utf8', 0, len);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Read every configuration file below `dir`. `shownDir` is how paths are named in diagnostics and headers
  * (the directory as it will be seen on the target system).
@@ -55,25 +96,18 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
     diagnostics.push(diag('read-error', `cannot read config directory ${dir}: ${err.message}`, { file: shownDir }));
     return { files, diagnostics, exists: true };
   }
-  const read = (kind: Kind, name: string, rel: string) => {
+  /** `path` and `file` are join(dir, rel) and join(shownDir, rel), made by the caller. */
+  const read = (kind: Kind, name: string, rel: string, path: string, file: string) => {
     try {
-      // O_NONBLOCK and regular files only: a FIFO or device named *.yaml would otherwise block the read forever,
-      // and the boot-time generator with it (its time limit cannot interrupt a blocked system call).
-      const fd = openSync(join(dir, rel), constants.O_RDONLY | constants.O_NONBLOCK);
-      try {
-        if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
-        files.push({ kind, name, rel, file: join(shownDir, rel), text: readFileSync(fd, 'utf8') });
-      } finally {
-        closeSync(fd);
-      }
+      files.push({ kind, name, rel, file, text: readRegularFile(path) });
     } catch (e) {
-      diagnostics.push(diag('read-error', `cannot read ${rel}: ${(e as Error).message}`, { file: join(shownDir, rel) }));
+      diagnostics.push(diag('read-error', `cannot read ${rel}: ${(e as Error).message}`, { file }));
     }
   };
   for (const entry of top) {
     if (isIgnorable(entry)) continue;
     if (entry === 'machinist.yaml' || entry === 'machinist.yml') {
-      read('settings', 'machinist', entry);
+      read('settings', 'machinist', entry, join(dir, entry), join(shownDir, entry));
       continue;
     }
     const kind = folders[entry];
@@ -82,10 +116,14 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
       diagnostics.push(diag('unsupported-file', why, { file: join(shownDir, entry) }));
       continue;
     }
+    // Both joined once: a name from readdir has no slash and is not "." or "..", so appending "/name" to a
+    // joined folder is what join would return, for a thousand files without a thousand joins.
+    const folder = join(dir, entry);
+    const shownFolder = join(shownDir, entry);
     let names: string[];
     try {
-      if (!statSync(join(dir, entry)).isDirectory()) throw new Error('not a directory');
-      names = readdirSync(join(dir, entry)).sort();
+      if (!statSync(folder).isDirectory()) throw new Error('not a directory');
+      names = readdirSync(folder).sort();
     } catch (e) {
       diagnostics.push(diag('read-error', `cannot read ${entry}/: ${(e as Error).message}`, { file: join(shownDir, entry) }));
       continue;
@@ -95,22 +133,23 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
       if (isIgnorable(n)) continue;
       const stem = yamlStem(n);
       const rel = `${entry}/${n}`;
+      const file = `${shownFolder}/${n}`;
       if (stem === undefined) {
-        diagnostics.push(diag('unsupported-file', `${rel} is ignored: only .yaml files are read`, { file: join(shownDir, rel) }));
+        diagnostics.push(diag('unsupported-file', `${rel} is ignored: only .yaml files are read`, { file }));
         continue;
       }
       const twin = seen.get(stem);
       if (twin !== undefined) {
         diagnostics.push(
           diag('conflicting-keys', `${rel} and ${twin} both define "${stem}"`, {
-            file: join(shownDir, rel),
+            file,
             hint: 'Keep one of the two files.',
           }),
         );
         continue;
       }
       seen.set(stem, rel);
-      read(kind, stem, rel);
+      read(kind, stem, rel, `${folder}/${n}`, file);
     }
   }
   return { files, diagnostics, exists: true };

@@ -1,9 +1,9 @@
 // The JavaScript SHA-256 behind machinist's edit-detection hash against node:crypto: the same digest for every
-// input, so files written by either (a small run hashes in JavaScript, a big one switches to node:crypto)
-// are recognised by both.
+// input, so files written by either (a run of a few files hashes in JavaScript, a bigger one in node:crypto)
+// are recognised by both. sha256Native is node:crypto as machinist calls it (crypto.hash where Node has it).
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sha256Js } from '../../src/emit/ownership.js';
+import { sha256Js, sha256Native } from '../../src/emit/ownership.js';
 
 const ref = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -26,6 +26,7 @@ describe('sha256Js', () => {
       const n = rnd(400);
       for (let j = 0; j < n; j++) s += alphabet[rnd(alphabet.length)];
       expect(sha256Js(s), JSON.stringify(s)).toBe(ref(s));
+      expect(sha256Native(s), JSON.stringify(s)).toBe(ref(s));
     }
   });
 });
