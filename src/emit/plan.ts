@@ -8,7 +8,7 @@ import type { Output, OutputDir } from '../translate/output.js';
 import { unifiedDiff } from './diff.js';
 import { entryKey, joinUnder } from './existing.js';
 import type { Existing, Snapshot } from './existing.js';
-import { hashesAhead, ownership, renderOwned } from './ownership.js';
+import { ownership, renderOwned } from './ownership.js';
 import type { Targets } from './targets.js';
 
 export type Op = 'create' | 'change' | 'remove' | 'unchanged';
@@ -76,7 +76,6 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
   const wanted = new Set<string>();
   const label = (dir: OutputDir, rel: string) => joinUnder(targets.dirs[dir], rel);
   const withDiffs = opts.diffs !== false;
-  hashesAhead(outputs.length);
 
   // Nothing there yet (every boot, for the generator): then no path needs looking up or remembering.
   const found = snapshot.entries.size > 0;

@@ -1,17 +1,22 @@
-// The JavaScript SHA-256 behind machinist's edit-detection hash against node:crypto: the same digest for every
-// input, so files written by either (a run of a few files hashes in JavaScript, a bigger one in node:crypto)
-// are recognised by both. sha256Native is node:crypto as machinist calls it (crypto.hash where Node has it).
+// The SHA-256 behind machinist's edit-detection hash against node:crypto: the same digest for every input
+// (files written by earlier versions, which hashed with node:crypto, are still recognised), and the committed
+// WebAssembly bytes are what sha256.wat assembles to.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sha256Js, sha256Native } from '../../src/emit/ownership.js';
+import { sha256 } from '../../src/emit/sha256.js';
+// @ts-expect-error: a build script in plain JavaScript
+import { assemble, moduleText } from '../../scripts/wasm.mjs';
 
 const ref = (s: string) => createHash('sha256').update(s).digest('hex');
+const root = new URL('../..', import.meta.url).pathname;
 
-describe('sha256Js', () => {
-  it('matches node:crypto on known vectors and block boundaries', () => {
-    expect(sha256Js('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-    expect(sha256Js('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    for (let n = 0; n < 300; n++) expect(sha256Js('x'.repeat(n)), `length ${n}`).toBe(ref('x'.repeat(n)));
+describe('sha256', () => {
+  it('matches node:crypto on known vectors and on every length around the block boundaries', () => {
+    expect(sha256('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(sha256('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    for (let n = 0; n < 300; n++) expect(sha256('x'.repeat(n)), `length ${n}`).toBe(ref('x'.repeat(n)));
   });
 
   it('matches node:crypto on random text, non-ASCII and lone surrogates included', () => {
@@ -25,8 +30,19 @@ describe('sha256Js', () => {
       let s = '';
       const n = rnd(400);
       for (let j = 0; j < n; j++) s += alphabet[rnd(alphabet.length)];
-      expect(sha256Js(s), JSON.stringify(s)).toBe(ref(s));
-      expect(sha256Native(s), JSON.stringify(s)).toBe(ref(s));
+      expect(sha256(s), JSON.stringify(s)).toBe(ref(s));
     }
+  });
+
+  it('grows its memory for inputs beyond one page, and still hashes small ones after', () => {
+    const big = '日本'.repeat(40_000) + 'x'.repeat(70_001);
+    expect(sha256(big)).toBe(ref(big));
+    expect(sha256('abc')).toBe(ref('abc'));
+  });
+
+  const wat2wasm = spawnSync('wat2wasm', ['--version']).status === 0;
+  it.skipIf(!wat2wasm)('sha256.wasm.ts holds what sha256.wat assembles to (node scripts/wasm.mjs)', () => {
+    const committed = readFileSync(`${root}src/emit/wasm/sha256.wasm.ts`, 'utf8');
+    expect(committed).toBe(moduleText(assemble(`${root}src/emit/wasm/sha256.wat`)));
   });
 });
