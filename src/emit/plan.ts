@@ -9,6 +9,7 @@ import { unifiedDiff } from './diff.js';
 import { entryKey, joinUnder } from './existing.js';
 import type { Existing, Snapshot } from './existing.js';
 import { ownership, renderOwned } from './ownership.js';
+import { expectHashes } from './sha256.js';
 import type { Targets } from './targets.js';
 
 export type Op = 'create' | 'change' | 'remove' | 'unchanged';
@@ -76,6 +77,7 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
   const wanted = new Set<string>();
   const label = (dir: OutputDir, rel: string) => joinUnder(targets.dirs[dir], rel);
   const withDiffs = opts.diffs !== false;
+  expectHashes(outputs.length);
 
   // Nothing there yet (every boot, for the generator): then no path needs looking up or remembering.
   const found = snapshot.entries.size > 0;

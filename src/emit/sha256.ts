@@ -1,8 +1,10 @@
-// SHA-256 of a string's UTF-8 bytes, for the ownership hash in every generated file. The compression runs in a
-// small WebAssembly module (wasm/sha256.wat): it compiles in a fraction of a millisecond, where node:crypto
-// would first load its own modules and node's streams (several milliseconds at every boot), and plain
-// JavaScript would run in the interpreter at first (a fraction of a millisecond per file). Same digests as
-// node:crypto (test/emit/sha256.test.ts), lone surrogates included (both encode them as U+FFFD).
+// SHA-256 of a string's UTF-8 bytes, for the ownership hash in every generated file. Measured in fresh
+// processes, as the generator runs at every boot: SHA-256 in plain JavaScript runs in the interpreter at first,
+// most of a millisecond per file; node:crypto first loads its own modules and node's streams (about 5 ms), then
+// takes ~2 µs a file; a small WebAssembly module (wasm/sha256.wat) starts in about 1 ms and takes ~14 µs a file
+// (unoptimised at first). So a run of a few hundred files or fewer hashes in WebAssembly, a bigger one in
+// node:crypto. Both give the same digests (test/emit/sha256.test.ts), lone surrogates included (U+FFFD).
+import { createRequire } from 'node:module';
 import { SHA256_WASM } from './wasm/sha256.wasm.js';
 
 interface Sha256Exports {
@@ -23,8 +25,29 @@ function instance(): Sha256Exports {
   return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Sha256Exports;
 }
 
+/** Runs that hash more files than this use node:crypto (see the top of this file). */
+const WASM_MAX = 256;
+let native: ((s: string) => string) | undefined;
+
+/** Say how many files are about to be hashed, so that a big run uses node:crypto from the start. */
+export function expectHashes(n: number): void {
+  if (n > WASM_MAX) native ??= loadNative();
+}
+
+function loadNative(): (s: string) => string {
+  // Through createRequire, so that the bundles do not load node:crypto at start-up.
+  const crypto = createRequire(process.execPath)('node:crypto') as typeof import('node:crypto');
+  // crypto.hash (Node >= 20.12) is one call; createHash builds a stream-like object per file.
+  return typeof crypto.hash === 'function' ? (t) => crypto.hash('sha256', t, 'hex') : (t) => crypto.createHash('sha256').update(t).digest('hex');
+}
+
 /** The SHA-256 digest of `s` (UTF-8), in hex. */
 export function sha256(s: string): string {
+  return native ? native(s) : sha256Wasm(s);
+}
+
+/** sha256 through the WebAssembly module (exported for the test against node:crypto). */
+export function sha256Wasm(s: string): string {
   const w = (wasm ??= instance());
   // Room for the worst case: 3 bytes per UTF-16 unit, the 0x80 byte, the 8-byte length, a block of rounding.
   const need = INPUT + s.length * 3 + 72;
