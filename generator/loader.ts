@@ -1,5 +1,5 @@
 // The installed machinist-generator: a small loader around the generator bundle (generator/main.ts), which it
-// carries as a string (MACHINIST_CORE, put in by scripts/build.mjs) and compiles through vm.Script so that V8
+// carries in a comment at its end (put there by scripts/build.mjs) and compiles through vm.Script so that V8
 // can use a code cache: the bytecode of every function a run needs, made once on this machine by
 // `machinist-generator --write-code-cache FILE` (the Debian package does that after installing and whenever
 // nodejs changes; `make install` does it too). With the cache, no JavaScript is parsed or compiled at boot.
@@ -17,8 +17,19 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
-declare const MACHINIST_CORE: string;
 declare const MACHINIST_BUILD_ID: string;
+declare const MACHINIST_CORE_MARK: string;
+
+/** The bundle, from the comment at the end of this file ("*\0/" stands for "*\/" there: see scripts/build.mjs). */
+function coreSource(): string {
+  const self = readFileSync(__filename, 'latin1');
+  const open = `/*${MACHINIST_CORE_MARK}${MACHINIST_BUILD_ID}\n`;
+  const at = self.lastIndexOf(open);
+  const end = self.lastIndexOf('*/');
+  if (at < 0 || end < at || self.slice(end + 2).trim() !== '') throw new Error(`${__filename} does not carry its bundle`);
+  // Read as latin1, one byte one character, which is the cheapest decoding: the bundle is ASCII (checked).
+  return self.slice(at + open.length, end).replaceAll('*\0/', '*/');
+}
 
 const WRITE = '--write-code-cache';
 const header = () => `machinist-generator code cache ${MACHINIST_BUILD_ID} node ${process.version} ${process.arch}\n`;
@@ -36,7 +47,7 @@ function readCache(path: string): Buffer | undefined {
 
 /** Compile and run the bundle (which runs the generator at once), with cached bytecode when there is any. */
 function runCore(cachedData: Buffer | undefined): Script {
-  const source = `(function (exports, require, module, __filename, __dirname) {${MACHINIST_CORE}\n})`;
+  const source = `(function (exports, require, module, __filename, __dirname) {${coreSource()}\n})`;
   const script = new Script(source, { filename: __filename, ...(cachedData ? { cachedData } : {}) });
   const fn = script.runInThisContext() as (e: object, r: NodeRequire, m: object, f: string, d: string) => void;
   const mod = { exports: {} };
