@@ -16,52 +16,70 @@ const SECTION_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 const KEY = /^[A-Za-z][A-Za-z0-9]*$/;
 // \n and \r end a line in systemd's reader; \0 ends it too (read_line treats NUL as end of line).
 const LINE_BREAKING = /[\n\r\0]/;
-// systemd strips spaces and tabs around a value, so they would silently vanish.
-const EDGE_WHITESPACE = /^[ \t]|[ \t]$/;
+// A value must not break a line, end with a backslash (which glues the next line on) or start or end with a
+// space or tab (systemd strips them, so they would silently vanish). One test per value finds any of these;
+// refuseValue() works out which, in that order, only when it matches (for machinist's own values, never).
+const UNSAFE_VALUE = /[\n\r\0]|\\$|^[ \t]|[ \t]$/;
+
+// "\nKey=" for each key already found valid. The same few dozen keys make up every file, so after its first
+// use a key costs one lookup instead of a regular expression, and each line is made of two strings, the value
+// and this start of its line, rather than four. Only valid keys are kept, and machinist writes only systemd's
+// own keys (pass-through keys are checked against systemd's lists first), so this stays small.
+const lineStarts = new Map<string, string>();
 
 function describe(s: string): string {
   return JSON.stringify(s);
 }
 
-export function renderIni(doc: IniDoc): string {
-  const lines: string[] = [];
+function refuseValue(key: string, value: string): never {
+  if (LINE_BREAKING.test(value)) {
+    throw new IniRenderError(`value of ${key}= contains a line break or NUL: ${describe(value)}`);
+  }
+  if (value.endsWith('\\')) {
+    throw new IniRenderError(`value of ${key}= ends with a backslash (line continuation): ${describe(value)}`);
+  }
+  throw new IniRenderError(`value of ${key}= starts or ends with whitespace, which systemd strips: ${describe(value)}`);
+}
 
-  for (const text of doc.comments) {
+// Indexed loops and one growing string, not for…of and arrays of lines: the generator renders a few
+// thousand small files once, mostly in V8's interpreter, where iterators and temporary arrays are not free.
+// The body is built as "[Section]", "\nKey=value", …, "\n\n[Next]", … and ends with one newline.
+export function renderIni(doc: IniDoc): string {
+  let head = '';
+  const comments = doc.comments;
+  for (let i = 0; i < comments.length; i++) {
+    const text = comments[i]!;
     if (LINE_BREAKING.test(text)) {
       throw new IniRenderError(`comment ${describe(text)} contains a line break or NUL`);
     }
     // Comment lines are not subject to line continuation in systemd (measured: a `# …\` line does not
     // swallow the next line), so a trailing backslash is harmless here.
-    lines.push(text === '' ? '#' : `# ${text}`);
+    head += text === '' ? '#\n' : `# ${text}\n`;
   }
 
-  const body: string[] = [];
-  for (const section of doc.sections) {
-    if (!SECTION_NAME.test(section.name)) {
-      throw new IniRenderError(`invalid section name ${describe(section.name)}`);
+  let body = '';
+  const sections = doc.sections;
+  for (let i = 0; i < sections.length; i++) {
+    const { name, entries } = sections[i]!;
+    if (!SECTION_NAME.test(name)) {
+      throw new IniRenderError(`invalid section name ${describe(name)}`);
     }
-    if (section.entries.length === 0) continue;
-    if (body.length > 0) body.push('');
-    body.push(`[${section.name}]`);
-    for (const { key, value } of section.entries) {
-      if (!KEY.test(key)) {
-        throw new IniRenderError(`invalid key ${describe(key)} in [${section.name}]`);
+    if (entries.length === 0) continue;
+    // Sections are separated by one blank line.
+    body += body === '' ? `[${name}]` : `\n\n[${name}]`;
+    for (let j = 0; j < entries.length; j++) {
+      const { key, value } = entries[j]!;
+      let start = lineStarts.get(key);
+      if (start === undefined) {
+        if (!KEY.test(key)) throw new IniRenderError(`invalid key ${describe(key)} in [${name}]`);
+        lineStarts.set(key, (start = `\n${key}=`));
       }
-      if (LINE_BREAKING.test(value)) {
-        throw new IniRenderError(`value of ${key}= contains a line break or NUL: ${describe(value)}`);
-      }
-      if (value.endsWith('\\')) {
-        throw new IniRenderError(`value of ${key}= ends with a backslash (line continuation): ${describe(value)}`);
-      }
-      if (EDGE_WHITESPACE.test(value)) {
-        throw new IniRenderError(`value of ${key}= starts or ends with whitespace, which systemd strips: ${describe(value)}`);
-      }
-      body.push(`${key}=${value}`);
+      if (UNSAFE_VALUE.test(value)) refuseValue(key, value);
+      body += start + value;
     }
   }
 
-  if (lines.length > 0 && body.length > 0) lines.push('');
-  lines.push(...body);
-  // An empty document renders as an empty file rather than a lone newline.
-  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+  // A blank line between the header and the first section; an empty document is an empty file.
+  if (body === '') return head;
+  return head === '' ? `${body}\n` : `${head}\n${body}\n`;
 }

@@ -16,6 +16,8 @@ const modeKey: Record<string, 'bridge' | 'zone' | 'macvlan' | 'ipvlan' | 'interf
   ipvlan: 'ipvlan',
   interface: 'interfaces',
 };
+// The same as pairs, made once (checkContainer runs per container, indexed loops: see merge.ts).
+const modeKeys = Object.entries(modeKey);
 
 export function checkContainer(c: ContainerModel): Diagnostic[] {
   const s = c.settings;
@@ -48,17 +50,23 @@ export function checkContainer(c: ContainerModel): Diagnostic[] {
   if (s.security?.private_users_ownership === 'chown' && (s.security.read_only === true || volatileRoot)) {
     out.push(diagAt(c, 'conflicting-keys', 'private_users_ownership: chown cannot change a read-only or volatile root', ['security', 'private_users_ownership'], { hint: 'Use auto or map, which need no write access to the root.' }));
   }
-  (s.security?.system_call_filter ?? []).forEach((entry, i) => {
-    const name = entry.replace(/^~/, '');
-    const known = name.startsWith('@') ? syscallGroups.includes(name) : syscallNames.has(name);
-    if (known) return;
-    const near = didYouMean(name, name.startsWith('@') ? syscallGroups : syscallNames);
-    out.push(diagAt(c, 'invalid-value', `"${name}" is not a system call or group systemd knows; systemd-nspawn would ignore it silently`, ['security', 'system_call_filter', i], { hint: near ?? 'systemd-analyze syscall-filter lists the groups and names.' }));
-  });
+  const filter = s.security?.system_call_filter;
+  if (filter) {
+    for (let i = 0; i < filter.length; i++) {
+      const entry = filter[i]!;
+      const name = entry.startsWith('~') ? entry.slice(1) : entry;
+      const known = name.startsWith('@') ? syscallGroups.includes(name) : syscallNames.has(name);
+      if (known) continue;
+      const near = didYouMean(name, name.startsWith('@') ? syscallGroups : syscallNames);
+      out.push(diagAt(c, 'invalid-value', `"${name}" is not a system call or group systemd knows; systemd-nspawn would ignore it silently`, ['security', 'system_call_filter', i], { hint: near ?? 'systemd-analyze syscall-filter lists the groups and names.' }));
+    }
+  }
   const net = s.network ?? {};
   const mode = net.mode ?? 'host';
   const wanted = modeKey[mode];
-  for (const [m, key] of Object.entries(modeKey)) {
+  for (let i = 0; i < modeKeys.length; i++) {
+    const m = modeKeys[i]![0];
+    const key = modeKeys[i]![1];
     if (key !== wanted && net[key] !== undefined) {
       out.push(diagAt(c, 'conflicting-keys', `network.${key} only applies to mode ${m}, but the mode is ${mode}`, ['network', key], { hint: `Set network.mode: ${m}, or remove network.${key}.` }, 'key'));
     }

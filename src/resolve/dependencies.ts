@@ -11,11 +11,26 @@ import { diagAt } from './model.js';
 
 type Edge = { to: string; key: 'after' | 'requires'; index: number };
 
-const names = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const edgesOf = (s: { after?: unknown; requires?: unknown }): Edge[] => [
-  ...names(s.after).map((to, index) => ({ to, key: 'after' as const, index })),
-  ...names(s.requires).map((to, index) => ({ to, key: 'requires' as const, index })),
-];
+const noEdges: readonly Edge[] = [];
+
+/** The string entries of a list setting as edges; `index` counts the string entries only. */
+function addEdges(out: Edge[], v: unknown, key: 'after' | 'requires'): void {
+  if (!Array.isArray(v)) return;
+  let index = 0;
+  for (let i = 0; i < v.length; i++) {
+    const to: unknown = v[i];
+    if (typeof to === 'string') out.push({ to, key, index: index++ });
+  }
+}
+
+/** after: edges, then requires: edges. Most containers have none, and share one empty list. */
+function edgesOf(s: { after?: unknown; requires?: unknown }): readonly Edge[] {
+  if (s.after === undefined && s.requires === undefined) return noEdges;
+  const out: Edge[] = [];
+  addEdges(out, s.after, 'after');
+  addEdges(out, s.requires, 'requires');
+  return out;
+}
 
 export function checkDependencies(model: Model, allNames: ReadonlySet<string>): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -28,9 +43,15 @@ export function checkDependencies(model: Model, allNames: ReadonlySet<string>): 
     const hint = didYouMean(e.to, allNames);
     return [`container "${e.to}" has no file containers/${e.to}.yaml`, hint ? { hint } : {}] as const;
   };
-  const byName = new Map(model.containers.map((c) => [c.name, c]));
+  // Edges are worked out once per container, for this check and for the search below.
+  const byName = new Map<string, ContainerModel>();
+  const edges = new Map<string, readonly Edge[]>();
   for (const c of model.containers) {
-    for (const e of edgesOf(c.settings)) {
+    byName.set(c.name, c);
+    const list = edgesOf(c.settings);
+    edges.set(c.name, list);
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
       if (e.to === c.name) fail(c.name, diagAt(c, 'dependency-cycle', `container "${c.name}" is ordered after itself`, [e.key, e.index]));
       else if (!allNames.has(e.to)) {
         const [message, init] = unknown(e);
@@ -58,7 +79,9 @@ export function checkDependencies(model: Model, allNames: ReadonlySet<string>): 
   const visit = (c: ContainerModel) => {
     state.set(c.name, 'open');
     stack.push(c.name);
-    for (const e of edgesOf(c.settings)) {
+    const list = edges.get(c.name)!;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
       const next = byName.get(e.to);
       if (!next || e.to === c.name) continue;
       if (state.get(e.to) === 'open') {
@@ -72,6 +95,7 @@ export function checkDependencies(model: Model, allNames: ReadonlySet<string>): 
     state.set(c.name, 'done');
   };
   for (const c of model.containers) if (!state.has(c.name)) visit(c);
+  if (!bad.size) return out;
   for (const [name, errors] of bad) {
     const c = byName.get(name)!;
     model.failed.set(name, { file: c.file, errors, merged: c });

@@ -94,29 +94,82 @@ export interface Layer {
   value: Record<string, unknown>;
 }
 
+/** Lists longer than this are deduplicated through a Set of JSON texts; shorter ones by scanning. */
+const SCAN_MAX = 16;
+
+/**
+ * Whether `list` holds an item with the same JSON text as `item` (the merge rule's notion of a duplicate),
+ * without stringifying anything in the common case: two strings have the same JSON text exactly when they
+ * are equal, so only where a non-string is involved are JSON texts compared.
+ */
+function hasEqual(list: readonly unknown[], item: unknown): boolean {
+  const isString = typeof item === 'string';
+  if (isString && list.includes(item)) return true;
+  let key: string | undefined;
+  let keyed = false;
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (isString && typeof x === 'string') continue;
+    if (!keyed) {
+      key = JSON.stringify(item);
+      keyed = true;
+    }
+    if (JSON.stringify(x) === key) return true;
+  }
+  return false;
+}
+
+/** Append the items of `items` that `out` does not hold yet (by JSON text), in order. */
+function appendNew(out: unknown[], items: readonly unknown[]): void {
+  if (out.length + items.length <= SCAN_MAX) {
+    // While `out` holds only strings, a string item is a duplicate exactly when `out` includes it.
+    let strings = true;
+    for (let i = 0; i < out.length; i++) if (typeof out[i] !== 'string') strings = false;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (strings && typeof item === 'string' ? out.includes(item) : hasEqual(out, item)) continue;
+      out.push(item);
+      if (typeof item !== 'string') strings = false;
+    }
+    return;
+  }
+  const seen = new Set(out.map((v) => JSON.stringify(v)));
+  for (let i = 0; i < items.length; i++) {
+    const key = JSON.stringify(items[i]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(items[i]);
+  }
+}
+
 /**
  * The values alone, as mergeValue computes them: the same rules, without provenance. `layerKey` (the pathKey of
  * the value in its layer) is only built when the layer's file has a `!reset` somewhere.
+ *
+ * Every mapping and list in the merged value was made by this function (layers' own ones are never reused:
+ * list items are, but merging never descends into them), so an `acc` mapping or list is extended in place;
+ * mergeValue, the reference, copies (and `{ ...acc }` would also give each container's settings a V8 map of
+ * its own, so that every later property access misses its inline cache). Keys are walked with an index, not
+ * for…of over Object.entries: the generator merges each container once, cold, where iterators and pairs cost.
  */
 function mergePlain(acc: unknown, value: unknown, resets: Set<string>, layerKey: string | undefined): unknown {
   if (isMapping(value)) {
     const fresh = !isMapping(acc) || (layerKey !== undefined && resets.has(layerKey));
-    const out: Record<string, unknown> = fresh ? {} : { ...acc };
-    for (const [k, v] of Object.entries(value)) {
-      put(out, k, mergePlain(Object.hasOwn(out, k) ? out[k] : undefined, v, resets, layerKey === undefined ? undefined : layerKey + SEP + k));
+    const out: Record<string, unknown> = fresh ? {} : (acc as Record<string, unknown>);
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = value[k];
+      // A scalar replaces whatever was there: no need to look at it (most values are scalars).
+      if (typeof v !== 'object' || v === null) put(out, k, v);
+      else put(out, k, mergePlain(Object.hasOwn(out, k) ? out[k] : undefined, v, resets, layerKey === undefined ? undefined : layerKey + SEP + k));
     }
     return out;
   }
   if (Array.isArray(value)) {
     const fresh = !Array.isArray(acc) || (layerKey !== undefined && resets.has(layerKey));
-    const out: unknown[] = fresh ? [] : [...(acc as unknown[])];
-    const seen = new Set(out.map((v) => JSON.stringify(v)));
-    for (const item of value) {
-      const key = JSON.stringify(item);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(item);
-    }
+    const out: unknown[] = fresh ? [] : (acc as unknown[]);
+    appendNew(out, value);
     return out;
   }
   return value;
@@ -127,16 +180,18 @@ function mergePlain(acc: unknown, value: unknown, resets: Set<string>, layerKey:
  * provenance merge (nor keeps a map entry per value of every container).
  */
 class LazyOrigins extends Map<string, Origin> {
-  #fill: ((into: Origins) => void) | undefined;
-  constructor(fill: (into: Origins) => void) {
+  #layers: readonly Layer[] | undefined;
+  readonly #skip: readonly string[];
+  constructor(layers: readonly Layer[], skip: readonly string[]) {
     super();
-    this.#fill = fill;
+    this.#layers = layers;
+    this.#skip = skip;
   }
   #load() {
-    const fill = this.#fill;
-    if (fill) {
-      this.#fill = undefined;
-      fill(this);
+    const layers = this.#layers;
+    if (layers) {
+      this.#layers = undefined;
+      mergeWithOrigins(layers, this.#skip, this);
     }
   }
   override get(key: string) {
@@ -191,20 +246,24 @@ export function mergeWithOrigins(layers: readonly Layer[], skip: readonly string
 /** Merge layers in order into one settings object and the origin of every value in it (computed when asked). */
 export function mergeLayers(layers: readonly Layer[], skip: readonly string[] = []): { value: Record<string, unknown>; origins: Origins } {
   const value: Record<string, unknown> = {};
-  for (const layer of layers) {
+  for (let l = 0; l < layers.length; l++) {
+    const layer = layers[l]!;
     const resets = layer.file.resets;
     const at = resets.size ? pathKey(layer.at) : undefined;
-    for (const [k, v] of Object.entries(layer.value)) {
+    const keys = Object.keys(layer.value);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
       if (skip.includes(k)) continue;
+      const v = layer.value[k];
+      if (typeof v !== 'object' || v === null) {
+        put(value, k, v);
+        continue;
+      }
       const layerKey = at === undefined ? undefined : layer.at.length ? at + SEP + k : k;
       put(value, k, mergePlain(Object.hasOwn(value, k) ? value[k] : undefined, v, resets, layerKey));
     }
   }
-  const kept = [...layers];
-  const origins = new LazyOrigins((into) => {
-    mergeWithOrigins(kept, skip, into);
-  });
-  return { value, origins };
+  return { value, origins: new LazyOrigins(layers.slice(), skip) };
 }
 
 /** The origin of a merged path, or of its nearest ancestor that has one. */

@@ -11,7 +11,14 @@ import { translateDropin } from './service-dropin.js';
 import { translateSlice } from './slice.js';
 
 export function translate(model: Model): { outputs: Output[]; diagnostics: Diagnostic[] } {
-  const outputs: Output[] = [];
+  // Each kind of output is collected in its own list and the lists are joined in the order the final sort
+  // puts them (nspawn/ before unit/; machine-X.slice < machine@X.service.d/ < machines.target.wants/). Each
+  // list is in container-name order, which is nearly always path order too ("a-b.nspawn" < "a.nspawn" is the
+  // exception), so the sort, with its thousands of calls of a comparator, is usually not needed at all.
+  const nspawnFiles: Output[] = [];
+  const sliceFiles: Output[] = [];
+  const dropins: Output[] = [];
+  const links: Output[] = [];
   const diagnostics: Diagnostic[] = [];
   // Slices first: one with an unwritable value is not written at all, and its containers fail with it.
   const broken = new Set<string>();
@@ -20,29 +27,35 @@ export function translate(model: Model): { outputs: Output[]; diagnostics: Diagn
     const file = translateSlice(s, own);
     diagnostics.push(...own);
     if (own.some((d) => d.severity === 'error')) broken.add(s.name);
-    else outputs.push(file);
+    else sliceFiles.push(file);
   }
-  model.slices = model.slices.filter((s) => !broken.has(s.name));
+  if (broken.size) model.slices = model.slices.filter((s) => !broken.has(s.name));
   for (const c of model.containers) {
-    const inBroken = c.settings.slice === undefined ? [] : slicesOf(c.settings.slice).filter((s) => broken.has(s));
-    if (inBroken.length) {
-      model.failed.set(c.name, { file: c.file, errors: inBroken.map((s) => brokenSlice(c, s)), merged: c });
-      continue;
+    if (broken.size && c.settings.slice !== undefined) {
+      const inBroken = slicesOf(c.settings.slice).filter((s) => broken.has(s));
+      if (inBroken.length) {
+        model.failed.set(c.name, { file: c.file, errors: inBroken.map((s) => brokenSlice(c, s)), merged: c });
+        continue;
+      }
     }
     const own: Diagnostic[] = [];
-    const files = [translateNspawn(c, own), translateDropin(c, own)];
-    diagnostics.push(...own);
-    if (own.some((d) => d.severity === 'error')) {
-      // An unwritable value fails the whole container: half a container is worse than none.
-      model.failed.set(c.name, { file: c.file, errors: own });
-      continue;
+    const nspawn = translateNspawn(c, own);
+    const dropin = translateDropin(c, own);
+    if (own.length) {
+      diagnostics.push(...own);
+      if (own.some((d) => d.severity === 'error')) {
+        // An unwritable value fails the whole container: half a container is worse than none.
+        model.failed.set(c.name, { file: c.file, errors: own });
+        continue;
+      }
     }
-    outputs.push(...files);
+    nspawnFiles.push(nspawn);
+    dropins.push(dropin);
     if (c.settings.autostart === true) {
-      outputs.push({ kind: 'symlink', dir: 'unit', rel: `machines.target.wants/${unitName(c.name)}`, target: templatePath, container: c.name });
+      links.push({ kind: 'symlink', dir: 'unit', rel: `machines.target.wants/${unitName(c.name)}`, target: templatePath, container: c.name });
     }
   }
-  model.containers = model.containers.filter((c) => !model.failed.has(c.name));
+  if (model.failed.size) model.containers = model.containers.filter((c) => !model.failed.has(c.name));
   // Containers that failed earlier still get their values checked, so one run reports every problem.
   for (const f of model.failed.values()) {
     if (!f.merged || f.errors.some((d) => d.code === 'unencodable-value')) continue;
@@ -52,6 +65,17 @@ export function translate(model: Model): { outputs: Output[]; diagnostics: Diagn
     diagnostics.push(...own);
     f.errors.push(...own);
   }
-  outputs.sort((a, b) => byCodeUnit(a.dir, b.dir) || byCodeUnit(a.rel, b.rel));
+  const outputs = nspawnFiles.concat(sliceFiles, dropins, links);
+  if (!inOrder(outputs)) outputs.sort((a, b) => byCodeUnit(a.dir, b.dir) || byCodeUnit(a.rel, b.rel));
   return { outputs, diagnostics };
+}
+
+/** Whether outputs are already sorted by directory, then path (`<` on strings is code-unit order too). */
+function inOrder(outputs: readonly Output[]): boolean {
+  for (let i = 1; i < outputs.length; i++) {
+    const a = outputs[i - 1]!;
+    const b = outputs[i]!;
+    if (a.dir > b.dir || (a.dir === b.dir && a.rel > b.rel)) return false;
+  }
+  return true;
 }

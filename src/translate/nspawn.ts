@@ -8,16 +8,65 @@ import { Entries, doc, header, passThrough } from './output.js';
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
+// Written for V8's interpreter (the generator translates each container once, cold): indexed loops rather
+// than for…of or forEach (iterators and callbacks allocate), and encoders passed with their input to
+// Entries.add rather than wrapped in a closure per value.
+
 function bindEntry(b: BindInput): { readonly: boolean; source: string; target: string; options: string[] } {
   if (typeof b === 'string') {
-    const [source, target, opts] = b.split(':') as [string, string | undefined, string | undefined];
+    const parts = b.split(':');
+    const source = parts[0]!;
+    const target = parts[1];
+    const opts = parts[2];
     const options = opts ? opts.split(',') : [];
     return { source, target: target ?? source, readonly: options.includes('ro'), options: options.filter((o) => o !== 'ro' && o !== 'rw') };
   }
   return { source: b.source, target: b.target ?? b.source, readonly: b.readonly === true, options: b.options ?? [] };
 }
 
+/** The value of Bind=/BindReadOnly=: SOURCE:TARGET[:OPTIONS]. */
+const bindValue = (e: ReturnType<typeof bindEntry>) =>
+  `${nspawnPath(e.source)}:${nspawnPath(e.target)}${e.options.length ? `:${e.options.join(',')}` : ''}`;
 const devicePathOf = (d: DeviceInput) => (typeof d === 'string' ? d : d.path);
+const devicePath = (d: DeviceInput) => nspawnPath(devicePathOf(d));
+/** PATH[:OPTIONS] → the value of TemporaryFileSystem=. */
+function tmpfsValue(t: string): string {
+  const colon = t.indexOf(':');
+  return colon < 0 ? nspawnPath(t) : `${nspawnPath(t.slice(0, colon))}:${nspawnText(t.slice(colon + 1))}`;
+}
+const parameters = (words: string[]) => words.map(nspawnWord).join(' ');
+const tokens = (words: string[]) => words.map(nspawnToken).join(' ');
+const portToken = (p: string | number) => nspawnToken(String(p));
+/** One variable of environment: its value, and (as the last segment of its YAML path) its name. */
+const environment = (value: unknown, name: string | number | undefined) => nspawnEnvironment(name as string, String(value));
+
+/** A list setting: one `key=` line per element, each encoded by `encode`; YAML path [...path, index]. */
+function each<T>(out: Entries, key: string, list: readonly T[] | undefined, encode: (v: T) => string, path: readonly string[]): void {
+  if (!list) return;
+  for (let i = 0; i < list.length; i++) out.add(key, path, encode, list[i]!, i);
+}
+
+// YAML paths, made once rather than per container (Entries.add appends a list index only for a diagnostic).
+const at = {
+  command: ['command'],
+  workingDirectory: ['working_directory'],
+  user: ['user'],
+  hostname: ['hostname'],
+  capabilities: { add: ['security', 'capabilities', 'add'], drop: ['security', 'capabilities', 'drop'], ambient: ['security', 'capabilities', 'ambient'] },
+  bridge: ['network', 'bridge'],
+  zone: ['network', 'zone'],
+  environment: ['environment'],
+  systemCallFilter: ['security', 'system_call_filter'],
+  binds: ['binds'],
+  devices: ['devices'],
+  tmpfs: ['tmpfs'],
+  inaccessible: ['inaccessible'],
+  bindUsers: ['bind_users'],
+  macvlan: ['network', 'macvlan'],
+  ipvlan: ['network', 'ipvlan'],
+  interfaces: ['network', 'interfaces'],
+  ports: ['network', 'ports'],
+} as const;
 
 /**
  * Arguments for a booted guest's systemd that make settings stick: Hostname= only sets the hostname the guest
@@ -38,15 +87,15 @@ export function bootParameters(c: ContainerModel): string[] {
 
 export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
   const s = c.settings;
-  const exec = new Entries(c, diagnostics);
-  const files = new Entries(c, diagnostics);
-  const network = new Entries(c, diagnostics);
+  const exec = new Entries('Exec', c, diagnostics);
+  const files = new Entries('Files', c, diagnostics);
+  const network = new Entries('Network', c, diagnostics);
 
   const boot = s.boot !== false;
   exec.raw('Boot', yesNo(boot));
   const params = bootParameters(c);
   if (params.length || s.command?.length) {
-    exec.add('Parameters', ['command'], () => [...params, ...(s.command ?? [])].map(nspawnWord).join(' '));
+    exec.add('Parameters', at.command, parameters, s.command ? [...params, ...s.command] : params);
   }
   if (!boot) {
     // An app container runs under nspawn's stub init (ProcessTwo=), which shuts down cleanly on SIGRTMIN+3;
@@ -54,11 +103,16 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
     exec.raw('ProcessTwo', 'yes');
     if (s.nspawn?.Exec?.['KillSignal'] === undefined) exec.raw('KillSignal', 'SIGRTMIN+3');
   }
-  if (s.working_directory) exec.add('WorkingDirectory', ['working_directory'], () => nspawnText(s.working_directory!));
-  if (s.user) exec.add('User', ['user'], () => nspawnText(s.user!));
-  if (s.hostname) exec.add('Hostname', ['hostname'], () => nspawnText(s.hostname!));
-  for (const [k, v] of Object.entries(s.environment ?? {})) {
-    exec.add('Environment', ['environment', k], () => nspawnEnvironment(k, String(v)));
+  if (s.working_directory) exec.add('WorkingDirectory', at.workingDirectory, nspawnText, s.working_directory);
+  if (s.user) exec.add('User', at.user, nspawnText, s.user);
+  if (s.hostname) exec.add('Hostname', at.hostname, nspawnText, s.hostname);
+  if (s.environment) {
+    const env = s.environment;
+    const names = Object.keys(env);
+    for (let i = 0; i < names.length; i++) {
+      const k = names[i]!;
+      exec.add('Environment', at.environment, environment, env[k], k);
+    }
   }
   if (s.timezone) exec.raw('Timezone', s.timezone);
   if (s.resolv_conf) exec.raw('ResolvConf', s.resolv_conf);
@@ -69,13 +123,14 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
     exec.raw('PrivateUsers', typeof pu === 'boolean' ? yesNo(pu) : String(pu));
   }
   if (sec.no_new_privileges !== undefined) exec.raw('NoNewPrivileges', yesNo(sec.no_new_privileges));
-  const caps: [string, 'add' | 'drop' | 'ambient'][] = [['Capability', 'add'], ['DropCapability', 'drop'], ['AmbientCapability', 'ambient']];
-  for (const [key, field] of caps) {
-    const list = sec.capabilities?.[field];
-    if (list?.length) exec.add(key, ['security', 'capabilities', field], () => list.map(nspawnToken).join(' '));
+  const caps = sec.capabilities;
+  if (caps) {
+    if (caps.add?.length) exec.add('Capability', at.capabilities.add, tokens, caps.add);
+    if (caps.drop?.length) exec.add('DropCapability', at.capabilities.drop, tokens, caps.drop);
+    if (caps.ambient?.length) exec.add('AmbientCapability', at.capabilities.ambient, tokens, caps.ambient);
   }
   // One line per entry: nspawn combines them, and a "~" entry is its own deny list.
-  (sec.system_call_filter ?? []).forEach((f, i) => exec.add('SystemCallFilter', ['security', 'system_call_filter', i], () => nspawnToken(f)));
+  each(exec, 'SystemCallFilter', sec.system_call_filter, nspawnToken, at.systemCallFilter);
 
   if (sec.read_only !== undefined) files.raw('ReadOnly', yesNo(sec.read_only));
   if (s.volatile !== undefined) files.raw('Volatile', typeof s.volatile === 'boolean' ? yesNo(s.volatile) : s.volatile);
@@ -84,21 +139,16 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
   const ownershipDefault = sec.private_users === 'pick' ? 'auto' : undefined;
   const ownership = sec.private_users_ownership ?? ownershipDefault;
   if (ownership) files.raw('PrivateUsersOwnership', ownership);
-  (s.binds ?? []).forEach((b, i) => {
-    const e = bindEntry(b);
-    files.add(e.readonly ? 'BindReadOnly' : 'Bind', ['binds', i], () =>
-      [nspawnPath(e.source), nspawnPath(e.target), ...(e.options.length ? [e.options.join(',')] : [])].join(':'),
-    );
-  });
-  (s.devices ?? []).forEach((d, i) => files.add('Bind', ['devices', i], () => nspawnPath(devicePathOf(d))));
-  (s.tmpfs ?? []).forEach((t, i) => {
-    const colon = t.indexOf(':');
-    files.add('TemporaryFileSystem', ['tmpfs', i], () =>
-      colon < 0 ? nspawnPath(t) : `${nspawnPath(t.slice(0, colon))}:${nspawnText(t.slice(colon + 1))}`,
-    );
-  });
-  (s.inaccessible ?? []).forEach((p, i) => files.add('Inaccessible', ['inaccessible', i], () => nspawnText(p)));
-  (s.bind_users ?? []).forEach((u, i) => files.add('BindUser', ['bind_users', i], () => nspawnToken(u)));
+  if (s.binds) {
+    for (let i = 0; i < s.binds.length; i++) {
+      const e = bindEntry(s.binds[i]!);
+      files.add(e.readonly ? 'BindReadOnly' : 'Bind', at.binds, bindValue, e, i);
+    }
+  }
+  each(files, 'Bind', s.devices, devicePath, at.devices);
+  each(files, 'TemporaryFileSystem', s.tmpfs, tmpfsValue, at.tmpfs);
+  each(files, 'Inaccessible', s.inaccessible, nspawnText, at.inaccessible);
+  each(files, 'BindUser', s.bind_users, nspawnToken, at.bindUsers);
 
   const net = s.network ?? {};
   switch (net.mode ?? 'host') {
@@ -114,25 +164,35 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
       network.raw('VirtualEthernet', 'yes');
       break;
     case 'bridge':
-      if (net.bridge !== undefined) network.add('Bridge', ['network', 'bridge'], () => nspawnText(net.bridge!));
+      if (net.bridge !== undefined) network.add('Bridge', at.bridge, nspawnText, net.bridge);
       break;
     case 'zone':
-      if (net.zone !== undefined) network.add('Zone', ['network', 'zone'], () => nspawnText(net.zone!));
+      if (net.zone !== undefined) network.add('Zone', at.zone, nspawnText, net.zone);
       break;
     case 'macvlan':
-      (net.macvlan ?? []).forEach((n, i) => network.add('MACVLAN', ['network', 'macvlan', i], () => nspawnToken(n)));
+      each(network, 'MACVLAN', net.macvlan, nspawnToken, at.macvlan);
       break;
     case 'ipvlan':
-      (net.ipvlan ?? []).forEach((n, i) => network.add('IPVLAN', ['network', 'ipvlan', i], () => nspawnToken(n)));
+      each(network, 'IPVLAN', net.ipvlan, nspawnToken, at.ipvlan);
       break;
     case 'interface':
-      (net.interfaces ?? []).forEach((n, i) => network.add('Interface', ['network', 'interfaces', i], () => nspawnToken(n)));
+      each(network, 'Interface', net.interfaces, nspawnToken, at.interfaces);
       break;
   }
-  (net.ports ?? []).forEach((p, i) => network.add('Port', ['network', 'ports', i], () => nspawnToken(String(p))));
+  each(network, 'Port', net.ports, portToken, at.ports);
 
-  const sections: [string, Entries][] = [['Exec', exec], ['Files', files], ['Network', network]];
-  for (const [name, entries] of sections) passThrough(entries, s.nspawn?.[name as 'Exec'], ['nspawn', name], nspawnText);
+  const pass = s.nspawn;
+  if (pass) {
+    passThrough(exec, pass.Exec, ['nspawn', 'Exec'], nspawnText);
+    passThrough(files, pass.Files, ['nspawn', 'Files'], nspawnText);
+    passThrough(network, pass.Network, ['nspawn', 'Network'], nspawnText);
+  }
   const extra = c.profiles.length ? `profiles: ${c.profiles.join(', ')}` : undefined;
-  return { kind: 'file', dir: 'nspawn', rel: `${c.name}.nspawn`, doc: doc(header(c.file.source.file, extra, 'nspawn'), sections), container: c.name };
+  return {
+    kind: 'file',
+    dir: 'nspawn',
+    rel: `${c.name}.nspawn`,
+    doc: doc(header(c.file.source.file, extra, 'nspawn'), [exec, files, network]),
+    container: c.name,
+  };
 }

@@ -2,7 +2,7 @@
 // output directories. Where those directories are is decided later (compile: /etc, generator: /run).
 import type { Diagnostic } from '../diagnostics/types.js';
 import { EncodeError } from '../ini/escape.js';
-import type { IniDoc, IniEntry } from '../ini/model.js';
+import type { IniDoc, IniEntry, IniSection } from '../ini/model.js';
 import type { YamlPath } from '../load/parse.js';
 import type { Owner } from '../resolve/model.js';
 import { diagAt } from '../resolve/model.js';
@@ -46,22 +46,32 @@ export function header(source: string, extra?: string, dir: OutputDir = 'unit'):
 }
 
 /**
- * Collects the entries of one section. Each value is encoded by a callback; an EncodeError becomes a
- * diagnostic at the YAML line the value came from, so an unwritable value is a config error, never a changed one.
+ * Collects the entries of one section. Each value from the YAML is encoded by an encoder from escape.ts; an
+ * EncodeError becomes a diagnostic at the YAML line the value came from, so an unwritable value is a config
+ * error, never a changed one. The encoder and its input are passed separately, and a list element's path is
+ * made only for a diagnostic: the generator translates every container once, mostly in V8's interpreter,
+ * where a closure or a path array per value is not free.
  */
 export class Entries {
   readonly list: IniEntry[] = [];
   constructor(
+    /** The section these entries belong to, e.g. Exec. */
+    readonly name: string,
     private readonly owner: Owner,
     private readonly diagnostics: Diagnostic[],
   ) {}
 
-  add(key: string, path: YamlPath, encode: () => string): void {
+  /**
+   * Add `key=encode(input, last)`. The value's YAML path is `path`, or `[...path, last]` for an element of a
+   * list or mapping (`last` is its index or key), so callers can pass one path array made once.
+   */
+  add<T>(key: string, path: readonly (string | number)[], encode: (input: T, last: string | number | undefined) => string, input: T, last?: string | number): void {
     try {
-      this.list.push({ key, value: encode() });
+      this.list.push({ key, value: encode(input, last) });
     } catch (e) {
       if (!(e instanceof EncodeError)) throw e;
-      this.diagnostics.push(diagAt(this.owner, 'unencodable-value', `${path.join('.')} ${e.message}`, path));
+      const at = last === undefined ? [...path] : [...path, last];
+      this.diagnostics.push(diagAt(this.owner, 'unencodable-value', `${at.join('.')} ${e.message}`, at));
     }
   }
 
@@ -77,17 +87,28 @@ export class Entries {
  * resolve); .nspawn values go through `encode`.
  */
 export function passThrough(out: Entries, section: PassSection | undefined, at: YamlPath, encode?: (v: string) => string): void {
-  for (const [key, value] of Object.entries(section ?? {})) {
-    const values = Array.isArray(value) ? value : [value];
-    values.forEach((v, i) => {
-      if (!encode) out.raw(key, passValue(v));
-      else out.add(key, Array.isArray(value) ? [...at, key, i] : [...at, key], () => encode(passValue(v)));
-    });
+  if (!section) return;
+  const keys = Object.keys(section);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    const value = section[key]!;
+    if (!encode) {
+      if (!Array.isArray(value)) out.raw(key, passValue(value));
+      else for (let i = 0; i < value.length; i++) out.raw(key, passValue(value[i]!));
+      continue;
+    }
+    const path = [...at, key];
+    if (!Array.isArray(value)) out.add(key, path, encode, passValue(value));
+    else for (let i = 0; i < value.length; i++) out.add(key, path, encode, passValue(value[i]!), i);
   }
 }
 
 /** Sections in order, dropping empty ones (renderIni does too; this keeps models comparable in tests). */
-export function doc(comments: string[], sections: [string, Entries][]): IniDoc {
-  return { comments, sections: sections.filter(([, e]) => e.list.length).map(([name, e]) => ({ name, entries: e.list })) };
+export function doc(comments: string[], sections: readonly Entries[]): IniDoc {
+  const kept: IniSection[] = [];
+  for (let i = 0; i < sections.length; i++) {
+    const e = sections[i]!;
+    if (e.list.length) kept.push({ name: e.name, entries: e.list });
+  }
+  return { comments, sections: kept };
 }
-

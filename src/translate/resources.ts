@@ -17,34 +17,46 @@ export function devicePath(p: string): string {
   return p;
 }
 
+const perDevice: [string, keyof NonNullable<Resources['io']>][] = [
+  ['IODeviceWeight', 'device_weight'],
+  ['IOReadBandwidthMax', 'read_bandwidth_max'],
+  ['IOWriteBandwidthMax', 'write_bandwidth_max'],
+  ['IOReadIOPSMax', 'read_iops_max'],
+  ['IOWriteIOPSMax', 'write_iops_max'],
+];
+
+const deviceValue = (v: string | number, dev: string | number | undefined) => `${devicePath(dev as string)} ${scalar(v)}`;
+
+function one(out: Entries, key: string, v: string | number | undefined): void {
+  if (v !== undefined) out.raw(key, scalar(v));
+}
+
 export function resourceEntries(r: Resources | undefined, out: Entries, base: (string | number)[] = ['resources']): void {
   if (!r) return;
-  const at = (...p: (string | number)[]) => [...base, ...p];
-  const one = (key: string, v: string | number | undefined) => {
-    if (v !== undefined) out.raw(key, scalar(v));
-  };
-  one('CPUWeight', r.cpu?.weight);
-  one('CPUQuota', r.cpu?.quota);
-  one('AllowedCPUs', r.cpu?.cpus);
-  one('MemoryMin', r.memory?.min);
-  one('MemoryLow', r.memory?.low);
-  one('MemoryHigh', r.memory?.high);
-  one('MemoryMax', r.memory?.max);
-  one('MemorySwapMax', r.memory?.swap_max);
-  one('AllowedMemoryNodes', r.memory?.nodes);
-  one('TasksMax', r.tasks_max);
-  one('IOWeight', r.io?.weight);
-  const perDevice: [string, keyof NonNullable<Resources['io']>][] = [
-    ['IODeviceWeight', 'device_weight'],
-    ['IOReadBandwidthMax', 'read_bandwidth_max'],
-    ['IOWriteBandwidthMax', 'write_bandwidth_max'],
-    ['IOReadIOPSMax', 'read_iops_max'],
-    ['IOWriteIOPSMax', 'write_iops_max'],
-  ];
-  for (const [key, field] of perDevice) {
-    const map = r.io?.[field] as Record<string, string | number> | undefined;
-    for (const [dev, v] of Object.entries(map ?? {})) {
-      out.add(key, at('io', field, dev), () => `${devicePath(dev)} ${scalar(v)}`);
-    }
+  const { cpu, memory, io } = r;
+  if (cpu) {
+    one(out, 'CPUWeight', cpu.weight);
+    one(out, 'CPUQuota', cpu.quota);
+    one(out, 'AllowedCPUs', cpu.cpus);
+  }
+  if (memory) {
+    one(out, 'MemoryMin', memory.min);
+    one(out, 'MemoryLow', memory.low);
+    one(out, 'MemoryHigh', memory.high);
+    one(out, 'MemoryMax', memory.max);
+    one(out, 'MemorySwapMax', memory.swap_max);
+    one(out, 'AllowedMemoryNodes', memory.nodes);
+  }
+  one(out, 'TasksMax', r.tasks_max);
+  if (!io) return;
+  one(out, 'IOWeight', io.weight);
+  for (let f = 0; f < perDevice.length; f++) {
+    const key = perDevice[f]![0];
+    const field = perDevice[f]![1];
+    const map = io[field] as Record<string, string | number> | undefined;
+    if (!map) continue;
+    const devices = Object.keys(map);
+    const path = [...base, 'io', field];
+    for (let i = 0; i < devices.length; i++) out.add(key, path, deviceValue, map[devices[i]!]!, devices[i]!);
   }
 }

@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../diagnostics/types.js';
 import { EncodeError, unitEnvironment, unitText, unitWord } from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
+import type { DeviceInput } from '../schema/container.js';
 import type { GeneratedFile } from './output.js';
 import { Entries, doc, header, passThrough, sliceUnitName, unitName } from './output.js';
 import { devicePath, resourceEntries } from './resources.js';
@@ -25,39 +26,53 @@ export function rootArgs(c: ContainerModel): string[] {
   return [];
 }
 
+// YAML paths, made once rather than per container (Entries.add appends a list index only for a diagnostic).
+const at = { description: ['description'], file: [], directory: ['directory'], image: ['image'], devices: ['devices'] } as const;
+const none: readonly string[] = [];
+const rootEnvironment = (c: ContainerModel) => unitEnvironment('MACHINIST_ARGS', rootArgs(c).join(' '));
+
+/** A device and its access (default rwm) → the value of DeviceAllow=. */
+function deviceAllow(d: DeviceInput): string {
+  if (typeof d === 'string') return `${devicePath(d)} rwm`;
+  return `${devicePath(d.path)} ${d.access ?? 'rwm'}`;
+}
+
 export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
   const s = c.settings;
-  const unit = new Entries(c, diagnostics);
-  const service = new Entries(c, diagnostics);
+  const unit = new Entries('Unit', c, diagnostics);
+  const service = new Entries('Service', c, diagnostics);
 
-  if (s.description !== undefined) unit.add('Description', ['description'], () => unitText(s.description!));
-  unit.add('SourcePath', [], () => unitText(c.file.source.file));
-  for (const dep of s.requires ?? []) unit.raw('Requires', unitName(dep));
-  for (const dep of s.after ?? []) unit.raw('Wants', unitName(dep));
-  for (const dep of [...(s.requires ?? []), ...(s.after ?? [])]) unit.raw('After', unitName(dep));
-  if (s.directory !== undefined) unit.add('RequiresMountsFor', ['directory'], () => unitWord(s.directory!));
+  // Indexed loops and encoders passed with their input (no closure per value): see nspawn.ts.
+  if (s.description !== undefined) unit.add('Description', at.description, unitText, s.description);
+  unit.add('SourcePath', at.file, unitText, c.file.source.file);
+  const requires = s.requires ?? none;
+  const after = s.after ?? none;
+  for (let i = 0; i < requires.length; i++) unit.raw('Requires', unitName(requires[i]!));
+  for (let i = 0; i < after.length; i++) unit.raw('Wants', unitName(after[i]!));
+  for (let i = 0; i < requires.length; i++) unit.raw('After', unitName(requires[i]!));
+  for (let i = 0; i < after.length; i++) unit.raw('After', unitName(after[i]!));
+  if (s.directory !== undefined) unit.add('RequiresMountsFor', at.directory, unitWord, s.directory);
 
-  const rootKey = s.directory !== undefined ? 'directory' : 'image';
   if (s.directory !== undefined || (s.image !== undefined && s.image !== c.name)) {
-    service.add('Environment', [rootKey], () => unitEnvironment('MACHINIST_ARGS', rootArgs(c).join(' ')));
+    service.add('Environment', s.directory !== undefined ? at.directory : at.image, rootEnvironment, c);
   }
   if (s.slice !== undefined) service.raw('Slice', sliceUnitName(s.slice));
   resourceEntries(s.resources, service);
-  (s.devices ?? []).forEach((d, i) => {
-    const path = typeof d === 'string' ? d : d.path;
-    const access = typeof d === 'string' ? 'rwm' : (d.access ?? 'rwm');
-    service.add('DeviceAllow', ['devices', i], () => `${devicePath(path)} ${access}`);
-  });
+  const devices = s.devices;
+  if (devices) for (let i = 0; i < devices.length; i++) service.add('DeviceAllow', at.devices, deviceAllow, devices[i]!, i);
   if (s.restart !== undefined) service.raw('Restart', s.restart);
 
-  const sections: [string, Entries][] = [['Unit', unit], ['Service', service]];
-  for (const [name, entries] of sections) passThrough(entries, s.service?.[name as 'Unit'], ['service', name]);
+  const pass = s.service;
+  if (pass) {
+    passThrough(unit, pass.Unit, ['service', 'Unit']);
+    passThrough(service, pass.Service, ['service', 'Service']);
+  }
   const extra = c.profiles.length ? `profiles: ${c.profiles.join(', ')}` : undefined;
   return {
     kind: 'file',
     dir: 'unit',
     rel: `${unitName(c.name)}.d/50-machinist.conf`,
-    doc: doc(header(c.file.source.file, extra), sections),
+    doc: doc(header(c.file.source.file, extra), [unit, service]),
     container: c.name,
   };
 }

@@ -9,13 +9,13 @@ import { resourceEntries } from './resources.js';
 
 export function translateSlice(slice: SliceModel, diagnostics: Diagnostic[]): GeneratedFile {
   const owner = { file: slice.file, origins: new Map() };
-  const unit = new Entries(owner, diagnostics);
-  const body = new Entries(owner, diagnostics);
+  const unit = new Entries('Unit', owner, diagnostics);
+  const body = new Entries('Slice', owner, diagnostics);
   const s = slice.settings;
-  if (s.description !== undefined) unit.add('Description', ['description'], () => unitText(s.description!));
-  unit.add('SourcePath', [], () => unitText(slice.file.source.file));
+  if (s.description !== undefined) unit.add('Description', ['description'], unitText, s.description);
+  unit.add('SourcePath', [], unitText, slice.file.source.file);
   resourceEntries(s.resources, body);
-  const sections: [string, Entries][] = [['Unit', unit], ['Slice', body]];
-  for (const [name, entries] of sections) passThrough(entries, s.unit?.[name as 'Unit'], ['unit', name]);
-  return { kind: 'file', dir: 'unit', rel: sliceUnitName(slice.name), doc: doc(header(slice.file.source.file), sections) };
+  passThrough(unit, s.unit?.Unit, ['unit', 'Unit']);
+  passThrough(body, s.unit?.Slice, ['unit', 'Slice']);
+  return { kind: 'file', dir: 'unit', rel: sliceUnitName(slice.name), doc: doc(header(slice.file.source.file), [unit, body]) };
 }

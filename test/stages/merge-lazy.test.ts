@@ -61,3 +61,31 @@ describe('lazy provenance', () => {
     }
   });
 });
+
+describe('list merge without duplicates', () => {
+  // Duplicates are items with the same JSON text. mergeLayers avoids stringifying strings and scans short
+  // lists instead of building a Set; the provenance merge (mergeWithOrigins) still does it the plain way.
+  // Items here include values whose JSON texts coincide (null, NaN, Infinity; 0 and -0; a Date and its ISO
+  // string) and lists on both sides of the scan/Set threshold.
+  const pool: unknown[] = ['x', 'y', 'null', '1', 'true', '"x"', '1970-01-01T00:00:00.000Z', '', null, NaN, Infinity, 1, 0, -0, true, false,
+    { a: 1 }, { a: 1 }, { a: '1' }, ['x'], ['x'], [], {}, new Date(0)];
+  const list = () => Array.from({ length: rnd(3) === 0 ? 10 + rnd(25) : rnd(6) }, () => pool[rnd(pool.length)]);
+  const file = { source: { kind: 'profile', name: 'p', rel: 'profiles/p.yaml', file: '/p.yaml', text: '' }, resets: new Set(), doc: undefined, lines: undefined } as unknown as ParsedFile;
+  const same = (a: unknown, b: unknown): boolean =>
+    Array.isArray(a) && Array.isArray(b)
+      ? a.length === b.length && a.every((x, i) => same(x, b[i]))
+      : typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && !(a instanceof Date)
+        ? same(Object.entries(a), Object.entries(b))
+        : Object.is(a, b);
+
+  it('keeps the same items as the provenance merge', () => {
+    for (let n = 0; n < 3000; n++) {
+      const layers: Layer[] = Array.from({ length: 1 + rnd(4) }, () => {
+        const value = { list: list(), nested: { list: list() } };
+        return { file, at: [], value };
+      });
+      const want = mergeWithOrigins(layers, [], new Map());
+      expect(same(mergeLayers(layers).value, want)).toBe(true);
+    }
+  });
+});

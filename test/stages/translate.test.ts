@@ -148,6 +148,13 @@ describe('hostile values never reach a file', () => {
     ['directory: "/srv/my root"', ['directory']],
     ['binds: [{ source: "/srv/a ", target: /a }]', ['binds', 0]],
     ['resources: { io: { weight: 10, read_bandwidth_max: { "/dev/%i": 1M } } }', ['resources', 'io', 'read_bandwidth_max', '/dev/%i']],
+    // Elements of lists and mappings: the path ends with the index or key of the bad one.
+    ['environment: { A: ok, B: "x\\ny" }', ['environment', 'B']],
+    ['tmpfs: [/tmp, "/run "]', ['tmpfs', 1]],
+    ['inaccessible: [/proc/kcore, "/b "]', ['inaccessible', 1]],
+    ['devices: [/dev/fuse, "/dev/a b"]', ['devices', 1]],
+    ['nspawn: { Exec: { Personality: " x86" } }', ['nspawn', 'Exec', 'Personality']],
+    ['nspawn: { Exec: { Personality: [x86, " x86"] } }', ['nspawn', 'Exec', 'Personality', 1]],
   ])('%s is an error at its line, and the container writes nothing', (yaml, path) => {
     const b = buildFrom({ 'containers/web.yaml': `${yaml}\n`, 'containers/ok.yaml': '' });
     expect(b.diagnostics.map((d) => [d.code, d.path])).toEqual([['unencodable-value', path]]);
@@ -170,6 +177,18 @@ describe('determinism', () => {
     const forward = render(build(sources(files)));
     expect(render(build(sources(files).reverse()))).toBe(forward);
     expect(forward).toContain('machine-lab.slice');
+  });
+
+  it('orders outputs by directory, then path, also where that is not the order of the names', () => {
+    // "a" < "a-b" < "a.b" as names, but "a-b.nspawn" < "a.b.nspawn" < "a.nspawn" as paths ("-" < "." < "n").
+    const b = buildFrom({ 'slices/a.yaml': '', 'containers/a.yaml': 'autostart: true\n', 'containers/a-b.yaml': 'slice: a\n', 'containers/a.b.yaml': 'autostart: true\n' });
+    expect(b.diagnostics).toEqual([]);
+    const keys = b.outputs.map((o) => `${o.dir}/${o.rel}`);
+    expect(keys).toEqual([
+      'nspawn/a-b.nspawn', 'nspawn/a.b.nspawn', 'nspawn/a.nspawn',
+      'unit/machine-a.slice', 'unit/machine@a-b.service.d/50-machinist.conf', 'unit/machine@a.b.service.d/50-machinist.conf',
+      'unit/machine@a.service.d/50-machinist.conf', 'unit/machines.target.wants/machine@a.b.service', 'unit/machines.target.wants/machine@a.service',
+    ]);
   });
 });
 
