@@ -138,6 +138,9 @@ describe('pass-through keys', () => {
     ['service: { Service: { LimitNOFILE: "1\\n[Service]" } }', 'unencodable-value', undefined],
     ['nspawn: { Exec: { KillSignal: "SIGTERM\\\\" } }', 'unencodable-value', undefined],
     ['nspawn: { Sandbox: {} }', 'unknown-key', undefined],
+    // systemd strips white space around a value: refused instead of written and silently changed.
+    ['service: { Service: { TimeoutStopSec: "2min " } }', 'unencodable-value', 'Remove the white space at the start and end of the value.'],
+    ['nspawn: { Exec: { KillSignal: [SIGTERM, " SIGINT"] } }', 'unencodable-value', 'Remove the white space at the start and end of the value.'],
   ])('%s → %s', (yaml, code, hint) => {
     const b = buildFrom({ 'containers/web.yaml': `${yaml}\n` });
     expect(b.diagnostics.map((d) => d.code)).toEqual([code]);
@@ -172,6 +175,12 @@ describe('one run reports every problem', () => {
 });
 
 describe('slice problems are not container problems', () => {
+  it('refuses white space around a slice pass-through value with a diagnostic, not an internal error', () => {
+    const b = buildFrom({ 'slices/s.yaml': 'unit:\n  Unit:\n    Documentation: " x"\n' });
+    expect(b.diagnostics.map((d) => [d.code, d.file, d.pos?.line])).toEqual([['unencodable-value', '/etc/machinist/slices/s.yaml', 3]]);
+    expect(b.outputs).toEqual([]);
+  });
+
   it('reports a slice pass-through error without naming a container', () => {
     const b = buildFrom({ 'slices/lab.yaml': 'unit: { Slice: { MemoryMax: 1G, CPUAcounting: true } }\n' });
     expect(b.diagnostics.map((d) => [d.code, d.container])).toEqual([['owned-key', undefined], ['unknown-key', undefined]]);
