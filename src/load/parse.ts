@@ -21,21 +21,24 @@ export interface ParsedFile {
   lines: LineCounter;
 }
 
-/** A file parsed on the fast path: its Document and line table are made only if something needs a position. */
-function lazyFile(source: SourceFile, value: unknown, resets: Set<string>): ParsedFile {
-  let full: { doc: Document; lines: LineCounter } | undefined;
-  const get = () => (full ??= loadYamlDoc().fullParse(source.text));
-  return {
-    source,
-    value,
-    resets,
-    get doc() {
-      return get().doc;
-    },
-    get lines() {
-      return get().lines;
-    },
-  };
+/**
+ * A file parsed on the fast path: its Document and line table are made only if something needs a position.
+ * A class, not an object literal with getters: V8 keeps such literals in slow dictionary mode, and every
+ * `.value` or `.source` of a thousand files would be a hash lookup.
+ */
+class LazyFile implements ParsedFile {
+  #full: { doc: Document; lines: LineCounter } | undefined;
+  constructor(
+    readonly source: SourceFile,
+    readonly value: unknown,
+    readonly resets: Set<string>,
+  ) {}
+  get doc(): Document {
+    return (this.#full ??= loadYamlDoc().fullParse(this.source.text)).doc;
+  }
+  get lines(): LineCounter {
+    return (this.#full ??= loadYamlDoc().fullParse(this.source.text)).lines;
+  }
 }
 
 export const pathKey = (p: YamlPath): string => p.join('\u0000');
@@ -45,7 +48,7 @@ export function parseSource(source: SourceFile): { parsed: ParsedFile; diagnosti
   // tag but !reset on a collection, and nothing the full parse's converter (yaml-doc.ts) would object to: the same value and
   // resets, no diagnostics.
   const fast = fastParse(source.text);
-  if (fast) return { parsed: lazyFile(source, fast.value ?? {}, fast.resets), diagnostics: [] };
+  if (fast) return { parsed: new LazyFile(source, fast.value ?? {}, fast.resets), diagnostics: [] };
   return loadYamlDoc().parseSourceFully(source);
 }
 
