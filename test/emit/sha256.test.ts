@@ -1,6 +1,6 @@
 // The SHA-256 behind machinist's edit-detection hash against node:crypto: the same digest for every input
-// (a small run hashes in WebAssembly, a big one in node:crypto; each must recognise the other's files), and the committed
-// WebAssembly bytes are what sha256.wat assembles to.
+// (a small run hashes in WebAssembly, a big one in node:crypto; each must recognise the other's files), and
+// the committed WebAssembly bytes are what sha256.wat assembles to.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
