@@ -21,8 +21,22 @@ interface Line {
 
 /** Characters the fast path accepts at all: LF, printable ASCII, and Unicode without line or BOM oddities. */
 const UNUSUAL = /[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
-/** A plain key: always a string, never typed by the core schema (checked against WORDS too). */
-const KEY = /^[A-Za-z_][A-Za-z0-9_./-]*/;
+// A plain key is [A-Za-z_][A-Za-z0-9_./-]* (always a string, never typed by the core schema; checked against
+// WORDS too). keyLength finds its length (0: none) by char codes: a thousand files have tens of thousands of
+// keys, and a regex match allocates an array for each.
+function keyLength(t: string): number {
+  const c = t.charCodeAt(0);
+  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return 0;
+  let i = 1;
+  for (;;) {
+    const d = t.charCodeAt(i);
+    // A-Z a-z 0-9 _ . / -
+    if ((d >= 65 && d <= 90) || (d >= 97 && d <= 122) || (d >= 45 && d <= 57) || d === 95) i++;
+    else return i;
+  }
+}
+/** Could this key be one the core schema types (null, true, false in their spellings)? Only then test WORDS. */
+const maybeWord = (key: string) => (key.length === 4 || key.length === 5) && WORDS.test(key);
 const WORDS = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 const INT = /^-?(?:0|[1-9][0-9]{0,14})$/;
 const FLOAT = /^-?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,15}$/;
@@ -195,7 +209,7 @@ function flow(s: string, i: number, depth: number): [unknown, number] {
       j = n;
     } else {
       const key = stickyAt(FLOW_KEY, s, j);
-      if (key === undefined || WORDS.test(key) || s[j + key.length] !== ':' || s[j + key.length + 1] !== ' ') giveUp();
+      if (key === undefined || maybeWord(key) || s[j + key.length] !== ':' || s[j + key.length + 1] !== ' ') giveUp();
       j = skipSpaces(s, j + key!.length + 1);
       if (s[j] === ',' || s[j] === close || s[j] === '#') giveUp();
       const [v, n] = flowItem(s, j, depth);
@@ -242,12 +256,14 @@ function map(L: Line[], i: number, ind: number, depth: number): [unknown, number
   const obj: Record<string, unknown> = {};
   while (i < L.length && L[i]!.ind === ind) {
     const t = L[i]!.text;
-    const m = KEY.exec(t);
-    if (!m) giveUp();
-    const key = m![0];
-    if (key.length > 512 || WORDS.test(key) || t[key.length] !== ':' || (key.length + 1 < t.length && t[key.length + 1] !== ' ')) giveUp();
+    const n = keyLength(t);
+    if (n === 0 || n > 512 || t.charCodeAt(n) !== 58 /* : */ || (n + 1 < t.length && t.charCodeAt(n + 1) !== 32)) giveUp();
+    const key = t.slice(0, n);
+    if (maybeWord(key)) giveUp();
     path.push(key);
-    const raw = trimStart(t.slice(key.length + 1));
+    let v0 = n + 1;
+    while (t.charCodeAt(v0) === 32) v0++;
+    const raw = v0 === t.length ? '' : t.slice(v0);
     const rest = stripReset(raw);
     let v: unknown;
     if (isEmptyValue(rest)) {
@@ -290,8 +306,8 @@ function seq(L: Line[], i: number, ind: number, depth: number): [unknown, number
     } else if (isItem(rest)) {
       giveUp();
     } else {
-      const m = rest === raw ? KEY.exec(rest) : null; // "- !reset key: v" tags the key: leave it to yaml
-      if (m && rest[m[0].length] === ':' && (m[0].length + 1 === rest.length || rest[m[0].length + 1] === ' ')) {
+      const n = rest === raw ? keyLength(rest) : 0; // "- !reset key: v" tags the key: leave it to yaml
+      if (n > 0 && rest.charCodeAt(n) === 58 /* : */ && (n + 1 === rest.length || rest.charCodeAt(n + 1) === 32)) {
         // "- key: value": a mapping whose keys line up with this first one.
         const col = ind + t.length - rest.length;
         L[i] = { ind: col, text: rest };
@@ -317,16 +333,20 @@ export function fastParse(text: string): { value: unknown; resets: Set<string> }
   if (UNUSUAL.test(text)) return undefined;
   const L: Line[] = [];
   let start = 0;
+  // Lines by index into the text: one slice per line that has content, none for blank or comment lines.
   while (start <= text.length) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    const raw = text.slice(start, end);
+    const first = text.charCodeAt(start);
+    // "---", "..." or "%" at the start of a line: a document marker or a directive.
+    if (first === 37 || ((first === 45 || first === 46) && text.startsWith(first === 45 ? '---' : '...', start))) return undefined;
+    let p = start;
+    while (text.charCodeAt(p) === 32) p++;
+    let q = end;
+    while (q > p && text.charCodeAt(q - 1) === 32) q--;
+    const blank = p === end || text.charCodeAt(p) === 35; // only spaces, or a comment
+    if (!blank) L.push({ ind: p - start, text: text.slice(p, q) });
     start = end + 1;
-    if (raw.startsWith('---') || raw.startsWith('...') || raw.startsWith('%')) return undefined;
-    let ind = 0;
-    while (raw.charCodeAt(ind) === 32) ind++;
-    if (ind === raw.length || raw[ind] === '#') continue;
-    L.push({ ind, text: trimEnd(raw.slice(ind)) });
   }
   if (!L.length) return { value: null, resets: new Set() };
   if (isItem(L[0]!.text)) return undefined;
