@@ -3,7 +3,7 @@
 // never a mix. The generator's unit directory is the one exception (ApplyOptions.direct): systemd empties it
 // before every run and reads nothing from it until the generator has exited, so a new file there is written in
 // place, which saves a rename per file (a thousand containers: 1,500 of them).
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readRegularFile } from '../load/read.js';
 import type { OutputDir } from '../translate/output.js';
@@ -102,33 +102,24 @@ function linkNew(path: string, target: string, made: Set<string>): void {
 function writeAtomic(path: string, content: string, durable: boolean, made?: Set<string>): void {
   ensureDir(dirname(path), made);
   const tmp = tmpName(path);
-  if (durable) {
+  // A time limit may stop this halfway: the temporary file is then removed by discardUnfinished.
+  unfinished.set(tmp, content);
+  try {
     const fd = openSync(tmp, 'w', 0o644);
     try {
-      writeSync(fd, content);
-      fsyncSync(fd);
+      writeFileSync(fd, content); // all of it, however many write calls that takes
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-  } else {
-    // A time limit may stop this halfway: the temporary file is then removed by discardUnfinished.
-    unfinished.set(tmp, content);
+  } catch (e) {
+    unfinished.delete(tmp);
     try {
-      const fd = openSync(tmp, 'w', 0o644);
-      try {
-        writeFileSync(fd, content); // all of it, however many write calls that takes
-      } finally {
-        closeSync(fd);
-      }
-    } catch (e) {
-      unfinished.delete(tmp);
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // Never made.
-      }
-      throw e;
+      unlinkSync(tmp);
+    } catch {
+      // Never made.
     }
+    throw e;
   }
   try {
     renameSync(tmp, path);
