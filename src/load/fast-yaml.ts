@@ -175,7 +175,7 @@ const skipSpaces = (s: string, j: number) => {
 /** A plain scalar inside a flow collection: no indicators at all, to stay well inside what yaml agrees on. */
 const FLOW_PLAIN = /[^,[\]{}#:'"&*!|>%@`?\s-][^,[\]{}#:'"]*/y;
 const FLOW_PLAIN_DASH = /-[^,[\]{}#:'"\s][^,[\]{}#:'"]*/y;
-/** KEY, matched where a flow mapping's key starts (sticky: no substring per key). */
+/** A plain key (see keyLength), matched where a flow mapping's key starts (sticky: no substring per key). */
 const FLOW_KEY = /[A-Za-z_][A-Za-z0-9_./-]*/y;
 
 function stickyAt(re: RegExp, s: string, j: number): string | undefined {

@@ -6,7 +6,6 @@ import { didYouMean } from '../diagnostics/nearest.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { locate } from '../load/parse.js';
 import type { ParsedFile, YamlPath } from '../load/parse.js';
-import type { Kind } from '../load/read.js';
 import { schemaFor } from './files.js';
 
 type Issue = z.core.$ZodIssue;
@@ -161,4 +160,4 @@ export function validateFile(file: ParsedFile, schema: AnySchema, container?: st
 }
 
 /** validateFile with the schema of the file's kind. */
-export const validateKind = (file: ParsedFile, container?: string): Diagnostic[] => validateFile(file, schemaFor[file.source.kind as Kind], container);
+export const validateKind = (file: ParsedFile, container?: string): Diagnostic[] => validateFile(file, schemaFor[file.source.kind], container);

@@ -7,8 +7,6 @@ import * as z from 'zod/mini';
 import { hostnamePattern, messages, profileNamePattern, rules, sliceNamePattern } from './rules.js';
 import type { RuleName } from './rules.js';
 
-export { hostnamePattern, profileNamePattern, sliceNamePattern };
-
 /** Attach documentation (README and JSON Schema are generated from it). */
 export const doc = <T extends z.ZodMiniType>(schema: T, description: string): T => schema.check(z.describe(description)) as T;
 /** An optional, documented field. */
