@@ -97,11 +97,9 @@ await build({
   outfile: 'dist/machinist-generator',
   define: { MACHINIST_BUILD_ID: JSON.stringify(buildId), MACHINIST_CORE_MARK: JSON.stringify(CORE_MARK) },
 });
-// The loader must find exactly this text again.
-const written = readFileSync('dist/machinist-generator', 'utf8');
-const at = written.lastIndexOf(`/*${CORE_MARK}${buildId}\n`);
-const end = written.lastIndexOf('*/');
-if (at < 0 || written.slice(end + 2).trim() !== '' || written.slice(at + CORE_MARK.length + buildId.length + 3, end).replaceAll('*\0/', '*/') !== coreText) {
-  throw new Error('build: the generator bundle does not read back from dist/machinist-generator');
+// The loader takes the last comment of the file: it must be this one, whole (with no NUL in the bundle, turning
+// "*\0/" back into "*/" gives exactly the bundle; tests run the built generator).
+if (!readFileSync('dist/machinist-generator', 'utf8').trimEnd().endsWith(coreComment)) {
+  throw new Error('build: the generator bundle is not the comment that ends dist/machinist-generator');
 }
 chmodSync('dist/machinist-generator', 0o755);
