@@ -671,6 +671,15 @@ export function configWarnings(log: string, files: string[]): string[] {
   return log.split('\n').filter((l) => CONFIG_COMPLAINT.test(l) && files.some((f) => l.includes(f)));
 }
 
+/** What to print when a test on a host fails: the journal of these units, and the machines machined knows. */
+export async function failureReport(host: Host, units: string[], lines: number): Promise<string> {
+  const args = ['journalctl', '--no-pager', '-o', 'short-precise', '-n', String(lines)];
+  for (const u of units) args.push('-u', u);
+  const j = await host.run(args, { allowFail: true });
+  const ms = await host.run(['machinectl', 'list', '--no-pager'], { allowFail: true });
+  return `--- journal of the e2e host (${units.join(' ')}; last ${lines} lines) ---\n${j.stdout}${j.stderr}--- machinectl list ---\n${ms.stdout}`;
+}
+
 /** Mount points of this module's overlays/tmpfs that are still present (for after-the-fact checks). */
 export function leftoverMounts(): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8')

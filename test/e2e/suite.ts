@@ -21,7 +21,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { Driver } from './driver.js';
 import { buildWorld, cases, configExtras, hostExtras, pins, sliceCases, yamlOf, type ContainerCase, type Example, type Mode } from './examples.js';
-import { bootHost, CONFIG_COMPLAINT, leftoverMounts, type Host } from './harness.js';
+import { bootHost, CONFIG_COMPLAINT, failureReport, leftoverMounts, type Host } from './harness.js';
 import { INSTALLED, installIntoHost, installIntoRoot, preBootMethod, REPO, runningHostMethod } from './install.js';
 import { PREP_UNIT, WORLD_NSPAWN_ARGS } from './world.js';
 
@@ -120,11 +120,7 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
 
     beforeEach(({ onTestFailed }) => {
       onTestFailed(async () => {
-        if (!host) return;
-        const j = await host.run(['journalctl', '--no-pager', '-o', 'short-precise', '-n', '200', '-u', 'machine@*', '-u', 'machines.target', '-u', 'machine-*.slice'], { allowFail: true });
-        console.error(`--- journal of the e2e host (machine@*, last 200 lines) ---\n${j.stdout}${j.stderr}`);
-        const ms = await host.run(['machinectl', 'list', '--no-pager'], { allowFail: true });
-        console.error(`--- machinectl list ---\n${ms.stdout}`);
+        if (host) console.error(await failureReport(host, ['machine@*', 'machines.target', 'machine-*.slice'], 200));
       });
     });
 

@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { bootHost, configWarnings, leftoverMounts, type Host } from './harness.js';
+import { bootHost, configWarnings, failureReport, leftoverMounts, type Host } from './harness.js';
 
 const E2E = process.env.MACHINIST_E2E === '1';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -84,12 +84,7 @@ describe.skipIf(!E2E)('units/machine@.service on a booted systemd', () => {
 
   beforeEach(({ onTestFailed }) => {
     onTestFailed(async () => {
-      if (!host) return;
-      const j = await host.run(
-        ['journalctl', '--no-pager', '-o', 'short-precise', '-n', '150', '-u', 'machine@*', '-u', 'machines.target', '-u', 'machine-lab.slice'],
-        { allowFail: true },
-      );
-      console.error(`--- journal of the booted host (machine@*, last 150 lines) ---\n${j.stdout}${j.stderr}`);
+      if (host) console.error(await failureReport(host, ['machine@*', 'machines.target', 'machine-lab.slice'], 150));
     });
   });
 
