@@ -158,10 +158,11 @@ describe('writing the generator output', () => {
     expect(names(nspawn)).toEqual([]);
   });
 
-  it('cleans up a write that a time limit stopped halfway before the emergency path plans again', () => {
-    const outputs = outputsOf(TWO);
-    // The writer is stopped inside its write, as V8's watchdog stops a run that is over its time limit (no
-    // catch or finally runs): the drop-in exists, empty, and would look like someone else's file.
+  /**
+   * Apply a plan and stop the writer inside its first write, as V8's watchdog stops a run that is over its time
+   * limit (no catch or finally runs). The writer stays stopped-in-place until stand.writeFileSync is reset.
+   */
+  function stopMidWrite(outputs: Output[]): void {
     stand.writeFileSync = (target) => {
       if (typeof target === 'number') for (;;);
     };
@@ -169,6 +170,12 @@ describe('writing the generator output', () => {
     (globalThis as Record<string, unknown>)['__writeTest'] = () => applyEach(p, targets, []);
     expect(() => new Script('__writeTest()').runInThisContext({ timeout: 200 })).toThrow(/timed out/);
     delete (globalThis as Record<string, unknown>)['__writeTest'];
+  }
+
+  it('cleans up a write that a time limit stopped halfway before the emergency path plans again', () => {
+    const outputs = outputsOf(TWO);
+    stopMidWrite(outputs);
+    // The drop-in exists, empty, and would look like someone else's file.
     // Actions go in path order: the first one, db's drop-in, was cut off between its creation and its text.
     expect(readFileSync(join(normal, 'machine@db.service.d/50-machinist.conf'), 'utf8')).toBe('');
     stand.writeFileSync = undefined;
@@ -182,13 +189,7 @@ describe('writing the generator output', () => {
 
   it('cleans up a temporary .nspawn file that a time limit cut off', () => {
     const outputs = outputsOf(WEB).filter((o) => o.dir === 'nspawn');
-    stand.writeFileSync = (target) => {
-      if (typeof target === 'number') for (;;);
-    };
-    const p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
-    (globalThis as Record<string, unknown>)['__writeTest'] = () => applyEach(p, targets, []);
-    expect(() => new Script('__writeTest()').runInThisContext({ timeout: 200 })).toThrow(/timed out/);
-    delete (globalThis as Record<string, unknown>)['__writeTest'];
+    stopMidWrite(outputs);
     stand.writeFileSync = undefined;
     expect(names(nspawn)).toEqual([`.#web.nspawn.machinist-${process.pid}`]);
     readSnapshot(targets, outputs);
@@ -197,13 +198,7 @@ describe('writing the generator output', () => {
 
   it('never removes a file of someone else that took the place of an interrupted write', () => {
     const outputs = outputsOf(WEB);
-    stand.writeFileSync = (target) => {
-      if (typeof target === 'number') for (;;);
-    };
-    const p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
-    (globalThis as Record<string, unknown>)['__writeTest'] = () => applyEach(p, targets, []);
-    expect(() => new Script('__writeTest()').runInThisContext({ timeout: 200 })).toThrow(/timed out/);
-    delete (globalThis as Record<string, unknown>)['__writeTest'];
+    stopMidWrite(outputs);
     stand.writeFileSync = undefined;
     // Whatever was cut off first (sorted by path: the unit directory's drop-in), an admin's file is there now.
     const dropin = join(normal, DROPIN);
