@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { NotRegularFile, readRegularFile } from '../load/read.js';
 import type { Output, OutputDir } from '../translate/output.js';
 import type { Targets } from './targets.js';
-import { discardUnfinished } from './write.js';
 
 export type Existing =
   | { type: 'missing' }
@@ -124,9 +123,6 @@ function candidates(targets: Targets, names: Record<OutputDir, Map<string, Diren
 }
 
 export function readSnapshot(targets: Targets, outputs: readonly Output[]): Snapshot {
-  // Half-written files of this process (a time limit stopped it mid-write; the emergency path then looks
-  // again) are ours, and would otherwise count as foreign ones.
-  discardUnfinished();
   const links = new Map<string, string>();
   if (targets.manifest) {
     try {

@@ -9,6 +9,7 @@ import type { Diagnostic } from '../diagnostics/types.js';
 import { readSnapshot } from '../emit/existing.js';
 import { plan } from '../emit/plan.js';
 import { generatorTargets } from '../emit/targets.js';
+import { discardUnfinished } from '../emit/write.js';
 import { translateFailing } from '../translate/failing.js';
 import type { Failure } from '../translate/failing.js';
 import { applyEach, internal } from './apply.js';
@@ -45,6 +46,8 @@ export function generateFallback(opts: FallbackOptions, reason: string): number 
   });
   const outputs = failures.flatMap((f) => translateFailing(f, shownDir));
   const diags: Diagnostic[] = [];
+  // A write the time limit cut off is ours, half-written; left there it would count as someone else's file.
+  discardUnfinished();
   const p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
   const failed = applyEach(p, targets, diags);
   for (const d of diags) opts.log.log(d.severity, renderLine(d));

@@ -15,6 +15,8 @@ import { plan } from '../../src/emit/plan.js';
 import { generatorTargets } from '../../src/emit/targets.js';
 import type { Targets } from '../../src/emit/targets.js';
 import { applyEach } from '../../src/generator/apply.js';
+import { generateFallback } from '../../src/generator/fallback.js';
+import { discardUnfinished } from '../../src/emit/write.js';
 import type { Output } from '../../src/translate/output.js';
 import { buildFrom } from '../helpers/sources.js';
 
@@ -179,7 +181,9 @@ describe('writing the generator output', () => {
     // Actions go in path order: the first one, db's drop-in, was cut off between its creation and its text.
     expect(readFileSync(join(normal, 'machine@db.service.d/50-machinist.conf'), 'utf8')).toBe('');
     stand.writeFileSync = undefined;
-    // Another plan of the same directories (what the emergency path does) finds nothing half-written.
+    // Another plan of the same directories, after the clean-up (what the emergency path does), finds nothing
+    // half-written.
+    discardUnfinished();
     const r = run(outputs);
     expect(r.failed).toBe(0);
     expect(r.diags).toEqual([]);
@@ -187,12 +191,26 @@ describe('writing the generator output', () => {
     for (const a of r.plan.actions) if (a.kind === 'file') expect(ownership(readFileSync(a.path, 'utf8'))).toBe('ours');
   });
 
+  it('the emergency path (generateFallback) cleans up what a time limit cut off before it writes', () => {
+    const outputs = outputsOf(WEB);
+    stopMidWrite(outputs);
+    stand.writeFileSync = undefined;
+    expect(readFileSync(join(normal, DROPIN), 'utf8')).toBe(''); // cut off between its creation and its text
+    const config = join(base, 'config');
+    mkdirSync(join(config, 'containers'), { recursive: true });
+    writeFileSync(join(config, 'containers/web.yaml'), 'autostart: true\n');
+    const lines: string[] = [];
+    const failed = generateFallback({ configDir: config, normal, nspawnDir: nspawn, log: { log: (_l, line) => lines.push(line), close() {} } }, 'gave up');
+    expect({ failed, lines }).toEqual({ failed: 0, lines: ['1 container(s) get a failing unit because of the error above'] });
+    expect(readFileSync(join(normal, DROPIN), 'utf8')).toContain('ExecStartPre=/bin/false');
+  });
+
   it('cleans up a temporary .nspawn file that a time limit cut off', () => {
     const outputs = outputsOf(WEB).filter((o) => o.dir === 'nspawn');
     stopMidWrite(outputs);
     stand.writeFileSync = undefined;
     expect(names(nspawn)).toEqual([`.#web.nspawn.machinist-${process.pid}`]);
-    readSnapshot(targets, outputs);
+    discardUnfinished();
     expect(names(nspawn)).toEqual([]);
   });
 
@@ -204,6 +222,7 @@ describe('writing the generator output', () => {
     const dropin = join(normal, DROPIN);
     rmSync(dropin, { force: true });
     writeFileSync(dropin, '[Service]\nMemoryMax=5G\n');
+    discardUnfinished();
     const r = run(outputs);
     expect(readFileSync(dropin, 'utf8')).toBe('[Service]\nMemoryMax=5G\n');
     expect(r.diags.map((d) => d.code)).toEqual(['foreign-file']);
