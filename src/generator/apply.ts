@@ -3,7 +3,6 @@ import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import type { Plan } from '../emit/plan.js';
 import { foreignFile } from '../emit/plan.js';
-import type { Targets } from '../emit/targets.js';
 import { applyAction, Taken } from '../emit/write.js';
 
 /** A problem inside machinist itself, not in the configuration: the exit status is then non-zero. */
@@ -18,7 +17,7 @@ export const errorText = (e: unknown) => (e instanceof Error ? e.message : Strin
  * A path that another writer took after the plan was made is left to it and reported like any foreign file.
  * There is no manifest to write: the generator's targets have none.
  */
-export function applyEach(p: Plan, _targets: Targets, diags: Diagnostic[]): number {
+export function applyEach(p: Plan, diags: Diagnostic[]): number {
   let failed = 0;
   const made = new Set<string>();
   const opts = { durable: false, direct: 'unit' as const };

@@ -49,7 +49,7 @@ export function generateFallback(opts: FallbackOptions, reason: string): number 
   // A write the time limit cut off is ours, half-written; left there it would count as someone else's file.
   discardUnfinished();
   const p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
-  const failed = applyEach(p, targets, diags);
+  const failed = applyEach(p, diags);
   for (const d of diags) opts.log.log(d.severity, renderLine(d));
   if (failures.length) opts.log.log('info', `${failures.length} container(s) get a failing unit because of the error above`);
   return failed;

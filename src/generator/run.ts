@@ -191,7 +191,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
   try {
     p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
     diagnostics.push(...p.diagnostics);
-    internalErrors += applyEach(p, targets, diagnostics);
+    internalErrors += applyEach(p, diagnostics);
   } catch (e) {
     internalErrors++;
     diagnostics.push(internal(`writing the output failed: ${errorText(e)}`));

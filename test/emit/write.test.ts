@@ -53,7 +53,7 @@ function run(outputs: Output[], before?: () => void): { failed: number; diags: D
   const p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
   before?.();
   const diags: Diagnostic[] = [...p.diagnostics];
-  return { failed: applyEach(p, targets, diags), diags, plan: p };
+  return { failed: applyEach(p, diags), diags, plan: p };
 }
 
 /** Every name below dir, hidden ones included (temporary files start with ".#"). */
@@ -169,7 +169,7 @@ describe('writing the generator output', () => {
       if (typeof target === 'number') for (;;);
     };
     const p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
-    (globalThis as Record<string, unknown>)['__writeTest'] = () => applyEach(p, targets, []);
+    (globalThis as Record<string, unknown>)['__writeTest'] = () => applyEach(p, []);
     expect(() => new Script('__writeTest()').runInThisContext({ timeout: 200 })).toThrow(/timed out/);
     delete (globalThis as Record<string, unknown>)['__writeTest'];
   }
