@@ -31,7 +31,6 @@ import type { Failure } from '../translate/failing.js';
 import type { Output } from '../translate/output.js';
 import { unitName } from '../translate/output.js';
 import { applyEach, errorText, internal } from './apply.js';
-import { tuneForSize } from './tuning.js';
 import type { Logger } from './log.js';
 
 export interface GenerateOptions {
@@ -164,7 +163,6 @@ export function generate(opts: GenerateOptions): GenerateResult {
   const diagnostics: Diagnostic[] = [];
   let internalErrors = 0;
 
-  tuneForSize(opts.configDir);
   const texts = readConfig(opts.configDir, shownDir);
   diagnostics.push(...texts.diagnostics);
   let built: Build;

@@ -6,7 +6,8 @@
 //
 // Set at run time, for big configurations only, after the generator's own code has been compiled: V8 accepts a
 // code cache only under the flags it was made with (loader.ts makes it with the defaults), and node:v8 loads
-// node's stream modules, which a small run does not need.
+// node's stream modules, which a small run does not need. Called before the generator's time limit starts: a
+// module load cut off halfway leaves node's module cache broken for everything that loads it later.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { expectHashes, sha256, sha256Wasm } from '../../src/emit/sha256.js';
 // @ts-expect-error: a build script in plain JavaScript
 import { assemble, moduleText } from '../../scripts/wasm.mjs';
@@ -51,5 +51,25 @@ describe('sha256', () => {
   it.skipIf(!wat2wasm)('sha256.wasm.ts holds what sha256.wat assembles to (node scripts/wasm.mjs)', () => {
     const committed = readFileSync(`${root}src/emit/wasm/sha256.wasm.ts`, 'utf8');
     expect(committed).toBe(moduleText(assemble(`${root}src/emit/wasm/sha256.wat`)));
+  });
+});
+
+describe('sha256 when node:crypto cannot be loaded', () => {
+  it('hashes a big run in WebAssembly (the emergency path after a time limit cut a module load off)', async () => {
+    vi.resetModules();
+    vi.doMock('node:module', async (original) => ({
+      ...(await original<typeof import('node:module')>()),
+      createRequire: () => () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'prototype')");
+      },
+    }));
+    try {
+      const m = await import('../../src/emit/sha256.js');
+      m.expectHashes(10_000);
+      expect(m.sha256('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    } finally {
+      vi.doUnmock('node:module');
+      vi.resetModules();
+    }
   });
 });
