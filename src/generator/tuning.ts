@@ -3,6 +3,9 @@
 // optimising compiler, whose work (and the deoptimisations that follow) is mostly wasted before the run ends:
 // at 1000 containers about a third of the CPU time. A budget 15 times the default keeps such code in the
 // interpreter and baseline compiler, where it finishes soonest; code that really runs long is still optimised.
+// And nearly everything a run allocates stays alive until its end (texts, models, outputs), so each young-
+// generation collection copies most of what it finds: letting the young generation grow 8-fold instead of 2-fold
+// after each one saves about half of them (peak memory stays the same: measured at 1000 containers).
 //
 // Set at run time, for big configurations only, after the generator's own code has been compiled: V8 accepts a
 // code cache only under the flags it was made with (loader.ts makes it with the defaults), and node:v8 loads
@@ -13,9 +16,9 @@ import { join } from 'node:path';
 
 /** From this many container files on (fewer: the default budget is as good, and loading node:v8 costs more). */
 export const BIG_RUN = 200;
-const BUDGET = '--interrupt-budget=1000000';
+const FLAGS = '--interrupt-budget=1000000 --semi-space-growth-factor=8';
 
-/** Raise V8's tiering budget when the configuration has BIG_RUN container files or more. */
+/** Tune V8 for a big run when the configuration has BIG_RUN container files or more. */
 export function tuneForSize(configDir: string): boolean {
   let n = 0;
   try {
@@ -24,6 +27,6 @@ export function tuneForSize(configDir: string): boolean {
     return false;
   }
   if (n < BIG_RUN) return false;
-  (require('node:v8') as typeof import('node:v8')).setFlagsFromString(BUDGET);
+  (require('node:v8') as typeof import('node:v8')).setFlagsFromString(FLAGS);
   return true;
 }
