@@ -24,6 +24,8 @@
 //     literal x (no C escapes), so `\:` embeds a colon and `\\` a backslash; quotes and spaces are literal;
 //   - Inaccessible=, WorkingDirectory=, Hostname= take the value literally (no escapes at all).
 
+import { STRIPPED_EDGE } from './render.js';
+
 /** A value that systemd cannot be made to read back unchanged. The message is a user-facing reason. */
 export class EncodeError extends Error {
   override name = 'EncodeError';
@@ -67,7 +69,7 @@ function checkUnitChars(s: string): void {
 
 /** For values written literally as a whole line value: systemd strips the edges and joins on a backslash. */
 function checkLiteralEdges(s: string): void {
-  if (/^[ \t]|[ \t]$/.test(s)) {
+  if (STRIPPED_EDGE.test(s)) {
     throw new EncodeError('starts or ends with whitespace, which systemd strips');
   }
   if (s.endsWith('\\')) {

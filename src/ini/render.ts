@@ -16,10 +16,16 @@ const SECTION_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 const KEY = /^[A-Za-z][A-Za-z0-9]*$/;
 // \n and \r end a line in systemd's reader; \0 ends it too (read_line treats NUL as end of line).
 const LINE_BREAKING = /[\n\r\0]/;
-// A value must not break a line, end with a backslash (which glues the next line on) or start or end with a
-// space or tab (systemd strips them, so they would silently vanish). One test per value finds any of these;
-// refuseValue() works out which, in that order, only when it matches (for machinist's own values, never).
-const UNSAFE_VALUE = /[\n\r\0]|\\$|^[ \t]|[ \t]$/;
+/**
+ * What systemd strips around a value as it reads a line: WHITESPACE in its string-util.h is " \t\n\r", and a
+ * line has no \n or \r in it. Any other character at an edge (U+00A0, say) is kept. The one statement of this
+ * rule: escape.ts and the pass-through checks refuse such values with a diagnostic, the renderer as a bug.
+ */
+export const STRIPPED_EDGE = /^[ \t]|[ \t]$/;
+// A value must not break a line, end with a backslash (which glues the next line on) or have a stripped edge
+// (it would silently vanish). One test per value finds any of these; refuseValue() works out which, in that
+// order, only when it matches (for machinist's own values, never).
+const UNSAFE_VALUE = new RegExp(String.raw`[\n\r\0]|\\$|` + STRIPPED_EDGE.source);
 
 // "\nKey=" for each key already found valid. The same few dozen keys make up every file, so after its first
 // use a key costs one lookup instead of a regular expression, and each line is made of two strings, the value

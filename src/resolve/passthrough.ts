@@ -3,6 +3,7 @@
 // profiles can merge it and there is one way to say each thing).
 import { didYouMean } from '../diagnostics/nearest.js';
 import type { Diagnostic } from '../diagnostics/types.js';
+import { STRIPPED_EDGE } from '../ini/render.js';
 import {
   nspawnExecKeys, nspawnFilesKeys, nspawnNetworkKeys, resourceControlKeys, serviceKeys, unitKeys,
 } from '../schema/systemd-keys.js';
@@ -77,8 +78,8 @@ export function checkPassthrough(field: 'nspawn' | 'service' | 'unit', block: Re
           out.push(diagAt(owner, 'unencodable-value', `${section}.${key} contains a newline or control character`, Array.isArray(value) ? [...path, i] : path));
         } else if (String(v).endsWith('\\')) {
           out.push(diagAt(owner, 'unencodable-value', `${section}.${key} ends with a backslash, which would join the next line`, Array.isArray(value) ? [...path, i] : path));
-        } else if (/^\s|\s$/.test(String(v))) {
-          // systemd strips white space around a value, so it would not be the value written here.
+        } else if (STRIPPED_EDGE.test(String(v))) {
+          // systemd strips spaces and tabs around a value, so it would not be the value written here.
           out.push(
             diagAt(owner, 'unencodable-value', `${section}.${key} starts or ends with white space, which systemd strips`, Array.isArray(value) ? [...path, i] : path, {
               hint: 'Remove the white space at the start and end of the value.',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainRows } from '../../src/report/explain.js';
 import { buildFrom } from '../helpers/sources.js';
+import { renderIni } from '../../src/ini/model.js';
 
 const container = (b: ReturnType<typeof buildFrom>, name: string) => {
   const c = b.model.containers.find((x) => x.name === name);
@@ -147,6 +148,13 @@ describe('pass-through keys', () => {
     if (hint) expect(b.diagnostics[0]!.hint).toBe(hint);
     expect(b.diagnostics[0]!.pos?.line).toBe(1);
     expect(b.outputs).toEqual([]);
+  });
+
+  it('keeps other white space at the edges of a value, which systemd does not strip (only spaces and tabs)', () => {
+    const b = buildFrom({ 'containers/web.yaml': 'service:\n  Unit: { ConditionPathExists: "/srv/a\\u00a0" }\n' });
+    expect(b.diagnostics).toEqual([]);
+    const text = b.outputs.map((o) => (o.kind === 'file' ? renderIni(o.doc) : '')).join('');
+    expect(text).toContain('ConditionPathExists=/srv/a\u00a0\n');
   });
 
   it('writes accepted pass-through keys, a list repeating the key', () => {
