@@ -1,8 +1,9 @@
 // The installed machinist-generator: a small loader around the generator bundle (generator/main.ts), which it
-// carries in a comment at its end (put there by scripts/build.mjs) and compiles through vm.Script so that V8
-// can use a code cache: the bytecode of every function a run needs, made once on this machine by
-// `machinist-generator --write-code-cache FILE` (the Debian package does that after installing and whenever
-// nodejs changes; `make install` does it too). With the cache, no JavaScript is parsed or compiled at boot.
+// carries in a comment at its end (the body of an empty function, put there by scripts/build.mjs) and compiles
+// through vm.Script so that V8 can use a code cache: the bytecode of every function a run needs, made once on
+// this machine by `machinist-generator --write-code-cache FILE` (the Debian package does that after installing
+// and whenever nodejs changes; `make install` does it too). With the cache, no JavaScript is parsed or compiled
+// at boot.
 //
 // The cache only ever makes the generator faster, never different:
 //  - its first line names the build of the bundle, the Node version and the architecture; any mismatch and it
@@ -20,14 +21,20 @@ import { Script } from 'node:vm';
 declare const MACHINIST_BUILD_ID: string;
 declare const MACHINIST_CORE_MARK: string;
 
-/** The bundle, from the comment at the end of this file ("*\0/" stands for "*\/" there: see scripts/build.mjs). */
+/** Defined by scripts/build.mjs at the end of this file: an empty function whose body is a comment, the bundle. */
+declare function machinistCore(): void;
+
+/**
+ * The bundle, from the comment in machinistCore ("*\0/" stands for "*\/" there: see scripts/build.mjs). Its
+ * text comes from the function itself (Function.prototype.toString returns the function's own source, which V8
+ * keeps), so the file is not read a second time: node has already read it to run it.
+ */
 function coreSource(): string {
-  const self = readFileSync(__filename, 'latin1');
+  const self = String(machinistCore);
   const open = `/*${MACHINIST_CORE_MARK}${MACHINIST_BUILD_ID}\n`;
-  const at = self.lastIndexOf(open);
+  const at = self.indexOf(open);
   const end = self.lastIndexOf('*/');
-  if (at < 0 || end < at || self.slice(end + 2).trim() !== '') throw new Error(`${__filename} does not carry its bundle`);
-  // Read as latin1, one byte one character, which is the cheapest decoding: the bundle is ASCII (checked).
+  if (at < 0 || end < at) throw new Error(`${__filename} does not carry its bundle`);
   return self.slice(at + open.length, end).replaceAll('*\0/', '*/');
 }
 
