@@ -4,7 +4,7 @@
 // takes ~2 µs a file; a small WebAssembly module (wasm/sha256.wat) starts in about 1 ms and takes ~14 µs a file
 // (unoptimised at first). So a run of a few hundred files or fewer hashes in WebAssembly, a bigger one in
 // node:crypto. Both give the same digests (test/emit/sha256.test.ts), lone surrogates included (U+FFFD).
-import { createRequire } from 'node:module';
+import { loadCrypto } from '../lazy.js';
 import { SHA256_WASM } from './wasm/sha256.wasm.js';
 
 interface Sha256Exports {
@@ -35,10 +35,9 @@ export function expectHashes(n: number): void {
 }
 
 function loadNative(): ((s: string) => string) | undefined {
-  // Through createRequire, so that the bundles do not load node:crypto at start-up.
   let crypto: typeof import('node:crypto');
   try {
-    crypto = createRequire(process.execPath)('node:crypto') as typeof import('node:crypto');
+    crypto = loadCrypto();
   } catch {
     // Only after the generator's time limit stopped an earlier load of node's modules halfway: its emergency
     // path must still write the failing units, so it hashes in WebAssembly.
