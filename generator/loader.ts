@@ -33,8 +33,8 @@ function coreSource(): string {
   const self = String(machinistCore);
   const open = `/*${MACHINIST_CORE_MARK}${MACHINIST_BUILD_ID}\n`;
   const at = self.indexOf(open);
-  const end = self.lastIndexOf('*/');
-  if (at < 0 || end < at) throw new Error(`${__filename} does not carry its bundle`);
+  const end = self.length - '*/}'.length;
+  if (at < 0 || !self.endsWith('*/}')) throw new Error(`${__filename} does not carry its bundle`);
   return self.slice(at + open.length, end).replaceAll('*\0/', '*/');
 }
 

@@ -19,6 +19,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectHashes } from '../emit/sha256.js';
+import { loadV8 } from '../lazy.js';
 
 /** From this many container files on (fewer: the default budget is as good, and loading node:v8 costs more). */
 export const BIG_RUN = 200;
@@ -36,6 +37,6 @@ export function tuneForSize(configDir: string): boolean {
   // Node's own modules come with a code cache that, too, only fits the default flags: node:crypto (hashes for
   // two files or so per container, see sha256.ts) is loaded first, while it still does (5 ms rather than 12).
   expectHashes(2 * n);
-  (require('node:v8') as typeof import('node:v8')).setFlagsFromString(FLAGS);
+  loadV8().setFlagsFromString(FLAGS);
   return true;
 }
