@@ -25,7 +25,7 @@ import { loadV8 } from '../lazy.js';
 export const BIG_RUN = 200;
 const FLAGS = '--interrupt-budget=1000000 --semi-space-growth-factor=8';
 
-/** Tune V8 for a big run when the configuration has BIG_RUN container files or more. */
+/** Tune V8 for a big run: when containers/ has BIG_RUN entries or more (counted, not read: a cheap estimate). */
 export function tuneForSize(configDir: string): boolean {
   let n = 0;
   try {
