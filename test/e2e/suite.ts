@@ -18,10 +18,11 @@
  */
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { Driver } from './driver.js';
 import { buildWorld, cases, configExtras, hostExtras, pins, sliceCases, yamlOf, type ContainerCase, type Example, type Mode } from './examples.js';
-import { bootHost, CONFIG_COMPLAINT, failureReport, leftoverMounts, type Host } from './harness.js';
+import { bootHost, CONFIG_COMPLAINT, type Host } from './harness.js';
+import { hostHooks } from './hooks.js';
 import { INSTALLED, installIntoHost, installIntoRoot, preBootMethod, REPO, runningHostMethod } from './install.js';
 import { PREP_UNIT, WORLD_NSPAWN_ARGS } from './world.js';
 
@@ -113,16 +114,7 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
       process.stderr.write(`[e2e] ${title}: machinist installed by: ${installedBy.split('\n')[0]}\n`);
     });
 
-    afterAll(async () => {
-      await host?.teardown();
-      expect(leftoverMounts()).toEqual([]);
-    });
-
-    beforeEach(({ onTestFailed }) => {
-      onTestFailed(async () => {
-        if (host) console.error(await failureReport(host, ['machine@*', 'machines.target', 'machine-*.slice'], 200));
-      });
-    });
+    hostHooks(() => host, ['machine@*', 'machines.target', 'machine-*.slice'], 200);
 
     test('machinist is installed and its output is where systemd reads it', async () => {
       for (const p of [INSTALLED.cli, INSTALLED.generator]) expect((await host.run(['test', '-x', p], { allowFail: true })).code, p).toBe(0);

@@ -8,8 +8,9 @@
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { bootHost, configWarnings, failureReport, leftoverMounts, type Host } from './harness.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { bootHost, configWarnings, type Host } from './harness.js';
+import { hostHooks } from './hooks.js';
 
 const E2E = process.env.MACHINIST_E2E === '1';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -77,16 +78,7 @@ describe.skipIf(!E2E)('units/machine@.service on a booted systemd', () => {
     });
   });
 
-  afterAll(async () => {
-    await host?.teardown();
-    expect(leftoverMounts()).toEqual([]);
-  });
-
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(async () => {
-      if (host) console.error(await failureReport(host, ['machine@*', 'machines.target', 'machine-lab.slice'], 150));
-    });
-  });
+  hostHooks(() => host, ['machine@*', 'machines.target', 'machine-lab.slice'], 150);
 
   test('machines.target is enabled and active, and its .wants symlink started machine@demo at boot', async () => {
     expect((await host.run(['systemctl', 'is-enabled', 'machines.target'], { allowFail: true })).stdout.trim()).toBe('enabled');
