@@ -43,13 +43,18 @@ export interface PlanOptions {
   diffs?: boolean;
 }
 
-/** A file machinist did not write, found where one of its outputs goes (also reported by the generator's writer). */
-export const foreignFile = (path: string, container: string | undefined): Diagnostic =>
-  diag('foreign-file', `${path} exists and was not written by machinist; it is left as it is`, {
-    file: path,
-    container,
-    hint: `Move it away (e.g. to ${path}.orig) and put its settings into the YAML; machinist never overwrites it.`,
-  });
+/**
+ * A file or link machinist did not make, found where one of its outputs goes (also reported by the generator's
+ * writer, for a path taken after the plan was made).
+ */
+export const foreignFile = (path: string, container: string | undefined, kind: 'file' | 'symlink' = 'file'): Diagnostic =>
+  kind === 'symlink'
+    ? diag('foreign-file', `${path} exists and was not made by machinist`, { file: path, container })
+    : diag('foreign-file', `${path} exists and was not written by machinist; it is left as it is`, {
+        file: path,
+        container,
+        hint: `Move it away (e.g. to ${path}.orig) and put its settings into the YAML; machinist never overwrites it.`,
+      });
 
 /** The container or slice an output path belongs to, for pruning decisions. */
 export function ownerOf(dir: OutputDir, rel: string): { container?: string; slice?: string } {
@@ -100,7 +105,7 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
         actions.push(action('change', o.dir, o.rel, path, 'symlink', container, undefined, o.target, withDiffs ? `-> ${cur.target}\n+> ${o.target}\n` : undefined));
         links[key] = o.target;
       } else {
-        diagnostics.push(diag('foreign-file', `${path} exists and was not made by machinist`, { file: path, container: o.container }));
+        diagnostics.push(foreignFile(path, o.container, 'symlink'));
       }
       continue;
     }

@@ -27,7 +27,7 @@ export function applyEach(p: Plan, diags: Diagnostic[]): number {
       applyAction(a, opts, made);
     } catch (e) {
       if (e instanceof Taken) {
-        diags.push(a.kind === 'symlink' ? diag('foreign-file', `${a.path} exists and was not made by machinist`, { file: a.path, container: a.container }) : foreignFile(a.path, a.container));
+        diags.push(foreignFile(a.path, a.container, a.kind));
         continue;
       }
       failed++;

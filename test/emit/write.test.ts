@@ -116,6 +116,7 @@ describe('writing the generator output', () => {
       `foreign-file web ${join(normal, LINK)}`,
     ]);
     expect(r.diags[0]!.message).toBe(`${join(normal, DROPIN)} exists and was not written by machinist; it is left as it is`);
+    expect(r.diags[1]!.message).toBe(`${join(normal, LINK)} exists and was not made by machinist`);
     // Everything else was still written.
     expect(ownership(readFileSync(join(normal, 'machine@db.service.d/50-machinist.conf'), 'utf8'))).toBe('ours');
     expect(readlinkSync(join(normal, 'machines.target.wants/machine@db.service'))).toBe('/usr/lib/systemd/system/machine@.service');

@@ -134,6 +134,15 @@ describe('nothing the user wrote is overwritten or lost', () => {
     expect(lstatSync(out(LINK)).isSymbolicLink()).toBe(true);
   });
 
+  it('reports a link of someone else\'s where an autostart link goes, and leaves it', () => {
+    mkdirSync(dirname(out(LINK)), { recursive: true });
+    symlinkSync('/etc/elsewhere', out(LINK));
+    put('containers/web.yaml', 'autostart: true\n');
+    const r = run();
+    expect(r.diagnostics).toMatchObject([{ code: 'foreign-file', severity: 'error', file: out(LINK), message: `${out(LINK)} exists and was not made by machinist` }]);
+    expect(readlinkSync(out(LINK))).toBe('/etc/elsewhere');
+  });
+
   it('keeps the earlier files of a container whose YAML is now broken', () => {
     run();
     put('containers/web.yaml', 'autostart: true\nresources: { memroy: {} }\n');
