@@ -16,8 +16,11 @@ export function renderOwned(doc: IniDoc): string {
 
 export type Ownership = 'ours' | 'edited' | 'foreign';
 
+/** Whether a text starts with machinist's header: written by machinist, edited since or not. */
+export const carriesMark = (text: string): boolean => text.startsWith(MARK);
+
 export function ownership(text: string): Ownership {
-  if (!text.startsWith(MARK)) return 'foreign';
+  if (!carriesMark(text)) return 'foreign';
   const nl = text.indexOf('\n');
   const second = text.slice(nl + 1, text.indexOf('\n', nl + 1));
   if (nl < 0 || !second.startsWith(HASH)) return 'edited';

@@ -14,7 +14,7 @@ import { renderLine } from '../diagnostics/render.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { sortDiagnostics } from '../diagnostics/types.js';
 import { readSnapshot } from '../emit/existing.js';
-import { ownership } from '../emit/ownership.js';
+import { carriesMark } from '../emit/ownership.js';
 import { plan } from '../emit/plan.js';
 import type { Plan } from '../emit/plan.js';
 import { generatorTargets } from '../emit/targets.js';
@@ -96,11 +96,12 @@ function etcFilesOf(name: string, etcDir: string, listed: { nspawn: Set<string>;
   return out;
 }
 
-const firstLine = (file: string) => {
+/** Whether a file carries machinist's header (an unreadable one does not count). */
+const writtenByMachinist = (file: string) => {
   try {
-    return readFileSync(file, 'utf8').slice(0, 200);
+    return carriesMark(readFileSync(file, 'utf8'));
   } catch {
-    return '';
+    return false;
   }
 };
 
@@ -123,7 +124,7 @@ function etcOverrides(containers: readonly string[], etcDir: string): { compiled
   const warnings: Diagnostic[] = [];
   for (const name of containers) {
     const files = etcFilesOf(name, etcDir, listed);
-    if (files.some((f) => ownership(firstLine(f)) !== 'foreign')) {
+    if (files.some(writtenByMachinist)) {
       compiled.add(name);
       continue;
     }
@@ -159,6 +160,7 @@ export function generatorOutputs(
 
 export function generate(opts: GenerateOptions): GenerateResult {
   const shownDir = resolvePath(opts.configDir);
+  const etcDir = opts.etcDir ?? '/etc/systemd';
   const targets = generatorTargets(opts.normal, opts.nspawnDir);
   const diagnostics: Diagnostic[] = [];
   let internalErrors = 0;
@@ -179,7 +181,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
   diagnostics.push(...built.diagnostics);
   const generated = generatorOutputs(built, loadFailures(texts.diagnostics, shownDir), shownDir);
   const names = [...new Set([...built.model.containers.map((c) => c.name), ...generated.failures.map((f) => f.name)])];
-  const etc = etcOverrides(names, opts.etcDir ?? '/etc/systemd');
+  const etc = etcOverrides(names, etcDir);
   const { unnamed } = generated;
   const failures = generated.failures.filter((f) => !etc.compiled.has(f.name));
   const outputs = generated.outputs.filter((o) => o.container === undefined || !etc.compiled.has(o.container));
@@ -204,7 +206,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
   const sorted = sortDiagnostics(diagnostics);
   for (const d of sorted) opts.log.log(d.severity, renderLine(d));
   if (etc.compiled.size) {
-    opts.log.log('info', `left to "machinist compile", whose files in ${opts.etcDir ?? '/etc/systemd'} take precedence: ${[...etc.compiled].sort(byCodeUnit).join(' ')}`);
+    opts.log.log('info', `left to "machinist compile", whose files in ${etcDir} take precedence: ${[...etc.compiled].sort(byCodeUnit).join(' ')}`);
   }
   if (failures.length) {
     opts.log.log('info', `${failures.length} container(s) with configuration errors get a failing unit: ${failures.map((f) => unitName(f.name)).join(' ')}`);
