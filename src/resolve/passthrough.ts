@@ -74,18 +74,12 @@ export function checkPassthrough(field: 'nspawn' | 'service' | 'unit', block: Re
       }
       const values = Array.isArray(value) ? value : [value];
       values.forEach((v, i) => {
-        if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(String(v))) {
-          out.push(diagAt(owner, 'unencodable-value', `${section}.${key} contains a newline or control character`, Array.isArray(value) ? [...path, i] : path));
-        } else if (String(v).endsWith('\\')) {
-          out.push(diagAt(owner, 'unencodable-value', `${section}.${key} ends with a backslash, which would join the next line`, Array.isArray(value) ? [...path, i] : path));
-        } else if (STRIPPED_EDGE.test(String(v))) {
-          // systemd strips spaces and tabs around a value, so it would not be the value written here.
-          out.push(
-            diagAt(owner, 'unencodable-value', `${section}.${key} starts or ends with white space, which systemd strips`, Array.isArray(value) ? [...path, i] : path, {
-              hint: 'Remove the white space at the start and end of the value.',
-            }),
-          );
-        }
+        const text = String(v);
+        const refuse = (why: string, init?: { hint: string }) => out.push(diagAt(owner, 'unencodable-value', `${section}.${key} ${why}`, Array.isArray(value) ? [...path, i] : path, init));
+        if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) refuse('contains a newline or control character');
+        else if (text.endsWith('\\')) refuse('ends with a backslash, which would join the next line');
+        // systemd strips spaces and tabs around a value, so it would not be the value written here.
+        else if (STRIPPED_EDGE.test(text)) refuse('starts or ends with white space, which systemd strips', { hint: 'Remove the white space at the start and end of the value.' });
       });
     }
   }
