@@ -29,7 +29,7 @@ import { hostnamePattern } from '../schema/rules.js';
 import { translateFailing, wouldAutostart } from '../translate/failing.js';
 import type { Failure } from '../translate/failing.js';
 import type { Output } from '../translate/output.js';
-import { unitName } from '../translate/output.js';
+import { byOutputPath, unitName } from '../translate/output.js';
 import { applyEach, errorText, internal } from './apply.js';
 import type { Logger } from './log.js';
 
@@ -154,7 +154,7 @@ export function generatorOutputs(
   const failing = new Set(failures.map((f) => f.name));
   const outputs = [...built.outputs.filter((o) => !o.container || !failing.has(o.container)), ...failures.flatMap((f) => translateFailing(f, shownDir))];
   // Already in this order but for the failing units at the end: the sort finds one long run and merges.
-  outputs.sort((a, b) => byCodeUnit(a.dir, b.dir) || byCodeUnit(a.rel, b.rel));
+  outputs.sort(byOutputPath);
   return { outputs, failures, unnamed };
 }
 

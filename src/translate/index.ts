@@ -1,12 +1,11 @@
 // Model → outputs: one translator per output kind, outputs in a fixed order so the result never depends on
 // the order files were read in.
-import { byCodeUnit } from '../order.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import type { Model } from '../resolve/model.js';
 import { brokenSlice, slicesOf } from '../resolve/resolve.js';
 import { translateNspawn } from './nspawn.js';
 import type { Output } from './output.js';
-import { templatePath, unitName } from './output.js';
+import { byOutputPath, templatePath, unitName } from './output.js';
 import { translateDropin } from './service-dropin.js';
 import { translateSlice } from './slice.js';
 
@@ -66,7 +65,7 @@ export function translate(model: Model): { outputs: Output[]; diagnostics: Diagn
     f.errors.push(...own);
   }
   const outputs = nspawnFiles.concat(sliceFiles, dropins, links);
-  if (!inOrder(outputs)) outputs.sort((a, b) => byCodeUnit(a.dir, b.dir) || byCodeUnit(a.rel, b.rel));
+  if (!inOrder(outputs)) outputs.sort(byOutputPath);
   return { outputs, diagnostics };
 }
 

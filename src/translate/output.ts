@@ -1,6 +1,7 @@
 // What translate produces: files (as ordered ini models) and symlinks, each named relative to one of the two
 // output directories. Where those directories are is decided later (compile: /etc, generator: /run).
 import type { Diagnostic } from '../diagnostics/types.js';
+import { byCodeUnit } from '../order.js';
 import { EncodeError } from '../ini/escape.js';
 import type { IniDoc, IniEntry, IniSection } from '../ini/model.js';
 import type { YamlPath } from '../load/parse.js';
@@ -30,6 +31,9 @@ export interface GeneratedLink {
 }
 
 export type Output = GeneratedFile | GeneratedLink;
+
+/** The order of outputs everywhere: by directory, then path, by code unit (see order.ts). */
+export const byOutputPath = (a: Output, b: Output): number => byCodeUnit(a.dir, b.dir) || byCodeUnit(a.rel, b.rel);
 
 /** Where systemd finds the shipped template; .wants links point here, as `systemctl enable` would. */
 export const templatePath = '/usr/lib/systemd/system/machine@.service';
