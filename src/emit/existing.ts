@@ -3,7 +3,7 @@
 import { constants, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
-import { NotRegularFile, readRegularFile } from '../load/read.js';
+import { NotRegularFile, readRegularFile } from '../fs/read.js';
 import type { Output, OutputDir } from '../translate/output.js';
 import type { Targets } from './targets.js';
 

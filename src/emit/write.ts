@@ -5,7 +5,7 @@
 // place, which saves a rename per file (a thousand containers: 1,500 of them).
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readRegularFile } from '../load/read.js';
+import { readRegularFile } from '../fs/read.js';
 import type { OutputDir } from '../translate/output.js';
 import type { Action, Plan } from './plan.js';
 import type { Targets } from './targets.js';

@@ -1,8 +1,9 @@
 // The only place configuration is read from disk. Everything after this works on the texts it returns.
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
+import { readRegularFile } from '../fs/read.js';
 
 export type Kind = 'settings' | 'profile' | 'container' | 'slice';
 
@@ -37,47 +38,6 @@ function yamlStem(name: string): string | undefined {
   if (name.endsWith('.yaml')) return name.slice(0, -5);
   if (name.endsWith('.yml')) return name.slice(0, -4);
   return undefined;
-}
-
-/** Thrown for a path that is there but is no regular file (a directory, FIFO, device or socket). */
-export class NotRegularFile extends Error {
-  constructor() {
-    super('not a regular file');
-  }
-}
-
-/** One buffer for every read of a run: a file's text is decoded out of it, so it is never handed out. */
-let shared = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * The text of a regular file, in four system calls: open, fstat, one read, close (readFileSync adds a read that
- * only sees the end, and on older Node a second fstat). O_NONBLOCK, and regular files only: a FIFO or device named *.yaml
- * would otherwise block the read forever, and the boot-time generator with it (its time limit cannot interrupt
- * a blocked system call). `flags` adds open flags (O_NOFOLLOW for output files).
- *
- * The read asks for more than fstat's size: one that comes back short has met the end of the file (for a
- * regular file, read returns less than asked only there), so no second read is needed to see it. A file that
- * grew after fstat fills the buffer instead; it is then read on, in a bigger buffer, until a read comes back short.
- */
-export function readRegularFile(path: string, flags = 0): string {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | flags);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new NotRegularFile();
-    if (shared.length <= st.size) shared = Buffer.allocUnsafe(Math.max(st.size + 1, shared.length * 2));
-    let len = 0;
-    for (;;) {
-      const n = readSync(fd, shared, len, shared.length - len, null);
-      len += n;
-      if (n === 0 || len < shared.length) break;
-      const bigger = Buffer.allocUnsafe(shared.length * 2);
-      shared.copy(bigger, 0, 0, len);
-      shared = bigger;
-    }
-    return shared.toString('utf8', 0, len);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

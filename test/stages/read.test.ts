@@ -7,7 +7,8 @@ import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NotRegularFile, readConfig, readRegularFile } from '../../src/load/read.js';
+import { NotRegularFile, readRegularFile } from '../../src/fs/read.js';
+import { readConfig } from '../../src/load/read.js';
 
 // fstatSync and readSync as the reader sees them: counted, and fstat's size can be made to lie.
 const spy = vi.hoisted(() => ({ reads: 0, fstats: 0, shrink: undefined as number | undefined }));
