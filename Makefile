@@ -11,6 +11,8 @@
 #   /usr/lib/systemd/system/machine@.service               the template every container runs from
 #   /usr/share/doc/machinist/{README.md,examples/}         documentation and example configurations
 #   /etc/machinist/{containers,profiles,slices}/           created if missing; nothing in /etc is ever overwritten
+#   /usr/lib/machinist/machinist-generator.core.js         the generator's code, which the generator (a small loader)
+#                                                          reads from ../../machinist beside its own folder
 #   /usr/lib/machinist/machinist-generator.cache           V8 code cache for this machine's node (not with DESTDIR;
 #                                                          `make code-cache` remakes it after a node upgrade)
 #
@@ -22,13 +24,14 @@ DESTDIR ?=
 SYSCONFDIR ?= /etc
 BINDIR ?= $(PREFIX)/bin
 SYSTEMDLIBDIR ?= $(PREFIX)/lib/systemd
-LIBDIR ?= $(PREFIX)/lib/machinist
+# Where the generator finds its code: ../../machinist from SYSTEMDLIBDIR/system-generators (generator/loader.ts).
+LIBDIR := $(patsubst %/,%,$(dir $(SYSTEMDLIBDIR)))/machinist
 DOCDIR ?= $(PREFIX)/share/doc/machinist
 NODE ?= node
 NODE_INTERPRETER ?=
 
 INSTALL ?= install
-BUNDLES := dist/machinist dist/machinist-generator
+BUNDLES := dist/machinist dist/machinist-generator dist/machinist-generator.core.js
 SOURCES := $(shell find src generator -name '*.ts' 2>/dev/null) scripts/build.mjs package.json
 
 .PHONY: all build install uninstall code-cache deb clean
@@ -53,6 +56,8 @@ endef
 install: build
 	$(call install_bundle,dist/machinist,$(DESTDIR)$(BINDIR)/machinist)
 	$(call install_bundle,dist/machinist-generator,$(DESTDIR)$(SYSTEMDLIBDIR)/system-generators/machinist-generator)
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(LIBDIR)
+	$(INSTALL) -m 0644 dist/machinist-generator.core.js $(DESTDIR)$(LIBDIR)/machinist-generator.core.js
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(SYSTEMDLIBDIR)/system
 	$(INSTALL) -m 0644 units/machine@.service $(DESTDIR)$(SYSTEMDLIBDIR)/system/machine@.service
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(DOCDIR)
@@ -76,7 +81,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSTEMDLIBDIR)/system-generators/machinist-generator
 	rm -f $(DESTDIR)$(SYSTEMDLIBDIR)/system/machine@.service
 	rm -rf $(DESTDIR)$(DOCDIR)
-	rm -f $(DESTDIR)$(LIBDIR)/machinist-generator.cache
+	rm -f $(DESTDIR)$(LIBDIR)/machinist-generator.core.js $(DESTDIR)$(LIBDIR)/machinist-generator.cache
 	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null; true
 # Only empty configuration folders go; anything you wrote stays.
 	-for d in containers profiles slices; do rmdir $(DESTDIR)$(SYSCONFDIR)/machinist/$$d 2>/dev/null; done; true

@@ -1,51 +1,62 @@
-// The installed machinist-generator: a small loader around the generator bundle (generator/main.ts), which it
-// carries in a comment at its end (the body of an empty function, put there by scripts/build.mjs) and compiles
-// through vm.Script so that V8 can use a code cache: the bytecode of every function a run needs, made once on
-// this machine by `machinist-generator --write-code-cache FILE` (the Debian package does that after installing
-// and whenever nodejs changes; `make install` does it too). With the cache, no JavaScript is parsed or compiled
-// at boot.
+// The installed machinist-generator: a small loader that compiles the generator itself (generator/main.ts,
+// bundled by scripts/build.mjs into machinist-generator.core.js) through vm.Script, so that V8 can use a code
+// cache: the bytecode of every function a run needs, made once on this machine by `machinist-generator
+// --write-code-cache FILE` (the Debian package does that after installing and whenever nodejs changes; `make
+// install` does it too). With the cache, no JavaScript of the generator is parsed or compiled at boot.
+//
+// The bundle is a plain file: beside this loader in a build tree (dist/), and in /usr/lib/machinist/ (LIBDIR,
+// ../../machinist from /usr/lib/systemd/system-generators) once installed, beside the code cache. Both are on
+// /usr, which is mounted before generators run; never /var.
 //
 // The cache only ever makes the generator faster, never different:
-//  - its first line names the build of the bundle, the Node version and the architecture; any mismatch and it
-//    is not even offered to V8 (V8 itself only checks the source length, its own version and its flags);
+//  - its first line names the build of the bundle (from the bundle's first line), the Node version and the
+//    architecture; any mismatch and it is not even offered to V8 (V8 itself only checks the source length, its
+//    own version and its flags);
 //  - V8 rejects data it cannot use and compiles from source, exactly as without a cache;
 //  - a missing or unreadable cache is the same as none.
-// Default location: ../../machinist/machinist-generator.cache from this file, i.e. /usr/lib/machinist/ for
-// /usr/lib/systemd/system-generators/machinist-generator (on /usr, which is mounted before generators run;
-// never /var). MACHINIST_CODE_CACHE overrides it (tests, benchmark); MACHINIST_CODE_CACHE_DEBUG=1 reports on
-// stderr whether it was used.
+// Default location: LIBDIR/machinist-generator.cache. MACHINIST_CODE_CACHE overrides it (tests, benchmark);
+// MACHINIST_CODE_CACHE_DEBUG=1 reports on stderr whether it was used.
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
-declare const MACHINIST_BUILD_ID: string;
-declare const MACHINIST_CORE_MARK: string;
+const CORE = 'machinist-generator.core.js';
+const LIBDIR = join(dirname(__filename), '..', '..', 'machinist');
+/** The bundle's first line, written by scripts/build.mjs: `// machinist-generator core BUILD_ID`. */
+const CORE_MARK = /^\/\/ machinist-generator core ([0-9a-f]{16})\n/;
 
-/** Defined by scripts/build.mjs at the end of this file: an empty function whose body is a comment, the bundle. */
-declare function machinistCore(): void;
+interface Core {
+  path: string;
+  text: string;
+  buildId: string;
+}
 
-/**
- * The bundle, from the comment in machinistCore ("*\0/" stands for "*\/" there: see scripts/build.mjs). Its
- * text comes from the function itself (Function.prototype.toString returns the function's own source, which V8
- * keeps), so the file is not read a second time: node has already read it to run it.
- */
-function coreSource(): string {
-  const self = String(machinistCore);
-  const open = `/*${MACHINIST_CORE_MARK}${MACHINIST_BUILD_ID}\n`;
-  const at = self.indexOf(open);
-  const end = self.length - '*/}'.length;
-  if (at < 0 || !self.endsWith('*/}')) throw new Error(`${__filename} does not carry its bundle`);
-  return self.slice(at + open.length, end).replaceAll('*\0/', '*/');
+/** The bundle: beside this file (a build tree) or else in LIBDIR (installed). ASCII, as the build checks. */
+function readCore(): Core {
+  let last: unknown;
+  for (const path of [join(dirname(__filename), CORE), join(LIBDIR, CORE)]) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'latin1');
+    } catch (e) {
+      last = e;
+      continue;
+    }
+    const mark = CORE_MARK.exec(text);
+    if (!mark) throw new Error(`${path} is not a machinist-generator bundle`);
+    return { path, text, buildId: mark[1]! };
+  }
+  throw last;
 }
 
 const WRITE = '--write-code-cache';
-const header = () => `machinist-generator code cache ${MACHINIST_BUILD_ID} node ${process.version} ${process.arch}\n`;
-const cachePath = () => process.env['MACHINIST_CODE_CACHE'] || join(dirname(__filename), '..', '..', 'machinist', 'machinist-generator.cache');
+const header = (core: Core) => `machinist-generator code cache ${core.buildId} node ${process.version} ${process.arch}\n`;
+const cachePath = () => process.env['MACHINIST_CODE_CACHE'] || join(LIBDIR, 'machinist-generator.cache');
 
-function readCache(path: string): Buffer | undefined {
+function readCache(path: string, core: Core): Buffer | undefined {
   try {
     const buf = readFileSync(path);
-    const head = Buffer.from(header());
+    const head = Buffer.from(header(core));
     return buf.length > head.length && buf.subarray(0, head.length).equals(head) ? buf.subarray(head.length) : undefined;
   } catch {
     return undefined;
@@ -53,12 +64,12 @@ function readCache(path: string): Buffer | undefined {
 }
 
 /** Compile and run the bundle (which runs the generator at once), with cached bytecode when there is any. */
-function runCore(cachedData: Buffer | undefined): Script {
-  const source = `(function (exports, require, module, __filename, __dirname) {${coreSource()}\n})`;
-  const script = new Script(source, { filename: __filename, ...(cachedData ? { cachedData } : {}) });
+function runCore(core: Core, cachedData: Buffer | undefined): Script {
+  const source = `(function (exports, require, module, __filename, __dirname) {${core.text}\n})`;
+  const script = new Script(source, { filename: core.path, ...(cachedData ? { cachedData } : {}) });
   const fn = script.runInThisContext() as (e: object, r: NodeRequire, m: object, f: string, d: string) => void;
   const mod = { exports: {} };
-  fn.call(mod.exports, mod.exports, require, mod, __filename, __dirname);
+  fn.call(mod.exports, mod.exports, require, mod, core.path, dirname(core.path));
   return script;
 }
 
@@ -79,7 +90,7 @@ const SAMPLE: Record<string, string> = {
  * --write-code-cache FILE: run the generator once on SAMPLE in a private temp directory (nothing on the
  * system is read or written but FILE), then save the bytecode it used, atomically.
  */
-function writeCodeCache(file: string | undefined): number {
+function writeCodeCache(core: Core, file: string | undefined): number {
   if (!file) {
     process.stderr.write(`usage: machinist-generator ${WRITE} FILE\n`);
     return 2;
@@ -95,11 +106,11 @@ function writeCodeCache(file: string | undefined): number {
     for (const d of ['normal', 'early', 'late']) mkdirSync(join(tmp, d));
     Object.assign(process.env, { MACHINIST_CONFIG_DIR: join(tmp, 'config'), MACHINIST_NSPAWN_DIR: join(tmp, 'nspawn'), MACHINIST_KMSG: '' });
     process.argv = [process.argv[0]!, process.argv[1]!, join(tmp, 'normal'), join(tmp, 'early'), join(tmp, 'late')];
-    const data = runCore(undefined).createCachedData();
+    const data = runCore(core, undefined).createCachedData();
     if (process.exitCode !== 0) throw new Error('the generator failed on the sample configuration');
     mkdirSync(dirname(file), { recursive: true });
     const part = `${file}.${process.pid}.tmp`;
-    writeFileSync(part, Buffer.concat([Buffer.from(header()), data]), { mode: 0o644 });
+    writeFileSync(part, Buffer.concat([Buffer.from(header(core)), data]), { mode: 0o644 });
     renameSync(part, file);
     return 0;
   } catch (e) {
@@ -110,16 +121,28 @@ function writeCodeCache(file: string | undefined): number {
   }
 }
 
-if (process.argv[2] === WRITE) {
-  process.exitCode = writeCodeCache(process.argv[3]);
-} else {
-  const path = cachePath();
-  const cached = readCache(path);
-  const script = runCore(cached);
-  if (process.env['MACHINIST_CODE_CACHE_DEBUG'] === '1') {
-    process.stderr.write(`machinist-generator: code cache ${cached === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used'}: ${path}\n`);
+/** Run the generator (or make the code cache): 0 when done, or the exit status of a failure here. */
+function main(): number | undefined {
+  let core: Core;
+  try {
+    core = readCore();
+  } catch (e) {
+    process.stderr.write(`machinist-generator: cannot read its bundle ${CORE}: ${(e as Error).message}\n`);
+    return 1;
   }
-  // Done: every line was written synchronously and nothing is left to wait for, so exit now rather than let
-  // node wind down its event loop first (a few milliseconds at every boot).
-  process.exit();
+  if (process.argv[2] === WRITE) return writeCodeCache(core, process.argv[3]);
+  const path = cachePath();
+  const cached = readCache(path, core);
+  const script = runCore(core, cached);
+  if (process.env['MACHINIST_CODE_CACHE_DEBUG'] === '1') {
+    const how = cached === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
+    process.stderr.write(`machinist-generator: code cache ${how}: ${path}\n`);
+  }
+  return undefined;
 }
+
+const status = main();
+if (status !== undefined) process.exitCode = status;
+// Done: every line was written synchronously and nothing is left to wait for, so exit now rather than let node
+// wind down its event loop first (a few milliseconds at every boot). The generator set the exit status.
+process.exit();

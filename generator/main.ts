@@ -13,7 +13,6 @@
 import { Script } from 'node:vm';
 import { generateFallback } from '../src/generator/fallback.js';
 import { createLogger } from '../src/generator/log.js';
-import { tuneForSize } from '../src/generator/tuning.js';
 // Type only: the pipeline (YAML parser, schema) is loaded inside the time limit and the error handling below,
 // so that even a failure while loading it ends in failing units and a logged reason, not a bare stack trace.
 import type * as Run from '../src/generator/run.js';
@@ -58,8 +57,6 @@ function main(): number {
       nspawnDir: env['MACHINIST_NSPAWN_DIR'] || '/run/systemd/nspawn',
       log,
     };
-    // Before the time limit starts: loading node:v8 must not be cut off halfway (see tuning.ts).
-    tuneForSize(opts.configDir);
     let result: ReturnType<typeof Run.generate> | undefined;
     try {
       runBounded(() => {

@@ -2,8 +2,9 @@
 // CommonJS, because the installed files have no package.json near them to say otherwise.
 //
 // dist/machinist            src/main.ts
-// dist/machinist-generator  generator/loader.ts, carrying the bundle of generator/main.ts as a string so that
-//                           it can be compiled with a V8 code cache (see generator/loader.ts)
+// dist/machinist-generator          generator/loader.ts, which compiles the bundle beside it with a V8 code
+//                                   cache (see generator/loader.ts)
+// dist/machinist-generator.core.js  generator/main.ts: the generator itself
 //
 // The generator runs at every boot: it must not carry what only the CLI needs (commander, the CLI's reports,
 // the JSON Schema). Each bundle's metafile is checked for that, and written to build/ for inspection
@@ -27,29 +28,7 @@ const acceptFile = 'src/schema/accept.generated.ts';
 const acceptText = acceptSource(schemaFor);
 if (!existsSync(acceptFile) || readFileSync(acceptFile, 'utf8') !== acceptText) writeFileSync(acceptFile, acceptText);
 writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');
-// src/lazy.ts: each `import * as NAME from 'PATH'` becomes a require('PATH') inside the getter that returns
-// NAME. esbuild then wraps PATH's module graph in lazy initialisers, so the YAML library and the zod schemas are
-// evaluated only when a file needs them (an error to word, a position to find).
-const lazyModules = {
-  name: 'lazy-modules',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]lazy\.ts$/ }, (args) => {
-      let text = readFileSync(args.path, 'utf8');
-      const imports = [...text.matchAll(/^import \* as (\w+) from '([^']+)';\n/gm)];
-      for (const [line, name, path] of imports) {
-        text = text.replace(line, '');
-        const getter = new RegExp(`=> ${name};`);
-        if (!getter.test(text)) throw new Error(`lazy-modules: no getter returns ${name} in ${args.path}`);
-        text = text.replace(getter, `=> require('${path}');`);
-      }
-      if (!imports.length || /^import /m.test(text)) throw new Error(`lazy-modules: ${args.path} is not a list of \`import * as\` and getters`);
-      return { contents: text, loader: 'ts' };
-    });
-  },
-};
-
 const common = {
-  plugins: [lazyModules],
   bundle: true,
   platform: 'node',
   target: 'node18',
@@ -76,32 +55,19 @@ const cli = await build({ ...common, banner: shebang, entryPoints: ['src/main.ts
 chmodSync('dist/machinist', 0o755);
 check('machinist', cli.metafile, []);
 
-// The generator: its bundle first (in memory), then the loader that carries it.
-const core = await build({ ...common, entryPoints: ['generator/main.ts'], outfile: 'build/machinist-generator.core.js', write: false });
-check('machinist-generator', core.metafile, [/node_modules\/commander\//, /^src\/cli\.ts$/, /^src\/report\//, /^src\/schema\/json-schema\.ts$/, /^src\/index\.ts$/]);
+// The generator: its bundle, a plain file that the loader reads and compiles with the V8 code cache
+// (generator/loader.ts).
+// Its first line names the build, so that a code cache made for another build is never offered to V8. ASCII
+// only (esbuild escapes everything else by default), so that the loader can read it as latin1, which is faster
+// than decoding UTF-8 and gives the same text.
+const coreFile = 'dist/machinist-generator.core.js';
+const core = await build({ ...common, entryPoints: ['generator/main.ts'], outfile: coreFile, write: false });
+check('machinist-generator', core.metafile, [
+  /node_modules\/commander\//, /^src\/cli\.ts$/, /^src\/report\//, /^src\/schema\/json-schema\.ts$/, /^src\/index\.ts$/,
+]);
 const coreText = core.outputFiles[0].text;
-const CORE_MARK = 'machinist-generator bundle ';
+if (!/^[\x00-\x7f]*$/.test(coreText)) throw new Error('build: the generator bundle is not ASCII');
 const buildId = createHash('sha256').update(coreText).digest('hex').slice(0, 16);
-// The bundle rides in a comment, the body of an empty function at the end of the loader: V8 skips a comment
-// several times faster than it scans a string literal of the same size (about a millisecond at every boot), and
-// the loader gets the text back from the function's own source, without reading the file again. "*/" would end
-// the comment early, so it is written as "*\0/" (the bundle has no NUL: checked), and the loader turns it back.
-// ASCII only (esbuild escapes everything else by default), so that no decoding can change it.
-if (!/^[\x01-\x7f]*$/.test(coreText)) throw new Error('build: the generator bundle is not ASCII without NUL');
-const coreComment = `/*${CORE_MARK}${buildId}\n${coreText.replaceAll('*/', '*\0/')}*/`;
-const coreFunction = `function machinistCore(){${coreComment}}`;
-await build({
-  ...common,
-  metafile: false,
-  banner: shebang,
-  footer: { js: coreFunction },
-  entryPoints: ['generator/loader.ts'],
-  outfile: 'dist/machinist-generator',
-  define: { MACHINIST_BUILD_ID: JSON.stringify(buildId), MACHINIST_CORE_MARK: JSON.stringify(CORE_MARK) },
-});
-// The loader takes the comment in machinistCore: it must be this one, whole, and the function must end the file
-// (with no NUL in the bundle, turning "*\0/" back into "*/" gives exactly the bundle; tests run the generator).
-if (!readFileSync('dist/machinist-generator', 'utf8').trimEnd().endsWith(coreFunction)) {
-  throw new Error('build: the generator bundle is not the function that ends dist/machinist-generator');
-}
+writeFileSync(coreFile, `// machinist-generator core ${buildId}\n${coreText}`);
+await build({ ...common, metafile: false, banner: shebang, entryPoints: ['generator/loader.ts'], outfile: 'dist/machinist-generator' });
 chmodSync('dist/machinist-generator', 0o755);

@@ -1,14 +1,23 @@
-// Modules most runs never need: the YAML library (full parse, positions for diagnostics) and the zod schemas
-// that word validation errors, which a valid configuration does without, and node:crypto and node:v8, which
-// only big runs use (both load node's streams: see emit/sha256.ts, generator/tuning.ts). In the bundles,
-// scripts/build.mjs turns each `import * as` below into a require() inside its getter, which runs on first
-// call; under tsc and the tests they are ordinary imports.
-import * as crypto from 'node:crypto';
-import * as v8 from 'node:v8';
-import * as yamlDoc from './load/yaml-doc.js';
-import * as validation from './schema/validate.js';
+// A module loaded on first use, so that a run that never needs it never evaluates it: the full YAML parse (the
+// YAML library) in load/, the zod schemas that word validation errors in schema/. A valid configuration needs
+// neither (load/fast-yaml.ts and schema/accept.generated.ts do its work), and evaluating them is much of what a
+// generator run would otherwise spend before doing anything.
+//
+// `load` is a require() of the module. In the bundles (CommonJS, made by esbuild) that is the module's lazy
+// initialiser, run on the first call and never before. ES modules cannot load a module synchronously, so where
+// machinist runs as ES modules (the test runner: see test/helpers/esm-modules.ts) the module is imported
+// beforehand and handed over with `provide`.
+export interface Lazy<T> {
+  (): T;
+  /** Use `m` rather than loading it: for hosts that run machinist as ES modules and import `m` first. */
+  provide(m: T): void;
+}
 
-export const loadYamlDoc = (): typeof yamlDoc => yamlDoc;
-export const loadValidation = (): typeof validation => validation;
-export const loadCrypto = (): typeof crypto => crypto;
-export const loadV8 = (): typeof v8 => v8;
+export function lazy<T>(load: () => T): Lazy<T> {
+  let module: T | undefined;
+  const get = (() => (module ??= load())) as Lazy<T>;
+  get.provide = (m: T) => {
+    module = m;
+  };
+  return get;
+}

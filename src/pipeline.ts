@@ -8,7 +8,7 @@ import type { ParsedFile } from './load/parse.js';
 import type { Kind, SourceFile } from './load/read.js';
 import type { Model } from './resolve/model.js';
 import { resolve } from './resolve/resolve.js';
-import { loadValidation } from './lazy.js';
+import { loadValidation } from './schema/load-validation.js';
 import { accept } from './schema/accept.generated.js';
 import { hostnamePattern, profileNamePattern, sliceNamePattern } from './schema/rules.js';
 import { translate } from './translate/index.js';

@@ -4,7 +4,6 @@
 // takes ~2 µs a file; a small WebAssembly module (wasm/sha256.wat) starts in about 1 ms and takes ~14 µs a file
 // (unoptimised at first). So a run of a few hundred files or fewer hashes in WebAssembly, a bigger one in
 // node:crypto. Both give the same digests (test/emit/sha256.test.ts), lone surrogates included (U+FFFD).
-import { loadCrypto } from '../lazy.js';
 import { SHA256_WASM } from './wasm/sha256.wasm.js';
 
 interface Sha256Exports {
@@ -37,7 +36,8 @@ export function expectHashes(n: number): void {
 function loadNative(): ((s: string) => string) | undefined {
   let crypto: typeof import('node:crypto');
   try {
-    crypto = loadCrypto();
+    // Loaded here, on first use: node:crypto loads node's streams, which a small run does without.
+    crypto = require('node:crypto');
   } catch {
     // Only after the generator's time limit stopped an earlier load of node's modules halfway: its emergency
     // path must still write the failing units, so it hashes in WebAssembly.

@@ -1,10 +1,10 @@
 // YAML text → plain value, keeping the Document so that positions can be found when (and only when) a
 // diagnostic or `explain` needs one. Most files take the fast path (fast-yaml.ts), which gives the same value
 // without building a Document; the Document is then made the first time a position is asked for. Everything
-// that needs the YAML library is in yaml-doc.ts, loaded on first use (src/lazy.ts).
+// that needs the YAML library is in yaml-doc.ts, loaded on first use (load-yaml-doc.ts).
 import type { Document, LineCounter } from 'yaml';
 import type { Diagnostic, Pos } from '../diagnostics/types.js';
-import { loadYamlDoc } from '../lazy.js';
+import { loadYamlDoc } from './load-yaml-doc.js';
 import { fastParse } from './fast-yaml.js';
 import type { SourceFile } from './read.js';
 

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import Module from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
 import { expectHashes, sha256, sha256Wasm } from '../../src/emit/sha256.js';
 // @ts-expect-error: a build script in plain JavaScript
@@ -56,19 +57,25 @@ describe('sha256', () => {
 
 describe('sha256 when node:crypto cannot be loaded', () => {
   it('hashes a big run in WebAssembly (the emergency path after a time limit cut a module load off)', async () => {
-    vi.resetModules();
-    vi.doMock('../../src/lazy.js', async (original) => ({
-      ...(await original<typeof import('../../src/lazy.js')>()),
-      loadCrypto: () => {
+    // sha256.ts loads node:crypto with require() on first use; here every such load fails.
+    const proto = Module.prototype as unknown as { require: (id: string) => unknown };
+    const original = proto.require;
+    const failed: string[] = [];
+    proto.require = function (this: unknown, id: string) {
+      if (id === 'node:crypto') {
+        failed.push(id);
         throw new TypeError("Cannot read properties of undefined (reading 'prototype')");
-      },
-    }));
+      }
+      return original.call(this, id);
+    };
+    vi.resetModules();
     try {
       const m = await import('../../src/emit/sha256.js');
       m.expectHashes(10_000);
       expect(m.sha256('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+      expect(failed).toEqual(['node:crypto']);
     } finally {
-      vi.doUnmock('../../src/lazy.js');
+      proto.require = original;
       vi.resetModules();
     }
   });

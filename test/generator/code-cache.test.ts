@@ -1,11 +1,10 @@
 // The generator's V8 code cache (generator/loader.ts): made by `machinist-generator --write-code-cache FILE`,
 // used when it fits this build and this node, ignored otherwise; the output is the same in every case.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIG_RUN } from '../../src/generator/tuning.js';
 import { ensureBuilt, generatorBin, generatorDirs, readTree, repo, runGenerator, treeObject } from './helpers.js';
 
 const temps: string[] = [];
@@ -46,22 +45,6 @@ describe('code cache', () => {
     expect(used.code).toBe(0);
     expect(used.tree).toEqual(without.tree);
     expect(Object.keys(used.tree.normal).length).toBeGreaterThan(3);
-  });
-
-  it('is used for a big configuration too, whose run raises V8\'s tiering budget (src/generator/tuning.ts)', () => {
-    const big = join(dir, 'big');
-    mkdirSync(join(big, 'containers'), { recursive: true });
-    for (let i = 0; i < BIG_RUN; i++) writeFileSync(join(big, 'containers', `c${i}.yaml`), `description: container ${i}\nautostart: ${i % 2 === 0}\n`);
-    const run = (cacheFile: string) => {
-      const d = generatorDirs('machinist-cc-big-');
-      temps.push(d.base);
-      const r = runGenerator(big, d, { MACHINIST_CODE_CACHE: cacheFile, MACHINIST_CODE_CACHE_DEBUG: '1' });
-      return { ...r, files: readTree(d.nspawn).size + readTree(d.normal).size };
-    };
-    const used = run(cache);
-    expect(used.stderr).toBe(`machinist-generator: code cache used: ${cache}\n`);
-    expect(used.code).toBe(0);
-    expect(used.files).toBe(BIG_RUN * 3 + BIG_RUN / 2 + 1); // .nspawn, drop-in folder and file; half the links and their folder
   });
 
   it('is ignored when it was made for another build or node (header), or when V8 cannot use it', () => {

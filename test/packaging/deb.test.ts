@@ -48,6 +48,8 @@ function expectedPaths(): string[] {
     '/usr/lib/systemd/system/machine@.service',
     '/usr/lib/systemd/system-generators',
     '/usr/lib/systemd/system-generators/machinist-generator',
+    '/usr/lib/machinist',
+    '/usr/lib/machinist/machinist-generator.core.js',
     '/usr/share',
     '/usr/share/doc',
     '/usr/share/doc/machinist',
@@ -90,6 +92,15 @@ describe('make install / make uninstall (DESTDIR, PREFIX)', () => {
     expect(readFileSync(join(dest, 'usr/lib/systemd/system-generators/machinist-generator'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/node');
     expect(lstatSync(join(dest, 'usr/lib/systemd/system-generators/machinist-generator')).mode & 0o777).toBe(0o755);
     expect(readFileSync(join(dest, 'usr/lib/systemd/system/machine@.service'), 'utf8')).toBe(readFileSync(join(repo, 'units/machine@.service'), 'utf8'));
+    expect(lstatSync(join(dest, 'usr/lib/machinist/machinist-generator.core.js')).mode & 0o777).toBe(0o644);
+    // The installed generator finds its code in ../../machinist (LIBDIR), as it will on the target.
+    const gen = join(dest, 'run-gen');
+    for (const d of ['normal', 'early', 'late']) mkdirSync(join(gen, d), { recursive: true });
+    const env = { PATH: process.env['PATH'] ?? '', MACHINIST_KMSG: '', MACHINIST_CONFIG_DIR: join(repo, 'test/generator/fixtures/basic/config'), MACHINIST_NSPAWN_DIR: join(gen, 'nspawn') };
+    const g = sh(process.execPath, [join(dest, 'usr/lib/systemd/system-generators/machinist-generator'), ...['normal', 'early', 'late'].map((d) => join(gen, d))], { env });
+    expect({ code: g.code, out: g.out }).toEqual({ code: 0, out: '' });
+    expect(readdirSync(join(gen, 'nspawn')).sort()).toEqual(['db.nspawn', 'tools.nspawn', 'web.nspawn']);
+    rmSync(gen, { recursive: true });
     const version = sh(process.execPath, [join(dest, 'usr/bin/machinist'), '--version']);
     expect(version.stdout.trim()).toBe('0.1.0');
   });
@@ -108,7 +119,8 @@ describe('make install / make uninstall (DESTDIR, PREFIX)', () => {
     const local = mkdtempSync(join(tmpdir(), 'machinist-install-local-'));
     temps.push(local);
     expect(sh('make', ['--no-print-directory', 'install', `DESTDIR=${local}`, 'PREFIX=/usr/local']).code).toBe(0);
-    for (const p of ['usr/local/bin/machinist', 'usr/local/lib/systemd/system-generators/machinist-generator', 'usr/local/lib/systemd/system/machine@.service', 'usr/local/share/doc/machinist/README.md', 'etc/machinist/containers']) {
+    const installed = ['usr/local/bin/machinist', 'usr/local/lib/systemd/system-generators/machinist-generator', 'usr/local/lib/machinist/machinist-generator.core.js'];
+    for (const p of [...installed, 'usr/local/lib/systemd/system/machine@.service', 'usr/local/share/doc/machinist/README.md', 'etc/machinist/containers']) {
       expect(existsSync(join(local, p)), p).toBe(true);
     }
   });
