@@ -50,7 +50,8 @@ function readCore(): Core {
 }
 
 const WRITE = '--write-code-cache';
-const header = (core: Core) => `machinist-generator code cache ${core.buildId} node ${process.version} ${process.arch}\n`;
+const header = (core: Core) =>
+  `machinist-generator code cache ${core.buildId} node ${process.version} ${process.arch}\n`;
 const cachePath = () => process.env['MACHINIST_CODE_CACHE'] || join(LIBDIR, 'machinist-generator.cache');
 
 function readCache(path: string, core: Core): Buffer | undefined {

@@ -69,5 +69,6 @@ const coreText = core.outputFiles[0].text;
 if (!/^[\x00-\x7f]*$/.test(coreText)) throw new Error('build: the generator bundle is not ASCII');
 const buildId = createHash('sha256').update(coreText).digest('hex').slice(0, 16);
 writeFileSync(coreFile, `// machinist-generator core ${buildId}\n${coreText}`);
-await build({ ...common, metafile: false, banner: shebang, entryPoints: ['generator/loader.ts'], outfile: 'dist/machinist-generator' });
+const loader = { entryPoints: ['generator/loader.ts'], outfile: 'dist/machinist-generator' };
+await build({ ...common, ...loader, metafile: false, banner: shebang });
 chmodSync('dist/machinist-generator', 0o755);

@@ -201,7 +201,13 @@ describe.skipIf(!isRoot && !process.env['CI'])('the Debian package on an overlay
     const cache = join(merged, 'usr/lib/machinist/machinist-generator.cache');
     expect(readFileSync(cache).subarray(0, 120).toString('latin1').split('\n')[0]).toMatch(new RegExp(`^machinist-generator code cache [0-9a-f]{16} node ${process.version} ${process.arch}$`));
     for (const d of ['normal', 'early', 'late']) mkdirSync(join(merged, 'tmp/cc', d), { recursive: true });
-    const r = inside(['/usr/lib/systemd/system-generators/machinist-generator', '/tmp/cc/normal', '/tmp/cc/early', '/tmp/cc/late'], { MACHINIST_KMSG: '', MACHINIST_CODE_CACHE_DEBUG: '1', MACHINIST_CONFIG_DIR: '/tmp/cc/none' });
+    const r = inside(['/usr/lib/systemd/system-generators/machinist-generator', '/tmp/cc/normal', '/tmp/cc/early', '/tmp/cc/late'], {
+      MACHINIST_KMSG: '',
+      MACHINIST_CODE_CACHE_DEBUG: '1',
+      MACHINIST_CONFIG_DIR: '/tmp/cc/none',
+      // Not /run/systemd/nspawn: the overlay shows this host's, where other programs' files may come and go.
+      MACHINIST_NSPAWN_DIR: '/tmp/cc/nspawn',
+    });
     expect({ code: r.code, out: r.out }).toEqual({ code: 0, out: 'machinist-generator: code cache used: /usr/lib/machinist/machinist-generator.cache\n' });
   });
 
