@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Benchmark of machinist-generator as a whole process, the way systemd runs it: a fresh `node` per run,
 // config and output on tmpfs (like /etc in the page cache and /run), compared with `node -e 0` in the same
-// run. Run: npm run bench [-- --runs N] [-- --profile]
+// run. Run: npm run bench [-- --runs N] [-- --profile] [-- --baseline DIR]
+//
+// --baseline DIR compares with another build in the same interleaved run: DIR is a checkout whose bundles are
+// built (e.g. `git worktree add /tmp/base COMMIT && cd /tmp/base && ln -s $PWD/node_modules . && npm run build`).
+// Its generator runs with its own code cache, as installed; the last column is this build's time over its.
 //
 // Configs: every examples/*/config (and test/generator/fixtures/*/config), plus generated configs of 100 and
 // 1000 containers (a few profiles, nested slices, resources, binds, environment, networking, dependencies).
@@ -21,6 +25,7 @@ const flag = (name, dflt) => {
 const RUNS = flag('--runs', 21);
 const WARMUP = 3;
 const PROFILE = args.includes('--profile');
+const baselineDir = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1] : undefined;
 const node = process.execPath;
 const generator = join(root, 'dist/machinist-generator');
 
@@ -52,8 +57,14 @@ configs.push({ label: '1000 containers', dir: generated(1000), n: 1000 });
 // (with the V8 code cache that `make install` and the Debian package make for the machine's node).
 const out = join(work, 'out');
 const cache = join(work, 'machinist-generator.cache');
-const mk = spawnSync(node, [generator, '--write-code-cache', cache], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-if (mk.status !== 0) throw new Error(`--write-code-cache failed: ${mk.stderr}`);
+function writeCodeCache(bin, file) {
+  const mk = spawnSync(node, [bin, '--write-code-cache', file], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+  if (mk.status !== 0) throw new Error(`${bin} --write-code-cache failed: ${mk.stderr}`);
+}
+writeCodeCache(generator, cache);
+const baseline = baselineDir && join(baselineDir, 'dist/machinist-generator');
+const baselineCache = join(work, 'baseline.cache');
+if (baseline) writeCodeCache(baseline, baselineCache);
 // A clean environment, as a generator has at boot (NODE_OPTIONS or NODE_EXTRA_CA_CERTS would slow node -e 0 too).
 const env = (config, cacheFile) => ({
   PATH: process.env.PATH,
@@ -86,7 +97,8 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const genArgv = [node, generator, join(out, 'normal'), join(out, 'early'), join(out, 'late')];
+const outDirs = [join(out, 'normal'), join(out, 'early'), join(out, 'late')];
+const genArgv = [node, generator, ...outDirs];
 const baseArgv = [node, '-e', '0'];
 
 function peakRss(argv, e) {
@@ -100,16 +112,32 @@ function peakRss(argv, e) {
 
 const rows = [];
 for (const c of configs) {
-  const variants = { base: [baseArgv, env(c.dir, '')], cold: [genArgv, env(c.dir, join(work, 'no-cache'))], installed: [genArgv, env(c.dir, cache)] };
+  const variants = {
+    base: [baseArgv, env(c.dir, '')],
+    cold: [genArgv, env(c.dir, join(work, 'no-cache'))],
+    installed: [genArgv, env(c.dir, cache)],
+    ...(baseline ? { baseline: [[node, baseline, ...outDirs], env(c.dir, baselineCache)] } : {}),
+  };
   const first = once(...variants.installed);
   const logLines = first.stderr.split('\n').filter(Boolean).length;
   for (let i = 0; i < WARMUP; i++) for (const v of Object.values(variants)) once(...v);
-  const t = { base: [], cold: [], installed: [] };
+  const t = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   // Interleaved, so that a noisy neighbour hits all three alike.
   for (let i = 0; i < RUNS; i++) for (const [k, v] of Object.entries(variants)) t[k].push(once(...v));
   const files = spawnSync('find', [out, '-type', 'f', '-o', '-type', 'l'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
   const stat = (k) => ({ ms: median(t[k].map((x) => x.ms)), cpu: mean(t[k].map((x) => x.cpu)) });
-  rows.push({ ...c, base: stat('base'), cold: stat('cold'), installed: stat('installed'), rss: peakRss(...variants.installed), rssCold: peakRss(...variants.cold), baseRss: peakRss(...variants.base), files, logLines });
+  rows.push({
+    ...c,
+    base: stat('base'),
+    cold: stat('cold'),
+    installed: stat('installed'),
+    baseline: baseline ? stat('baseline') : undefined,
+    rss: peakRss(...variants.installed),
+    rssCold: peakRss(...variants.cold),
+    baseRss: peakRss(...variants.base),
+    files,
+    logLines,
+  });
 }
 
 // 4. Report.
@@ -118,8 +146,14 @@ const lpad = (s, n) => String(s).padStart(n);
 const ms = (x) => `${x.toFixed(1)} ms`;
 console.log(`\nmachinist-generator, whole process: median wall time of ${RUNS} runs, interleaved with node -e 0; mean CPU (user+sys)`);
 console.log(`in brackets. Config and output on ${shm}; node ${process.version}; ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} load average.`);
-console.log('cold: no code cache. installed: with the code cache that make install / the Debian package create.\n');
-console.log(`${pad('config', 18)}${lpad('outputs', 8)}${lpad('node -e 0', 18)}${lpad('cold', 18)}${lpad('ratio', 7)}${lpad('installed', 18)}${lpad('ratio', 7)}${lpad('peak RSS', 10)}  targets (installed)`);
+console.log('cold: no code cache. installed: with the code cache that make install / the Debian package create.');
+if (baseline) console.log(`baseline: ${baseline}, installed likewise; vs base: installed time / baseline time.`);
+console.log('');
+const baseHead = baseline ? `${lpad('baseline', 18)}${lpad('ratio', 7)}${lpad('vs base', 9)}` : '';
+console.log(
+  `${pad('config', 18)}${lpad('outputs', 8)}${lpad('node -e 0', 18)}${lpad('cold', 18)}${lpad('ratio', 7)}` +
+    `${lpad('installed', 18)}${lpad('ratio', 7)}${baseHead}${lpad('peak RSS', 10)}  targets (installed)`,
+);
 let fail = 0;
 for (const r of rows) {
   const cold = r.cold.ms / r.base.ms;
@@ -130,8 +164,15 @@ for (const r of rows) {
   if (r.rss !== undefined) checks.push(r.rss < 100 ? 'PASS <100 MiB' : 'FAIL ≥100 MiB');
   fail += checks.filter((x) => x.startsWith('FAIL')).length;
   const cell = (x) => `${ms(x.ms)} [${x.cpu.toFixed(0)}]`;
+  const vsBase = r.baseline
+    ? `${lpad(cell(r.baseline), 18)}${lpad(`${(r.baseline.ms / r.base.ms).toFixed(2)}×`, 7)}` +
+      `${lpad(`${((r.installed.ms / r.baseline.ms - 1) * 100).toFixed(1)}%`, 9)}`
+    : '';
+  const rss = lpad(r.rss === undefined ? '?' : `${r.rss.toFixed(0)} MiB`, 10);
   console.log(
-    `${pad(r.label, 18)}${lpad(r.files, 8)}${lpad(cell(r.base), 18)}${lpad(cell(r.cold), 18)}${lpad(`${cold.toFixed(2)}×`, 7)}${lpad(cell(r.installed), 18)}${lpad(`${inst.toFixed(2)}×`, 7)}${lpad(r.rss === undefined ? '?' : `${r.rss.toFixed(0)} MiB`, 10)}  ${checks.join(', ')}${r.logLines ? `  (${r.logLines} log lines)` : ''}`,
+    `${pad(r.label, 18)}${lpad(r.files, 8)}${lpad(cell(r.base), 18)}${lpad(cell(r.cold), 18)}${lpad(`${cold.toFixed(2)}×`, 7)}` +
+      `${lpad(cell(r.installed), 18)}${lpad(`${inst.toFixed(2)}×`, 7)}${vsBase}${rss}` +
+      `  ${checks.join(', ')}${r.logLines ? `  (${r.logLines} log lines)` : ''}`,
   );
 }
 const baseRss = rows.find((r) => r.baseRss !== undefined)?.baseRss;
