@@ -17,6 +17,7 @@ import { renderOwned } from '../../src/emit/ownership.js';
 import { build, compile } from '../../src/index.js';
 import type { Build } from '../../src/index.js';
 import { readConfig } from '../../src/load/read.js';
+import { shuffled } from '../helpers/random.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const SHOWN = '/etc/machinist';
@@ -77,24 +78,6 @@ function writeTree(root: string, tree: Map<string, Entry>): void {
 /** Everything every output says, in output order, as one string. */
 function rendered(b: Build): string {
   return b.outputs.map((o) => `== ${o.dir}:${o.rel}\n${o.kind === 'file' ? renderOwned(o.doc) : `-> ${o.target}\n`}`).join('');
-}
-
-/** A seeded shuffle (mulberry32), so a failure is reproducible. */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 /** mtime (ns) of every entry below root, directories included: a rewrite or a rename would show. */

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { fastParse } from '../../src/load/fast-yaml.js';
 import { parseSource, parseSourceFully } from '../../src/load/parse.js';
+import { seeded } from '../helpers/random.js';
+import type { Random } from '../helpers/random.js';
 
 const root = join(__dirname, '..', '..');
 
@@ -66,21 +68,6 @@ function check(text: string): boolean {
   return true;
 }
 
-/** A small seeded PRNG (mulberry32), so that a failure can be reproduced. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick };
-}
-
 const KEYS = ['a', 'b', 'name', 'description', 'TZ', 'APP_ID', 'a-b', 'a.b', 'a/b', '_x', 'true', 'True', 'null', 'NULL', 'yes', 'no', 'on', 'off', 'y', 'n', '__proto__', 'constructor', 'toString', 'x1', '1x', '1', '0o7', '-a', 'a b', 'é', 'a:b', '"a"', "'a'", 'a#b', '~', 'inf', 'NaN'];
 const SCALARS = [
   'x', 'hello world', 'Web server, staging', '/srv/www', '/dev/fuse', 'tcp:8080:80', '0-3', '150%', '8G', '768M', '~@debug', 'on-failure',
@@ -90,7 +77,7 @@ const SCALARS = [
   'ä', 'Café', '日本', '\u00a0x', 'x\u00a0', 'x\u2028y', '\ufeffx', 'a\\b', 'C:\\dir', 'a  b', ' a', 'a ', '#x', 'x # y', '"', "'", "''", '""',
 ];
 
-function quote(r: ReturnType<typeof rng>, s: string): string {
+function quote(r: Random, s: string): string {
   switch (r.int(4)) {
     case 0:
       return `'${s.replace(/'/g, "''")}'`;
@@ -110,14 +97,14 @@ function quote(r: ReturnType<typeof rng>, s: string): string {
 const COMMON = ['x', 'hello world', 'Web server, staging', '/srv/www', '/srv/a:/srv/b:ro', '8G', '0-3', '150%', '42', '-5', '0', '0.5', 'true', 'false', 'null', 'on-failure', 'Café', 'C.UTF-8', 'debian-12', 'tcp:8080:80'];
 const COMMON_KEYS = ['a', 'b', 'name', 'description', 'TZ', 'APP_ID', 'memory', 'max', 'tasks_max', 'a-b', 'a.b'];
 
-function scalar(r: ReturnType<typeof rng>, inFlow: boolean): string {
+function scalar(r: Random, inFlow: boolean): string {
   const s = r.next() < 0.6 ? r.pick(COMMON) : r.pick(SCALARS);
   const q = r.next() < 0.3 ? quote(r, s) : s;
   if (!inFlow && r.next() < 0.1) return `${q} # comment`;
   return q;
 }
 
-function flow(r: ReturnType<typeof rng>, depth: number): string {
+function flow(r: Random, depth: number): string {
   const n = r.int(4);
   const items: string[] = [];
   const map = r.next() < 0.4;
@@ -131,7 +118,7 @@ function flow(r: ReturnType<typeof rng>, depth: number): string {
   return map ? `{${pad}${inner}${pad}}` : `[${pad}${inner}${pad}]`;
 }
 
-function block(r: ReturnType<typeof rng>, indent: string, depth: number): string[] {
+function block(r: Random, indent: string, depth: number): string[] {
   const lines: string[] = [];
   const seq = depth > 0 && r.next() < 0.3;
   const n = 1 + r.int(4);
@@ -171,7 +158,7 @@ function block(r: ReturnType<typeof rng>, indent: string, depth: number): string
   return lines;
 }
 
-function mutate(r: ReturnType<typeof rng>, text: string): string {
+function mutate(r: Random, text: string): string {
   const at = r.int(text.length + 1);
   switch (r.int(4)) {
     case 0:
@@ -206,7 +193,7 @@ describe('fast YAML path', () => {
   });
 
   it('agrees with yaml on generated documents and their mutations', () => {
-    const r = rng(Number(process.env['MACHINIST_FUZZ_SEED'] ?? 20261122));
+    const r = seeded(Number(process.env['MACHINIST_FUZZ_SEED'] ?? 20261122));
     let taken = 0;
     let total = 0;
     for (let n = 0; n < 3000; n++) {
