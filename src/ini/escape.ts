@@ -85,12 +85,63 @@ function checkEnvName(name: string): void {
   }
 }
 
+/**
+ * The encoders without their fast paths, each checking everything: what the encoders below return for any
+ * value. A fast path takes only values for which this gives the same result (test/ini/escape-fast.test.ts).
+ */
+export const full = {
+  unitText(s: string): string {
+    checkUnitChars(s);
+    checkLiteralEdges(s);
+    return s.replaceAll('%', '%%');
+  },
+  unitWord(s: string): string {
+    checkUnitChars(s);
+    const text = s.replaceAll('%', '%%');
+    if (UNIT_BARE.test(s)) return text;
+    return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  },
+  nspawnWord(s: string): string {
+    checkCarriable(s);
+    if (NSPAWN_BARE.test(s)) return s;
+    if (s === '') return "''";
+    return s
+      .split(/('+)/)
+      .filter((part) => part !== '')
+      .map((part) => (part.startsWith("'") ? `"${part}"` : `'${part}'`))
+      .join('');
+  },
+  nspawnToken(s: string): string {
+    checkCarriable(s);
+    if (NSPAWN_BARE.test(s)) return s;
+    throw new EncodeError('must be a plain word (letters, digits and _@%+=:,./~^-) in this systemd-nspawn setting');
+  },
+  nspawnPath(p: string): string {
+    checkCarriable(p);
+    if (p === '') throw new EncodeError('is empty');
+    checkLiteralEdges(p);
+    return p.replaceAll('\\', '\\\\').replaceAll(':', '\\:');
+  },
+  nspawnText(s: string): string {
+    checkCarriable(s);
+    checkLiteralEdges(s);
+    return s;
+  },
+};
+
+/** The values each encoder's fast path takes (for the test that its result is the full path's). */
+export const fastPathTakes: Record<keyof typeof full, RegExp> = {
+  unitText: UNIT_TEXT_PLAIN,
+  unitWord: UNIT_BARE,
+  nspawnWord: NSPAWN_BARE,
+  nspawnToken: NSPAWN_BARE,
+  nspawnPath: NSPAWN_PATH_PLAIN,
+  nspawnText: NSPAWN_BARE,
+};
+
 /** Free text in a unit file, e.g. Description=: taken literally by systemd except for `%` specifiers. */
 export function unitText(s: string): string {
-  if (UNIT_TEXT_PLAIN.test(s)) return s;
-  checkUnitChars(s);
-  checkLiteralEdges(s);
-  return s.replaceAll('%', '%%');
+  return UNIT_TEXT_PLAIN.test(s) ? s : full.unitText(s);
 }
 
 /**
@@ -98,10 +149,7 @@ export function unitText(s: string): string {
  * Bare when that is unambiguous, else double-quoted with `\\` and `\"`; `%` always doubled.
  */
 export function unitWord(s: string): string {
-  if (UNIT_BARE.test(s)) return s.replaceAll('%', '%%');
-  checkUnitChars(s);
-  const text = s.replaceAll('%', '%%');
-  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+  return UNIT_BARE.test(s) ? s.replaceAll('%', '%%') : full.unitWord(s);
 }
 
 /** One `Environment=` assignment in a unit file. */
@@ -116,14 +164,7 @@ export function unitEnvironment(name: string, value: string): string {
  * one word. This carries every string without \n, \r and \0, the empty string included (as '').
  */
 export function nspawnWord(s: string): string {
-  if (NSPAWN_BARE.test(s)) return s;
-  checkCarriable(s);
-  if (s === '') return "''";
-  return s
-    .split(/('+)/)
-    .filter((part) => part !== '')
-    .map((part) => (part.startsWith("'") ? `"${part}"` : `'${part}'`))
-    .join('');
+  return NSPAWN_BARE.test(s) ? s : full.nspawnWord(s);
 }
 
 /** One `Environment=` assignment in a .nspawn file. */
@@ -137,9 +178,7 @@ export function nspawnEnvironment(name: string, value: string): string {
  * nspawn takes quotes there literally, so only plain words can be written.
  */
 export function nspawnToken(s: string): string {
-  if (NSPAWN_BARE.test(s)) return s;
-  checkCarriable(s);
-  throw new EncodeError('must be a plain word (letters, digits and _@%+=:,./~^-) in this systemd-nspawn setting');
+  return NSPAWN_BARE.test(s) ? s : full.nspawnToken(s);
 }
 
 /**
@@ -148,11 +187,7 @@ export function nspawnToken(s: string): string {
  * a backslash: as the last field on the line, the first is stripped and the second would continue the line.
  */
 export function nspawnPath(p: string): string {
-  if (NSPAWN_PATH_PLAIN.test(p)) return p;
-  checkCarriable(p);
-  if (p === '') throw new EncodeError('is empty');
-  checkLiteralEdges(p);
-  return p.replaceAll('\\', '\\\\').replaceAll(':', '\\:');
+  return NSPAWN_PATH_PLAIN.test(p) ? p : full.nspawnPath(p);
 }
 
 /**
@@ -160,8 +195,5 @@ export function nspawnPath(p: string): string {
  * literally, so only what the config reader itself would change is refused.
  */
 export function nspawnText(s: string): string {
-  if (NSPAWN_BARE.test(s)) return s;
-  checkCarriable(s);
-  checkLiteralEdges(s);
-  return s;
+  return NSPAWN_BARE.test(s) ? s : full.nspawnText(s);
 }

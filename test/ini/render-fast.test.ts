@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IniDoc } from '../../src/ini/model.js';
 import { IniRenderError, renderIni } from '../../src/ini/render.js';
+import { seeded } from '../helpers/random.js';
 
 const SECTION_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 const KEY = /^[A-Za-z][A-Za-z0-9]*$/;
@@ -36,12 +37,9 @@ function reference(doc: IniDoc): string {
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
-let seed = 99;
-const rnd = (n: number) => {
-  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-  return (seed >>> 8) % n;
-};
-const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+const random = seeded(99);
+const rnd = random.int;
+const pick = random.pick;
 const pieces = ['a', 'Z', '9', ' ', '\t', '\n', '\r', '\0', '\\', '%', '"', '=', '#', ';', '[', ']', '-', 'é', '\uD800'];
 const text = (max: number) => Array.from({ length: rnd(max) }, () => (rnd(3) ? pick(['x', 'yz', '/srv', '0']) : pick(pieces))).join('');
 const keys = ['Boot', 'Environment', 'X1', 'ExecStart', 'A=B', '1A', '', 'Exec Start', 'K\u00e9y', 'Bind'];
