@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
 import { expectHashes, sha256, sha256Wasm } from '../../src/emit/sha256.js';
+import { seeded } from '../helpers/random.js';
 // @ts-expect-error: a build script in plain JavaScript
 import { assemble, moduleText } from '../../scripts/wasm.mjs';
 
@@ -21,11 +22,7 @@ describe('sha256', () => {
   });
 
   it('matches node:crypto on random text, non-ASCII and lone surrogates included', () => {
-    let seed = 7;
-    const rnd = (k: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed % k;
-    };
+    const rnd = seeded(7).int;
     const alphabet = ['a', 'Z', '0', ' ', '\n', '=', '#', 'é', 'ß', '日', '\u00a0', '😀', '\ud800', '\udc00', '\u0000', '\uffff'];
     for (let i = 0; i < 2000; i++) {
       let s = '';
