@@ -1,8 +1,8 @@
 // The folders of src/ are the pipeline (DESIGN.md: load -> schema -> resolve -> translate -> ini -> emit), and
 // this test keeps them so: it reads every import, export-from and require() of src/**/*.ts and checks that a
 // module only ever uses its own folder or a folder of an earlier layer, so there is no circle between folders
-// and no stage reaches forward. ini, the text layer, is used by the stages that check values against systemd's
-// syntax (resolve) or build text (translate, emit) and uses none of them, so it sits below them.
+// and no stage reaches forward. ini, systemd's syntax, may use the schema's value rules; it is used by the stages
+// that check values against that syntax (resolve) or build text (translate, emit), so it sits below them.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,9 +13,9 @@ const src = join(new URL('../..', import.meta.url).pathname, 'src');
 const LAYERS: string[][] = [
   ['order', 'lazy', 'fs'],
   ['diagnostics'],
-  ['ini'],
   ['load'],
   ['schema'],
+  ['ini'],
   ['resolve'],
   ['translate'],
   ['emit'],
