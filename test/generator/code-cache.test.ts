@@ -1,6 +1,6 @@
 // The generator's V8 code cache (generator/loader.ts): made by `machinist-generator --write-code-cache FILE`,
 // used when it fits this build and this node, ignored otherwise; the output is the same in every case.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -62,6 +62,29 @@ describe('code cache', () => {
     expect(b.stderr).toBe(`machinist-generator: code cache rejected: ${corrupt}\n`);
     expect(b.code).toBe(0);
     expect(b.tree).toEqual(reference);
+  });
+
+  it('reads its bundle from beside itself, or else from ../../machinist (LIBDIR, where it is installed)', () => {
+    const lib = join(dir, 'layout/lib');
+    mkdirSync(join(lib, 'systemd/system-generators'), { recursive: true });
+    mkdirSync(join(lib, 'machinist'));
+    const loader = join(lib, 'systemd/system-generators/machinist-generator');
+    copyFileSync(generatorBin, loader);
+    const run = () => {
+      const d = generatorDirs('machinist-cc-layout-');
+      temps.push(d.base);
+      const env = { PATH: process.env['PATH'] ?? '', MACHINIST_CONFIG_DIR: config, MACHINIST_NSPAWN_DIR: d.nspawn };
+      const args = [loader, d.normal, d.early, d.late];
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...env, MACHINIST_KMSG: '' }, timeout: 30_000 });
+      return { code: r.status, stderr: r.stderr, tree: treeObject(readTree(d.nspawn)) };
+    };
+    const missing = run();
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^machinist-generator: cannot read its bundle machinist-generator\.core\.js: ENOENT/);
+    copyFileSync(join(repo, 'dist/machinist-generator.core.js'), join(lib, 'machinist/machinist-generator.core.js'));
+    const installed = run();
+    expect({ code: installed.code, stderr: installed.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(installed.tree).toEqual(generateWith(join(dir, 'missing.cache')).tree.nspawn);
   });
 
   it('says nothing about the cache unless asked', () => {
