@@ -14,11 +14,11 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { placeTrustedSettings, removeTrustedSettings } from './trusted-settings.js';
 
 const run = promisify(execFile);
 
 export const TEMPLATE_PATH = new URL('../../units/machine@.service', import.meta.url);
-const SETTINGS_DIR = '/run/systemd/nspawn';
 const TIMEOUT_MS = 15_000;
 
 function probe(): string | undefined {
@@ -172,7 +172,6 @@ let counter = 0;
 export function checkWithTemplate(settings: string, dropin: string, template = readFileSync(TEMPLATE_PATH, 'utf8')): NspawnResult & { argv: string[] } {
   const machine = `machinist-example-${process.pid}-${++counter}`;
   const dir = mkdtempSync(join(tmpdir(), 'machinist-template-'));
-  const file = join(SETTINGS_DIR, `${machine}.nspawn`);
   try {
     const root = join(dir, 'root');
     const tpl = join(dir, 'template');
@@ -189,8 +188,7 @@ export function checkWithTemplate(settings: string, dropin: string, template = r
     const argv = words.flatMap((w) => (w === '$MACHINIST_ARGS' ? extra : [w.replaceAll('%i', machine)]));
     if (argv.some((w) => /[$%]/.test(w))) throw new Error(`unexpanded word in the template command line: ${argv.join(' ')}`);
     argv.push('--register=no');
-    mkdirSync(SETTINGS_DIR, { recursive: true });
-    writeFileSync(file, settings, { flag: 'wx' });
+    placeTrustedSettings(machine, settings);
     const r = spawnSync(cmd!, argv, { encoding: 'utf8', timeout: TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.error) throw r.error;
     const output = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() !== '');
@@ -203,8 +201,7 @@ export function checkWithTemplate(settings: string, dropin: string, template = r
       reachedRoot: output.some((l) => ROOT_REFUSAL.test(l)),
     };
   } finally {
-    rmSync(file, { force: true });
-    rmSync(join(SETTINGS_DIR, 'propagate', machine), { recursive: true, force: true });
+    removeTrustedSettings(machine);
     rmSync(dir, { recursive: true, force: true });
   }
 }

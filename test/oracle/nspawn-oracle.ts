@@ -2,13 +2,11 @@
 //
 // The container needs no image: `-D / --volatile=yes` gives it a tmpfs root with the host's /usr, so
 // /usr/bin/env and /usr/bin/printf are there. The settings file goes to /run/systemd/nspawn/NAME.nspawn
-// (a trusted location, so privileged keys such as Bind= apply) and --settings=override lets it win over the
+// (a trusted location, so privileged keys such as Bind= apply; see trusted-settings.ts) and --settings=override lets it win over the
 // command line. Without PID 1 systemd, --keep-unit and --register=no keep nspawn off the bus, and
 // --console=pipe keeps the output byte-exact (a pty would turn \n into \r\n).
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-
-const SETTINGS_DIR = '/run/systemd/nspawn';
+import { placeTrustedSettings, removeTrustedSettings, SETTINGS_DIR } from './trusted-settings.js';
 
 function probeNspawn(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root';
@@ -38,9 +36,8 @@ export interface ContainerResult {
 export function runContainer(settings: string, args: string[] = [], timeoutMs = 30_000): ContainerResult {
   // Machine names must be valid host names; pid + counter keeps parallel test files apart.
   const name = `machinist-oracle-${process.pid}-${++counter}`;
-  const file = `${SETTINGS_DIR}/${name}.nspawn`;
   try {
-    writeFileSync(file, settings, { flag: 'wx' });
+    placeTrustedSettings(name, settings);
     const r = spawnSync(
       'systemd-nspawn',
       [
@@ -60,7 +57,7 @@ export function runContainer(settings: string, args: string[] = [], timeoutMs = 
     if (r.error) throw r.error;
     return { stdout: r.stdout, stderr: r.stderr.toString('utf8'), status: r.status };
   } finally {
-    rmSync(file, { force: true });
+    removeTrustedSettings(name);
   }
 }
 
