@@ -1,6 +1,7 @@
 # machinist: build and install onto a system.
 #
-#   make                      bundle dist/machinist and dist/machinist-generator (needs node and npm ci)
+#   make                      bundle dist/machinist and dist/machinist-generator (needs node and npm; in a fresh
+#                             clone it first runs `npm ci` to get the bundler)
 #   make install              install (as root); DESTDIR=/staging and PREFIX=/usr/local are honoured
 #   make uninstall            remove what install put there (never a file in /etc/machinist)
 #   make deb                  build/machinist_VERSION_all.deb (scripts/build-deb.sh)
@@ -28,6 +29,7 @@ SYSTEMDLIBDIR ?= $(PREFIX)/lib/systemd
 LIBDIR := $(patsubst %/,%,$(dir $(SYSTEMDLIBDIR)))/machinist
 DOCDIR ?= $(PREFIX)/share/doc/machinist
 NODE ?= node
+NPM ?= npm
 NODE_INTERPRETER ?=
 
 INSTALL ?= install
@@ -40,8 +42,15 @@ all: build
 
 build: $(BUNDLES)
 
-$(BUNDLES): $(SOURCES)
+# The bundler is a devDependency (package-lock.json). Only its absence runs `npm ci`: an existing node_modules is
+# never reinstalled behind your back.
+BUILD_TOOLS := node_modules/esbuild/package.json
+
+$(BUNDLES): $(SOURCES) | $(BUILD_TOOLS)
 	$(NODE) scripts/build.mjs
+
+$(BUILD_TOOLS):
+	$(NPM) ci --no-audit --no-fund
 
 # Install one bundle, optionally with an absolute interpreter in its first line.
 define install_bundle
