@@ -28,7 +28,12 @@ const BOOT_BUDGET_MS = 20_000;
 
 /** The containers, as YAML under /etc/machinist/containers: a full Debian (this machine's /) on a tmpfs root. */
 const CONTAINERS: Record<string, string> = {
-  'r-fail': `description: restarted on failure\nrestart: on-failure\nservice:\n  Service:\n    RestartSec: ${RESTART_SEC}s\n`,
+  'r-fail': [
+    'description: restarted on failure',
+    'restart: on-failure',
+    `service: { Service: { RestartSec: ${RESTART_SEC}s } }`,
+    '',
+  ].join('\n'),
   'r-always': 'description: always restarted\nrestart: always\n',
   'r-none': 'description: never restarted\n',
 };
@@ -42,25 +47,29 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
   const unit = (name: string) => `machine@${name}.service`;
   async function show(u: string, ...props: string[]): Promise<Record<string, string>> {
     const r = await host.run(['systemctl', 'show', u, ...props.flatMap((p) => ['-p', p])]);
-    return Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const lines = r.stdout.split('\n').filter(Boolean);
+    return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   }
   async function cursor(): Promise<string> {
     const r = await host.run(['journalctl', '--no-pager', '-n', '0', '--show-cursor', '-q'], { allowFail: true });
     return r.stdout.replace(/^-- cursor: /m, '').trim();
   }
   async function journalSince(u: string, since: string): Promise<string> {
-    return (await host.run(['journalctl', '--no-pager', '-o', 'cat', '-u', u, `--after-cursor=${since}`], { allowFail: true })).stdout;
+    const argv = ['journalctl', '--no-pager', '-o', 'cat', '-u', u, `--after-cursor=${since}`];
+    return (await host.run(argv, { allowFail: true })).stdout;
   }
   async function guestRunning(machine: string, timeoutMs: number): Promise<void> {
     await host.waitFor(`guest ${machine}: is-system-running = running|degraded`, async () => {
-      const r = await host.inMachine(machine, ['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
+      const r = await host.inMachine(machine, ['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5000 });
       return ['running', 'degraded'].includes(r.stdout.trim());
     }, timeoutMs);
   }
   const machines = async () => (await host.run(['machinectl', 'list', '--no-legend'])).stdout;
 
+  interface Killed { pid: string; leader: number; restarts: number; cursor: string; killedAt: number }
+
   /** Start a container, wait for its guest, then SIGKILL its systemd-nspawn; returns what it was before. */
-  async function startAndKill(name: string): Promise<{ pid: string; leader: number; restarts: number; cursor: string; killedAt: number }> {
+  async function startAndKill(name: string): Promise<Killed> {
     await host.run(['systemctl', 'start', unit(name)], { timeoutMs: 30_000 });
     await guestRunning(name, BOOT_BUDGET_MS);
     const before = await show(unit(name), 'MainPID', 'NRestarts');
@@ -78,10 +87,11 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
       return now.ActiveState === 'active' && now.MainPID !== k.pid && Number(now.NRestarts) === k.restarts + 1;
     }, restartSec * 1000 + START_BUDGET_MS);
     const active = Date.now() - k.killedAt;
-    await host.waitFor(`machine ${name} registered with a new leader`, async () => (await host.machineLeader(name)) !== k.leader, 5_000);
+    const newLeader = async () => (await host.machineLeader(name)) !== k.leader;
+    await host.waitFor(`machine ${name} registered with a new leader`, newLeader, 5_000);
     await guestRunning(name, BOOT_BUDGET_MS);
     const elapsed = Date.now() - k.killedAt;
-    process.stderr.write(`[e2e] ${name}: after kill -9 of nspawn, active in ${active} ms, guest running in ${elapsed} ms\n`);
+    process.stderr.write(`[e2e] ${name}: kill -9 of nspawn; active after ${active} ms, guest up after ${elapsed} ms\n`);
     expect(elapsed).toBeGreaterThanOrEqual(restartSec * 1000);
     expect(elapsed).toBeLessThan(restartSec * 1000 + START_BUDGET_MS + BOOT_BUDGET_MS);
 
@@ -109,7 +119,9 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
         await installIntoRoot(root, method === 'deb' ? 'make' : method);
         const dir = path.join(root, 'etc/machinist/containers');
         mkdirSync(dir, { recursive: true });
-        for (const [name, body] of Object.entries(CONTAINERS)) writeFileSync(path.join(dir, `${name}.yaml`), yaml(body));
+        for (const [name, body] of Object.entries(CONTAINERS)) {
+          writeFileSync(path.join(dir, `${name}.yaml`), yaml(body));
+        }
       },
     });
   });
@@ -122,6 +134,14 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
     });
     expect(await show(unit('r-always'), 'Restart', 'RestartUSec')).toEqual({ Restart: 'always', RestartUSec: '100ms' });
     expect(await show(unit('r-none'), 'Restart')).toEqual({ Restart: 'no' });
+    // The template's stop-post command as systemd parsed it: one argv across the continuation lines, specifiers
+    // expanded, `$$` kept for exec time (systemctl shows it unexpanded), failure ignored.
+    const post = (await show(unit('r-fail'), 'ExecStopPost')).ExecStopPost!;
+    expect(post).toMatch(new RegExp([
+      /argv\[\]=\/bin\/sh -c if \[ "\$\$\(machinectl show --property=Unit --value -- "\$\$1" 2>\/dev\/null\)"/.source,
+      / = "\$\$2" \]; then\s+busctl call \S+ \S+ \S+\s+UnregisterMachine s "\$\$1"; fi/.source,
+      / machine-stop-post r-fail machine@r-fail\.service ; ignore_errors=yes ;/.source,
+    ].join('')));
   });
 
   test('restart: on-failure brings the container back within RestartSec + start time', async () => {
@@ -135,7 +155,8 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
 
   test('without restart: the unit stays failed and a later start works', async () => {
     const k = await startAndKill('r-none');
-    await host.waitFor(`${unit('r-none')} failed`, async () => (await show(unit('r-none'), 'ActiveState')).ActiveState === 'failed', 15_000);
+    const failed = async () => (await show(unit('r-none'), 'ActiveState')).ActiveState === 'failed';
+    await host.waitFor(`${unit('r-none')} failed`, failed, 15_000);
     // Longer than any restart above would take: still failed, never restarted, no machine left in machined.
     await new Promise((r) => setTimeout(r, (RESTART_SEC + 1) * 1000));
     expect(await show(unit('r-none'), 'ActiveState', 'Result', 'NRestarts')).toEqual({
@@ -150,21 +171,22 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
     expect(await show(unit('r-none'), 'ActiveState', 'Result')).toEqual({ ActiveState: 'inactive', Result: 'success' });
   });
 
-  test("a machine of the same name run by another unit keeps its record when machine@NAME fails on it", async () => {
+  test('a machine of the same name run by another unit keeps its record when machine@NAME fails on it', async () => {
     // systemd-nspawn by hand (as a transient unit): machine "r-none" belongs to foreign-r-none.service.
     await host.run([
       'systemd-run', '--unit=foreign-r-none', '--property=Type=notify', '--',
       'systemd-nspawn', '--quiet', '--keep-unit', '--directory=/', '--volatile=yes', '--machine=r-none',
       '--as-pid2', 'sleep', 'infinity',
     ], { timeoutMs: 30_000 });
-    expect((await host.run(['machinectl', 'show', 'r-none', '-p', 'Unit', '--value'])).stdout.trim()).toBe('foreign-r-none.service');
+    const owner = async () => (await host.run(['machinectl', 'show', 'r-none', '-p', 'Unit', '--value'])).stdout.trim();
+    expect(await owner()).toBe('foreign-r-none.service');
     const c = await cursor();
 
     const start = await host.run(['systemctl', 'start', unit('r-none')], { allowFail: true, timeoutMs: 30_000 });
     expect(start.code).not.toBe(0);
     expect(await journalSince(unit('r-none'), c)).toMatch(/Machine 'r-none' already exists/);
     // machine@r-none's stop did not drop the other unit's machine
-    expect((await host.run(['machinectl', 'show', 'r-none', '-p', 'Unit', '--value'])).stdout.trim()).toBe('foreign-r-none.service');
+    expect(await owner()).toBe('foreign-r-none.service');
     expect((await show('foreign-r-none.service', 'ActiveState')).ActiveState).toBe('active');
 
     await host.run(['systemctl', 'stop', 'foreign-r-none.service'], { timeoutMs: 60_000 });

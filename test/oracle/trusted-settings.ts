@@ -32,13 +32,17 @@ export function removeTrustedSettings(machine: string): void {
 }
 
 /** What a run of the oracles may leave behind: folders, and one empty marker file. */
-const LEFT_BEHIND = [join(SETTINGS_DIR, 'propagate'), join(SETTINGS_DIR, 'locks'), SETTINGS_DIR, '/run/systemd/nspawn-root'];
+const LEFT_BEHIND = [
+  join(SETTINGS_DIR, 'propagate'), join(SETTINGS_DIR, 'locks'), SETTINGS_DIR, '/run/systemd/nspawn-root',
+];
 const MARKER = '/run/systemd/systemd-units-load';
 
 /** Each folder that does not exist, and its missing parents, deepest first. */
 function missingFolders(folders: string[]): string[] {
   const missing = new Set<string>();
-  for (const f of folders) for (let d = f; d !== '/' && !existsSync(d); d = dirname(d)) missing.add(d);
+  for (const f of folders) {
+    for (let d = f; d !== '/' && !existsSync(d); d = dirname(d)) missing.add(d);
+  }
   return [...missing].sort((a, b) => b.split('/').length - a.split('/').length);
 }
 
