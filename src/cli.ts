@@ -1,5 +1,5 @@
 // machinist's command line: flags → library call → diagnostics → exit code (0 ok, 1 config errors, or
-// warnings with --strict, 2 usage or internal error). Nothing else belongs here.
+// warnings with --strict, 2 usage, I/O or internal error). Nothing else belongs here.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
@@ -22,7 +22,11 @@ function configDir(dir: string): string {
   return dir;
 }
 
+/** Errors about the system rather than the configuration: the root, its files, the disk (exit 2). */
+const SYSTEM = new Set(['write-error', 'manifest-error', 'busy-root', 'invalid-root']);
+
 function exitCode(diags: Diagnostic[], strict: boolean): number {
+  if (diags.some((d) => d.severity === 'error' && SYSTEM.has(d.code))) return 2;
   if (hasErrors(diags)) return 1;
   return strict && diags.length ? 1 : 0;
 }
@@ -42,6 +46,7 @@ function runningOf(names: string[], root: string): Set<string> | undefined {
 
 const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 const configOption = () => new Option('-c, --config <dir>', 'config directory (default: $MACHINIST_CONFIG_DIR or /etc/machinist)');
+const allowEmptyOption = () => new Option('--allow-empty', 'accept a configuration without containers (compile then removes every file machinist wrote)');
 
 export function program(): Command {
   const p = new Command('machinist')
@@ -56,11 +61,19 @@ export function program(): Command {
     .option('-r, --root <dir>', 'root of the target system', '/')
     .option('-n, --dry-run', 'write nothing; print what would change, with diffs')
     .option('--strict', 'treat warnings as errors')
+    .addOption(allowEmptyOption())
     .addOption(formatOption())
-    .action((o: { config?: string; root: string; dryRun?: boolean; strict?: boolean; format: string }) => {
-      const r = compile({ configDir: configDir(o.config ?? defaultConfig()), root: o.root, dryRun: o.dryRun === true, strict: o.strict === true });
+    .action((o: { config?: string; root: string; dryRun?: boolean; strict?: boolean; allowEmpty?: boolean; format: string }) => {
+      const r = compile({
+        configDir: configDir(o.config ?? defaultConfig()),
+        root: o.root,
+        dryRun: o.dryRun === true,
+        strict: o.strict === true,
+        allowEmpty: o.allowEmpty === true,
+        onWait: () => process.stderr.write(`machinist: another compile is writing into ${o.root}; waiting for it to finish\n`),
+      });
       const code = exitCode(r.diagnostics, o.strict === true);
-      const view = { dryRun: !r.written, running: runningOf(r.plan.affected, o.root) };
+      const view = { dryRun: !r.written, running: r.applied === 'all' || o.dryRun ? runningOf(r.plan.affected, o.root) : undefined, emptyConfig: r.empty };
       if (o.format === 'json') {
         process.stdout.write(`${JSON.stringify({ ok: code === 0, written: r.written, diagnostics: toJSON(r.diagnostics), plan: planJSON(r.plan, view) }, null, 2)}\n`);
       } else {
@@ -68,6 +81,7 @@ export function program(): Command {
         if (code === 0 || o.dryRun) process.stdout.write(`${renderPlanText(r.plan, view, wantColor(process.stdout, process.env))}\n`);
         if (r.written && r.plan.actions.some((a) => a.op !== 'unchanged') && resolvePath(o.root) === '/') process.stdout.write('Run "systemctl daemon-reload" to load the changes.\n');
         if (!r.written && !o.dryRun) process.stderr.write('Nothing was written.\n');
+        if (r.applied === 'part') process.stderr.write('Only part of the change was written: compile again to complete it.\n');
       }
       process.exitCode = code;
     });
@@ -76,9 +90,10 @@ export function program(): Command {
     .description('check the configuration and report every problem; writes nothing')
     .addOption(configOption())
     .option('--strict', 'treat warnings as errors')
+    .addOption(allowEmptyOption())
     .addOption(formatOption())
-    .action((o: { config?: string; strict?: boolean; format: string }) => {
-      const r = check({ configDir: configDir(o.config ?? defaultConfig()) });
+    .action((o: { config?: string; strict?: boolean; allowEmpty?: boolean; format: string }) => {
+      const r = check({ configDir: configDir(o.config ?? defaultConfig()), allowEmpty: o.allowEmpty === true });
       const code = exitCode(r.diagnostics, o.strict === true);
       if (o.format === 'json') process.stdout.write(`${JSON.stringify({ ok: code === 0, containers: r.model.containers.map((c) => c.name), diagnostics: toJSON(r.diagnostics) }, null, 2)}\n`);
       else {
@@ -94,7 +109,7 @@ export function program(): Command {
     .addOption(configOption())
     .addOption(formatOption())
     .action((name: string, o: { config?: string; format: string }) => {
-      const r = check({ configDir: configDir(o.config ?? defaultConfig()) });
+      const r = check({ configDir: configDir(o.config ?? defaultConfig()), allowEmpty: true });
       const c = r.model.containers.find((x) => x.name === name);
       if (!c) {
         const own = r.diagnostics.filter((d) => d.container === name || r.model.failed.get(name)?.errors.includes(d));
@@ -128,7 +143,9 @@ export function main(argv: string[]): void {
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`machinist: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    // A bug: its message, never a stack trace (MACHINIST_DEBUG=1 shows that, for a bug report).
+    const detail = process.env['MACHINIST_DEBUG'] ? ((e as Error).stack ?? String(e)) : e instanceof Error ? e.message : String(e);
+    process.stderr.write(`machinist: internal error: ${detail}\nThis is a bug in machinist; please report it (run with MACHINIST_DEBUG=1 for details).\n`);
     process.exitCode = 2;
   }
 }

@@ -11,6 +11,7 @@ import { resolve } from './resolve/resolve.js';
 import { loadValidation } from './schema/load-validation.js';
 import { accept } from './schema/accept.generated.js';
 import { hostnamePattern, profileNamePattern, sliceNamePattern } from './schema/rules.js';
+import { markPrivate } from './emit/modes.js';
 import { translate } from './translate/index.js';
 import type { Output } from './translate/output.js';
 
@@ -61,5 +62,5 @@ export function build(sources: readonly SourceFile[]): Build {
   diagnostics.push(...resolved.diagnostics);
   const translated = translate(resolved.model);
   diagnostics.push(...translated.diagnostics);
-  return { model: resolved.model, outputs: translated.outputs, diagnostics: sortDiagnostics(dedupe(diagnostics)), files };
+  return { model: resolved.model, outputs: markPrivate(translated.outputs, resolved.model, files), diagnostics: sortDiagnostics(dedupe(diagnostics)), files };
 }

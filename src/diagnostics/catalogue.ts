@@ -114,6 +114,31 @@ export const catalogue = {
     summary: 'A file or directory could not be read.',
     hint: 'Check that the path exists and is readable.',
   },
+  'empty-config': {
+    severity: 'error',
+    summary: 'The config directory has no containers: compile would remove every file machinist wrote.',
+    hint: 'Point --config at the folder that holds containers/ (e.g. /etc/machinist), or pass --allow-empty if removing everything is intended.',
+  },
+  'write-error': {
+    severity: 'error',
+    summary: 'An output could not be written or removed (exit 2); the message says whether anything was.',
+    hint: 'Fix the cause named in the message, then compile again: the next compile completes an interrupted one.',
+  },
+  'manifest-error': {
+    severity: 'error',
+    summary: 'The record of the autostart links machinist made (ROOT/var/lib/machinist) cannot be read (exit 2).',
+    hint: 'Move the file away; machinist then counts the links it made earlier as yours and never removes them.',
+  },
+  'busy-root': {
+    severity: 'error',
+    summary: 'Another machinist compile kept writing into the same root for too long (exit 2).',
+    hint: 'Wait for the other compile to finish (or find it with fuser -v ROOT), then compile again.',
+  },
+  'invalid-root': {
+    severity: 'error',
+    summary: 'The --root given is no directory machinist can compile into (exit 2).',
+    hint: 'Give the root directory of the target system: --root / or --root /path/to/image, an existing directory.',
+  },
 } satisfies Record<string, Entry>;
 
 export type Code = keyof typeof catalogue;

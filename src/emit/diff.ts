@@ -5,6 +5,13 @@
 
 type Op = { kind: ' ' | '-' | '+'; line: string };
 
+/**
+ * The most memory the edit script may take, in frontier entries (4 bytes each): 64 MB. Myers keeps one frontier
+ * of (lines of both files) entries per edit, so two big files that differ a lot (20,000 environment lines)
+ * would otherwise need gigabytes. Past it, a change is summarised instead (see fileDiff).
+ */
+const MAX_TRACE = 1 << 24;
+
 /** Lines with their terminator kept, so `x` (no newline) and `x\n` compare as different lines. */
 function splitLines(text: string): string[] {
   return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
@@ -14,7 +21,7 @@ function splitLines(text: string): string[] {
  * Shortest edit script by Myers' O(ND) algorithm, after trimming the common prefix and suffix
  * (as GNU diff does, which also keeps the result close to GNU's choice where several are minimal).
  */
-function editScript(a: string[], b: string[]): Op[] {
+function editScript(a: string[], b: string[]): Op[] | undefined {
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
   let endA = a.length;
@@ -28,10 +35,13 @@ function editScript(a: string[], b: string[]): Op[] {
   const tail: Op[] = a.slice(endA).map((line) => ({ kind: ' ', line }));
   const x = a.slice(start, endA);
   const y = b.slice(start, endB);
-  return [...head, ...myers(x, y), ...tail];
+  // One side empty (a file created or removed): every line is an addition or a removal, no search needed.
+  const middle = x.length === 0 || y.length === 0 ? [...x.map((line): Op => ({ kind: '-', line })), ...y.map((line): Op => ({ kind: '+', line }))] : myers(x, y);
+  return middle && [...head, ...middle, ...tail];
 }
 
-function myers(a: string[], b: string[]): Op[] {
+/** The edit script, or undefined when finding it would take more than MAX_TRACE entries. */
+function myers(a: string[], b: string[]): Op[] | undefined {
   const n = a.length;
   const m = b.length;
   const max = n + m;
@@ -41,7 +51,9 @@ function myers(a: string[], b: string[]): Op[] {
 
   // Forward pass: v[k] is the furthest x reached on diagonal k = x - y with d edits.
   let found = false;
+  const maxD = Math.floor(MAX_TRACE / v.length);
   for (let d = 0; d <= max && !found; d++) {
+    if (d > maxD) return undefined;
     trace.push(v.slice());
     for (let k = -d; k <= d; k += 2) {
       let xPos: number;
@@ -120,9 +132,24 @@ function renderLine(op: Op): string {
   return `${op.kind}${op.line}\n\\ No newline at end of file\n`;
 }
 
-export function unifiedDiff(oldText: string, newText: string, oldLabel: string, newLabel: string, context = 3): string {
+/**
+ * The unified diff of a file machinist writes, or, when the two texts are too different to diff in bounded
+ * memory, one line that says so with their sizes.
+ */
+export function fileDiff(oldText: string, newText: string, oldLabel: string, newLabel: string): string {
+  return unifiedDiff(oldText, newText, oldLabel, newLabel) ?? summary(oldText, newText, oldLabel, newLabel);
+}
+
+const lineCount = (text: string) => splitLines(text).length;
+const summary = (oldText: string, newText: string, oldLabel: string, newLabel: string) =>
+  `--- ${oldLabel}\n+++ ${newLabel}\n` +
+  `(file changed: ${lineCount(oldText)} lines -> ${lineCount(newText)} lines; too different to show line by line)\n`;
+
+/** The unified diff, or undefined when it would take more than the memory bound (see MAX_TRACE). */
+export function unifiedDiff(oldText: string, newText: string, oldLabel: string, newLabel: string, context = 3): string | undefined {
   if (oldText === newText) return '';
   const ops = editScript(splitLines(oldText), splitLines(newText));
+  if (!ops) return undefined;
 
   // Indices of changed ops, grouped into hunks: a gap of at most 2*context unchanged lines joins two changes.
   const changed: number[] = [];

@@ -1,23 +1,30 @@
 // The state of the output directories before a compile: every path machinist may write or prune. This is
 // the planner's only input from disk, read here so that the planner itself stays pure.
-import { constants, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { constants, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { NotRegularFile, readRegularFile } from '../fs/read.js';
+import type { Diagnostic } from '../diagnostics/types.js';
 import type { Output, OutputDir } from '../translate/output.js';
+import { readRecord } from './manifest.js';
 import type { Targets } from './targets.js';
 
 export type Existing =
   | { type: 'missing' }
-  | { type: 'file'; text: string }
+  | { type: 'file'; text: string; mode: number }
   | { type: 'symlink'; target: string }
-  | { type: 'other' };
+  /** Not a file or link; `linkedDir` names the symbolic link that stands where its directory belongs. */
+  | { type: 'other'; linkedDir?: string };
 
 export interface Snapshot {
   /** What is there, keyed by `${dir}:${rel}`; a path that is not in it is missing. */
   entries: Map<string, Existing>;
-  /** Links machinist made earlier (from the manifest), as `${dir}:${rel}` → target. */
+  /** Links machinist made earlier (from the manifest and an unfinished compile's journal), `${dir}:${rel}` → target. */
   links: Map<string, string>;
+  /** The last compile into this root was cut short (its journal is there). */
+  interrupted?: boolean;
+  /** Problems with the record of links (compile only). */
+  diagnostics?: Diagnostic[];
 }
 
 export const entryKey = (dir: OutputDir, rel: string) => `${dir}:${rel}`;
@@ -55,7 +62,11 @@ export function joinUnder(dir: string, rel: string): string {
 
 /** A regular file's text: O_NOFOLLOW and O_NONBLOCK, so that nothing swapped in since it was looked at is
  *  followed or blocks the read. */
-const readFile = (path: string): Existing => ({ type: 'file', text: readRegularFile(path, constants.O_NOFOLLOW) });
+const readFile = (path: string): Existing => {
+  const stat = { mode: 0 };
+  const text = readRegularFile(path, constants.O_NOFOLLOW, stat);
+  return { type: 'file', text, mode: stat.mode & 0o7777 };
+};
 
 function inspect(path: string): Existing {
   try {
@@ -115,6 +126,8 @@ function candidates(targets: Targets, names: Record<OutputDir, Map<string, Diren
   for (const n of listing('nspawn')) if (n.endsWith('.nspawn')) out.push(['nspawn', n]);
   const unitDir = targets.dirs.unit;
   for (const n of listing('unit')) {
+    // Never through a symbolic link: what is behind it is not machinist's to prune.
+    if (names.unit?.get(n)?.isSymbolicLink()) continue;
     if (/^machine@.+\.service\.d$/.test(n)) {
       if (list(join(unitDir, n)).includes('50-machinist.conf')) out.push(['unit', `${n}/50-machinist.conf`]);
     } else if (/^machine-.+\.slice$/.test(n)) out.push(['unit', n]);
@@ -123,15 +136,8 @@ function candidates(targets: Targets, names: Record<OutputDir, Map<string, Diren
 }
 
 export function readSnapshot(targets: Targets, outputs: readonly Output[]): Snapshot {
-  const links = new Map<string, string>();
-  if (targets.manifest) {
-    try {
-      const m = JSON.parse(readFileSync(targets.manifest, 'utf8')) as { links?: Record<string, string> };
-      for (const [k, v] of Object.entries(m.links ?? {})) links.set(k, v);
-    } catch {
-      // No manifest yet (first compile) or an unreadable one: then no link counts as ours.
-    }
-  }
+  const record = targets.manifest ? readRecord(targets.manifest) : undefined;
+  const links = record?.links ?? new Map<string, string>();
   const entries = new Map<string, Existing>();
   // Names in each output directory, read once: a path whose first component is not there is missing without
   // an lstat of its own, or even its key (at boot the unit directory is empty, so that is nearly every path),
@@ -146,11 +152,16 @@ export function readSnapshot(targets: Targets, outputs: readonly Output[]): Snap
     const key = entryKey(dir, rel);
     if (entries.has(key)) return;
     const path = joinUnder(targets.dirs[dir], rel);
+    if (slash > 0 && entry?.isSymbolicLink()) {
+      entries.set(key, { type: 'other', linkedDir: joinUnder(targets.dirs[dir], rel.slice(0, slash)) });
+      return;
+    }
     const found = entry !== undefined && slash < 0 ? inspectKnown(path, entry) : inspect(path);
     if (found.type !== 'missing') entries.set(key, found);
   };
   for (const o of outputs) look(o.dir, o.rel);
   for (const [dir, rel] of candidates(targets, names)) look(dir, rel);
   for (const k of links.keys()) look(k.slice(0, k.indexOf(':')) as OutputDir, k.slice(k.indexOf(':') + 1));
-  return { entries, links };
+  if (!record) return { entries, links };
+  return { entries, links, interrupted: record.interrupted, diagnostics: record.diagnostics };
 }

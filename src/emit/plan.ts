@@ -5,9 +5,10 @@ import { byCodeUnit } from '../order.js';
 import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import type { Output, OutputDir } from '../translate/output.js';
-import { unifiedDiff } from './diff.js';
+import { fileDiff } from './diff.js';
 import { entryKey, joinUnder } from './existing.js';
 import type { Existing, Snapshot } from './existing.js';
+import { modeOf } from './modes.js';
 import { ownership, renderOwned } from './ownership.js';
 import { expectHashes } from './sha256.js';
 import type { Targets } from './targets.js';
@@ -25,6 +26,8 @@ export interface Action {
   target?: string;
   diff?: string;
   container?: string;
+  /** The mode of the new file (create, change): 0644, or 0600 for one made from a file others cannot read. */
+  mode?: number;
 }
 
 export interface Plan {
@@ -34,6 +37,8 @@ export interface Plan {
   /** The manifest to write after the plan is carried out (compile only). */
   links: Record<string, string>;
   diagnostics: Diagnostic[];
+  /** The last compile into this root was cut short: this plan completes it (compile only). */
+  interrupted?: boolean;
 }
 
 export interface PlanOptions {
@@ -71,9 +76,25 @@ const MISSING: Existing = { type: 'missing' };
  * One action, always with the same properties in the same order (absent ones undefined), so that thousands of
  * them share one object shape instead of each being spread together from parts.
  */
-function action(op: Op, dir: OutputDir, rel: string, path: string, kind: 'file' | 'symlink', container: string | undefined, content?: string, target?: string, diff?: string): Action {
-  return { op, dir, rel, path, kind, content, target, diff, container };
+function action(op: Op, dir: OutputDir, rel: string, path: string, kind: 'file' | 'symlink', container: string | undefined, content?: string, target?: string, diff?: string, mode?: number): Action {
+  return { op, dir, rel, path, kind, content, target, diff, container, mode };
 }
+
+const octal = (mode: number) => `0${mode.toString(8)}`;
+
+/** The diff of a change: the text's, or only the mode's when the text is the same. */
+function changeDiff(cur: { text: string; mode: number }, content: string, mode: number, path: string): string {
+  const modes = cur.mode === mode ? '' : `mode ${octal(cur.mode)} -> ${octal(mode)}\n`;
+  return modes + fileDiff(cur.text, content, `a${path}`, `b${path}`);
+}
+
+/** A symbolic link where a directory belongs: never written into, reported like a file of someone else's. */
+const linkedDir = (path: string, dir: string, container: string | undefined): Diagnostic =>
+  diag('foreign-file', `${path} cannot be written: ${dir} is a symbolic link, not a directory; it is left as it is`, {
+    file: dir,
+    container,
+    hint: `machinist writes only into real directories: replace ${dir} with a directory (or remove the container).`,
+  });
 
 export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Targets, opts: PlanOptions = {}): Plan {
   const actions: Action[] = [];
@@ -110,15 +131,18 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
       continue;
     }
     const content = renderOwned(o.doc);
+    const mode = modeOf(o);
     if (cur.type === 'missing') {
-      actions.push(action('create', o.dir, o.rel, path, 'file', container, content, undefined, withDiffs ? unifiedDiff('', content, '/dev/null', `b${path}`) : undefined));
+      actions.push(action('create', o.dir, o.rel, path, 'file', container, content, undefined, withDiffs ? fileDiff('', content, '/dev/null', `b${path}`) : undefined, mode));
+    } else if (cur.type === 'other' && cur.linkedDir) {
+      diagnostics.push(linkedDir(path, cur.linkedDir, o.container));
     } else if (cur.type !== 'file') {
       diagnostics.push(diag('foreign-file', `${path} exists and is not a regular file`, { file: path, container: o.container }));
-    } else if (cur.text === content) {
-      actions.push(action('unchanged', o.dir, o.rel, path, 'file', container, content));
+    } else if (cur.text === content && cur.mode === mode) {
+      actions.push(action('unchanged', o.dir, o.rel, path, 'file', container, content, undefined, undefined, mode));
     } else {
       const who = ownership(cur.text);
-      if (who === 'ours') actions.push(action('change', o.dir, o.rel, path, 'file', container, content, undefined, withDiffs ? unifiedDiff(cur.text, content, `a${path}`, `b${path}`) : undefined));
+      if (who === 'ours') actions.push(action('change', o.dir, o.rel, path, 'file', container, content, undefined, withDiffs ? changeDiff(cur, content, mode, path) : undefined, mode));
       else if (who === 'edited') diagnostics.push(diag('edited-file', `${path} was edited by hand since machinist wrote it; it is left as it is`, { file: path, container: o.container }));
       else diagnostics.push(foreignFile(path, o.container));
     }
@@ -141,11 +165,12 @@ export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Ta
       actions.push(action('remove', dir, rel, path, 'symlink', container, undefined, undefined, withDiffs ? `-> ${cur.target}\n` : undefined));
     } else if (cur.type === 'file') {
       const who = ownership(cur.text);
-      if (who === 'ours') actions.push(action('remove', dir, rel, path, 'file', container, undefined, undefined, withDiffs ? unifiedDiff(cur.text, '', `a${path}`, '/dev/null') : undefined));
+      if (who === 'ours') actions.push(action('remove', dir, rel, path, 'file', container, undefined, undefined, withDiffs ? fileDiff(cur.text, '', `a${path}`, '/dev/null') : undefined));
       else if (who === 'edited') diagnostics.push(diag('edited-file', `${path} is no longer generated, but was edited by hand; it is left in place`, { file: path, severity: 'warning', hint: 'Delete it yourself once its settings are no longer needed.' }));
     }
   }
   actions.sort((a, b) => byCodeUnit(a.path, b.path));
   const affected = [...new Set(actions.filter((a) => a.op !== 'unchanged' && a.kind === 'file' && a.container).map((a) => a.container!))].sort();
-  return { actions, affected, links, diagnostics };
+  if (snapshot.diagnostics) diagnostics.push(...snapshot.diagnostics);
+  return snapshot.interrupted ? { actions, affected, links, diagnostics, interrupted: true } : { actions, affected, links, diagnostics };
 }

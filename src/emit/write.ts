@@ -3,12 +3,15 @@
 // never a mix. The generator's unit directory is the one exception (ApplyOptions.direct): systemd empties it
 // before every run and reads nothing from it until the generator has exited, so a new file there is written in
 // place, which saves a rename per file (a thousand containers: 1,500 of them).
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+//
+// A temporary file is made with O_CREAT|O_EXCL|O_NOFOLLOW under a name nobody can guess: whatever was planted
+// at a temporary path (a link to another file) is never followed nor overwritten. `compile` (commit.ts) builds
+// its whole change out of these steps; the generator carries out one action at a time (applyAction).
+import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
 import type { OutputDir } from '../translate/output.js';
-import type { Action, Plan } from './plan.js';
-import type { Targets } from './targets.js';
+import type { Action } from './plan.js';
 
 /**
  * A path that was free when the plan was made but is taken now (another generator, or an admin, was quicker):
@@ -20,16 +23,107 @@ export class Taken extends Error {
   }
 }
 
-function tmpName(path: string): string {
-  const slash = path.lastIndexOf('/');
-  // A normalised path with a directory part (every path a plan has): the same as the join below, cheaper.
-  if (slash > 0 && slash < path.length - 1 && !path.includes('//') && !path.includes('/.')) return `${path.slice(0, slash)}/.#${path.slice(slash + 1)}.machinist-${process.pid}`;
-  return join(dirname(path), `.#${path.slice(dirname(path).length + 1)}.machinist-${process.pid}`);
+/** A directory on an output path that is a symbolic link or no directory at all: never written into. */
+export class UnsafeDir extends Error {
+  constructor(readonly path: string) {
+    super(`${path} is a symbolic link or not a directory`);
+  }
 }
 
-/** mkdir -p, once per directory for a set of writes that share `made`. */
+/**
+ * The tests' fault injector: MACHINIST_FAULT_AT=N kills this process with SIGKILL just before its Nth change to
+ * the file system (each mkdir, file creation, write, rename, link, unlink and rmdir counts), so that a test can
+ * stop a compile at every step of it, deterministically. Unset (always, outside the tests), it does nothing.
+ */
+const FAULT_AT = Number(process.env['MACHINIST_FAULT_AT'] ?? 0) | 0;
+let steps = 0;
+export function step(): void {
+  if (FAULT_AT > 0 && ++steps === FAULT_AT) process.kill(process.pid, 'SIGKILL');
+}
+
+let serial = 0;
+/**
+ * `.#NAME.machinist-PID-SUFFIX` beside `path`: hidden (systemd reads no such name: not a unit, no .conf, no
+ * .nspawn), the writer's process id (so a later run can tell a dead writer's leftovers, see sweepTemporaries),
+ * and a suffix that is new for every call and not predictable. Math.random, not node:crypto: loading that
+ * costs the boot-time generator ~5 ms, and safety does not rest on the name but on O_EXCL|O_NOFOLLOW.
+ */
+export function tmpName(path: string): string {
+  const slash = path.lastIndexOf('/');
+  const suffix = `${(++serial).toString(36)}${Math.floor(Math.random() * 0x7fffffff).toString(36)}`;
+  return `${path.slice(0, slash + 1)}.#${path.slice(slash + 1)}.machinist-${process.pid}-${suffix}`;
+}
+
+/** The process id in a temporary name of machinist's, or undefined for any other name. */
+export function tmpOwner(name: string): number | undefined {
+  const m = /^\.#.+\.machinist-(\d+)-[0-9a-z]+$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+const alive = (pid: number): boolean => {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Remove the temporary files and links that a writer which no longer runs (killed mid-compile) left in these
+ * directories; one of a running process is left to it. Returns the paths removed.
+ */
+export function sweepTemporaries(dirs: readonly string[]): string[] {
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const pid = tmpOwner(n);
+      if (pid === undefined || alive(pid)) continue;
+      const path = join(dir, n);
+      const st = lstatSync(path, { throwIfNoEntry: false });
+      if (!st || !(st.isFile() || st.isSymbolicLink())) continue;
+      step();
+      unlinkSync(path);
+      removed.push(path);
+    }
+  }
+  return removed;
+}
+
+/**
+ * Make `dir` and its missing parents below `root`, one level at a time, checking that each one that is there
+ * is a real directory: a symbolic link on the way (`machine@x.service.d -> /elsewhere`) throws UnsafeDir, so
+ * nothing is ever written or removed through one. Directories made are appended to `made` (to undo them).
+ * With create false, a missing directory is not made (for removals: nothing is there to remove).
+ */
+export function checkedDir(root: string, dir: string, create: boolean, made?: string[]): void {
+  const rel = relative(root, dir);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new UnsafeDir(dir);
+  let cur = root;
+  for (const part of rel.split('/')) {
+    if (!part) continue;
+    cur = join(cur, part);
+    const st = lstatSync(cur, { throwIfNoEntry: false });
+    if (st?.isDirectory()) continue;
+    if (st !== undefined) throw new UnsafeDir(cur);
+    if (!create) return;
+    step();
+    mkdirSync(cur, { mode: 0o755 });
+    made?.push(cur);
+  }
+}
+
+/** mkdir -p, once per directory for a set of writes that share `made` (the generator's directories). */
 function ensureDir(dir: string, made: Set<string> | undefined): void {
   if (made?.has(dir)) return;
+  step();
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   made?.add(dir);
 }
@@ -57,15 +151,25 @@ export function discardUnfinished(): void {
   }
 }
 
-const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const DEFAULT_MODE = 0o644;
+
+/** Write all of `content` to a new file, with exactly `mode` (not narrowed by the umask). */
+function fill(fd: number, content: string, mode: number, durable: boolean): void {
+  if (mode !== DEFAULT_MODE || durable) fchmodSync(fd, mode);
+  step();
+  writeFileSync(fd, content); // all of it, however many write calls that takes
+  if (durable) fsyncSync(fd);
+}
 
 /** A new file, written in place: never over anything that is there (O_EXCL), and never left half-written. */
-function writeNew(path: string, content: string, made: Set<string>): void {
+function writeNew(path: string, content: string, mode: number, made: Set<string>): void {
   ensureDir(dirname(path), made);
   unfinished.set(path, content);
   let fd: number;
   try {
-    fd = openSync(path, CREATE_NEW, 0o644);
+    step();
+    fd = openSync(path, CREATE_NEW, mode);
   } catch (e) {
     unfinished.delete(path);
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Taken(path);
@@ -73,7 +177,7 @@ function writeNew(path: string, content: string, made: Set<string>): void {
   }
   let closing = false;
   try {
-    writeFileSync(fd, content); // all of it, however many write calls that takes
+    fill(fd, content, mode, false);
     closing = true;
     closeSync(fd);
   } catch (e) {
@@ -89,9 +193,72 @@ function writeNew(path: string, content: string, made: Set<string>): void {
   unfinished.delete(path);
 }
 
+/** Run `make(tmp)` with fresh temporary names for `path` until one is free (a name taken is never touched). */
+function freshTemp(path: string, make: (tmp: string) => void): string {
+  for (let attempt = 1; ; attempt++) {
+    const tmp = tmpName(path);
+    try {
+      step();
+      make(tmp);
+      return tmp;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) throw e;
+    }
+  }
+}
+
+/**
+ * The complete new content of `path`, in a temporary file beside it (returned); the caller renames it into
+ * place. On an error nothing is left behind.
+ */
+export function writeTemp(path: string, content: string, mode: number, durable: boolean): string {
+  let fd = -1;
+  const tmp = freshTemp(path, (t) => {
+    fd = openSync(t, CREATE_NEW, mode);
+  });
+  // A time limit may stop this halfway: the temporary file is then removed by discardUnfinished.
+  unfinished.set(tmp, content);
+  try {
+    fill(fd, content, mode, durable);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    unfinished.delete(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  unfinished.delete(tmp);
+  return tmp;
+}
+
+/** A link to `target` under a temporary name beside `path` (returned); the caller renames it into place. */
+export function linkTemp(path: string, target: string): string {
+  return freshTemp(path, (t) => symlinkSync(target, t));
+}
+
+/** Rename a temporary file or link over `path`; on an error the temporary one is removed. */
+export function putInPlace(tmp: string, path: string): void {
+  try {
+    step();
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Already gone.
+    }
+    throw e;
+  }
+}
+
+export function writeAtomic(path: string, content: string, durable: boolean, mode = DEFAULT_MODE): void {
+  putInPlace(writeTemp(path, content, mode, durable), path);
+}
+
 function linkNew(path: string, target: string, made: Set<string>): void {
   ensureDir(dirname(path), made);
   try {
+    step();
     symlinkSync(target, path); // a link comes into being whole: nothing to be atomic about
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Taken(path);
@@ -99,53 +266,17 @@ function linkNew(path: string, target: string, made: Set<string>): void {
   }
 }
 
-function writeAtomic(path: string, content: string, durable: boolean, made?: Set<string>): void {
-  ensureDir(dirname(path), made);
-  const tmp = tmpName(path);
-  // A time limit may stop this halfway: the temporary file is then removed by discardUnfinished.
-  unfinished.set(tmp, content);
-  try {
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeFileSync(fd, content); // all of it, however many write calls that takes
-      if (durable) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    unfinished.delete(tmp);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Never made.
-    }
-    throw e;
-  }
-  try {
-    renameSync(tmp, path);
-  } catch (e) {
-    unlinkSync(tmp);
-    throw e;
-  } finally {
-    unfinished.delete(tmp);
-  }
-}
-
-function linkAtomic(path: string, target: string, made?: Set<string>): void {
-  ensureDir(dirname(path), made);
-  const tmp = tmpName(path);
-  symlinkSync(target, tmp);
-  try {
-    renameSync(tmp, path);
-  } catch (e) {
-    unlinkSync(tmp);
-    throw e;
-  }
+/** Remove an output, and the drop-in or .wants directory it leaves empty. */
+export function removeOutput(a: Action): void {
+  step();
+  unlinkSync(a.path);
+  if (a.rel.includes('/')) removeIfEmpty(dirname(a.path));
 }
 
 /** Remove a directory machinist's outputs lived in, if nothing else is left in it (a drop-in or .wants dir). */
-function removeIfEmpty(dir: string): void {
+export function removeIfEmpty(dir: string): void {
   try {
+    step();
     rmdirSync(dir);
   } catch {
     // Not empty (someone else's drop-in is there) or already gone: leave it.
@@ -153,13 +284,6 @@ function removeIfEmpty(dir: string): void {
 }
 
 export interface ApplyOptions {
-  /** fsync each file: compile writes to disk; the generator writes to tmpfs, where it only costs time. */
-  durable: boolean;
-  /**
-   * Directories already made (or found) during this run, shared between calls: each is made once. A directory
-   * removed meanwhile (removeIfEmpty) is dropped from it.
-   */
-  madeDirs?: Set<string>;
   /**
    * The output directory whose new files are written in place (the generator's unit directory: see the top of
    * this file). A path found taken there throws Taken. Changes and removals stay as everywhere else.
@@ -167,43 +291,24 @@ export interface ApplyOptions {
   direct?: OutputDir;
 }
 
-/** Carry out one action (not 'unchanged'). Throws on an I/O error, and Taken as described for `direct`. */
+/**
+ * Carry out one action (not 'unchanged'), for the generator, whose directories are systemd's own and on tmpfs
+ * (no fsync). `made` holds the directories made or found during this run (each is made once); one removed
+ * meanwhile is dropped from it. Throws on an I/O error, and Taken as described for `direct`.
+ */
 export function applyAction(a: Action, opts: ApplyOptions, made: Set<string>): void {
   if (a.op === 'create' || a.op === 'change') {
-    const inPlace = a.op === 'create' && a.dir === opts.direct;
-    if (a.kind === 'symlink') (inPlace ? linkNew : linkAtomic)(a.path, a.target!, made);
-    else if (inPlace) writeNew(a.path, a.content!, made);
-    else writeAtomic(a.path, a.content!, opts.durable, made);
+    const mode = a.mode ?? DEFAULT_MODE;
+    if (a.op === 'create' && a.dir === opts.direct) {
+      if (a.kind === 'symlink') linkNew(a.path, a.target!, made);
+      else writeNew(a.path, a.content!, mode, made);
+      return;
+    }
+    ensureDir(dirname(a.path), made);
+    if (a.kind === 'symlink') putInPlace(linkTemp(a.path, a.target!), a.path);
+    else writeAtomic(a.path, a.content!, false, mode);
   } else if (a.op === 'remove') {
-    unlinkSync(a.path);
-    if (a.rel.includes('/')) {
-      removeIfEmpty(dirname(a.path));
-      made.delete(dirname(a.path));
-    }
+    removeOutput(a);
+    if (a.rel.includes('/')) made.delete(dirname(a.path));
   }
-}
-
-/** Carry out a plan. Throws on the first I/O error; what was already renamed into place stays consistent. */
-export function apply(p: Plan, targets: Targets, opts: ApplyOptions): { written: number; removed: number } {
-  let written = 0;
-  let removed = 0;
-  const made = opts.madeDirs ?? new Set<string>();
-  for (const a of p.actions) {
-    if (a.op === 'unchanged') continue;
-    applyAction(a, opts, made);
-    if (a.op === 'remove') removed++;
-    else written++;
-  }
-  if (targets.manifest) {
-    const text = `${JSON.stringify({ about: 'Links made by machinist compile; files carry their own header.', links: p.links }, null, 2)}\n`;
-    let old: string | undefined;
-    try {
-      old = readFileSync(targets.manifest, 'utf8');
-    } catch {
-      old = undefined;
-    }
-    // Rewritten only when it changes, so that a second compile touches nothing at all.
-    if (old !== text && (old !== undefined || Object.keys(p.links).length)) writeAtomic(targets.manifest, text, opts.durable);
-  }
-  return { written, removed };
 }

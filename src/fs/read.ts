@@ -16,17 +16,19 @@ let shared = Buffer.allocUnsafe(64 * 1024);
  * The text of a regular file, in four system calls: open, fstat, one read, close (readFileSync adds a read that
  * only sees the end, and on older Node a second fstat). O_NONBLOCK, and regular files only: a FIFO or device
  * named *.yaml would otherwise block the read forever, and the boot-time generator with it (its time limit
- * cannot interrupt a blocked system call). `flags` adds open flags (O_NOFOLLOW for output files).
+ * cannot interrupt a blocked system call). `flags` adds open flags (O_NOFOLLOW for output files); `stat`
+ * receives the file's mode (whether others may read it, or what a file to be replaced has).
  *
  * The read asks for more than fstat's size: one that comes back short has met the end of the file (for a
  * regular file, read returns less than asked only there), so no second read is needed to see it. A file that
  * grew after fstat fills the buffer instead; it is then read on, in a bigger buffer, until a read comes back short.
  */
-export function readRegularFile(path: string, flags = 0): string {
+export function readRegularFile(path: string, flags = 0, stat?: { mode: number }): string {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | flags);
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new NotRegularFile();
+    if (stat) stat.mode = st.mode;
     if (shared.length <= st.size) shared = Buffer.allocUnsafe(Math.max(st.size + 1, shared.length * 2));
     let len = 0;
     for (;;) {

@@ -16,6 +16,11 @@ export interface SourceFile {
   /** Path as shown to the user and written into headers and SourcePath=. */
   file: string;
   text: string;
+  /**
+   * True when others cannot read it (no read bit for others on the file, or no search bit on its folder or the
+   * config directory): what is made from it must not be readable by others either.
+   */
+  private?: boolean;
 }
 
 export interface ConfigTexts {
@@ -48,7 +53,10 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
   const files: SourceFile[] = [];
   const diagnostics: Diagnostic[] = [];
   let top: string[];
+  // Others may not enter the directory: nothing below it is theirs to read.
+  let closed = false;
   try {
+    closed = (statSync(dir).mode & 0o001) === 0;
     top = readdirSync(dir).sort();
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -57,9 +65,11 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
     return { files, diagnostics, exists: true };
   }
   /** `path` and `file` are join(dir, rel) and join(shownDir, rel), made by the caller. */
-  const read = (kind: Kind, name: string, rel: string, path: string, file: string) => {
+  const stat = { mode: 0 };
+  const read = (kind: Kind, name: string, rel: string, path: string, file: string, shut = closed) => {
     try {
-      files.push({ kind, name, rel, file, text: readRegularFile(path) });
+      const text = readRegularFile(path, 0, stat);
+      files.push(shut || (stat.mode & 0o004) === 0 ? { kind, name, rel, file, text, private: true } : { kind, name, rel, file, text });
     } catch (e) {
       diagnostics.push(diag('read-error', `cannot read ${rel}: ${(e as Error).message}`, { file }));
     }
@@ -81,8 +91,11 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
     const folder = join(dir, entry);
     const shownFolder = join(shownDir, entry);
     let names: string[];
+    let shut = closed;
     try {
-      if (!statSync(folder).isDirectory()) throw new Error('not a directory');
+      const st = statSync(folder);
+      if (!st.isDirectory()) throw new Error('not a directory');
+      shut ||= (st.mode & 0o001) === 0;
       names = readdirSync(folder).sort();
     } catch (e) {
       diagnostics.push(diag('read-error', `cannot read ${entry}/: ${(e as Error).message}`, { file: join(shownDir, entry) }));
@@ -109,7 +122,7 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
         continue;
       }
       seen.set(stem, rel);
-      read(kind, stem, rel, `${folder}/${n}`, file);
+      read(kind, stem, rel, `${folder}/${n}`, file, shut);
     }
   }
   return { files, diagnostics, exists: true };

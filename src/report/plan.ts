@@ -11,6 +11,20 @@ export interface PlanView {
   dryRun: boolean;
   /** Containers that are running now (asked of systemd at the edge), or undefined when that is unknown. */
   running?: ReadonlySet<string>;
+  /** The configuration has no containers (compile --allow-empty): every removal is said out loud. */
+  emptyConfig?: boolean;
+}
+
+/** What a plan means beyond its actions: a compile cut short before, and a removal of everything. */
+function notices(p: Plan, view: PlanView, removals: number): string[] {
+  const out: string[] = [];
+  if (p.interrupted) {
+    out.push(view.dryRun ? 'The last compile into this root was cut short before it finished; compiling again completes it.' : 'The last compile into this root was cut short before it finished; this compile completed it.');
+  }
+  if (view.emptyConfig && removals) {
+    out.push(`WARNING: the configuration has no containers: this ${view.dryRun ? 'would remove' : 'removed'} all ${removals} files and links machinist wrote.`);
+  }
+  return out;
 }
 
 export function renderPlanText(p: Plan, view: PlanView, color: boolean): string {
@@ -25,6 +39,7 @@ export function renderPlanText(p: Plan, view: PlanView, color: boolean): string 
   }
   if (out.length) out.push('');
   out.push(`${c.create} to create, ${c.change} to change, ${c.remove} to remove, ${c.unchanged} unchanged${view.dryRun ? ' (dry run: nothing written)' : ''}`);
+  out.push(...notices(p, view, c.remove));
   if (p.affected.length) {
     if (view.running) {
       const need = p.affected.filter((n) => view.running!.has(n));
@@ -39,6 +54,7 @@ export function renderPlanText(p: Plan, view: PlanView, color: boolean): string 
 export function planJSON(p: Plan, view: PlanView): object {
   return {
     dry_run: view.dryRun,
+    interrupted: p.interrupted === true,
     counts: counts(p),
     actions: p.actions.map((a) => ({ op: a.op, path: a.path, kind: a.kind, container: a.container ?? null, target: a.target ?? null, diff: a.diff ?? null })),
     affected: p.affected,

@@ -20,6 +20,8 @@ export interface GeneratedFile {
   doc: IniDoc;
   /** The container this file belongs to (restart decisions, pruning), if any. */
   container?: string;
+  /** File mode; absent means 0644. 0600 when a file it was made from is not readable by others. */
+  mode?: number;
 }
 
 export interface GeneratedLink {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { unifiedDiff } from '../../src/emit/diff.js';
+import { fileDiff, unifiedDiff } from '../../src/emit/diff.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'machinist-diff-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,7 +77,7 @@ describe('unifiedDiff basics', () => {
     expect(unifiedDiff('x\n', 'x\n', 'a', 'b')).toBe('');
   });
   it('uses the labels verbatim and defaults to 3 lines of context', () => {
-    const out = unifiedDiff(base, base.replace('line 10\n', 'ten\n'), '/etc/systemd/nspawn/web.nspawn', '(new)');
+    const out = unifiedDiff(base, base.replace('line 10\n', 'ten\n'), '/etc/systemd/nspawn/web.nspawn', '(new)')!;
     expect(out.split('\n').slice(0, 3)).toEqual(['--- /etc/systemd/nspawn/web.nspawn', '+++ (new)', '@@ -7,7 +7,7 @@']);
   });
   it('shows creation and deletion as whole-file hunks', () => {
@@ -115,7 +115,7 @@ describe.skipIf(!haveGnu || !havePatch)('unifiedDiff on random inputs', () => {
     const oldText = randomText(rnd, 30);
     const newText = randomText(rnd, 30);
     const context = seed % 4;
-    const ours = unifiedDiff(oldText, newText, 'a/f', 'b/f', context);
+    const ours = unifiedDiff(oldText, newText, 'a/f', 'b/f', context)!;
     if (oldText === newText) {
       expect(ours).toBe('');
       return;
@@ -125,5 +125,32 @@ describe.skipIf(!haveGnu || !havePatch)('unifiedDiff on random inputs', () => {
     execFileSync('patch', ['--quiet', '--force', '-o', 'out', 'old', 'patch.diff'], { cwd: dir, timeout: 10_000 });
     expect(readFileSync(join(dir, 'out'), 'utf8')).toBe(newText);
     expect(changedLines(ours)).toBe(changedLines(gnuDiff(oldText, newText, context, ['--minimal'])));
+  });
+});
+
+describe('diffs stay small', () => {
+  const lines = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}\n`).join('');
+
+  it('shows a created or removed file of 20,000 lines without searching (one pass)', () => {
+    const big = lines(20_000, 'Environment=K');
+    const t = Date.now();
+    const created = fileDiff('', big, '/dev/null', 'b/f');
+    expect(created.split('\n').slice(0, 3)).toEqual(['--- /dev/null', '+++ b/f', '@@ -0,0 +1,20000 @@']);
+    expect(fileDiff(big, '', 'a/f', '/dev/null')).toContain('@@ -1,20000 +0,0 @@');
+    expect(Date.now() - t).toBeLessThan(2000);
+  });
+
+  it('summarises a change of two big files that differ everywhere instead of diffing them', () => {
+    const before = process.memoryUsage().rss;
+    const out = fileDiff(lines(20_000, 'A='), lines(20_000, 'B='), 'a/f', 'b/f');
+    expect(out).toBe('--- a/f\n+++ b/f\n(file changed: 20000 lines -> 20000 lines; too different to show line by line)\n');
+    expect(process.memoryUsage().rss - before).toBeLessThan(512 * 1024 * 1024);
+    expect(unifiedDiff(lines(20_000, 'A='), lines(20_000, 'B='), 'a/f', 'b/f')).toBeUndefined();
+  });
+
+  it('still diffs a big file with a small change in full', () => {
+    const base = lines(20_000, 'E=');
+    const out = fileDiff(base, base.replace('E=500\n', 'E=five hundred\n'), 'a/f', 'b/f');
+    expect(out).toContain('-E=500\n+E=five hundred\n');
   });
 });

@@ -1,5 +1,5 @@
 // compile() against real temporary directories: what is written, changed, pruned, and what is never touched.
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ const put = (rel: string, text: string) => {
   mkdirSync(dirname(join(cfg, rel)), { recursive: true });
   writeFileSync(join(cfg, rel), text);
 };
-const run = (dryRun = false) => compile({ configDir: cfg, root, dryRun, shownDir: '/etc/machinist' });
+const run = (dryRun = false, allowEmpty = false) => compile({ configDir: cfg, root, dryRun, shownDir: '/etc/machinist', allowEmpty });
 const out = (rel: string) => join(root, rel);
 /** Like existsSync, but a link counts even when its target (the installed template) is not on this host. */
 const present = (rel: string) => {
@@ -31,6 +31,7 @@ const LINK = 'etc/systemd/system/machines.target.wants/machine@web.service';
 
 beforeEach(() => {
   cfg = mkdtempSync(join(tmpdir(), 'machinist-cfg-'));
+  chmodSync(cfg, 0o755); // readable by all, like /etc/machinist (a private one gives private files)
   root = mkdtempSync(join(tmpdir(), 'machinist-root-'));
   put('containers/web.yaml', 'autostart: true\nresources: { memory: { max: 1G } }\n');
 });
@@ -117,7 +118,7 @@ describe('nothing the user wrote is overwritten or lost', () => {
     expect(r.written).toBe(false);
     expect(readFileSync(out(DROPIN), 'utf8')).toBe(edited);
     rmSync(join(cfg, 'containers/web.yaml'));
-    const gone = run();
+    const gone = run(false, true);
     expect(gone.diagnostics).toMatchObject([{ code: 'edited-file', severity: 'warning' }]);
     expect(readFileSync(out(DROPIN), 'utf8')).toBe(edited);
     expect(present(NSPAWN)).toBe(false);
