@@ -8,8 +8,8 @@
 // A compile killed at any step leaves the old or the new version of each file, temporary files that the next
 // compile removes (sweepTemporaries), and a journal that makes the next compile count every link as machinist's
 // and say that the last compile was cut short; that compile then completes the change.
-import { closeSync, constants, fsyncSync, openSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, constants, fsyncSync, openSync, readdirSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { ioDiagnostic } from './io-error.js';
 import { journalOf, recordText } from './manifest.js';
@@ -38,6 +38,20 @@ export function stagingDirs(p: Plan, targets: Targets): string[] {
   if (targets.manifest) dirs.add(dirname(targets.manifest));
   for (const a of p.actions) dirs.add(dirname(a.path));
   return [...dirs];
+}
+
+/**
+ * After an interrupted compile: the drop-in and .wants directories it emptied but had not yet removed. Only
+ * empty ones (rmdir), so nothing in them is lost.
+ */
+function removeEmptyDirs(unitDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(unitDir);
+  } catch {
+    return;
+  }
+  for (const n of names) if (/^machine@.+\.service\.d$/.test(n) || n === 'machines.target.wants') removeIfEmpty(join(unitDir, n));
 }
 
 /** fsync a directory, so that a rename in it survives a power cut (compile writes to disk). */
@@ -112,6 +126,7 @@ export function commit(p: Plan, recorded: ReadonlyMap<string, string>, targets: 
   const journal = journalOf(manifest);
   try {
     sweepTemporaries(stagingDirs(p, targets));
+    if (p.interrupted) removeEmptyDirs(targets.dirs.unit);
   } catch (e) {
     r.diagnostics.push(ioDiagnostic('clean up in', dirname(manifest), e, 'Nothing was changed.'));
     return r;
