@@ -46,7 +46,8 @@ function runningOf(names: string[], root: string): Set<string> | undefined {
 
 const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 const configOption = () => new Option('-c, --config <dir>', 'config directory (default: $MACHINIST_CONFIG_DIR or /etc/machinist)');
-const allowEmptyOption = () => new Option('--allow-empty', 'accept a configuration without containers (compile then removes every file machinist wrote)');
+const allowEmptyOption = () =>
+  new Option('--allow-empty', 'accept a configuration without containers (compile then removes every file machinist wrote)');
 
 export function program(): Command {
   const p = new Command('machinist')
@@ -70,10 +71,11 @@ export function program(): Command {
         dryRun: o.dryRun === true,
         strict: o.strict === true,
         allowEmpty: o.allowEmpty === true,
-        onWait: () => process.stderr.write(`machinist: another compile is writing into ${o.root}; waiting for it to finish\n`),
+        onWait: () => process.stderr.write(`machinist: another compile is writing into ${o.root}; waiting for it\n`),
       });
       const code = exitCode(r.diagnostics, o.strict === true);
-      const view = { dryRun: !r.written, running: r.applied === 'all' || o.dryRun ? runningOf(r.plan.affected, o.root) : undefined, emptyConfig: r.empty };
+      const running = r.applied === 'all' || o.dryRun ? runningOf(r.plan.affected, o.root) : undefined;
+      const view = { dryRun: !r.written, running, emptyConfig: r.empty };
       if (o.format === 'json') {
         process.stdout.write(`${JSON.stringify({ ok: code === 0, written: r.written, diagnostics: toJSON(r.diagnostics), plan: planJSON(r.plan, view) }, null, 2)}\n`);
       } else {
@@ -144,8 +146,10 @@ export function main(argv: string[]): void {
       return;
     }
     // A bug: its message, never a stack trace (MACHINIST_DEBUG=1 shows that, for a bug report).
-    const detail = process.env['MACHINIST_DEBUG'] ? ((e as Error).stack ?? String(e)) : e instanceof Error ? e.message : String(e);
-    process.stderr.write(`machinist: internal error: ${detail}\nThis is a bug in machinist; please report it (run with MACHINIST_DEBUG=1 for details).\n`);
+    const message = e instanceof Error ? e.message : String(e);
+    const detail = process.env['MACHINIST_DEBUG'] ? ((e as Error).stack ?? message) : message;
+    process.stderr.write(`machinist: internal error: ${detail}\n`);
+    process.stderr.write('This is a bug in machinist; please report it (MACHINIST_DEBUG=1 shows where it happened).\n');
     process.exitCode = 2;
   }
 }

@@ -1,6 +1,6 @@
 // Public API. The edges (reading the config, reading and writing the output directories) are here; the
 // stages in between are pure and shared with the generator.
-import { lstatSync, statfsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { diag } from './diagnostics/catalogue.js';
 import type { Diagnostic } from './diagnostics/types.js';
@@ -12,9 +12,11 @@ import { describeError } from './emit/io-error.js';
 import { isLock, lockRoot } from './emit/lock.js';
 import { plan as makePlan } from './emit/plan.js';
 import type { Plan } from './emit/plan.js';
+import { rootProblem } from './emit/root.js';
 import { compileTargets } from './emit/targets.js';
 import type { Targets } from './emit/targets.js';
 import { readConfig } from './load/read.js';
+import type { ConfigTexts } from './load/read.js';
 import { build } from './pipeline.js';
 import type { Build } from './pipeline.js';
 
@@ -50,11 +52,16 @@ export function shownConfigDir(configDir: string, root = '/'): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? `/${rel}` : abs;
 }
 
-/** Why a configuration counts as empty, or undefined when it has at least one container file. */
-function emptiness(configDir: string, shownDir: string, containers: number): string | undefined {
-  if (containers) return undefined;
-  const folder = lstatSync(join(configDir, 'containers'), { throwIfNoEntry: false });
-  return folder?.isDirectory() ? `${join(shownDir, 'containers')} holds no container file` : `${shownDir} has no containers/ folder`;
+/**
+ * Why a configuration counts as empty, or undefined when it has a container file. One that could not be read
+ * counts too: its earlier outputs are kept, not removed.
+ */
+function emptiness(configDir: string, shownDir: string, texts: ConfigTexts): string | undefined {
+  const folder = join(shownDir, 'containers');
+  if (texts.files.some((f) => f.kind === 'container')) return undefined;
+  if (texts.diagnostics.some((d) => d.code === 'read-error' && d.file?.startsWith(folder))) return undefined;
+  const st = lstatSync(join(configDir, 'containers'), { throwIfNoEntry: false });
+  return st?.isDirectory() ? `${folder} holds no container file` : `${shownDir} has no containers/ folder`;
 }
 
 /** Read and compile the configuration, without looking at any output directory. */
@@ -62,12 +69,13 @@ export function check(opts: CheckOptions): CheckResult {
   const shownDir = opts.shownDir ?? resolvePath(opts.configDir);
   const texts = readConfig(opts.configDir, shownDir);
   const result = build(texts.files);
-  // A container file that could not be read still counts: its earlier outputs are kept, not removed.
-  const unread = texts.diagnostics.some((d) => d.code === 'read-error' && d.file?.startsWith(join(shownDir, 'containers')));
-  const why = texts.exists ? emptiness(opts.configDir, shownDir, texts.files.filter((f) => f.kind === 'container').length + (unread ? 1 : 0)) : undefined;
+  const why = texts.exists ? emptiness(opts.configDir, shownDir, texts) : undefined;
   const diagnostics = [...texts.diagnostics, ...result.diagnostics];
-  if (why && !opts.allowEmpty) diagnostics.push(diag('empty-config', `${why}: is --config pointing at the right folder?`, { file: shownDir }));
-  return { ...result, diagnostics, sources: new Map(texts.files.map((f) => [f.file, f.text])), exists: texts.exists, empty: why !== undefined };
+  if (why && !opts.allowEmpty) {
+    diagnostics.push(diag('empty-config', `${why}: is --config pointing at the right folder?`, { file: shownDir }));
+  }
+  const sources = new Map(texts.files.map((f) => [f.file, f.text]));
+  return { ...result, diagnostics, sources, exists: texts.exists, empty: why !== undefined };
 }
 
 export interface CompileOptions extends CheckOptions {
@@ -93,34 +101,39 @@ export interface CompileResult extends CheckResult {
   diagnostics: Diagnostic[];
 }
 
-/** Kernel file systems that are no root of a system (the magic numbers of statfs(2)). */
-const PSEUDO: Record<number, string> = { 0x9fa0: 'proc', 0x62656572: 'sysfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x64626720: 'debugfs', 0x73636673: 'securityfs', 0x6e736673: 'nsfs', 0xcafe4a11: 'bpf' };
-
-/** Why `root` cannot be compiled into, or undefined. */
-export function rootProblem(root: string): Diagnostic | undefined {
-  const refuse = (why: string, hint?: string) => diag('invalid-root', `cannot compile into --root ${JSON.stringify(root)}: ${why}`, { file: root, ...(hint ? { hint } : {}) });
-  if (root === '') return refuse('it is empty');
-  try {
-    const st = lstatSync(root, { throwIfNoEntry: false }) && statfsSync(root);
-    if (st === undefined) return refuse('it does not exist', `Create it first (mkdir -p ${root}), or give the root of the target system.`);
-    const fs = PSEUDO[Number(st.type)];
-    if (fs) return refuse(`it is on the kernel's ${fs} file system, not a system's root`);
-  } catch (e) {
-    return refuse(describeError(e).cause, describeError(e).hint);
-  }
-  let dir = false;
-  try {
-    dir = lstatSync(resolvePath(root) === '/' ? '/' : `${root}/.`).isDirectory();
-  } catch {
-    dir = false;
-  }
-  return dir ? undefined : refuse('it is not a directory');
-}
-
 const noPlan = (): Plan => ({ actions: [], affected: [], links: {}, diagnostics: [] });
 
 /** Problems that block writing: any error, or with strict any warning. */
-const blocks = (diags: readonly Diagnostic[], strict: boolean | undefined) => hasErrors(diags) || (strict === true && diags.length > 0);
+const blocks = (diags: readonly Diagnostic[], strict: boolean | undefined) =>
+  hasErrors(diags) || (strict === true && diags.length > 0);
+
+/** Slices whose file is there but did not compile: their earlier unit is kept, not pruned. */
+const brokenSlices = (checked: CheckResult) =>
+  new Set(
+    checked.files
+      .filter((f) => f.source.kind === 'slice' && !checked.model.slices.some((s) => s.name === f.source.name))
+      .map((f) => f.source.name),
+  );
+
+/** The state of ROOT's output directories, or a diagnostic when it cannot be read. */
+function snapshotOf(checked: CheckResult, targets: Targets, root: string): Snapshot | Diagnostic {
+  try {
+    return readSnapshot(targets, checked.outputs);
+  } catch (e) {
+    const d = describeError(e);
+    const path = (e as NodeJS.ErrnoException).path ?? join(root, 'etc/systemd');
+    return diag('write-error', `cannot read ${path}: ${d.cause}. Nothing was changed.`, { file: path, hint: d.hint });
+  }
+}
+
+/** Say in the empty-config error how much compiling that configuration would remove. */
+function countRemovals(diags: Diagnostic[], p: Plan): void {
+  const empty = diags.findIndex((d) => d.code === 'empty-config');
+  const removing = p.actions.filter((a) => a.op === 'remove').length;
+  if (empty < 0 || !removing) return;
+  const d = diags[empty]!;
+  diags[empty] = { ...d, message: `${d.message} Compiling it would remove all ${removing} files and links machinist wrote.` };
+}
 
 /**
  * Plan, and unless this is a dry run or anything is wrong, write. With any error (in the config or a clash in
@@ -129,36 +142,27 @@ const blocks = (diags: readonly Diagnostic[], strict: boolean | undefined) => ha
  * turns (emit/lock.ts).
  */
 export function compile(opts: CompileOptions): CompileResult {
-  const checked = check({ configDir: opts.configDir, shownDir: opts.shownDir ?? shownConfigDir(opts.configDir, opts.root), allowEmpty: opts.allowEmpty });
+  const shownDir = opts.shownDir ?? shownConfigDir(opts.configDir, opts.root);
+  const checked = check({ configDir: opts.configDir, shownDir, allowEmpty: opts.allowEmpty });
   const targets = compileTargets(opts.root);
-  const refuse = (d: Diagnostic, p = noPlan()): CompileResult => ({ ...checked, plan: p, targets, written: false, applied: 'none', diagnostics: [...checked.diagnostics, d] });
+  const result = (p: Plan, diagnostics: Diagnostic[], applied: CompileResult['applied'] = 'none'): CompileResult =>
+    ({ ...checked, plan: p, targets, written: applied !== 'none', applied, diagnostics });
   const bad = rootProblem(opts.root);
-  if (bad) return refuse(bad);
+  if (bad) return result(noPlan(), [...checked.diagnostics, bad]);
   const writing = !opts.dryRun && !blocks(checked.diagnostics, opts.strict);
   const lock = writing ? lockRoot(opts.root, opts.waitSeconds ?? 60, opts.onWait) : undefined;
-  if (lock && !isLock(lock)) return refuse(lock);
+  if (lock && !isLock(lock)) return result(noPlan(), [...checked.diagnostics, lock]);
   try {
-    let snapshot: Snapshot;
-    try {
-      snapshot = readSnapshot(targets, checked.outputs);
-    } catch (e) {
-      const d = describeError(e);
-      const path = (e as NodeJS.ErrnoException).path ?? join(opts.root, 'etc/systemd');
-      return refuse(diag('write-error', `cannot read ${path}: ${d.cause}. Nothing was changed.`, { file: path, hint: d.hint }));
-    }
-    const protect = {
-      containers: new Set(checked.model.failed.keys()),
-      slices: new Set(checked.files.filter((f) => f.source.kind === 'slice').map((f) => f.source.name).filter((n) => !checked.model.slices.some((s) => s.name === n))),
-    };
+    const snapshot = snapshotOf(checked, targets, opts.root);
+    if (!('entries' in snapshot)) return result(noPlan(), [...checked.diagnostics, snapshot]);
+    const protect = { containers: new Set(checked.model.failed.keys()), slices: brokenSlices(checked) };
     const p = makePlan(checked.outputs, snapshot, targets, { protect, diffs: opts.diffs ?? opts.dryRun === true });
     const diagnostics = [...checked.diagnostics, ...p.diagnostics];
-    const empty = diagnostics.find((d) => d.code === 'empty-config');
-    const removing = p.actions.filter((a) => a.op === 'remove').length;
-    if (empty && removing) empty.message += ` Compiling it would remove all ${removing} files and links machinist wrote.`;
-    if (!writing || blocks(diagnostics, opts.strict)) return { ...checked, plan: p, targets, written: false, applied: 'none', diagnostics };
+    countRemovals(diagnostics, p);
+    if (!writing || blocks(diagnostics, opts.strict)) return result(p, diagnostics);
     const done = commit(p, snapshot.links, targets, opts.root);
-    return { ...checked, plan: p, targets, written: done.applied !== 'none', applied: done.applied, diagnostics: [...diagnostics, ...done.diagnostics] };
+    return result(p, [...diagnostics, ...done.diagnostics], done.applied);
   } finally {
-    if (lock) lock.release();
+    lock?.release();
   }
 }

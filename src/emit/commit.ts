@@ -16,7 +16,8 @@ import { journalOf, recordText } from './manifest.js';
 import type { Action, Plan } from './plan.js';
 import { readRegularFile } from '../fs/read.js';
 import type { Targets } from './targets.js';
-import { checkedDir, linkTemp, putInPlace, removeIfEmpty, removeOutput, step, sweepTemporaries, writeAtomic, writeTemp } from './write.js';
+import { checkedDir, linkTemp, putInPlace, removeIfEmpty, removeOutput, step, sweepTemporaries } from './write.js';
+import { writeAtomic, writeTemp } from './write.js';
 
 export interface Committed {
   /** Files and links created or changed, and removed. */
@@ -51,7 +52,9 @@ function removeEmptyDirs(unitDir: string): void {
   } catch {
     return;
   }
-  for (const n of names) if (/^machine@.+\.service\.d$/.test(n) || n === 'machines.target.wants') removeIfEmpty(join(unitDir, n));
+  for (const n of names) {
+    if (/^machine@.+\.service\.d$/.test(n) || n === 'machines.target.wants') removeIfEmpty(join(unitDir, n));
+  }
 }
 
 /** fsync a directory, so that a rename in it survives a power cut (compile writes to disk). */
@@ -119,11 +122,62 @@ function putAll(staged: Staged[]): { done: number; failed?: Diagnostic } {
   return { done };
 }
 
+/** Steps 1 to 3 (journal, stage, put in place); false when they stopped (said in a diagnostic). */
+function change(p: Plan, recorded: ReadonlyMap<string, string>, journal: string, root: string, r: Committed): boolean {
+  // Every link that may be there at any moment: the ones recorded before (removed or kept) and the new ones.
+  const union = Object.fromEntries([...recorded, ...Object.entries(p.links)]);
+  try {
+    checkedDir(root, dirname(journal), true);
+    writeAtomic(journal, recordText(union, true), true);
+    syncDir(dirname(journal));
+  } catch (e) {
+    r.diagnostics.push(ioDiagnostic('write', journal, e, 'Nothing was changed.'));
+    return false;
+  }
+  const { staged, failed } = stage(p, root);
+  const put = failed ? { done: 0, failed } : putAll(staged);
+  for (const s of staged.slice(0, put.done)) {
+    if (s.action.op === 'remove') r.removed++;
+    else r.written++;
+  }
+  if (!put.failed) return true;
+  // Nothing was put in place: the journal of this run tells nothing (one left by an earlier run stays).
+  if (!put.done && !p.interrupted) tryUnlink(journal);
+  r.applied = put.done ? 'part' : 'none';
+  r.diagnostics.push(put.failed);
+  return false;
+}
+
+/** Step 4: the record of links, then the journal goes. */
+function record(manifest: string, text: string | undefined, root: string, r: Committed): void {
+  try {
+    if (text !== undefined) {
+      checkedDir(root, dirname(manifest), true);
+      writeAtomic(manifest, text, true);
+    }
+    step();
+    unlinkSync(journalOf(manifest));
+    syncDir(dirname(manifest));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // no journal: nothing was changed this time
+    const after = 'Every file was written; the next compile completes the record of links.';
+    r.diagnostics.push(ioDiagnostic('write', manifest, e, after));
+  }
+}
+
+/** The record as it is now, or undefined when there is none (an unreadable one stopped the compile before). */
+function currentRecord(manifest: string): string | undefined {
+  try {
+    return readRegularFile(manifest, constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Carry out a compile's plan (see the top of this file). Never throws for an I/O error: it is a diagnostic. */
 export function commit(p: Plan, recorded: ReadonlyMap<string, string>, targets: Targets, root: string): Committed {
   const r: Committed = { written: 0, removed: 0, applied: 'none', diagnostics: [] };
   const manifest = targets.manifest!;
-  const journal = journalOf(manifest);
   try {
     sweepTemporaries(stagingDirs(p, targets));
     if (p.interrupted) removeEmptyDirs(targets.dirs.unit);
@@ -131,57 +185,13 @@ export function commit(p: Plan, recorded: ReadonlyMap<string, string>, targets: 
     r.diagnostics.push(ioDiagnostic('clean up in', dirname(manifest), e, 'Nothing was changed.'));
     return r;
   }
-  const changes = p.actions.filter((a) => a.op !== 'unchanged');
-  const finalText = recordText(p.links, false);
-  let oldText: string | undefined;
-  try {
-    oldText = readRegularFile(manifest, constants.O_NOFOLLOW);
-  } catch {
-    oldText = undefined; // none yet (an unreadable one stops the compile before: manifest-error)
-  }
-  const recordChanges = oldText !== finalText && (oldText !== undefined || Object.keys(p.links).length > 0);
-  if (!changes.length && !recordChanges && !p.interrupted) {
-    r.applied = 'all';
-    return r;
-  }
-  if (changes.length) {
-    // Every link that may be there at any moment: the ones recorded before (removed or kept) and the new ones.
-    const union = Object.fromEntries([...recorded, ...Object.entries(p.links)]);
-    try {
-      checkedDir(root, dirname(manifest), true);
-      writeAtomic(journal, recordText(union, true), true);
-      syncDir(dirname(journal));
-    } catch (e) {
-      r.diagnostics.push(ioDiagnostic('write', journal, e, 'Nothing was changed.'));
-      return r;
-    }
-    const { staged, failed } = stage(p, root);
-    if (failed) {
-      if (!p.interrupted) tryUnlink(journal);
-      r.diagnostics.push(failed);
-      return r;
-    }
-    const put = putAll(staged);
-    for (const s of staged.slice(0, put.done)) s.action.op === 'remove' ? r.removed++ : r.written++;
-    if (put.failed) {
-      r.applied = put.done ? 'part' : 'none';
-      r.diagnostics.push(put.failed);
-      return r;
-    }
-  }
+  const changes = p.actions.some((a) => a.op !== 'unchanged');
+  const old = currentRecord(manifest);
+  const text = recordText(p.links, false);
+  // Rewritten only when it changes (a second compile touches nothing), and only made once there are links.
+  const newRecord = old !== text && (old !== undefined || Object.keys(p.links).length > 0) ? text : undefined;
+  if (changes && !change(p, recorded, journalOf(manifest), root, r)) return r;
   r.applied = 'all';
-  try {
-    if (recordChanges) {
-      checkedDir(root, dirname(manifest), true);
-      writeAtomic(manifest, finalText, true);
-    }
-    step();
-    unlinkSync(journal);
-    syncDir(dirname(journal));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      r.diagnostics.push(ioDiagnostic('write', manifest, e, 'Every file was written; the next compile completes the record of links.'));
-    }
-  }
+  if (changes || newRecord !== undefined || p.interrupted) record(manifest, newRecord, root, r);
   return r;
 }

@@ -36,7 +36,8 @@ function editScript(a: string[], b: string[]): Op[] | undefined {
   const x = a.slice(start, endA);
   const y = b.slice(start, endB);
   // One side empty (a file created or removed): every line is an addition or a removal, no search needed.
-  const middle = x.length === 0 || y.length === 0 ? [...x.map((line): Op => ({ kind: '-', line })), ...y.map((line): Op => ({ kind: '+', line }))] : myers(x, y);
+  const oneSided = x.length === 0 || y.length === 0;
+  const middle = oneSided ? [...x.map((line): Op => ({ kind: '-', line })), ...y.map((line): Op => ({ kind: '+', line }))] : myers(x, y);
   return middle && [...head, ...middle, ...tail];
 }
 

@@ -16,9 +16,18 @@ const causes: Record<string, Described> = {
     cause: 'read-only file system',
     hint: 'Remount it read-write (mount -o remount,rw MOUNTPOINT), or compile into another --root.',
   },
-  EACCES: { cause: 'permission denied', hint: 'Run as root (sudo machinist compile), or compile into a --root you may write.' },
-  EPERM: { cause: 'operation not permitted', hint: 'Run as root (sudo machinist compile), or check for an immutable file (lsattr).' },
-  ENOTDIR: { cause: 'a part of the path is not a directory', hint: 'Move the file that stands where a directory belongs away.' },
+  EACCES: {
+    cause: 'permission denied',
+    hint: 'Run as root (sudo machinist compile), or compile into a --root you may write.',
+  },
+  EPERM: {
+    cause: 'operation not permitted',
+    hint: 'Run as root (sudo machinist compile), or check for an immutable file (lsattr).',
+  },
+  ENOTDIR: {
+    cause: 'a part of the path is not a directory',
+    hint: 'Move the file that stands where a directory belongs away.',
+  },
   EISDIR: { cause: 'it is a directory', hint: 'Move the directory away; machinist writes a file there.' },
   ELOOP: { cause: 'it is a symbolic link', hint: 'Replace the symbolic link with the real file or directory.' },
   EIO: { cause: 'input/output error', hint: 'The disk reported an error: check the kernel log (dmesg).' },

@@ -16,7 +16,8 @@ export interface RootLock {
 const BUSY = 75;
 
 function flock(fd: number, args: string[]): number | 'missing' {
-  const r = spawnSync('flock', [...args, '--conflict-exit-code', String(BUSY), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+  const argv = [...args, '--conflict-exit-code', String(BUSY), '3'];
+  const r = spawnSync('flock', argv, { stdio: ['ignore', 'ignore', 'pipe', fd] });
   if (r.error) return 'missing';
   return r.status ?? BUSY;
 }
@@ -31,7 +32,8 @@ export function lockRoot(root: string, waitSeconds: number, onWait?: () => void)
     fd = openSync(root, constants.O_RDONLY | constants.O_DIRECTORY);
   } catch (e) {
     const d = describeError(e);
-    return diag('write-error', `cannot open ${root} to lock it: ${d.cause}. Nothing was changed.`, { file: root, hint: d.hint });
+    const message = `cannot open ${root} to lock it: ${d.cause}. Nothing was changed.`;
+    return diag('write-error', message, { file: root, hint: d.hint });
   }
   let status = flock(fd, ['--nonblock']);
   if (status === BUSY) {
@@ -41,12 +43,14 @@ export function lockRoot(root: string, waitSeconds: number, onWait?: () => void)
   if (status === 0) return { release: () => closeSync(fd) };
   closeSync(fd);
   if (status === 'missing') {
-    return diag('write-error', `cannot lock ${root}: the flock command (util-linux) is not installed. Nothing was changed.`, {
+    const message = `cannot lock ${root}: the flock command (util-linux) is not installed. Nothing was changed.`;
+    return diag('write-error', message, {
       file: root,
       hint: 'Install util-linux (apt install util-linux), which provides flock.',
     });
   }
-  return diag('busy-root', `another machinist compile has been writing into ${root} for over ${waitSeconds} s; nothing was changed`, { file: root });
+  const message = `another machinist compile has been writing into ${root} for over ${waitSeconds} s; nothing was changed`;
+  return diag('busy-root', message, { file: root });
 }
 
 export const isLock = (x: RootLock | Diagnostic): x is RootLock => 'release' in x;

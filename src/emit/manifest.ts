@@ -78,7 +78,9 @@ function readOne(path: string, into: LinkRecord): boolean {
 const unreadable = (path: string, why: string): Diagnostic =>
   diag('manifest-error', `cannot read ${path}: ${why}`, {
     file: path,
-    hint: `Move it away (mv ${path} ${path}.bad); machinist then counts the autostart links it made earlier as yours, and never removes them.`,
+    hint:
+      `Move it away (mv ${path} ${path}.bad); machinist then counts the autostart links it made earlier as yours, ` +
+      'and never removes them.',
   });
 
 /** The record and the journal of an earlier compile, if any. */

@@ -18,12 +18,15 @@ export const modeOf = (o: Output): number => (o.kind === 'file' && o.mode !== un
 export function markPrivate(outputs: Output[], model: Model, files: readonly ParsedFile[]): Output[] {
   if (!files.some((f) => f.source.private)) return outputs;
   const containers = new Set<string>();
-  for (const c of model.containers) if (c.file.source.private || c.layers.some((l) => l.source.private)) containers.add(c.name);
+  for (const c of model.containers) {
+    if (c.file.source.private || c.layers.some((l) => l.source.private)) containers.add(c.name);
+  }
   const slices = new Set(model.slices.filter((s) => s.file.source.private).map((s) => s.name));
   for (const o of outputs) {
     if (o.kind !== 'file') continue;
     const slice = o.container === undefined ? /^machine-(.+)\.slice$/.exec(o.rel)?.[1] : undefined;
-    if ((o.container !== undefined && containers.has(o.container)) || (slice !== undefined && slices.has(slice))) o.mode = PRIVATE_MODE;
+    const mine = o.container !== undefined ? containers.has(o.container) : slice !== undefined && slices.has(slice);
+    if (mine) o.mode = PRIVATE_MODE;
   }
   return outputs;
 }

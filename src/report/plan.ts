@@ -19,10 +19,12 @@ export interface PlanView {
 function notices(p: Plan, view: PlanView, removals: number): string[] {
   const out: string[] = [];
   if (p.interrupted) {
-    out.push(view.dryRun ? 'The last compile into this root was cut short before it finished; compiling again completes it.' : 'The last compile into this root was cut short before it finished; this compile completed it.');
+    const then = view.dryRun ? 'compiling again completes it' : 'this compile completed it';
+    out.push(`The last compile into this root was cut short before it finished; ${then}.`);
   }
   if (view.emptyConfig && removals) {
-    out.push(`WARNING: the configuration has no containers: this ${view.dryRun ? 'would remove' : 'removed'} all ${removals} files and links machinist wrote.`);
+    const verb = view.dryRun ? 'would remove' : 'removed';
+    out.push(`WARNING: the configuration has no containers: this ${verb} all ${removals} files and links machinist wrote.`);
   }
   return out;
 }
