@@ -118,3 +118,19 @@ describe('compiles into one root take turns', () => {
     await finished();
   });
 });
+
+describe('diffs only when they are shown', () => {
+  it('a compile without --dry-run computes none, however big the change; a dry run shows a bounded one', () => {
+    const env = (v: string) => `environment:\n${Array.from({ length: 20_000 }, (_, i) => `  K${i}: "${v}${i}"\n`).join('')}`;
+    put('containers/a.yaml', env('x'));
+    const first = run();
+    expect(first.applied).toBe('all');
+    expect(first.plan.actions.every((a) => a.diff === undefined)).toBe(true);
+    put('containers/a.yaml', env('y'));
+    const preview = run({ dryRun: true });
+    const diffs = preview.plan.actions.filter((a) => a.op === 'change').map((a) => a.diff!);
+    expect(diffs.length).toBe(1);
+    expect(diffs[0]).toMatch(/\(file changed: \d+ lines -> \d+ lines; too different to show line by line\)\n$/);
+    expect(run().plan.actions.filter((a) => a.op === 'change').map((a) => a.diff)).toEqual([undefined]);
+  }, 60_000);
+});
