@@ -69,7 +69,7 @@ export function check(opts: CheckOptions): CheckResult {
   const shownDir = opts.shownDir ?? resolvePath(opts.configDir);
   const texts = readConfig(opts.configDir, shownDir);
   const result = build(texts.files);
-  const why = texts.exists ? emptiness(opts.configDir, shownDir, texts) : undefined;
+  const why = texts.exists ? emptiness(opts.configDir, shownDir, texts) : `${shownDir} does not exist`;
   const diagnostics = [...texts.diagnostics, ...result.diagnostics];
   if (why && !opts.allowEmpty) {
     diagnostics.push(diag('empty-config', `${why}: is --config pointing at the right folder?`, { file: shownDir }));

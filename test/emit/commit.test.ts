@@ -134,3 +134,15 @@ describe('diffs only when they are shown', () => {
     expect(run().plan.actions.filter((a) => a.op === 'change').map((a) => a.diff)).toEqual([undefined]);
   }, 60_000);
 });
+
+describe('a config directory that is not there', () => {
+  it('is refused like an empty one: compile() never prunes everything because the folder is missing', () => {
+    expect(run().applied).toBe('all');
+    const r = compile({ configDir: join(cfg, 'nonexistent'), root, shownDir: '/etc/machinist' });
+    expect(r.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([
+      'empty-config: /etc/machinist does not exist: is --config pointing at the right folder? Compiling it would remove all 6 files and links machinist wrote.',
+    ]);
+    expect(r.written).toBe(false);
+    expect(existsSync(join(root, 'etc/systemd/nspawn/a.nspawn'))).toBe(true);
+  });
+});
