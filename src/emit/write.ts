@@ -214,10 +214,15 @@ function freshTemp(path: string, make: (tmp: string) => void): string {
 export function writeTemp(path: string, content: string, mode: number, durable: boolean): string {
   let fd = -1;
   const tmp = freshTemp(path, (t) => {
-    fd = openSync(t, CREATE_NEW, mode);
+    // A time limit may stop this from here on: the temporary file is then removed by discardUnfinished.
+    unfinished.set(t, content);
+    try {
+      fd = openSync(t, CREATE_NEW, mode);
+    } catch (e) {
+      unfinished.delete(t); // not made: whatever is at that name is not ours
+      throw e;
+    }
   });
-  // A time limit may stop this halfway: the temporary file is then removed by discardUnfinished.
-  unfinished.set(tmp, content);
   try {
     fill(fd, content, mode, durable);
   } catch (e) {
