@@ -77,7 +77,7 @@ export function program(): Command {
       const running = r.applied === 'all' || o.dryRun ? runningOf(r.plan.affected, o.root) : undefined;
       const view = { dryRun: !r.written, running, emptyConfig: r.empty };
       if (o.format === 'json') {
-        process.stdout.write(`${JSON.stringify({ ok: code === 0, written: r.written, diagnostics: toJSON(r.diagnostics), plan: planJSON(r.plan, view) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ok: code === 0, written: r.written, applied: r.applied, diagnostics: toJSON(r.diagnostics), plan: planJSON(r.plan, view) }, null, 2)}\n`);
       } else {
         printDiagnostics(r.diagnostics, r.sources);
         if (code === 0 || o.dryRun) process.stdout.write(`${renderPlanText(r.plan, view, wantColor(process.stdout, process.env))}\n`);

@@ -38,7 +38,7 @@ const causes: Record<string, Described> = {
 export function describeError(e: unknown): Described {
   if (e instanceof UnsafeDir) {
     return {
-      cause: `${e.path} is a symbolic link or no directory`,
+      cause: `${e.path} is ${e.what}`,
       hint: `machinist writes only into real directories below the root: replace ${e.path} with a directory.`,
     };
   }

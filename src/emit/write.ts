@@ -25,8 +25,11 @@ export class Taken extends Error {
 
 /** A directory on an output path that is a symbolic link or no directory at all: never written into. */
 export class UnsafeDir extends Error {
-  constructor(readonly path: string) {
-    super(`${path} is a symbolic link or not a directory`);
+  constructor(
+    readonly path: string,
+    readonly what: 'a symbolic link' | 'not a directory' | 'outside the root',
+  ) {
+    super(`${path} is ${what}`);
   }
 }
 
@@ -105,14 +108,14 @@ export function sweepTemporaries(dirs: readonly string[]): string[] {
  */
 export function checkedDir(root: string, dir: string, create: boolean, made?: string[]): void {
   const rel = relative(root, dir);
-  if (rel.startsWith('..') || isAbsolute(rel)) throw new UnsafeDir(dir);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new UnsafeDir(dir, 'outside the root');
   let cur = root;
   for (const part of rel.split('/')) {
     if (!part) continue;
     cur = join(cur, part);
     const st = lstatSync(cur, { throwIfNoEntry: false });
     if (st?.isDirectory()) continue;
-    if (st !== undefined) throw new UnsafeDir(cur);
+    if (st !== undefined) throw new UnsafeDir(cur, st.isSymbolicLink() ? 'a symbolic link' : 'not a directory');
     if (!create) return;
     step();
     mkdirSync(cur, { mode: 0o755 });

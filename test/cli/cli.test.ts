@@ -123,6 +123,26 @@ describe('compile', () => {
   });
 });
 
+describe('I/O errors', () => {
+  it('exit 2, a write-error with the path, the cause and a hint, and JSON that says nothing was applied', () => {
+    mkdirSync(join(root, 'etc/systemd'), { recursive: true });
+    writeFileSync(join(root, 'etc/systemd/nspawn'), 'a file where a directory belongs\n');
+    const r = cli(['compile', '--config', cfg, '--root', root, '--format', 'json']);
+    expect(r.code).toBe(2);
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({ ok: false, written: false, applied: 'none' });
+    expect(json.diagnostics).toMatchObject([
+      {
+        code: 'write-error',
+        file: join(root, 'etc/systemd/nspawn/web.nspawn'),
+        message: `cannot write ${join(root, 'etc/systemd/nspawn/web.nspawn')}: ${join(root, 'etc/systemd/nspawn')} is not a directory. Nothing was changed.`,
+      },
+    ]);
+    expect(existsSync(join(root, 'etc/systemd/system'))).toBe(false);
+    expect(r.stderr).toBe('');
+  });
+});
+
 describe('explain and schema', () => {
   it('shows each effective value with the file:line it came from', () => {
     put('profiles/base.yaml', 'restart: always\n');
