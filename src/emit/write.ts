@@ -57,9 +57,12 @@ export function tmpName(path: string): string {
   return `${path.slice(0, slash + 1)}.#${path.slice(slash + 1)}.machinist-${process.pid}-${suffix}`;
 }
 
-/** The process id in a temporary name of machinist's, or undefined for any other name. */
+/**
+ * The process id in a temporary name of machinist's, or undefined for any other name. Earlier versions named
+ * them `.#NAME.machinist-PID` (no suffix): those are recognised too, so an upgrade cleans up their leftovers.
+ */
 export function tmpOwner(name: string): number | undefined {
-  const m = /^\.#.+\.machinist-(\d+)-[0-9a-z]+$/.exec(name);
+  const m = /^\.#.+\.machinist-(\d+)(?:-[0-9a-z]+)?$/.exec(name);
   return m ? Number(m[1]) : undefined;
 }
 

@@ -261,9 +261,11 @@ describe('a temporary file left by a killed compile', () => {
     writeFileSync(dead, 'half');
     writeFileSync(live, 'half');
     symlinkSync(TEMPLATE, join(s.root, WANTS, '.#machine@web.service.machinist-999999999-x1'));
+    writeFileSync(join(dir, '.#db.nspawn.machinist-999999998'), 'left by an earlier version');
     setConfig(s.cfg, { ...CONFIG, 'containers/db.yaml': 'autostart: false\n' });
     expect(cli(compileArgs(s)).code).toBe(0);
     expect(readTree(dir).has('.#web.nspawn.machinist-999999999-abc')).toBe(false);
+    expect(readTree(dir).has('.#db.nspawn.machinist-999999998')).toBe(false);
     expect(readTree(dir).has(`.#web.nspawn.machinist-${process.pid}-abc`)).toBe(true);
     expect(readTree(join(s.root, WANTS)).size).toBe(1);
   });
