@@ -11,6 +11,11 @@
 //   - only a line that *starts* with # or ; is a comment, so `Key=#x` and `Key=;x` are plain values.
 // Unit files (drop-ins):
 //   - `%` starts a specifier everywhere, including inside quotes and after unquoting: always write `%%`;
+//   - DeviceAllow=, IODeviceWeight= and IO*Max= read their path as one such word (quotes and `\x` = x, no
+//     C escapes), so a quoted path reaches systemd intact; a bare `\` would be lost, a bare quote drop the line;
+//   - a variable that ExecStart= expands unbraced (`$MACHINIST_ARGS`) is unquoted a second time, word by word
+//     (quotes and `\x` = x again, no C escapes), after the Environment= line itself was unquoted:
+//     unitExecArguments() encodes for that second reading and unitEnvironment() for the first;
 //   - word lists are unquoted with "…"/'…' and a backslash escapes the next character, but only some keys
 //     also decode C escapes (Environment= turns `\t` into a tab, RequiresMountsFor= turns it into `t`).
 //     So words use only `\\` and `\"`, which mean the same in both, and a tab is written raw inside quotes;
@@ -20,10 +25,13 @@
 //   - Environment= and Parameters= split on whitespace; '…' and "…" group and join within a word; a
 //     backslash is an ordinary character everywhere, even inside "…" (it does not escape a quote);
 //   - other lists (Capability=, DropCapability=, SystemCallFilter=) do not unquote at all: plain words only;
+//   - SystemCallFilter=~@group is accepted but not applied by nspawn 252 (it removes only system calls *named*
+//     in a deny list from its allow list), so a denied group is written as its system calls;
 //   - Bind=, BindReadOnly=, TemporaryFileSystem= split SOURCE:DEST:OPTIONS at `:`; there `\x` means a
 //     literal x (no C escapes), so `\:` embeds a colon and `\\` a backslash; quotes and spaces are literal;
 //   - Inaccessible=, WorkingDirectory=, Hostname= take the value literally (no escapes at all).
 
+import { syscallGroupMembers } from '../schema/syscalls.js';
 import { STRIPPED_EDGE } from './render.js';
 
 /** A value that systemd cannot be made to read back unchanged. The message is a user-facing reason. */
@@ -152,6 +160,24 @@ export function unitWord(s: string): string {
   return UNIT_BARE.test(s) ? s.replaceAll('%', '%%') : full.unitWord(s);
 }
 
+// What the second unquoting of an unbraced `$VAR` treats specially: whitespace splits, quotes group, `\` escapes.
+const EXEC_SPECIAL = /[ \t'"\\]/g;
+
+/**
+ * The value of an environment variable that ExecStart= expands as `$VAR`, so that the command receives exactly
+ * `words` as separate arguments: each word's spaces, tabs, quotes and backslashes are escaped with `\` (an empty
+ * word is `''`). Write the result with unitEnvironment(), which encodes it for the unit-file parser on top.
+ */
+export function unitExecArguments(words: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    checkUnitChars(word);
+    out += (i ? ' ' : '') + (word === '' ? "''" : word.replace(EXEC_SPECIAL, '\\$&'));
+  }
+  return out;
+}
+
 /** One `Environment=` assignment in a unit file. */
 export function unitEnvironment(name: string, value: string): string {
   checkEnvName(name);
@@ -196,4 +222,27 @@ export function nspawnPath(p: string): string {
  */
 export function nspawnText(s: string): string {
   return NSPAWN_BARE.test(s) ? s : full.nspawnText(s);
+}
+
+/** The system calls of a @group, nested groups expanded, each once, in systemd's order. */
+function syscallsOf(group: string, into: Set<string>): void {
+  const members = syscallGroupMembers(group);
+  if (!members) throw new EncodeError(`names the system call group ${group}, which systemd does not know`);
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
+    if (m.startsWith('@')) syscallsOf(m, into);
+    else into.add(m);
+  }
+}
+
+/**
+ * One SystemCallFilter= entry of a .nspawn file. A deny entry of a group ("~@debug") becomes the deny list of its
+ * system calls ("~lookup_dcookie perf_event_open …"): nspawn 252 applies deny entries by system call name only
+ * (measured: with "~@debug" ptrace still works, with "~ptrace" it fails with EPERM). Other entries are plain words.
+ */
+export function nspawnSystemCallFilter(entry: string): string {
+  if (!entry.startsWith('~@')) return nspawnToken(entry);
+  const calls = new Set<string>();
+  syscallsOf(nspawnToken(entry).slice(1), calls);
+  return `~${[...calls].join(' ')}`;
 }

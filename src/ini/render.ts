@@ -22,6 +22,32 @@ const LINE_BREAKING = /[\n\r\0]/;
  * rule: escape.ts and the pass-through checks refuse such values with a diagnostic, the renderer as a bug.
  */
 export const STRIPPED_EDGE = /^[ \t]|[ \t]$/;
+/**
+ * The longest line systemd 252 reads, in bytes without its newline: its config reader (read_line() with
+ * LONG_LINE_MAX, 1 MiB) gives up on a line of 1048576 bytes. Measured: a unit file then loses that line and every
+ * line after it, silently; systemd-nspawn stops with "Line too long" and starts nothing.
+ */
+export const LINE_MAX_BYTES = 1024 * 1024 - 1;
+
+/** Bytes of `s` in UTF-8 (a surrogate pair is 4 bytes, 2 per code unit; lone surrogates are refused earlier). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c < 0xe000) ? 1 : 2;
+  }
+  return n;
+}
+
+/** Why `Key=value` is too long for systemd to read, or undefined when it fits. The one statement of this rule. */
+export function lineTooLong(key: string, value: string): string | undefined {
+  // Most values are far too short to matter; only those that might be are measured in UTF-8 bytes.
+  if ((key.length + 1 + value.length) * 3 <= LINE_MAX_BYTES) return undefined;
+  const bytes = utf8Length(key) + 1 + utf8Length(value);
+  if (bytes <= LINE_MAX_BYTES) return undefined;
+  return `makes the line ${key}=… ${bytes} bytes long; systemd reads at most ${LINE_MAX_BYTES} bytes per line and would drop it with everything after it`;
+}
+
 // A value must not break a line, end with a backslash (which glues the next line on) or have a stripped edge
 // (it would silently vanish). One test per value finds any of these; refuseValue() works out which, in that
 // order, only when it matches (for machinist's own values, never).
@@ -58,6 +84,7 @@ export function renderIni(doc: IniDoc): string {
     if (LINE_BREAKING.test(text)) {
       throw new IniRenderError(`comment ${describe(text)} contains a line break or NUL`);
     }
+    if (lineTooLong('#', text)) throw new IniRenderError(`comment ${describe(text.slice(0, 80))}… is too long for systemd`);
     // Comment lines are not subject to line continuation in systemd (measured: a `# …\` line does not
     // swallow the next line), so a trailing backslash is harmless here.
     head += text === '' ? '#\n' : `# ${text}\n`;
@@ -81,6 +108,8 @@ export function renderIni(doc: IniDoc): string {
         lineStarts.set(key, (start = `\n${key}=`));
       }
       if (UNSAFE_VALUE.test(value)) refuseValue(key, value);
+      const tooLong = lineTooLong(key, value);
+      if (tooLong) throw new IniRenderError(`value of ${key}= ${tooLong}`);
       body += start + value;
     }
   }

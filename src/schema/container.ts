@@ -93,7 +93,7 @@ const security = z.strictObject({
     }),
     'Capability changes.',
   ),
-  system_call_filter: field(z.array(syscallEntry), 'System calls or @groups to allow, or with "~" to deny (SystemCallFilter=); names are checked against the ones systemd knows.'),
+  system_call_filter: field(z.array(syscallEntry), 'System calls or @groups to allow, or with "~" to deny (SystemCallFilter=); names are checked against the ones systemd knows. A denied @group is written as its system calls, because systemd-nspawn 252 ignores "~@group".'),
   read_only: field(z.boolean(), 'Mount the root file system read-only (ReadOnly=).'),
 });
 

@@ -1,6 +1,6 @@
 // Container → NAME.nspawn (systemd.nspawn(5)): what the container is, sees and may do.
 import type { Diagnostic } from '../diagnostics/types.js';
-import { nspawnEnvironment, nspawnPath, nspawnText, nspawnToken, nspawnWord } from '../ini/escape.js';
+import { nspawnEnvironment, nspawnPath, nspawnSystemCallFilter, nspawnText, nspawnToken, nspawnWord } from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
 import type { BindInput, DeviceInput } from '../schema/container.js';
 import type { GeneratedFile } from './output.js';
@@ -130,7 +130,7 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
     if (caps.ambient?.length) exec.add('AmbientCapability', at.capabilities.ambient, tokens, caps.ambient);
   }
   // One line per entry: nspawn combines them, and a "~" entry is its own deny list.
-  each(exec, 'SystemCallFilter', sec.system_call_filter, nspawnToken, at.systemCallFilter);
+  each(exec, 'SystemCallFilter', sec.system_call_filter, nspawnSystemCallFilter, at.systemCallFilter);
 
   if (sec.read_only !== undefined) files.raw('ReadOnly', yesNo(sec.read_only));
   if (s.volatile !== undefined) files.raw('Volatile', typeof s.volatile === 'boolean' ? yesNo(s.volatile) : s.volatile);

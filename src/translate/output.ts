@@ -4,6 +4,7 @@ import type { Diagnostic } from '../diagnostics/types.js';
 import { byCodeUnit } from '../order.js';
 import { EncodeError } from '../ini/escape.js';
 import type { IniDoc, IniEntry, IniSection } from '../ini/model.js';
+import { lineTooLong } from '../ini/render.js';
 import type { YamlPath } from '../load/parse.js';
 import type { Owner } from '../resolve/model.js';
 import { diagAt } from '../resolve/model.js';
@@ -73,7 +74,10 @@ export class Entries {
    */
   add<T>(key: string, path: readonly (string | number)[], encode: (input: T, last: string | number | undefined) => string, input: T, last?: string | number): void {
     try {
-      this.list.push({ key, value: encode(input, last) });
+      const value = encode(input, last);
+      const tooLong = lineTooLong(key, value);
+      if (tooLong) throw new EncodeError(tooLong);
+      this.list.push({ key, value });
     } catch (e) {
       if (!(e instanceof EncodeError)) throw e;
       const at = last === undefined ? [...path] : [...path, last];
@@ -87,6 +91,8 @@ export class Entries {
   }
 }
 
+const asWritten = (v: string) => v;
+
 /**
  * Append pass-through keys (`nspawn:`, `service:`, slice `unit:`) to their section; a list repeats the key.
  * Unit-file values are written as the user wrote them (systemd syntax, specifiers included: checked in
@@ -98,12 +104,12 @@ export function passThrough(out: Entries, section: PassSection | undefined, at: 
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k]!;
     const value = section[key]!;
+    const path = [...at, key];
     if (!encode) {
-      if (!Array.isArray(value)) out.raw(key, passValue(value));
-      else for (let i = 0; i < value.length; i++) out.raw(key, passValue(value[i]!));
+      if (!Array.isArray(value)) out.add(key, path, asWritten, passValue(value));
+      else for (let i = 0; i < value.length; i++) out.add(key, path, asWritten, passValue(value[i]!), i);
       continue;
     }
-    const path = [...at, key];
     if (!Array.isArray(value)) out.add(key, path, encode, passValue(value));
     else for (let i = 0; i < value.length; i++) out.add(key, path, encode, passValue(value[i]!), i);
   }

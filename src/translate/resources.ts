@@ -1,5 +1,5 @@
 // resources: → cgroup settings (systemd.resource-control(5)), shared by container drop-ins and slice units.
-import { EncodeError } from '../ini/escape.js';
+import { unitWord } from '../ini/escape.js';
 import type { Resources } from '../schema/container.js';
 import type { Entries } from './output.js';
 
@@ -8,14 +8,10 @@ import type { Entries } from './output.js';
 const scalar = (v: string | number) => String(v);
 
 /**
- * A device path in a "PATH VALUE" setting (IO*Max=, IODeviceWeight=, DeviceAllow=): the two are split at
- * whitespace, and whether "%" is a specifier differs between these keys, so paths with either are refused.
+ * A device path in a "PATH VALUE" setting (IO*Max=, IODeviceWeight=, DeviceAllow=): systemd reads the path as one
+ * unquoted word with specifiers, exactly as unitWord() writes one.
  */
-export function devicePath(p: string): string {
-  if (/\s/.test(p)) throw new EncodeError('is a device path with whitespace, which a "PATH VALUE" setting cannot hold');
-  if (p.includes('%')) throw new EncodeError('is a device path with "%", which systemd may read as a specifier here');
-  return p;
-}
+export const devicePath = (p: string): string => unitWord(p);
 
 const perDevice: [string, keyof NonNullable<Resources['io']>][] = [
   ['IODeviceWeight', 'device_weight'],

@@ -1,7 +1,7 @@
 // Container → machine@NAME.service.d/50-machinist.conf: how systemd runs it (root directory, ordering, slice,
 // cgroup limits, devices, restart). The template units/machine@.service supplies everything else.
 import type { Diagnostic } from '../diagnostics/types.js';
-import { EncodeError, unitEnvironment, unitText, unitWord } from '../ini/escape.js';
+import { unitEnvironment, unitExecArguments, unitText, unitWord } from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
 import type { DeviceInput } from '../schema/container.js';
 import type { GeneratedFile } from './output.js';
@@ -10,11 +10,7 @@ import { devicePath, resourceEntries } from './resources.js';
 
 export const machinesDir = '/var/lib/machines';
 
-/** The template expands $MACHINIST_ARGS split at whitespace (systemd.service(5)), so no word may hold any. */
-function argWord(flag: string, path: string): string {
-  if (/\s/.test(path)) throw new EncodeError('contains whitespace, which the machine@.service command line cannot carry');
-  return `${flag}=${path}`;
-}
+const argWord = (flag: string, path: string) => `${flag}=${path}`;
 
 /** systemd-nspawn arguments that a .nspawn file has no key for: where the root file system is. */
 export function rootArgs(c: ContainerModel): string[] {
@@ -29,7 +25,8 @@ export function rootArgs(c: ContainerModel): string[] {
 // YAML paths, made once rather than per container (Entries.add appends a list index only for a diagnostic).
 const at = { description: ['description'], file: [], directory: ['directory'], image: ['image'], devices: ['devices'] } as const;
 const none: readonly string[] = [];
-const rootEnvironment = (c: ContainerModel) => unitEnvironment('MACHINIST_ARGS', rootArgs(c).join(' '));
+// The template expands $MACHINIST_ARGS unbraced: systemd splits and unquotes it once more (see escape.ts).
+const rootEnvironment = (c: ContainerModel) => unitEnvironment('MACHINIST_ARGS', unitExecArguments(rootArgs(c)));
 
 /** A device and its access (default rwm) → the value of DeviceAllow=. */
 function deviceAllow(d: DeviceInput): string {

@@ -4,13 +4,16 @@ import {
   EncodeError,
   nspawnEnvironment,
   nspawnPath,
+  nspawnSystemCallFilter,
   nspawnText,
   nspawnToken,
   nspawnWord,
   unitEnvironment,
+  unitExecArguments,
   unitText,
   unitWord,
 } from '../../src/ini/escape.js';
+import { syscallGroupMembers } from '../../src/schema/syscalls.js';
 
 type Ok = [input: string, output: string];
 type Bad = [input: string, reason: RegExp];
@@ -169,4 +172,42 @@ describe('nspawnText (a value nspawn takes literally)', () => {
     ['%i $HOME', '%i $HOME'],
   ]);
   badTable(nspawnText, [...UNCARRIABLE, [' x', /whitespace/], ['x ', /whitespace/], ['x\\', /backslash/]]);
+});
+
+describe('unitExecArguments (a variable ExecStart= expands unbraced, as $MACHINIST_ARGS)', () => {
+  it.each([
+    [['--directory=/srv/web'], '--directory=/srv/web'],
+    [['--directory=/srv/a b', '--template=/x'], '--directory=/srv/a\\ b --template=/x'],
+    [["--directory=/srv/web'2"], "--directory=/srv/web\\'2"],
+    [['--directory=/srv/a"b\\c\td'], '--directory=/srv/a\\"b\\\\c\\\td'],
+    [['50%', '$HOME', 'héllo'], '50% $HOME héllo'],
+    [[''], "''"],
+  ])('%j → %j', (words, out) => expect(unitExecArguments(words)).toBe(out));
+  it('is then encoded for the unit-file parser by unitEnvironment', () => {
+    expect(unitEnvironment('MACHINIST_ARGS', unitExecArguments(["--directory=/srv/web'2 %i"]))).toBe(
+      `"MACHINIST_ARGS=--directory=/srv/web\\\\'2\\\\ %%i"`,
+    );
+  });
+  it.each(['a\nb', 'a\x1b', 'a\0'])('refuses %j', (w) => expect(() => unitExecArguments([w])).toThrow(EncodeError));
+});
+
+describe('nspawnSystemCallFilter (one SystemCallFilter= entry of a .nspawn file)', () => {
+  it('writes a denied group as the deny list of its system calls', () => {
+    expect(nspawnSystemCallFilter('~@debug')).toBe(`~${syscallGroupMembers('@debug')!.join(' ')}`);
+    expect(nspawnSystemCallFilter('~@debug')).toMatch(/^~(?:[a-z0-9_]+ )*ptrace(?: [a-z0-9_]+)*$/);
+  });
+  it('expands nested groups, each system call once', () => {
+    const words = nspawnSystemCallFilter('~@privileged').slice(1).split(' ');
+    expect(words.some((w) => w.startsWith('@'))).toBe(false);
+    expect(new Set(words).size).toBe(words.length);
+    for (const nested of ['@chown', '@clock', '@module', '@raw-io', '@reboot', '@swap']) {
+      for (const call of syscallGroupMembers(nested)!) expect(words).toContain(call);
+    }
+  });
+  it.each(['ptrace', '~ptrace', '@system-service', '~kcmp'])('keeps %j as it is', (e) => {
+    expect(nspawnSystemCallFilter(e)).toBe(e);
+  });
+  it('refuses a group systemd does not know', () => {
+    expect(() => nspawnSystemCallFilter('~@debgu')).toThrow(/does not know/);
+  });
 });

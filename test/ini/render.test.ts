@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IniDoc } from '../../src/ini/model.js';
-import { IniRenderError, renderIni } from '../../src/ini/render.js';
+import { IniRenderError, LINE_MAX_BYTES, lineTooLong, renderIni } from '../../src/ini/render.js';
 import { renderIni as reexported } from '../../src/ini/model.js';
 
 const doc = (over: Partial<IniDoc>): IniDoc => ({ comments: [], sections: [], ...over });
@@ -101,5 +101,29 @@ describe('renderIni refuses structure-breaking input (an internal bug, not a use
 
   it('checks the name of a section even when it has no entries', () => {
     expect(() => renderIni(doc({ sections: [{ name: 'bad name', entries: [] }] }))).toThrow(IniRenderError);
+  });
+});
+
+describe('renderIni and the longest line systemd reads', () => {
+  // systemd 252's config reader gives up on a line of 1 MiB (1048576 bytes without the newline); the limit is
+  // measured against real systemd in test/hostile/escape.test.ts.
+  const line = (value: string) => doc({ sections: [{ name: 'Unit', entries: [{ key: 'Description', value }] }] });
+  const room = LINE_MAX_BYTES - 'Description='.length;
+
+  it('writes a line of exactly LINE_MAX_BYTES bytes', () => {
+    expect(renderIni(line('x'.repeat(room)))).toHaveLength(LINE_MAX_BYTES + '[Unit]\n\n'.length);
+  });
+  it('refuses one byte more', () => {
+    expect(() => renderIni(line('x'.repeat(room + 1)))).toThrow(IniRenderError);
+  });
+  it('counts UTF-8 bytes, not characters', () => {
+    const half = Math.floor(room / 2); // room is odd: `half` two-byte characters and one ASCII byte fill it
+    expect(lineTooLong('Description', `${'é'.repeat(half)}x`)).toBeUndefined();
+    expect(lineTooLong('Description', 'é'.repeat(half + 1))).toMatch(/1048576 bytes long/);
+    expect(lineTooLong('Description', '😀'.repeat(Math.floor(room / 4)))).toBeUndefined();
+    expect(lineTooLong('Description', '😀'.repeat(Math.floor(room / 4) + 1))).toMatch(/bytes long/);
+  });
+  it('refuses a comment line systemd could not read', () => {
+    expect(() => renderIni(doc({ comments: ['x'.repeat(LINE_MAX_BYTES)] }))).toThrow(/too long/);
   });
 });

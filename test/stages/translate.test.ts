@@ -79,7 +79,7 @@ describe('.nspawn', () => {
   it('writes security settings', () => {
     const text = nspawnOf('security:\n  private_users: pick\n  private_users_ownership: auto\n  no_new_privileges: true\n  read_only: true\n  capabilities: { add: [CAP_NET_ADMIN, CAP_SYS_TIME], drop: [CAP_SYS_PTRACE] }\n  system_call_filter: ["~@debug", "@system-service"]\nvolatile: state\n');
     expect(text).toBe(
-      '[Exec]\nBoot=yes\nPrivateUsers=pick\nNoNewPrivileges=yes\nCapability=CAP_NET_ADMIN CAP_SYS_TIME\nDropCapability=CAP_SYS_PTRACE\nSystemCallFilter=~@debug\nSystemCallFilter=@system-service\n' +
+      '[Exec]\nBoot=yes\nPrivateUsers=pick\nNoNewPrivileges=yes\nCapability=CAP_NET_ADMIN CAP_SYS_TIME\nDropCapability=CAP_SYS_PTRACE\nSystemCallFilter=~lookup_dcookie perf_event_open pidfd_getfd ptrace rtas s390_runtime_instr sys_debug_setcontext\nSystemCallFilter=@system-service\n' +
         '[Files]\nReadOnly=yes\nVolatile=state\nPrivateUsersOwnership=auto\n[Network]\nPrivate=no\nVirtualEthernet=no',
     );
   });
@@ -145,14 +145,14 @@ describe('hostile values never reach a file', () => {
     ['description: "trailing\\\\"', ['description']],
     ['description: "bell\\u0007"', ['description']],
     ['command: ["/bin/sh", "-c", "a\\rb"]', ['command']],
-    ['directory: "/srv/my root"', ['directory']],
+    ['directory: "/srv/bell\\u0007"', ['directory']],
     ['binds: [{ source: "/srv/a ", target: /a }]', ['binds', 0]],
-    ['resources: { io: { weight: 10, read_bandwidth_max: { "/dev/%i": 1M } } }', ['resources', 'io', 'read_bandwidth_max', '/dev/%i']],
+    ['resources: { io: { weight: 10, read_bandwidth_max: { "/dev/\\e": 1M } } }', ['resources', 'io', 'read_bandwidth_max', '/dev/\x1b']],
     // Elements of lists and mappings: the path ends with the index or key of the bad one.
     ['environment: { A: ok, B: "x\\ny" }', ['environment', 'B']],
     ['tmpfs: [/tmp, "/run "]', ['tmpfs', 1]],
     ['inaccessible: [/proc/kcore, "/b "]', ['inaccessible', 1]],
-    ['devices: [/dev/fuse, "/dev/a b"]', ['devices', 1]],
+    ['devices: [/dev/fuse, "/dev/a\\u0007"]', ['devices', 1]],
     ['nspawn: { Exec: { Personality: " x86" } }', ['nspawn', 'Exec', 'Personality']],
     ['nspawn: { Exec: { Personality: [x86, " x86"] } }', ['nspawn', 'Exec', 'Personality', 1]],
   ])('%s is an error at its line, and the container writes nothing', (yaml, path) => {
