@@ -55,7 +55,9 @@ ${[...groups].map(([g, m]) => `  '${g}':\n${wrap(m, '    ')},`).join('\n')}
 export const syscallGroups: readonly string[] = Object.keys(members);
 
 export const syscallNames: ReadonlySet<string> = new Set(
-${wrap(names, '  ')}.split(' '),
+  (
+${wrap(names, '    ')}
+  ).split(' '),
 );
 
 /** The members of a @group as systemd lists them (nested @groups included), or undefined for an unknown group. */

@@ -13,7 +13,7 @@ import {
   unitText,
   unitWord,
 } from '../../src/ini/escape.js';
-import { syscallGroupMembers } from '../../src/schema/syscalls.js';
+import { syscallGroupMembers, syscallGroups, syscallNames } from '../../src/schema/syscalls.js';
 
 type Ok = [input: string, output: string];
 type Bad = [input: string, reason: RegExp];
@@ -206,6 +206,12 @@ describe('nspawnSystemCallFilter (one SystemCallFilter= entry of a .nspawn file)
   });
   it.each(['ptrace', '~ptrace', '@system-service', '~kcmp'])('keeps %j as it is', (e) => {
     expect(nspawnSystemCallFilter(e)).toBe(e);
+  });
+  it('knows every system call of every group as a name too (the table is whole)', () => {
+    const calls = syscallGroups.flatMap((g) => syscallGroupMembers(g)!.filter((m) => !m.startsWith('@')));
+    expect(calls.length).toBeGreaterThan(500);
+    expect(calls.filter((m) => !syscallNames.has(m))).toEqual([]);
+    expect(syscallNames.size).toBeGreaterThanOrEqual(new Set(calls).size);
   });
   it('refuses a group systemd does not know', () => {
     expect(() => nspawnSystemCallFilter('~@debgu')).toThrow(/does not know/);

@@ -5,22 +5,12 @@
 //    the original strings. It refuses to run as root (exit 1, no message), so as root it runs as nobody via
 //    setpriv, which is why the temp dir is world-readable.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unitEnvironment, unitText, unitWord } from '../../src/ini/escape.js';
 import { renderIni } from '../../src/ini/render.js';
-
-const SYSTEMD = ['/usr/lib/systemd/systemd', '/lib/systemd/systemd'].find((p) => existsSync(p));
-const asRoot = process.getuid?.() === 0;
-
-function probe(): string | undefined {
-  if (!SYSTEMD) return 'systemd is not installed';
-  if (spawnSync('systemd-analyze', ['--version'], { timeout: 10_000 }).status !== 0) return 'no systemd-analyze';
-  if (asRoot && spawnSync('setpriv', ['--version'], { timeout: 10_000 }).status !== 0) return 'no setpriv';
-  return undefined;
-}
-const unavailable = probe();
+import { loadUnits, unitOracleUnavailable as unavailable, type UnitDump } from './unit-oracle.js';
 
 const TEMPLATE = readFileSync(new URL('../../units/machine@.service', import.meta.url), 'utf8');
 
@@ -61,24 +51,11 @@ const DESCRIPTIONS = [
 
 const MOUNT_NAMES = ['sp ace', 'tab\tx', `q'uote`, 'd"q', 'back\\slash', 'esc\\x41', '%i', '$HOME', 'héllo', ';x', '#x', 'ends\\'];
 
-/** `-> Unit NAME:` blocks of a `systemd --test` dump, each as its `\t\tKey: value` lines. */
-function parseDump(out: string): Map<string, Array<[string, string]>> {
-  const units = new Map<string, Array<[string, string]>>();
-  let current: Array<[string, string]> | undefined;
-  for (const line of out.split('\n')) {
-    const head = /^\t-> Unit (.+):$/.exec(line);
-    if (head) units.set(head[1]!, (current = []));
-    const prop = /^\t\t([A-Za-z][A-Za-z ]*): (.*)$/.exec(line);
-    if (prop && current) current.push([prop[1]!, prop[2]!]);
-  }
-  return units;
-}
-
 describe.skipIf(unavailable !== undefined && !process.env.CI)('systemd reads back what the unit encoders write', () => {
   let dir = '';
   const instances = [...DESCRIPTIONS.map((_, i) => `machine@d${i}.service`), 'machine@env.service'];
   let verifyOutput = '';
-  let dump = new Map<string, Array<[string, string]>>();
+  let dump: UnitDump = new Map();
   let dumpLog = '';
 
   const write = (path: string, text: string) => {
@@ -113,11 +90,7 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('systemd reads bac
     const verify = spawnSync('systemd-analyze', ['verify', ...instances], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
     verifyOutput = `${verify.stdout}${verify.stderr}`;
 
-    const cmd = [SYSTEMD!, '--test', '--system', '--unit=machinist-oracle.target', '--no-pager', '--log-target=console'];
-    const argv = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...cmd] : cmd;
-    const test = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, env, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
-    dumpLog = test.stderr;
-    dump = parseDump(test.stdout);
+    ({ dump, log: dumpLog } = loadUnits(dir, 'machinist-oracle.target'));
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
