@@ -151,8 +151,23 @@ export function machinistArgs(dropin: string): string[] {
     v = v.slice(1, -1).replace(/\\(.)/g, '$1');
   }
   v = v.replaceAll('%%', '%').slice('MACHINIST_ARGS='.length);
-  // ExecStart= expands an unbraced $VAR by splitting at whitespace (systemd.service(5)).
-  return v.split(/\s+/).filter(Boolean);
+  // ExecStart= expands an unbraced $VAR into words a second time: split at whitespace, quotes group, `\x` is x
+  // (systemd's own reading of it is proven in test/e2e/escape.e2e.test.ts; this only finds the words).
+  const words: string[] = [];
+  let word: string | undefined;
+  let quote = '';
+  for (let i = 0; i < v.length; i++) {
+    const ch = v[i]!;
+    if (ch === '\\' && i + 1 < v.length) word = (word ?? '') + v[++i];
+    else if (quote) ch === quote ? (quote = '') : (word = (word ?? '') + ch);
+    else if (ch === "'" || ch === '"') [quote, word] = [ch, word ?? ''];
+    else if (/\s/.test(ch)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else word = (word ?? '') + ch;
+  }
+  if (word !== undefined) words.push(word);
+  return words;
 }
 
 /** The template's ExecStart= as words, with %i and $MACHINIST_ARGS left for the caller. */
