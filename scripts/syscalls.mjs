@@ -23,7 +23,9 @@ for (const line of text.split('\n')) {
   // Descriptions ("    # …") and the trailing "unlisted" section are not members.
   if (/^\S/.test(line) && !head) current = undefined;
 }
-if (!groups.has('@debug') || !groups.has('@known')) throw new Error('unexpected output of systemd-analyze syscall-filter');
+if (!groups.has('@debug') || !groups.has('@known')) {
+  throw new Error('unexpected output of systemd-analyze syscall-filter');
+}
 
 const names = [...new Set([...groups.values()].flat().filter((m) => !m.startsWith('@')))].sort();
 

@@ -45,7 +45,10 @@ export function lineTooLong(key: string, value: string): string | undefined {
   if ((key.length + 1 + value.length) * 3 <= LINE_MAX_BYTES) return undefined;
   const bytes = utf8Length(key) + 1 + utf8Length(value);
   if (bytes <= LINE_MAX_BYTES) return undefined;
-  return `makes the line ${key}=… ${bytes} bytes long; systemd reads at most ${LINE_MAX_BYTES} bytes per line and would drop it with everything after it`;
+  return (
+    `makes the line ${key}=… ${bytes} bytes long; systemd reads at most ${LINE_MAX_BYTES} bytes per line ` +
+    'and would drop it with everything after it'
+  );
 }
 
 // A value must not break a line, end with a backslash (which glues the next line on) or have a stripped edge
@@ -84,7 +87,9 @@ export function renderIni(doc: IniDoc): string {
     if (LINE_BREAKING.test(text)) {
       throw new IniRenderError(`comment ${describe(text)} contains a line break or NUL`);
     }
-    if (lineTooLong('#', text)) throw new IniRenderError(`comment ${describe(text.slice(0, 80))}… is too long for systemd`);
+    if (lineTooLong('#', text)) {
+      throw new IniRenderError(`comment ${describe(text.slice(0, 80))}… is too long for systemd`);
+    }
     // Comment lines are not subject to line continuation in systemd (measured: a `# …\` line does not
     // swallow the next line), so a trailing backslash is harmless here.
     head += text === '' ? '#\n' : `# ${text}\n`;

@@ -1,6 +1,8 @@
 // Container → NAME.nspawn (systemd.nspawn(5)): what the container is, sees and may do.
 import type { Diagnostic } from '../diagnostics/types.js';
-import { nspawnEnvironment, nspawnPath, nspawnSystemCallFilter, nspawnText, nspawnToken, nspawnWord } from '../ini/escape.js';
+import {
+  nspawnEnvironment, nspawnPath, nspawnSystemCallFilter, nspawnText, nspawnToken, nspawnWord,
+} from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
 import type { BindInput, DeviceInput } from '../schema/container.js';
 import type { GeneratedFile } from './output.js';

@@ -29,7 +29,11 @@ const TEMPLATE_TEXT = readFileSync(path.join(REPO, 'units/machine@.service'), 'u
 /** Stands in for systemd-nspawn: records the argv of machines argv-* (NUL-separated) and fails their start. */
 const RECORDER = `#!/bin/sh
 for a; do
-  case "$a" in --machine=argv-*) mkdir -p /run/machinist-argv; printf '%s\\0' "$@" > "/run/machinist-argv/\${a#--machine=}"; exit 1;; esac
+  case "$a" in --machine=argv-*)
+    mkdir -p /run/machinist-argv
+    printf '%s\\0' "$@" > "/run/machinist-argv/\${a#--machine=}"
+    exit 1;;
+  esac
 done
 exec /usr/bin/systemd-nspawn "$@"
 `;
@@ -46,16 +50,18 @@ interface Case {
 
 /** One container per value: `yaml(value)` puts the value on line 1 of containers/PREFIX-N.yaml. */
 function cases(prefix: string, values: ReadonlyArray<readonly [string, string]>, yaml: (v: string) => string): Case[] {
-  return values.map(([label, value], i) => ({ label, value, machine: `${prefix}-${i}`, yaml: `${yaml(value)}\n`, errors: [] }));
+  return values.map(([label, value], i) => ({
+    label, value, machine: `${prefix}-${i}`, yaml: `${yaml(value)}\n`, errors: [],
+  }));
 }
 
-const DIRECTORIES = cases('argv', HOSTILE_NAMES.map(([l, n]) => [l, `/srv/roots/${n}`] as const), (v) => `directory: ${yamlString(v)}`);
-const DEVICES = cases('da', HOSTILE_NAMES.map(([l, n]) => [l, `/dev/${n}`] as const), (v) => `devices: [{ path: ${yamlString(v)}, access: rw }]`);
-const IO = cases(
-  'io',
-  HOSTILE_NAMES.map(([l, n]) => [l, `/dev/${n}`] as const),
-  (v) => `resources: { io: { device_weight: { ${yamlString(v)}: 100 }, read_bandwidth_max: { ${yamlString(v)}: 1M } } }`,
-);
+const under = (dir: string) => HOSTILE_NAMES.map(([label, name]) => [label, `${dir}/${name}`] as const);
+const DIRECTORIES = cases('argv', under('/srv/roots'), (v) => `directory: ${yamlString(v)}`);
+const DEVICES = cases('da', under('/dev'), (v) => `devices: [{ path: ${yamlString(v)}, access: rw }]`);
+const IO = cases('io', under('/dev'), (v) => {
+  const device = yamlString(v);
+  return `resources: { io: { device_weight: { ${device}: 100 }, read_bandwidth_max: { ${device}: 1M } } }`;
+});
 const ALL = [...DIRECTORIES, ...DEVICES, ...IO];
 
 /** Fills in each case's refusals, from one pure build of all of them. */
@@ -74,7 +80,7 @@ classify();
 const accepted = (list: Case[]) => list.filter((c) => c.errors.length === 0);
 const each = (list: Case[]) => list.map((c) => [c.label, c] as const);
 
-describe.skipIf(!E2E)('hostile values on a booted systemd: refused at their line, or exactly what systemd holds', () => {
+describe.skipIf(!E2E)('hostile values on a booted systemd: refused at their line, or held by systemd exactly', () => {
   let host: Host | undefined;
   let config = '';
   hostHooks(() => host, ['machine@argv-*', 'machine@da-*', 'machine@io-*'], 60);
@@ -99,7 +105,9 @@ describe.skipIf(!E2E)('hostile values on a booted systemd: refused at their line
   });
 
   test('the corpus has values of both outcomes', () => {
-    expect(accepted(DIRECTORIES).map((c) => c.label)).toEqual(expect.arrayContaining(['single quote', 'double quote', 'backslash', 'space']));
+    expect(accepted(DIRECTORIES).map((c) => c.label)).toEqual(
+      expect.arrayContaining(['single quote', 'double quote', 'backslash', 'space']),
+    );
     expect(DIRECTORIES.filter((c) => c.errors.length).map((c) => c.label)).toEqual(expect.arrayContaining(['newline']));
   });
 
@@ -136,7 +144,7 @@ describe.skipIf(!E2E)('hostile values on a booted systemd: refused at their line
     expect(await shown(`machine@${c.machine}.service`, 'DeviceAllow')).toContain(`${c.value} rw`);
   });
 
-  test.each(each(accepted(IO)))('IODeviceWeight= and IOReadBandwidthMax= hold the device path: %s', async (_label, c) => {
+  test.each(each(accepted(IO)))('IODeviceWeight=, IOReadBandwidthMax= hold the device path: %s', async (_label, c) => {
     expect(await shown(`machine@${c.machine}.service`, 'IODeviceWeight')).toEqual([`${c.value} 100`]);
     // IO bandwidths count in powers of 1000 in systemd: 1M is 1000000 bytes per second.
     expect(await shown(`machine@${c.machine}.service`, 'IOReadBandwidthMax')).toEqual([`${c.value} 1000000`]);

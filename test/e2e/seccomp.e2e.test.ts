@@ -44,7 +44,9 @@ describe.skipIf(!E2E)('system call deny lists on a booted systemd', () => {
   beforeAll(async () => {
     config = mkdtempSync(path.join(tmpdir(), 'machinist-e2e-seccomp-'));
     mkdirSync(path.join(config, 'containers'));
-    for (const [name, yaml] of Object.entries(CONTAINERS)) writeFileSync(path.join(config, 'containers', `${name}.yaml`), yaml);
+    for (const [name, yaml] of Object.entries(CONTAINERS)) {
+      writeFileSync(path.join(config, 'containers', `${name}.yaml`), yaml);
+    }
     host = await bootHost({
       timeoutMs: 45_000,
       setup: (root) => {
@@ -55,7 +57,10 @@ describe.skipIf(!E2E)('system call deny lists on a booted systemd', () => {
     });
     for (const name of Object.keys(CONTAINERS)) {
       await host.waitFor(`guest ${name} running`, async () => {
-        const r = await host!.inMachine(name, ['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
+        const r = await host!.inMachine(name, ['systemctl', 'is-system-running'], {
+          allowFail: true,
+          timeoutMs: 5_000,
+        });
         return ['running', 'degraded'].includes(r.stdout.trim());
       }, 60_000);
     }
@@ -89,7 +94,8 @@ describe.skipIf(!E2E)('system call deny lists on a booted systemd', () => {
 
   test('systemd-nspawn did not complain about the files', async () => {
     for (const name of Object.keys(CONTAINERS)) {
-      expect(configWarnings(await host!.journal(`machine@${name}.service`), ['.nspawn', '50-machinist.conf'])).toEqual([]);
+      const journal = await host!.journal(`machine@${name}.service`);
+      expect(configWarnings(journal, ['.nspawn', '50-machinist.conf'])).toEqual([]);
     }
   });
 

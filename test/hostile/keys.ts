@@ -46,10 +46,18 @@ const under = (dir: string) => (t: string) => `${dir}/${t}`;
 const isPath = (k: HostileKey) => k.value !== text;
 const nspawn: Reading = { kind: 'nspawn' };
 /** A key the schema restricts to a grammar (names, enums, sizes): hostile values are refused, the rest parsed. */
-const named = (path: string, yaml: (q: string) => string): HostileKey => ({ path, value: text, yaml, reading: nspawn, bounded: true });
+const named = (path: string, yaml: (q: string) => string): HostileKey =>
+  ({ path, value: text, yaml, reading: nspawn, bounded: true });
+const raw = (path: string, file: 'unit' | 'nspawn', key: string, yaml: (q: string) => string): HostileKey =>
+  ({ path, value: text, yaml, reading: { kind: 'raw', file, key } });
 
 export const HOSTILE_KEYS: HostileKey[] = [
-  { path: 'description', value: text, yaml: (q) => `description: ${q}`, reading: { kind: 'unit', dumpKey: 'Description', expect: (v) => v } },
+  {
+    path: 'description',
+    value: text,
+    yaml: (q) => `description: ${q}`,
+    reading: { kind: 'unit', dumpKey: 'Description', expect: (v) => v },
+  },
   {
     path: 'directory',
     value: under('/srv/roots'),
@@ -60,8 +68,18 @@ export const HOSTILE_KEYS: HostileKey[] = [
   { path: 'command[]', value: text, yaml: (q) => `command: [${q}]\nboot: false`, reading: { kind: 'argv' } },
   { path: 'working_directory', value: under('/srv/wd'), yaml: (q) => `working_directory: ${q}`, reading: nspawn },
   { path: 'binds[] (string)', value: under('/srv/b'), yaml: (q) => `binds: [${q}]`, reading: nspawn },
-  { path: 'binds[].source', value: under('/srv/b'), yaml: (q) => `binds: [{ source: ${q}, target: /mnt/b }]`, reading: nspawn },
-  { path: 'binds[].target', value: under('/mnt/b'), yaml: (q) => `binds: [{ source: /srv/b, target: ${q}, readonly: true }]`, reading: nspawn },
+  {
+    path: 'binds[].source',
+    value: under('/srv/b'),
+    yaml: (q) => `binds: [{ source: ${q}, target: /mnt/b }]`,
+    reading: nspawn,
+  },
+  {
+    path: 'binds[].target',
+    value: under('/mnt/b'),
+    yaml: (q) => `binds: [{ source: /srv/b, target: ${q}, readonly: true }]`,
+    reading: nspawn,
+  },
   { path: 'tmpfs[]', value: under('/mnt/t'), yaml: (q) => `tmpfs: [${q}]`, reading: nspawn },
   { path: 'inaccessible[]', value: under('/srv/i'), yaml: (q) => `inaccessible: [${q}]`, reading: nspawn },
   {
@@ -112,16 +130,18 @@ export const HOSTILE_KEYS: HostileKey[] = [
   named('security.private_users_ownership', (q) => `security: { private_users_ownership: ${q} }`),
   named('security.capabilities.add[]', (q) => `security: { capabilities: { add: [${q}] } }`),
   named('security.capabilities.ambient[]', (q) => `security: { capabilities: { ambient: [${q}] } }`),
-  ...['min', 'low', 'high', 'swap_max', 'nodes'].map((f) => named(`resources.memory.${f}`, (q) => `resources: { memory: { ${f}: ${q} } }`)),
+  ...['min', 'low', 'high', 'swap_max', 'nodes'].map((f) =>
+    named(`resources.memory.${f}`, (q) => `resources: { memory: { ${f}: ${q} } }`),
+  ),
   named('volatile', (q) => `volatile: ${q}`),
   named('resolv_conf', (q) => `resolv_conf: ${q}`),
   named('timezone', (q) => `timezone: ${q}`),
   named('restart', (q) => `restart: ${q}`),
-  { path: 'nspawn.Exec.*', value: text, yaml: (q) => `nspawn: { Exec: { Personality: ${q} } }`, reading: { kind: 'raw', file: 'nspawn', key: 'Personality' } },
-  { path: 'nspawn.Files.*', value: text, yaml: (q) => `nspawn: { Files: { PrivateUsersOwnership: ${q} } }`, reading: { kind: 'raw', file: 'nspawn', key: 'PrivateUsersOwnership' } },
-  { path: 'nspawn.Network.*', value: text, yaml: (q) => `nspawn: { Network: { Port: [${q}] } }`, reading: { kind: 'raw', file: 'nspawn', key: 'Port' } },
-  { path: 'service.Service.*', value: text, yaml: (q) => `service: { Service: { Environment: [${q}] } }`, reading: { kind: 'raw', file: 'unit', key: 'Environment' } },
-  { path: 'service.Unit.*', value: text, yaml: (q) => `service: { Unit: { Documentation: ${q} } }`, reading: { kind: 'raw', file: 'unit', key: 'Documentation' } },
+  raw('nspawn.Exec.*', 'nspawn', 'Personality', (q) => `nspawn: { Exec: { Personality: ${q} } }`),
+  raw('nspawn.Files.*', 'nspawn', 'PrivateUsersOwnership', (q) => `nspawn: { Files: { PrivateUsersOwnership: ${q} } }`),
+  raw('nspawn.Network.*', 'nspawn', 'Port', (q) => `nspawn: { Network: { Port: [${q}] } }`),
+  raw('service.Service.*', 'unit', 'Environment', (q) => `service: { Service: { Environment: [${q}] } }`),
+  raw('service.Unit.*', 'unit', 'Documentation', (q) => `service: { Unit: { Documentation: ${q} } }`),
 ];
 
 for (const k of HOSTILE_KEYS) if (isPath(k)) k.bounded = true;

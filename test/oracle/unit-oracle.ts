@@ -46,7 +46,8 @@ export function loadUnits(dir: string, target: string): { dump: UnitDump; log: s
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/', SYSTEMD_UNIT_PATH: `${dir}:` };
   const cmd = [SYSTEMD!, '--test', '--system', `--unit=${target}`, '--no-pager', '--log-target=console'];
   const argv = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...cmd] : cmd;
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, env, encoding: 'utf8', timeout: 60_000, maxBuffer: 256 << 20 });
+  const options = { cwd: dir, env, encoding: 'utf8', timeout: 60_000, maxBuffer: 256 << 20 } as const;
+  const r = spawnSync(argv[0]!, argv.slice(1), options);
   if (r.error) throw r.error;
   return { dump: parseDump(r.stdout), log: r.stderr };
 }
