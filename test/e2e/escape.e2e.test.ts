@@ -14,6 +14,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+// The pipeline runs from source here: hand it the modules it loads lazily, as vitest.config.ts does.
+import '../helpers/esm-modules.js';
 import { compile } from '../../src/index.js';
 import { build } from '../../src/pipeline.js';
 import { sources } from '../helpers/sources.js';
