@@ -9,6 +9,8 @@ import {
 } from '../schema/systemd-keys.js';
 import { diagAt } from './model.js';
 import type { Owner } from './model.js';
+import { dropinService, dropinUnit, nspawnExec, nspawnFiles, nspawnNetwork, sliceBody, sliceUnit } from './setting-keys.js';
+import type { KeySource, KeyTable } from './setting-keys.js';
 
 export const passthroughKeys: Record<string, Record<string, readonly string[]>> = {
   nspawn: { Exec: nspawnExecKeys, Files: nspawnFilesKeys, Network: nspawnNetworkKeys },
@@ -16,41 +18,21 @@ export const passthroughKeys: Record<string, Record<string, readonly string[]>> 
   unit: { Unit: unitKeys, Slice: resourceControlKeys },
 };
 
-/** Keys a first-class setting writes, and which setting to use instead. */
-export const ownedKeys: Record<string, Record<string, string>> = {
-  nspawn: {
-    'Exec.Boot': 'boot', 'Exec.ProcessTwo': 'boot', 'Exec.Parameters': 'command', 'Exec.WorkingDirectory': 'working_directory', 'Exec.User': 'user',
-    'Exec.Hostname': 'hostname', 'Exec.Environment': 'environment', 'Exec.Timezone': 'timezone', 'Exec.ResolvConf': 'resolv_conf',
-    'Exec.Ephemeral': 'ephemeral', 'Exec.PrivateUsers': 'security.private_users', 'Exec.NoNewPrivileges': 'security.no_new_privileges',
-    'Exec.Capability': 'security.capabilities.add', 'Exec.DropCapability': 'security.capabilities.drop',
-    'Exec.AmbientCapability': 'security.capabilities.ambient', 'Exec.SystemCallFilter': 'security.system_call_filter',
-    'Files.Bind': 'binds', 'Files.BindReadOnly': 'binds (readonly: true)', 'Files.TemporaryFileSystem': 'tmpfs',
-    'Files.Inaccessible': 'inaccessible', 'Files.BindUser': 'bind_users', 'Files.ReadOnly': 'security.read_only',
-    'Files.Volatile': 'volatile', 'Files.PrivateUsersOwnership': 'security.private_users_ownership',
-    'Files.PrivateUsersChown': 'security.private_users_ownership',
-    'Network.Private': 'network.mode', 'Network.VirtualEthernet': 'network.mode', 'Network.Bridge': 'network.bridge',
-    'Network.Zone': 'network.zone', 'Network.MACVLAN': 'network.macvlan', 'Network.IPVLAN': 'network.ipvlan',
-    'Network.Interface': 'network.interfaces', 'Network.Port': 'network.ports',
-  },
-  service: {
-    'Unit.Description': 'description', 'Unit.After': 'after', 'Unit.Wants': 'after', 'Unit.Requires': 'requires',
-    'Unit.SourcePath': '(written by machinist)', 'Service.Slice': 'slice', 'Service.Restart': 'restart',
-    'Service.DeviceAllow': 'devices', ...resourceOwners('Service'),
-  },
-  unit: { 'Unit.Description': 'description', 'Unit.SourcePath': '(written by machinist)', ...resourceOwners('Slice') },
-};
-
-function resourceOwners(section: string): Record<string, string> {
-  const map: Record<string, string> = {
-    CPUWeight: 'resources.cpu.weight', CPUQuota: 'resources.cpu.quota', AllowedCPUs: 'resources.cpu.cpus',
-    MemoryMin: 'resources.memory.min', MemoryLow: 'resources.memory.low', MemoryHigh: 'resources.memory.high',
-    MemoryMax: 'resources.memory.max', MemorySwapMax: 'resources.memory.swap_max', AllowedMemoryNodes: 'resources.memory.nodes',
-    TasksMax: 'resources.tasks_max', IOWeight: 'resources.io.weight', IODeviceWeight: 'resources.io.device_weight',
-    IOReadBandwidthMax: 'resources.io.read_bandwidth_max', IOWriteBandwidthMax: 'resources.io.write_bandwidth_max',
-    IOReadIOPSMax: 'resources.io.read_iops_max', IOWriteIOPSMax: 'resources.io.write_iops_max',
-  };
-  return Object.fromEntries(Object.entries(map).map(([k, v]) => [`${section}.${k}`, v]));
+/** The keys of `tables` that a first-class setting writes, as "Section.Key" → how that setting is named. */
+function ownedBy(tables: readonly KeyTable[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tables) {
+    for (const [key, source] of Object.entries<KeySource>(t.keys)) if (source.owned) out[`${t.section}.${key}`] = source.shown;
+  }
+  return out;
 }
+
+/** Keys a first-class setting writes, and which setting to use instead: from the translators' tables. */
+export const ownedKeys: Record<string, Record<string, string>> = {
+  nspawn: ownedBy([nspawnExec, nspawnFiles, nspawnNetwork]),
+  service: ownedBy([dropinUnit, dropinService]),
+  unit: ownedBy([sliceUnit, sliceBody]),
+};
 
 /** Check one pass-through block (`nspawn`, `service` or `unit`) of merged settings. */
 export function checkPassthrough(field: 'nspawn' | 'service' | 'unit', block: Record<string, Record<string, unknown> | undefined> | undefined, owner: Owner): Diagnostic[] {

@@ -5,14 +5,17 @@ import {
 } from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
 import type { BindInput, DeviceInput } from '../schema/container.js';
+import { nspawnExec, nspawnFiles, nspawnNetwork } from '../resolve/setting-keys.js';
 import type { GeneratedFile } from './output.js';
-import { Entries, doc, header, passThrough } from './output.js';
+import { Entries, doc, each, header, passThrough } from './output.js';
+import { deviceNode } from './resources.js';
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
-// Written for V8's interpreter (the generator translates each container once, cold): indexed loops rather
-// than for…of or forEach (iterators and callbacks allocate), and encoders passed with their input to
-// Entries.add rather than wrapped in a closure per value.
+// One emitter per section (addExec, addFiles, addNetwork), each writing only the keys of its table in
+// resolve/setting-keys.ts. Written for V8's interpreter (the generator translates each container once, cold):
+// indexed loops rather than for…of or forEach (iterators and callbacks allocate), and encoders passed with
+// their input to Entries.add rather than wrapped in a closure per value.
 
 function bindEntry(b: BindInput): { readonly: boolean; source: string; target: string; options: string[] } {
   if (typeof b === 'string') {
@@ -29,8 +32,8 @@ function bindEntry(b: BindInput): { readonly: boolean; source: string; target: s
 /** The value of Bind=/BindReadOnly=: SOURCE:TARGET[:OPTIONS]. */
 const bindValue = (e: ReturnType<typeof bindEntry>) =>
   `${nspawnPath(e.source)}:${nspawnPath(e.target)}${e.options.length ? `:${e.options.join(',')}` : ''}`;
-const devicePathOf = (d: DeviceInput) => (typeof d === 'string' ? d : d.path);
-const devicePath = (d: DeviceInput) => nspawnPath(devicePathOf(d));
+/** A device (devices: entry) → the value of Bind= that makes it visible in the container. */
+const deviceBind = (d: DeviceInput) => nspawnPath(deviceNode(d));
 /** PATH[:OPTIONS] → the value of TemporaryFileSystem=. */
 function tmpfsValue(t: string): string {
   const colon = t.indexOf(':');
@@ -41,34 +44,7 @@ const tokens = (words: string[]) => words.map(nspawnToken).join(' ');
 const portToken = (p: string | number) => nspawnToken(String(p));
 /** One variable of environment: its value, and (as the last segment of its YAML path) its name. */
 const environment = (value: unknown, name: string | number | undefined) => nspawnEnvironment(name as string, String(value));
-
-/** A list setting: one `key=` line per element, each encoded by `encode`; YAML path [...path, index]. */
-function each<T>(out: Entries, key: string, list: readonly T[] | undefined, encode: (v: T) => string, path: readonly string[]): void {
-  if (!list) return;
-  for (let i = 0; i < list.length; i++) out.add(key, path, encode, list[i]!, i);
-}
-
-// YAML paths, made once rather than per container (Entries.add appends a list index only for a diagnostic).
-const at = {
-  command: ['command'],
-  workingDirectory: ['working_directory'],
-  user: ['user'],
-  hostname: ['hostname'],
-  capabilities: { add: ['security', 'capabilities', 'add'], drop: ['security', 'capabilities', 'drop'], ambient: ['security', 'capabilities', 'ambient'] },
-  bridge: ['network', 'bridge'],
-  zone: ['network', 'zone'],
-  environment: ['environment'],
-  systemCallFilter: ['security', 'system_call_filter'],
-  binds: ['binds'],
-  devices: ['devices'],
-  tmpfs: ['tmpfs'],
-  inaccessible: ['inaccessible'],
-  bindUsers: ['bind_users'],
-  macvlan: ['network', 'macvlan'],
-  ipvlan: ['network', 'ipvlan'],
-  interfaces: ['network', 'interfaces'],
-  ports: ['network', 'ports'],
-} as const;
+const devicesPath = ['devices'];
 
 /**
  * Arguments for a booted guest's systemd that make settings stick: Hostname= only sets the hostname the guest
@@ -87,39 +63,36 @@ export function bootParameters(c: ContainerModel): string[] {
   return out;
 }
 
-export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
+/** [Exec]: what runs in the container and with which identity. */
+function addExec(c: ContainerModel, exec: Entries<keyof typeof nspawnExec.keys>): void {
   const s = c.settings;
-  const exec = new Entries('Exec', c, diagnostics);
-  const files = new Entries('Files', c, diagnostics);
-  const network = new Entries('Network', c, diagnostics);
-
   const boot = s.boot !== false;
   exec.raw('Boot', yesNo(boot));
   const params = bootParameters(c);
-  if (params.length || s.command?.length) {
-    exec.add('Parameters', at.command, parameters, s.command ? [...params, ...s.command] : params);
-  }
+  if (params.length || s.command?.length) exec.add('Parameters', parameters, s.command ? [...params, ...s.command] : params);
   if (!boot) {
     // An app container runs under nspawn's stub init (ProcessTwo=), which shuts down cleanly on SIGRTMIN+3;
     // without both, every `systemctl stop` SIGKILLs the payload and leaves the unit failed.
     exec.raw('ProcessTwo', 'yes');
     if (s.nspawn?.Exec?.['KillSignal'] === undefined) exec.raw('KillSignal', 'SIGRTMIN+3');
   }
-  if (s.working_directory) exec.add('WorkingDirectory', at.workingDirectory, nspawnText, s.working_directory);
-  if (s.user) exec.add('User', at.user, nspawnText, s.user);
-  if (s.hostname) exec.add('Hostname', at.hostname, nspawnText, s.hostname);
+  if (s.working_directory) exec.add('WorkingDirectory', nspawnText, s.working_directory);
+  if (s.user) exec.add('User', nspawnText, s.user);
+  if (s.hostname) exec.add('Hostname', nspawnText, s.hostname);
   if (s.environment) {
     const env = s.environment;
     const names = Object.keys(env);
-    for (let i = 0; i < names.length; i++) {
-      const k = names[i]!;
-      exec.add('Environment', at.environment, environment, env[k], k);
-    }
+    for (let i = 0; i < names.length; i++) exec.add('Environment', environment, env[names[i]!], names[i]!);
   }
   if (s.timezone) exec.raw('Timezone', s.timezone);
   if (s.resolv_conf) exec.raw('ResolvConf', s.resolv_conf);
   if (s.ephemeral !== undefined) exec.raw('Ephemeral', yesNo(s.ephemeral));
-  const sec = s.security ?? {};
+  addExecSecurity(c, exec);
+}
+
+/** [Exec], continued: user namespacing, privileges, capabilities and the system call filter. */
+function addExecSecurity(c: ContainerModel, exec: Entries<keyof typeof nspawnExec.keys>): void {
+  const sec = c.settings.security ?? {};
   if (sec.private_users !== undefined) {
     const pu = sec.private_users;
     exec.raw('PrivateUsers', typeof pu === 'boolean' ? yesNo(pu) : String(pu));
@@ -127,13 +100,18 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
   if (sec.no_new_privileges !== undefined) exec.raw('NoNewPrivileges', yesNo(sec.no_new_privileges));
   const caps = sec.capabilities;
   if (caps) {
-    if (caps.add?.length) exec.add('Capability', at.capabilities.add, tokens, caps.add);
-    if (caps.drop?.length) exec.add('DropCapability', at.capabilities.drop, tokens, caps.drop);
-    if (caps.ambient?.length) exec.add('AmbientCapability', at.capabilities.ambient, tokens, caps.ambient);
+    if (caps.add?.length) exec.add('Capability', tokens, caps.add);
+    if (caps.drop?.length) exec.add('DropCapability', tokens, caps.drop);
+    if (caps.ambient?.length) exec.add('AmbientCapability', tokens, caps.ambient);
   }
   // One line per entry: nspawn combines them, and a "~" entry is its own deny list.
-  each(exec, 'SystemCallFilter', sec.system_call_filter, nspawnSystemCallFilter, at.systemCallFilter);
+  each(exec, 'SystemCallFilter', sec.system_call_filter, nspawnSystemCallFilter);
+}
 
+/** [Files]: the root's mode and what is mounted into the container. */
+function addFiles(c: ContainerModel, files: Entries<keyof typeof nspawnFiles.keys>): void {
+  const s = c.settings;
+  const sec = s.security ?? {};
   if (sec.read_only !== undefined) files.raw('ReadOnly', yesNo(sec.read_only));
   if (s.volatile !== undefined) files.raw('Volatile', typeof s.volatile === 'boolean' ? yesNo(s.volatile) : s.volatile);
   // In a .nspawn file PrivateUsers=pick implies chown ownership, which rewrites the whole root on first start
@@ -144,15 +122,19 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
   if (s.binds) {
     for (let i = 0; i < s.binds.length; i++) {
       const e = bindEntry(s.binds[i]!);
-      files.add(e.readonly ? 'BindReadOnly' : 'Bind', at.binds, bindValue, e, i);
+      files.add(e.readonly ? 'BindReadOnly' : 'Bind', bindValue, e, i);
     }
   }
-  each(files, 'Bind', s.devices, devicePath, at.devices);
-  each(files, 'TemporaryFileSystem', s.tmpfs, tmpfsValue, at.tmpfs);
-  each(files, 'Inaccessible', s.inaccessible, nspawnText, at.inaccessible);
-  each(files, 'BindUser', s.bind_users, nspawnToken, at.bindUsers);
+  const devices = s.devices;
+  if (devices) for (let i = 0; i < devices.length; i++) files.add('Bind', deviceBind, devices[i]!, i, devicesPath);
+  each(files, 'TemporaryFileSystem', s.tmpfs, tmpfsValue);
+  each(files, 'Inaccessible', s.inaccessible, nspawnText);
+  each(files, 'BindUser', s.bind_users, nspawnToken);
+}
 
-  const net = s.network ?? {};
+/** [Network]: which network the container gets, by network.mode, and its port forwards. */
+function addNetwork(c: ContainerModel, network: Entries<keyof typeof nspawnNetwork.keys>): void {
+  const net = c.settings.network ?? {};
   switch (net.mode ?? 'host') {
     case 'host':
       network.raw('Private', 'no');
@@ -166,24 +148,32 @@ export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): G
       network.raw('VirtualEthernet', 'yes');
       break;
     case 'bridge':
-      if (net.bridge !== undefined) network.add('Bridge', at.bridge, nspawnText, net.bridge);
+      if (net.bridge !== undefined) network.add('Bridge', nspawnText, net.bridge);
       break;
     case 'zone':
-      if (net.zone !== undefined) network.add('Zone', at.zone, nspawnText, net.zone);
+      if (net.zone !== undefined) network.add('Zone', nspawnText, net.zone);
       break;
     case 'macvlan':
-      each(network, 'MACVLAN', net.macvlan, nspawnToken, at.macvlan);
+      each(network, 'MACVLAN', net.macvlan, nspawnToken);
       break;
     case 'ipvlan':
-      each(network, 'IPVLAN', net.ipvlan, nspawnToken, at.ipvlan);
+      each(network, 'IPVLAN', net.ipvlan, nspawnToken);
       break;
     case 'interface':
-      each(network, 'Interface', net.interfaces, nspawnToken, at.interfaces);
+      each(network, 'Interface', net.interfaces, nspawnToken);
       break;
   }
-  each(network, 'Port', net.ports, portToken, at.ports);
+  each(network, 'Port', net.ports, portToken);
+}
 
-  const pass = s.nspawn;
+export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
+  const exec = new Entries(nspawnExec, c, diagnostics);
+  const files = new Entries(nspawnFiles, c, diagnostics);
+  const network = new Entries(nspawnNetwork, c, diagnostics);
+  addExec(c, exec);
+  addFiles(c, files);
+  addNetwork(c, network);
+  const pass = c.settings.nspawn;
   if (pass) {
     passThrough(exec, pass.Exec, ['nspawn', 'Exec'], nspawnText);
     passThrough(files, pass.Files, ['nspawn', 'Files'], nspawnText);

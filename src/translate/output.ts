@@ -9,6 +9,7 @@ import type { YamlPath } from '../load/parse.js';
 import type { Owner } from '../resolve/model.js';
 import { diagAt } from '../resolve/model.js';
 import { passValue } from '../resolve/passthrough.js';
+import type { KeyTable } from '../resolve/setting-keys.js';
 import type { PassSection } from '../schema/container.js';
 
 /** nspawn: the .nspawn settings directory; unit: the unit directory (drop-ins, slices, .wants links). */
@@ -53,26 +54,40 @@ export function header(source: string, extra?: string, dir: OutputDir = 'unit'):
 }
 
 /**
- * Collects the entries of one section. Each value from the YAML is encoded by an encoder from escape.ts; an
- * EncodeError becomes a diagnostic at the YAML line the value came from, so an unwritable value is a config
- * error, never a changed one. The encoder and its input are passed separately, and a list element's path is
- * made only for a diagnostic: the generator translates every container once, mostly in V8's interpreter,
- * where a closure or a path array per value is not free.
+ * Collects the entries of one section, for the keys of its table (resolve/setting-keys.ts), which also gives
+ * each key's YAML path. Each value from the YAML is encoded by an encoder from escape.ts; an EncodeError
+ * becomes a diagnostic at the YAML line the value came from, so an unwritable value is a config error, never
+ * a changed one. The encoder and its input are passed separately, and a list element's path is made only for
+ * a diagnostic: the generator translates every container once, mostly in V8's interpreter, where a closure or
+ * a path array per value is not free.
  */
-export class Entries {
+export class Entries<K extends string = string> {
   readonly list: IniEntry[] = [];
+  /** The section these entries belong to, e.g. Exec. */
+  readonly name: string;
   constructor(
-    /** The section these entries belong to, e.g. Exec. */
-    readonly name: string,
+    private readonly table: KeyTable<K>,
     private readonly owner: Owner,
     private readonly diagnostics: Diagnostic[],
-  ) {}
+  ) {
+    this.name = table.section;
+  }
 
   /**
-   * Add `key=encode(input, last)`. The value's YAML path is `path`, or `[...path, last]` for an element of a
-   * list or mapping (`last` is its index or key), so callers can pass one path array made once.
+   * Add `key=encode(input, last)`. The value's YAML path is `path` (default: the key's setting), or
+   * `[...path, last]` for an element of a list or mapping (`last` is its index or key).
    */
-  add<T>(key: string, path: readonly (string | number)[], encode: (input: T, last: string | number | undefined) => string, input: T, last?: string | number): void {
+  add<T>(key: K, encode: Encoder<T>, input: T, last?: string | number, path?: YamlPath): void {
+    this.addAny(key, path ?? this.table.keys[key].path, encode, input, last);
+  }
+
+  /** A value that machinist computed itself (already safe by construction). */
+  raw(key: K, value: string): void {
+    this.list.push({ key, value });
+  }
+
+  /** Like add, for a pass-through key (not in the table: resolve checked it against systemd's own list). */
+  addAny<T>(key: string, path: YamlPath, encode: Encoder<T>, input: T, last?: string | number): void {
     try {
       const value = encode(input, last);
       const tooLong = lineTooLong(key, value);
@@ -85,10 +100,14 @@ export class Entries {
     }
   }
 
-  /** A value that machinist computed itself (already safe by construction). */
-  raw(key: string, value: string): void {
-    this.list.push({ key, value });
-  }
+}
+
+type Encoder<T> = (input: T, last: string | number | undefined) => string;
+
+/** A list setting: one `key=` line per element, each encoded by `encode`; YAML path [...key's path, index]. */
+export function each<K extends string, T>(out: Entries<K>, key: K, list: readonly T[] | undefined, encode: (v: T) => string): void {
+  if (!list) return;
+  for (let i = 0; i < list.length; i++) out.add(key, encode, list[i]!, i);
 }
 
 const asWritten = (v: string) => v;
@@ -98,7 +117,7 @@ const asWritten = (v: string) => v;
  * Unit-file values are written as the user wrote them (systemd syntax, specifiers included: checked in
  * resolve); .nspawn values go through `encode`.
  */
-export function passThrough(out: Entries, section: PassSection | undefined, at: YamlPath, encode?: (v: string) => string): void {
+export function passThrough<K extends string>(out: Entries<K>, section: PassSection | undefined, at: YamlPath, encode?: (v: string) => string): void {
   if (!section) return;
   const keys = Object.keys(section);
   for (let k = 0; k < keys.length; k++) {
@@ -106,12 +125,12 @@ export function passThrough(out: Entries, section: PassSection | undefined, at: 
     const value = section[key]!;
     const path = [...at, key];
     if (!encode) {
-      if (!Array.isArray(value)) out.add(key, path, asWritten, passValue(value));
-      else for (let i = 0; i < value.length; i++) out.add(key, path, asWritten, passValue(value[i]!), i);
+      if (!Array.isArray(value)) out.addAny(key, path, asWritten, passValue(value));
+      else for (let i = 0; i < value.length; i++) out.addAny(key, path, asWritten, passValue(value[i]!), i);
       continue;
     }
-    if (!Array.isArray(value)) out.add(key, path, encode, passValue(value));
-    else for (let i = 0; i < value.length; i++) out.add(key, path, encode, passValue(value[i]!), i);
+    if (!Array.isArray(value)) out.addAny(key, path, encode, passValue(value));
+    else for (let i = 0; i < value.length; i++) out.addAny(key, path, encode, passValue(value[i]!), i);
   }
 }
 

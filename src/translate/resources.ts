@@ -1,6 +1,7 @@
 // resources: → cgroup settings (systemd.resource-control(5)), shared by container drop-ins and slice units.
 import { unitWord } from '../ini/escape.js';
-import type { Resources } from '../schema/container.js';
+import type { ResourceKey } from '../resolve/setting-keys.js';
+import type { DeviceInput, Resources } from '../schema/container.js';
 import type { Entries } from './output.js';
 
 // Values are written as they are: the schema admits only their grammar (digits, K/M/G/T, %, infinity), and
@@ -13,7 +14,10 @@ const scalar = (v: string | number) => String(v);
  */
 export const devicePath = (p: string): string => unitWord(p);
 
-const perDevice: [string, keyof NonNullable<Resources['io']>][] = [
+/** The device node a devices: entry names. */
+export const deviceNode = (d: DeviceInput): string => (typeof d === 'string' ? d : d.path);
+
+const perDevice: [ResourceKey, keyof NonNullable<Resources['io']>][] = [
   ['IODeviceWeight', 'device_weight'],
   ['IOReadBandwidthMax', 'read_bandwidth_max'],
   ['IOWriteBandwidthMax', 'write_bandwidth_max'],
@@ -23,11 +27,12 @@ const perDevice: [string, keyof NonNullable<Resources['io']>][] = [
 
 const deviceValue = (v: string | number, dev: string | number | undefined) => `${devicePath(dev as string)} ${scalar(v)}`;
 
-function one(out: Entries, key: string, v: string | number | undefined): void {
+function one(out: Entries<ResourceKey>, key: ResourceKey, v: string | number | undefined): void {
   if (v !== undefined) out.raw(key, scalar(v));
 }
 
-export function resourceEntries(r: Resources | undefined, out: Entries, base: (string | number)[] = ['resources']): void {
+/** resources: → the cgroup keys of `out` ([Service] of a drop-in or [Slice]); their YAML paths are resources.*. */
+export function resourceEntries(r: Resources | undefined, out: Entries<ResourceKey>): void {
   if (!r) return;
   const { cpu, memory, io } = r;
   if (cpu) {
@@ -48,11 +53,9 @@ export function resourceEntries(r: Resources | undefined, out: Entries, base: (s
   one(out, 'IOWeight', io.weight);
   for (let f = 0; f < perDevice.length; f++) {
     const key = perDevice[f]![0];
-    const field = perDevice[f]![1];
-    const map = io[field] as Record<string, string | number> | undefined;
+    const map = io[perDevice[f]![1]] as Record<string, string | number> | undefined;
     if (!map) continue;
     const devices = Object.keys(map);
-    const path = [...base, 'io', field];
-    for (let i = 0; i < devices.length; i++) out.add(key, path, deviceValue, map[devices[i]!]!, devices[i]!);
+    for (let i = 0; i < devices.length; i++) out.add(key, deviceValue, map[devices[i]!]!, devices[i]!);
   }
 }
