@@ -17,7 +17,8 @@ import { compileTargets } from './emit/targets.js';
 import type { Targets } from './emit/targets.js';
 import { readConfig } from './load/read.js';
 import type { ConfigTexts } from './load/read.js';
-import { build } from './pipeline.js';
+import { IniRenderError } from './ini/model.js';
+import { build, withoutUnrenderable } from './pipeline.js';
 import type { Build } from './pipeline.js';
 
 export { build } from './pipeline.js';
@@ -68,7 +69,7 @@ function emptiness(configDir: string, shownDir: string, texts: ConfigTexts): str
 export function check(opts: CheckOptions): CheckResult {
   const shownDir = opts.shownDir ?? resolvePath(opts.configDir);
   const texts = readConfig(opts.configDir, shownDir);
-  const result = build(texts.files);
+  const result = build(texts.files, { diagnostics: texts.diagnostics, shownDir });
   const why = texts.exists ? emptiness(opts.configDir, shownDir, texts) : `${shownDir} does not exist`;
   const diagnostics = [...texts.diagnostics, ...result.diagnostics];
   if (why && !opts.allowEmpty) {
@@ -136,6 +137,26 @@ function countRemovals(diags: Diagnostic[], p: Plan): void {
 }
 
 /**
+ * The plan of a build; should a file not render (a bug, or a value no check caught), the containers whose
+ * files do not render fail alone, with an internal error, and the rest is planned again.
+ */
+function planOf(checked: CheckResult, snapshot: Snapshot, targets: Targets, diffs: boolean) {
+  const planFor = (c: CheckResult) => {
+    const protect = { containers: new Set(c.model.failed.keys()), slices: brokenSlices(c) };
+    return makePlan(c.outputs, snapshot, targets, { protect, diffs });
+  };
+  try {
+    return { checked, p: planFor(checked) };
+  } catch (e) {
+    const retry = e instanceof IniRenderError ? withoutUnrenderable(checked) : undefined;
+    if (!retry) throw e;
+    const added = retry.diagnostics.filter((d) => !checked.diagnostics.includes(d));
+    const again = { ...checked, ...retry, diagnostics: [...checked.diagnostics, ...added] };
+    return { checked: again, p: planFor(again) };
+  }
+}
+
+/**
  * Plan, and unless this is a dry run or anything is wrong, write. With any error (in the config or a clash in
  * the output directories) nothing at all is written: a compile either applies whole or not at all, and one that
  * was cut short (killed, disk full) is completed by the next (see emit/commit.ts). Compiles into one root take
@@ -143,7 +164,7 @@ function countRemovals(diags: Diagnostic[], p: Plan): void {
  */
 export function compile(opts: CompileOptions): CompileResult {
   const shownDir = opts.shownDir ?? shownConfigDir(opts.configDir, opts.root);
-  const checked = check({ configDir: opts.configDir, shownDir, allowEmpty: opts.allowEmpty });
+  let checked = check({ configDir: opts.configDir, shownDir, allowEmpty: opts.allowEmpty });
   const targets = compileTargets(opts.root);
   const result = (p: Plan, diagnostics: Diagnostic[], applied: CompileResult['applied'] = 'none'): CompileResult =>
     ({ ...checked, plan: p, targets, written: applied !== 'none', applied, diagnostics });
@@ -155,8 +176,9 @@ export function compile(opts: CompileOptions): CompileResult {
   try {
     const snapshot = snapshotOf(checked, targets, opts.root);
     if (!('entries' in snapshot)) return result(noPlan(), [...checked.diagnostics, snapshot]);
-    const protect = { containers: new Set(checked.model.failed.keys()), slices: brokenSlices(checked) };
-    const p = makePlan(checked.outputs, snapshot, targets, { protect, diffs: opts.diffs ?? opts.dryRun === true });
+    const planned = planOf(checked, snapshot, targets, opts.diffs ?? opts.dryRun === true);
+    checked = planned.checked;
+    const p = planned.p;
     const diagnostics = [...checked.diagnostics, ...p.diagnostics];
     countRemovals(diagnostics, p);
     if (!writing || blocks(diagnostics, opts.strict)) return result(p, diagnostics);

@@ -6,20 +6,25 @@ import { sortDiagnostics } from './diagnostics/types.js';
 import { parseSource } from './load/parse.js';
 import type { ParsedFile } from './load/parse.js';
 import type { Kind, SourceFile } from './load/read.js';
-import type { Model } from './resolve/model.js';
 import { resolve } from './resolve/resolve.js';
 import { loadValidation } from './schema/load-validation.js';
 import { accept } from './schema/accept.generated.js';
 import { hostnamePattern, profileNamePattern, sliceNamePattern } from './schema/rules.js';
 import { markPrivate } from './emit/modes.js';
 import { translate } from './translate/index.js';
-import type { Output } from './translate/output.js';
+import { fold, unreadableContainers, unrenderableContainers } from './translate/fold.js';
+import type { Folded } from './translate/fold.js';
 
-export interface Build {
-  model: Model;
-  outputs: Output[];
+export interface Build extends Folded {
   diagnostics: Diagnostic[];
   files: ParsedFile[];
+}
+
+/** Errors of reading the config directory, which fail the containers whose files they are about. */
+export interface ReadErrors {
+  diagnostics: readonly Diagnostic[];
+  /** The config directory as its files are named in diagnostics. */
+  shownDir: string;
 }
 
 const names: Partial<Record<Kind, { pattern: RegExp; what: string }>> = {
@@ -39,7 +44,7 @@ function dedupe(diags: Diagnostic[]): Diagnostic[] {
   });
 }
 
-export function build(sources: readonly SourceFile[]): Build {
+export function build(sources: readonly SourceFile[], read?: ReadErrors): Build {
   const diagnostics: Diagnostic[] = [];
   const fileErrors = new Map<string, Diagnostic[]>();
   const files: ParsedFile[] = [];
@@ -62,5 +67,18 @@ export function build(sources: readonly SourceFile[]): Build {
   diagnostics.push(...resolved.diagnostics);
   const translated = translate(resolved.model);
   diagnostics.push(...translated.diagnostics);
-  return { model: resolved.model, outputs: markPrivate(translated.outputs, resolved.model, files), diagnostics: sortDiagnostics(dedupe(diagnostics)), files };
+  const folded = fold(resolved.model, translated, read && unreadableContainers(read.diagnostics, read.shownDir));
+  markPrivate(folded.outputs, folded.model, files);
+  return { ...folded, diagnostics: sortDiagnostics(dedupe(diagnostics)), files };
+}
+
+/**
+ * The build with each container whose files cannot be rendered failed alone, or undefined if all render.
+ * For after a renderer's error: one bad value must not stop every container.
+ */
+export function withoutUnrenderable(b: Build): Build | undefined {
+  const bad = unrenderableContainers(b);
+  if (!bad.size) return undefined;
+  const folded = fold(b.model, { outputs: b.outputs, failed: new Map(), brokenSlices: new Set() }, bad);
+  return { ...folded, diagnostics: sortDiagnostics([...b.diagnostics, ...[...bad.values()].flat()]), files: b.files };
 }

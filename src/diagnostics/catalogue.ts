@@ -163,3 +163,8 @@ export function diag(code: Code, message: string, init: DiagInit = {}): Diagnost
   if (init.container !== undefined) d.container = init.container;
   return d;
 }
+
+/** An internal-error diagnostic for something thrown (a bug): the message, then what was thrown. */
+export function internalError(message: string, thrown: unknown, init: DiagInit = {}): Diagnostic {
+  return diag('internal-error', `${message}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, init);
+}

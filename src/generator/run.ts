@@ -8,8 +8,8 @@
 // Reads: the config directory, the two output directories, and (for warnings) /etc/systemd. Writes: only the
 // two output directories, files on tmpfs, without fsync.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
-import { diag } from '../diagnostics/catalogue.js';
+import { join, resolve as resolvePath } from 'node:path';
+import { diag, internalError } from '../diagnostics/catalogue.js';
 import { renderLine } from '../diagnostics/render.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { sortDiagnostics } from '../diagnostics/types.js';
@@ -18,19 +18,17 @@ import { carriesMark } from '../emit/ownership.js';
 import { plan } from '../emit/plan.js';
 import type { Plan } from '../emit/plan.js';
 import { generatorTargets } from '../emit/targets.js';
+import type { Targets } from '../emit/targets.js';
+import { IniRenderError } from '../ini/model.js';
 import { readConfig } from '../load/read.js';
-import { byCodeUnit } from '../order.js';
 import type { SourceFile } from '../load/read.js';
-import { build } from '../pipeline.js';
-import type { Build } from '../pipeline.js';
-import type { ParsedFile } from '../load/parse.js';
-import type { Model } from '../resolve/model.js';
-import { hostnamePattern } from '../schema/rules.js';
-import { translateFailing, wouldAutostart } from '../translate/failing.js';
-import type { Failure } from '../translate/failing.js';
-import type { Output } from '../translate/output.js';
-import { byOutputPath, unitName } from '../translate/output.js';
-import { applyEach, errorText, internal } from './apply.js';
+import { byCodeUnit } from '../order.js';
+import { build, withoutUnrenderable } from '../pipeline.js';
+import type { Build, ReadErrors } from '../pipeline.js';
+import type { FailedContainer, Model } from '../resolve/model.js';
+import { fold, unreadableContainers, withFailingUnits } from '../translate/fold.js';
+import { unitName } from '../translate/output.js';
+import { applyEach } from './apply.js';
 import type { Logger } from './log.js';
 
 export interface GenerateOptions {
@@ -56,36 +54,6 @@ export interface GenerateResult {
   plan: Plan | undefined;
 }
 
-
-/** A machine name that can be a unit instance (the rule the pipeline applies to file stems). */
-export const isMachineName = (name: string): boolean => hostnamePattern.test(name);
-
-/** Every failed container of a build, as failures; those whose name cannot be a unit are returned apart. */
-export function failuresOf(model: Model, files: readonly ParsedFile[]): { failures: Failure[]; unnamed: string[] } {
-  const failures: Failure[] = [];
-  const unnamed: string[] = [];
-  for (const [name, { file, errors }] of [...model.failed].sort(([a], [b]) => byCodeUnit(a, b))) {
-    if (!isMachineName(name)) {
-      unnamed.push(name);
-      continue;
-    }
-    const shown = file?.source.file ?? errors.find((d) => d.file !== undefined)?.file ?? `containers/${name}.yaml`;
-    failures.push({ name, file: shown, errors, autostart: wouldAutostart(file, files) });
-  }
-  return { failures, unnamed };
-}
-
-/** Containers whose source file could not be read or is ambiguous: they fail like a container with errors. */
-function loadFailures(diags: readonly Diagnostic[], shownDir: string): Map<string, Diagnostic[]> {
-  const out = new Map<string, Diagnostic[]>();
-  const folder = join(shownDir, 'containers');
-  for (const d of diags) {
-    if (d.severity !== 'error' || d.file === undefined || dirname(d.file) !== folder) continue;
-    const m = /^(.+)\.ya?ml$/.exec(basename(d.file));
-    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), { ...d, container: m[1]! }]);
-  }
-  return out;
-}
 
 /** The files in /etc/systemd that take precedence over what the generator writes for a container. */
 function etcFilesOf(name: string, etcDir: string, listed: { nspawn: Set<string>; system: Set<string> }): string[] {
@@ -133,29 +101,55 @@ function etcOverrides(containers: readonly string[], etcDir: string): { compiled
   return { compiled, warnings };
 }
 
-/** What the generator writes: the good containers' outputs plus a failing unit for each broken container. */
-export function generatorOutputs(
-  built: Build,
-  extra: Map<string, Diagnostic[]>,
-  shownDir: string,
-): { outputs: Output[]; failures: Failure[]; unnamed: string[] } {
-  const { failures, unnamed } = failuresOf(built.model, built.files);
-  const known = new Set(failures.map((f) => f.name));
-  for (const [name, errors] of extra) {
-    if (known.has(name)) continue;
-    if (!isMachineName(name)) {
-      unnamed.push(name);
-      continue;
-    }
-    // Not readable at all, or ambiguous: it may well have been meant to start at boot.
-    failures.push({ name, file: errors[0]?.file ?? join(shownDir, 'containers', `${name}.yaml`), errors, autostart: true });
+/** Read and build the configuration; after an internal error, every container fails with it. */
+function buildConfig(opts: GenerateOptions, shownDir: string, diagnostics: Diagnostic[]): { built: Build; internalErrors: number } {
+  const texts = readConfig(opts.configDir, shownDir);
+  diagnostics.push(...texts.diagnostics);
+  const read = { diagnostics: texts.diagnostics, shownDir };
+  try {
+    return { built: build(texts.files, read), internalErrors: 0 };
+  } catch (e) {
+    // A bug outside any one container: none can be trusted, so each one fails visibly rather than starting
+    // without its settings (an earlier run's .nspawn files would otherwise still be there).
+    const why = internalError('compiling the configuration failed', e);
+    diagnostics.push(why);
+    return { built: failEverything(texts.files, why, read), internalErrors: 1 };
   }
-  failures.sort((a, b) => byCodeUnit(a.name, b.name));
-  const failing = new Set(failures.map((f) => f.name));
-  const outputs = [...built.outputs.filter((o) => !o.container || !failing.has(o.container)), ...failures.flatMap((f) => translateFailing(f, shownDir))];
-  // Already in this order but for the failing units at the end: the sort finds one long run and merges.
-  outputs.sort(byOutputPath);
-  return { outputs, failures, unnamed };
+}
+
+/** After an internal error: no outputs, and every container file counted as failed with that error. */
+function failEverything(files: readonly SourceFile[], why: Diagnostic, read: ReadErrors): Build {
+  const failed = new Map<string, FailedContainer>();
+  for (const f of files) if (f.kind === 'container') failed.set(f.name, { file: undefined, errors: [{ ...why, file: f.file }], autostart: true });
+  const model: Model = { containers: [], slices: [], failed };
+  const none = { outputs: [], failed: new Map(), brokenSlices: new Set<string>() };
+  return { ...fold(model, none, unreadableContainers(read.diagnostics, read.shownDir)), diagnostics: [], files: [] };
+}
+
+/** What the generator writes for a build, without the containers left to `machinist compile`. */
+function writesOf(built: Build, shownDir: string, etcDir: string) {
+  const generated = withFailingUnits(built, shownDir);
+  const names = [...new Set([...built.model.containers.map((c) => c.name), ...generated.failures.map((f) => f.name)])];
+  const etc = etcOverrides(names, etcDir);
+  const failures = generated.failures.filter((f) => !etc.compiled.has(f.name));
+  const outputs = generated.outputs.filter((o) => o.container === undefined || !etc.compiled.has(o.container));
+  return { outputs, failures, unnamed: generated.unnamed, etc };
+}
+
+/**
+ * Plan the writes. Should a file not render (a bug, or a value no check caught), only the containers whose
+ * files do not render fail, each with an internal error, and the rest is planned again.
+ */
+function planWrites(built: Build, targets: Targets, shownDir: string, etcDir: string) {
+  let w = writesOf(built, shownDir, etcDir);
+  try {
+    return { built, w, p: plan(w.outputs, readSnapshot(targets, w.outputs), targets, { diffs: false }) };
+  } catch (e) {
+    const retry = e instanceof IniRenderError ? withoutUnrenderable(built) : undefined;
+    if (!retry) throw e;
+    w = writesOf(retry, shownDir, etcDir);
+    return { built: retry, w, p: plan(w.outputs, readSnapshot(targets, w.outputs), targets, { diffs: false }) };
+  }
 }
 
 export function generate(opts: GenerateOptions): GenerateResult {
@@ -163,60 +157,34 @@ export function generate(opts: GenerateOptions): GenerateResult {
   const etcDir = opts.etcDir ?? '/etc/systemd';
   const targets = generatorTargets(opts.normal, opts.nspawnDir);
   const diagnostics: Diagnostic[] = [];
-  let internalErrors = 0;
-
-  const texts = readConfig(opts.configDir, shownDir);
-  diagnostics.push(...texts.diagnostics);
-  let built: Build;
-  try {
-    built = build(texts.files);
-  } catch (e) {
-    // A bug in the pipeline: no container can be trusted, so each one fails visibly rather than starting
-    // without its settings (an earlier run's .nspawn files would otherwise still be there).
-    internalErrors++;
-    const why = internal(`compiling the configuration failed: ${errorText(e)}`);
-    diagnostics.push(why);
-    built = emptyBuild(texts.files, why);
-  }
-  diagnostics.push(...built.diagnostics);
-  const generated = generatorOutputs(built, loadFailures(texts.diagnostics, shownDir), shownDir);
-  const names = [...new Set([...built.model.containers.map((c) => c.name), ...generated.failures.map((f) => f.name)])];
-  const etc = etcOverrides(names, etcDir);
-  const { unnamed } = generated;
-  const failures = generated.failures.filter((f) => !etc.compiled.has(f.name));
-  const outputs = generated.outputs.filter((o) => o.container === undefined || !etc.compiled.has(o.container));
-  for (const name of unnamed) {
-    diagnostics.push({ code: 'invalid-name', severity: 'warning', message: `"${name}" is not a valid machine name, so no unit (not even a failing one) is generated for it`, file: join(shownDir, 'containers') });
-  }
-
+  let { built, internalErrors } = buildConfig(opts, shownDir, diagnostics);
+  let w = writesOf(built, shownDir, etcDir);
   let p: Plan | undefined;
   try {
-    p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
+    const planned = planWrites(built, targets, shownDir, etcDir);
+    internalErrors += planned.built.model.failed.size - built.model.failed.size;
+    ({ built, w, p } = planned);
     diagnostics.push(...p.diagnostics);
     internalErrors += applyEach(p, diagnostics);
   } catch (e) {
     internalErrors++;
-    diagnostics.push(internal(`writing the output failed: ${errorText(e)}`));
+    diagnostics.push(internalError('writing the output failed', e));
   }
-
-  const failedNames = new Set(failures.map((f) => f.name));
-  const containers = built.model.containers.map((c) => c.name).filter((n) => !failedNames.has(n) && !etc.compiled.has(n));
-  diagnostics.push(...etc.warnings);
-
+  diagnostics.push(...built.diagnostics);
+  for (const name of w.unnamed) {
+    const message = `"${name}" is not a valid machine name, so no unit (not even a failing one) is generated for it`;
+    diagnostics.push(diag('invalid-name', message, { severity: 'warning', file: join(shownDir, 'containers') }));
+  }
+  const failedNames = new Set(w.failures.map((f) => f.name));
+  const containers = built.model.containers.map((c) => c.name).filter((n) => !failedNames.has(n) && !w.etc.compiled.has(n));
+  diagnostics.push(...w.etc.warnings);
   const sorted = sortDiagnostics(diagnostics);
   for (const d of sorted) opts.log.log(d.severity, renderLine(d));
-  if (etc.compiled.size) {
-    opts.log.log('info', `left to "machinist compile", whose files in ${etcDir} take precedence: ${[...etc.compiled].sort(byCodeUnit).join(' ')}`);
+  if (w.etc.compiled.size) {
+    opts.log.log('info', `left to "machinist compile", whose files in ${etcDir} take precedence: ${[...w.etc.compiled].sort(byCodeUnit).join(' ')}`);
   }
-  if (failures.length) {
-    opts.log.log('info', `${failures.length} container(s) with configuration errors get a failing unit: ${failures.map((f) => unitName(f.name)).join(' ')}`);
+  if (w.failures.length) {
+    opts.log.log('info', `${w.failures.length} container(s) with configuration errors get a failing unit: ${w.failures.map((f) => unitName(f.name)).join(' ')}`);
   }
-  return { containers, failed: failures.map((f) => f.name), internalErrors, diagnostics: sorted, plan: p };
-}
-
-/** After an internal error: no outputs, and every container file counted as failed with that error. */
-function emptyBuild(files: readonly SourceFile[], why: Diagnostic): Build {
-  const failed = new Map<string, { file: undefined; errors: Diagnostic[] }>();
-  for (const f of files) if (f.kind === 'container') failed.set(f.name, { file: undefined, errors: [{ ...why, file: f.file }] });
-  return { model: { containers: [], slices: [], failed }, outputs: [], diagnostics: [], files: [] };
+  return { containers, failed: w.failures.map((f) => f.name), internalErrors, diagnostics: sorted, plan: p };
 }

@@ -2,6 +2,7 @@
 import { byCodeUnit } from '../order.js';
 import { locate, pathKey } from '../load/parse.js';
 import type { YamlPath } from '../load/parse.js';
+import type { Origin } from '../resolve/merge.js';
 import type { ContainerModel } from '../resolve/model.js';
 
 export interface ExplainRow {
@@ -13,16 +14,34 @@ export interface ExplainRow {
 
 const defaults: [string, unknown][] = [['boot', true], ['autostart', false], ['network.mode', 'host']];
 
+const isScalar = (x: unknown) => x === null || typeof x !== 'object';
+
+/** file:line:col of an origin, or "unknown". */
+function where(o: Origin | undefined): string {
+  const pos = o ? locate(o.file, o.path) : undefined;
+  return o ? `${o.file.source.file}${pos ? `:${pos.line}:${pos.col}` : ''}` : 'unknown';
+}
+
+/**
+ * Where a list of scalars came from: the list in the one file all its items came from (one row), or else
+ * each item's own file:line (one row per item), since merging appends the items of several layers.
+ */
+function listRows(c: ContainerModel, list: readonly unknown[], path: YamlPath): ExplainRow[] {
+  const items = list.map((_, i) => c.origins.get(pathKey([...path, i])));
+  const first = items[0];
+  if (!first || items.every((o) => o?.file === first.file)) {
+    const o = first ? { file: first.file, path: first.path.slice(0, -1) } : c.origins.get(pathKey(path));
+    return [{ path: path.join('.'), value: list, from: where(o) }];
+  }
+  return list.map((v, i) => ({ path: [...path, i].join('.'), value: v, from: where(items[i]) }));
+}
+
 export function explainRows(c: ContainerModel): ExplainRow[] {
   const rows: ExplainRow[] = [];
   const walk = (v: unknown, path: YamlPath) => {
-    if (v !== null && typeof v === 'object' && !(Array.isArray(v) && v.every((x) => typeof x !== 'object'))) {
-      for (const [k, x] of Object.entries(v)) walk(x, [...path, Array.isArray(v) ? Number(k) : k]);
-      return;
-    }
-    const o = c.origins.get(pathKey(path));
-    const pos = o ? locate(o.file, o.path) : undefined;
-    rows.push({ path: path.join('.'), value: v, from: o ? `${o.file.source.file}${pos ? `:${pos.line}:${pos.col}` : ''}` : 'unknown' });
+    if (Array.isArray(v) && v.every(isScalar)) rows.push(...listRows(c, v, path));
+    else if (!isScalar(v)) for (const [k, x] of Object.entries(v as object)) walk(x, [...path, Array.isArray(v) ? Number(k) : k]);
+    else rows.push({ path: path.join('.'), value: v, from: where(c.origins.get(pathKey(path))) });
   };
   walk(c.settings, []);
   const have = new Set(rows.map((r) => r.path));

@@ -7,7 +7,7 @@ import { didYouMean } from '../diagnostics/nearest.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { locate } from '../load/parse.js';
 import type { ContainerModel, Model } from './model.js';
-import { diagAt } from './model.js';
+import { diagAt, failedWith } from './model.js';
 
 type Edge = { to: string; key: 'after' | 'requires'; index: number };
 
@@ -98,7 +98,7 @@ export function checkDependencies(model: Model, allNames: ReadonlySet<string>): 
   if (!bad.size) return out;
   for (const [name, errors] of bad) {
     const c = byName.get(name)!;
-    model.failed.set(name, { file: c.file, errors, merged: c });
+    model.failed.set(name, failedWith(c, errors));
   }
   model.containers = model.containers.filter((c) => !bad.has(c.name));
   return out;

@@ -55,43 +55,34 @@ function remember(origins: Origins, file: ParsedFile, layerPath: YamlPath, outKe
   }
 }
 
-function mergeValue(acc: unknown, value: unknown, file: ParsedFile, layerPath: YamlPath, layerKey: string, outKey: string, origins: Origins): unknown {
-  if (isMapping(value)) {
-    const fresh = !isMapping(acc) || file.resets.has(layerKey);
-    if (fresh) forget(origins, outKey, acc);
-    origins.set(outKey, { file, path: layerPath });
-    const out: Record<string, unknown> = fresh ? {} : { ...acc };
-    for (const [k, v] of Object.entries(value)) {
-      put(out, k, mergeValue(Object.hasOwn(out, k) ? out[k] : undefined, v, file, [...layerPath, k], layerKey + SEP + k, outKey + SEP + k, origins));
-    }
-    return out;
-  }
-  if (Array.isArray(value)) {
-    const fresh = !Array.isArray(acc) || file.resets.has(layerKey);
-    if (fresh) forget(origins, outKey, acc);
-    origins.set(outKey, { file, path: layerPath });
-    const out: unknown[] = fresh ? [] : [...(acc as unknown[])];
-    const seen = new Set(out.map((v) => JSON.stringify(v)));
-    for (let i = 0; i < value.length; i++) {
-      const item = value[i];
-      const key = JSON.stringify(item);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      remember(origins, file, [...layerPath, i], outKey + SEP + out.length, item);
-      out.push(item);
-    }
-    return out;
-  }
-  forget(origins, outKey, acc);
-  origins.set(outKey, { file, path: layerPath });
-  return value;
-}
-
 export interface Layer {
   file: ParsedFile;
   /** Where in the file the settings start: [] for a profile or container, ['defaults'] for machinist.yaml. */
   at: YamlPath;
   value: Record<string, unknown>;
+}
+
+/**
+ * Where the values being merged come from, for the origins of the result. Absent when nobody asks for them:
+ * then no path is built at all, which is what keeps a clean run fast.
+ */
+interface Recorder {
+  origins: Origins;
+  file: ParsedFile;
+  /** The value's YAML path in its layer's file. */
+  layerPath: YamlPath;
+  /** pathKey of the value's place in the merged result. */
+  outKey: string;
+}
+
+/** The recorder for a child of the value `r` records (its key or index `k`, and its place `out` in the result). */
+const child = (r: Recorder, k: string | number, out: string | number = k): Recorder =>
+  ({ origins: r.origins, file: r.file, layerPath: [...r.layerPath, k], outKey: r.outKey + SEP + out });
+
+/** `value` replaces what was at the recorder's place: forget the origins inside the old value, take the new. */
+function replaced(r: Recorder, old: unknown, fresh: boolean) {
+  if (fresh) forget(r.origins, r.outKey, old);
+  r.origins.set(r.outKey, { file: r.file, path: r.layerPath });
 }
 
 /** Lists longer than this are deduplicated through a Set of JSON texts; shorter ones by scanning. */
@@ -119,8 +110,8 @@ function hasEqual(list: readonly unknown[], item: unknown): boolean {
   return false;
 }
 
-/** Append the items of `items` that `out` does not hold yet (by JSON text), in order. */
-function appendNew(out: unknown[], items: readonly unknown[]): void {
+/** Append the items of `items` that `out` does not hold yet (by JSON text), in order, recording each one. */
+function appendNew(out: unknown[], items: readonly unknown[], r: Recorder | undefined): void {
   if (out.length + items.length <= SCAN_MAX) {
     // While `out` holds only strings, a string item is a duplicate exactly when `out` includes it.
     let strings = true;
@@ -128,6 +119,7 @@ function appendNew(out: unknown[], items: readonly unknown[]): void {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       if (strings && typeof item === 'string' ? out.includes(item) : hasEqual(out, item)) continue;
+      if (r) remember(r.origins, r.file, [...r.layerPath, i], r.outKey + SEP + out.length, item);
       out.push(item);
       if (typeof item !== 'string') strings = false;
     }
@@ -138,41 +130,49 @@ function appendNew(out: unknown[], items: readonly unknown[]): void {
     const key = JSON.stringify(items[i]);
     if (seen.has(key)) continue;
     seen.add(key);
+    if (r) remember(r.origins, r.file, [...r.layerPath, i], r.outKey + SEP + out.length, items[i]);
     out.push(items[i]);
   }
 }
 
 /**
- * The values alone, as mergeValue computes them: the same rules, without provenance. `layerKey` (the pathKey of
- * the value in its layer) is only built when the layer's file has a `!reset` somewhere.
+ * The merge rule for one value of a layer on top of what earlier layers made (`acc`). `layerKey` (the pathKey
+ * of the value in its layer, for `!reset`) is only built when the layer's file has a `!reset` somewhere.
  *
- * Every mapping and list in the merged value was made by this function (layers' own ones are never reused:
- * list items are, but merging never descends into them), so an `acc` mapping or list is extended in place;
- * mergeValue, the reference, copies (and `{ ...acc }` would also give each container's settings a V8 map of
- * its own, so that every later property access misses its inline cache). Keys are walked with an index, not
- * for…of over Object.entries: the generator merges each container once, cold, where iterators and pairs cost.
+ * Every mapping and list in the merged value was made here (layers' own ones are never reused: list items
+ * are, but merging never descends into them), so an `acc` mapping or list is extended in place (a copy would
+ * also give each container's settings a V8 map of its own, so that every later property access misses its
+ * inline cache). Keys are walked with an index, not for…of over Object.entries: the generator merges each
+ * container once, cold, where iterators and pairs cost.
  */
-function mergePlain(acc: unknown, value: unknown, resets: Set<string>, layerKey: string | undefined): unknown {
-  if (isMapping(value)) {
-    const fresh = !isMapping(acc) || (layerKey !== undefined && resets.has(layerKey));
-    const out: Record<string, unknown> = fresh ? {} : (acc as Record<string, unknown>);
-    const keys = Object.keys(value);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      const v = value[k];
-      // A scalar replaces whatever was there: no need to look at it (most values are scalars).
-      if (typeof v !== 'object' || v === null) put(out, k, v);
-      else put(out, k, mergePlain(Object.hasOwn(out, k) ? out[k] : undefined, v, resets, layerKey === undefined ? undefined : layerKey + SEP + k));
-    }
-    return out;
+function merge(acc: unknown, value: unknown, resets: ReadonlySet<string>, layerKey: string | undefined, r: Recorder | undefined): unknown {
+  if (typeof value !== 'object' || value === null) {
+    if (r) replaced(r, acc, true);
+    return value;
   }
+  const reset = layerKey !== undefined && resets.has(layerKey);
   if (Array.isArray(value)) {
-    const fresh = !Array.isArray(acc) || (layerKey !== undefined && resets.has(layerKey));
+    const fresh = reset || !Array.isArray(acc);
+    if (r) replaced(r, acc, fresh);
     const out: unknown[] = fresh ? [] : (acc as unknown[]);
-    appendNew(out, value);
+    appendNew(out, value, r);
     return out;
   }
-  return value;
+  const fresh = reset || !isMapping(acc);
+  if (r) replaced(r, acc, fresh);
+  const out: Record<string, unknown> = fresh ? {} : (acc as Record<string, unknown>);
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = (value as Record<string, unknown>)[k];
+    // Without a recorder, a scalar replaces whatever was there: no need to look at it (most values are).
+    if (!r && (typeof v !== 'object' || v === null)) put(out, k, v);
+    else {
+      const at = layerKey === undefined ? undefined : layerKey + SEP + k;
+      put(out, k, merge(Object.hasOwn(out, k) ? out[k] : undefined, v, resets, at, r && child(r, k)));
+    }
+  }
+  return out;
 }
 
 /**
@@ -191,7 +191,7 @@ class LazyOrigins extends Map<string, Origin> {
     const layers = this.#layers;
     if (layers) {
       this.#layers = undefined;
-      mergeWithOrigins(layers, this.#skip, this);
+      mergeInto({}, layers, this.#skip, this);
     }
   }
   override get(key: string) {
@@ -228,24 +228,11 @@ class LazyOrigins extends Map<string, Origin> {
   }
 }
 
-/** The provenance merge: fills `origins` and returns the same value as mergePlain (exported for its test). */
-export function mergeWithOrigins(layers: readonly Layer[], skip: readonly string[], origins: Origins): Record<string, unknown> {
-  // Built here and only ever extended: no layer's own object is changed.
-  const value: Record<string, unknown> = {};
-  for (const layer of layers) {
-    const at = pathKey(layer.at);
-    for (const [k, v] of Object.entries(layer.value)) {
-      if (skip.includes(k)) continue;
-      const layerPath = [...layer.at, k];
-      put(value, k, mergeValue(Object.hasOwn(value, k) ? value[k] : undefined, v, layer.file, layerPath, layer.at.length ? at + SEP + k : k, k, origins));
-    }
-  }
-  return value;
-}
-
-/** Merge layers in order into one settings object and the origin of every value in it (computed when asked). */
-export function mergeLayers(layers: readonly Layer[], skip: readonly string[] = []): { value: Record<string, unknown>; origins: Origins } {
-  const value: Record<string, unknown> = {};
+/**
+ * Merge layers in order into `value`; with `origins`, also record where each value came from (mergeLayers
+ * leaves that to LazyOrigins, which calls this again when first asked). Exported for its test.
+ */
+export function mergeInto(value: Record<string, unknown>, layers: readonly Layer[], skip: readonly string[], origins?: Origins): void {
   for (let l = 0; l < layers.length; l++) {
     const layer = layers[l]!;
     const resets = layer.file.resets;
@@ -254,15 +241,17 @@ export function mergeLayers(layers: readonly Layer[], skip: readonly string[] = 
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       if (skip.includes(k)) continue;
-      const v = layer.value[k];
-      if (typeof v !== 'object' || v === null) {
-        put(value, k, v);
-        continue;
-      }
       const layerKey = at === undefined ? undefined : layer.at.length ? at + SEP + k : k;
-      put(value, k, mergePlain(Object.hasOwn(value, k) ? value[k] : undefined, v, resets, layerKey));
+      const r = origins && { origins, file: layer.file, layerPath: [...layer.at, k], outKey: k };
+      put(value, k, merge(Object.hasOwn(value, k) ? value[k] : undefined, layer.value[k], resets, layerKey, r));
     }
   }
+}
+
+/** Merge layers in order into one settings object and the origin of every value in it (computed when asked). */
+export function mergeLayers(layers: readonly Layer[], skip: readonly string[] = []): { value: Record<string, unknown>; origins: Origins } {
+  const value: Record<string, unknown> = {};
+  mergeInto(value, layers, skip);
   return { value, origins: new LazyOrigins(layers.slice(), skip) };
 }
 

@@ -29,12 +29,34 @@ export interface SliceModel {
 export interface Model {
   containers: ContainerModel[];
   slices: SliceModel[];
-  /**
-   * Containers that could not be compiled, with the errors that stopped them (generator: failing units).
-   * `merged` is kept when the layers did merge, so later stages can still report every problem in one run.
-   */
-  failed: Map<string, { file: ParsedFile | undefined; errors: Diagnostic[]; merged?: ContainerModel }>;
+  /** Containers that could not be compiled, with the errors that stopped them (generator: failing units). */
+  failed: Map<string, FailedContainer>;
 }
+
+export interface FailedContainer {
+  /** The container's file; undefined where it could not be read. */
+  file: ParsedFile | undefined;
+  errors: Diagnostic[];
+  /** Kept when the layers merged into valid settings, so later stages can still report every problem. */
+  merged?: ContainerModel;
+  /** Whether it would have been started at boot (machines.target.wants), by startsAtBoot. */
+  autostart: boolean;
+}
+
+/**
+ * Whether merged settings start the container at boot. A broken container's settings are what its readable
+ * layers say (unvalidated), and a container with no readable settings counts as yes: a container that might
+ * have been meant to run must show up in `systemctl --failed`.
+ */
+export function startsAtBoot(settings: Record<string, unknown> | undefined): boolean {
+  if (settings === undefined) return true;
+  const v = settings['autostart'];
+  return v !== undefined && v !== null && v !== false;
+}
+
+/** A container whose settings merged but which failed a later check. */
+export const failedWith = (c: ContainerModel, errors: Diagnostic[]): FailedContainer =>
+  ({ file: c.file, errors, merged: c, autostart: startsAtBoot(c.settings) });
 
 /** Whose values a diagnostic is about: a container (name set) or a slice file (no origins beyond the file). */
 export interface Owner {

@@ -16,7 +16,6 @@ import { sortDiagnostics } from '../diagnostics/types.js';
 import { renderLine } from '../diagnostics/render.js';
 import { unitText, unitWord } from '../ini/escape.js';
 import type { IniDoc } from '../ini/model.js';
-import type { ParsedFile } from '../load/parse.js';
 import type { Output } from './output.js';
 import { header, templatePath, unitName } from './output.js';
 
@@ -86,39 +85,4 @@ export function translateFailing(f: Failure, configDir?: string): Output[] {
   const out: Output[] = [{ kind: 'file', dir: 'unit', rel: `${unitName(f.name)}.d/50-machinist.conf`, doc: d, container: f.name }];
   if (f.autostart) out.push({ kind: 'symlink', dir: 'unit', rel: `machines.target.wants/${unitName(f.name)}`, target: templatePath, container: f.name });
   return out;
-}
-
-const record = (v: unknown): Record<string, unknown> | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-
-/**
- * Whether a broken container would have been started at boot. Its settings could not be merged, so this
- * follows the same layers by hand (defaults, profiles depth-first, then the file) and takes the last
- * `autostart:` it finds. Anything other than an explicit `false` counts as yes, and so does a file that could
- * not be parsed at all: a container that might have been meant to run must show up in `systemctl --failed`.
- */
-export function wouldAutostart(file: ParsedFile | undefined, files: readonly ParsedFile[]): boolean {
-  if (!file || record(file.value) === undefined) return true;
-  const profiles = new Map(files.filter((f) => f.source.kind === 'profile').map((f) => [f.source.name, record(f.value)]));
-  let value: unknown;
-  const take = (v: Record<string, unknown> | undefined) => {
-    if (v && v['autostart'] !== undefined) value = v['autostart'];
-  };
-  take(record(record(files.find((f) => f.source.kind === 'settings')?.value)?.['defaults']));
-  const seen = new Set<string>();
-  const expand = (v: Record<string, unknown> | undefined) => {
-    const list = v?.['profiles'];
-    if (!Array.isArray(list)) return;
-    for (const p of list) {
-      if (typeof p !== 'string' || seen.has(p)) continue;
-      seen.add(p);
-      const pv = profiles.get(p);
-      expand(pv);
-      take(pv);
-    }
-  };
-  const own = record(file.value);
-  expand(own);
-  take(own);
-  return value !== undefined && value !== null && value !== false;
 }

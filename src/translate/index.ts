@@ -1,7 +1,10 @@
 // Model → outputs: one translator per output kind, outputs in a fixed order so the result never depends on
-// the order files were read in.
+// the order files were read in. Pure: the model is not changed; what fails here is returned, and fold.ts
+// folds it into the result.
+import { internalError } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
-import type { Model } from '../resolve/model.js';
+import type { ContainerModel, FailedContainer, Model } from '../resolve/model.js';
+import { failedWith, startsAtBoot } from '../resolve/model.js';
 import { brokenSlice, slicesOf } from '../resolve/resolve.js';
 import { translateNspawn } from './nspawn.js';
 import type { Output } from './output.js';
@@ -9,7 +12,36 @@ import { byOutputPath, templatePath, unitName } from './output.js';
 import { translateDropin } from './service-dropin.js';
 import { translateSlice } from './slice.js';
 
-export function translate(model: Model): { outputs: Output[]; diagnostics: Diagnostic[] } {
+export interface Translation {
+  /** The files and links of the slices and containers that translated. */
+  outputs: Output[];
+  diagnostics: Diagnostic[];
+  /** Containers that failed here, and containers that had failed before with the errors found here added. */
+  failed: Map<string, FailedContainer>;
+  /** Slices with an unwritable value: not written, and their containers fail with them. */
+  brokenSlices: Set<string>;
+}
+
+/** One container's files, or the errors that stop it (an exception is an internal error of this one only). */
+function translateContainer(c: ContainerModel, diagnostics: Diagnostic[]): Output[] | Diagnostic[] {
+  const own: Diagnostic[] = [];
+  let files: Output[];
+  try {
+    files = [translateNspawn(c, own), translateDropin(c, own)];
+  } catch (e) {
+    const d = internalError(`translating container "${c.name}" failed`, e, { file: c.file.source.file, container: c.name });
+    diagnostics.push(d);
+    return [d];
+  }
+  if (!own.length) return files;
+  diagnostics.push(...own);
+  // An unwritable value fails the whole container: half a container is worse than none.
+  return own.some((d) => d.severity === 'error') ? own : files;
+}
+
+const isOutputs = (r: Output[] | Diagnostic[]): r is Output[] => r.length > 0 && 'kind' in r[0]!;
+
+export function translate(model: Model): Translation {
   // Each kind of output is collected in its own list and the lists are joined in the order the final sort
   // puts them (nspawn/ before unit/; machine-X.slice < machine@X.service.d/ < machines.target.wants/). Each
   // list is in container-name order, which is nearly always path order too ("a-b.nspawn" < "a.nspawn" is the
@@ -19,54 +51,50 @@ export function translate(model: Model): { outputs: Output[]; diagnostics: Diagn
   const dropins: Output[] = [];
   const links: Output[] = [];
   const diagnostics: Diagnostic[] = [];
-  // Slices first: one with an unwritable value is not written at all, and its containers fail with it.
-  const broken = new Set<string>();
+  const failed = new Map<string, FailedContainer>();
+  const brokenSlices = new Set<string>();
   for (const s of model.slices) {
     const own: Diagnostic[] = [];
     const file = translateSlice(s, own);
     diagnostics.push(...own);
-    if (own.some((d) => d.severity === 'error')) broken.add(s.name);
+    if (own.some((d) => d.severity === 'error')) brokenSlices.add(s.name);
     else sliceFiles.push(file);
   }
-  if (broken.size) model.slices = model.slices.filter((s) => !broken.has(s.name));
   for (const c of model.containers) {
-    if (broken.size && c.settings.slice !== undefined) {
-      const inBroken = slicesOf(c.settings.slice).filter((s) => broken.has(s));
+    if (brokenSlices.size && c.settings.slice !== undefined) {
+      const inBroken = slicesOf(c.settings.slice).filter((s) => brokenSlices.has(s));
       if (inBroken.length) {
-        model.failed.set(c.name, { file: c.file, errors: inBroken.map((s) => brokenSlice(c, s)), merged: c });
+        failed.set(c.name, failedWith(c, inBroken.map((s) => brokenSlice(c, s))));
         continue;
       }
     }
-    const own: Diagnostic[] = [];
-    const nspawn = translateNspawn(c, own);
-    const dropin = translateDropin(c, own);
-    if (own.length) {
-      diagnostics.push(...own);
-      if (own.some((d) => d.severity === 'error')) {
-        // An unwritable value fails the whole container: half a container is worse than none.
-        model.failed.set(c.name, { file: c.file, errors: own });
-        continue;
-      }
+    const result = translateContainer(c, diagnostics);
+    if (!isOutputs(result)) {
+      failed.set(c.name, failedWith(c, result));
+      continue;
     }
-    nspawnFiles.push(nspawn);
-    dropins.push(dropin);
-    if (c.settings.autostart === true) {
+    nspawnFiles.push(result[0]!);
+    dropins.push(result[1]!);
+    if (startsAtBoot(c.settings)) {
       links.push({ kind: 'symlink', dir: 'unit', rel: `machines.target.wants/${unitName(c.name)}`, target: templatePath, container: c.name });
     }
   }
-  if (model.failed.size) model.containers = model.containers.filter((c) => !model.failed.has(c.name));
-  // Containers that failed earlier still get their values checked, so one run reports every problem.
-  for (const f of model.failed.values()) {
-    if (!f.merged || f.errors.some((d) => d.code === 'unencodable-value')) continue;
-    const own: Diagnostic[] = [];
-    translateNspawn(f.merged, own);
-    translateDropin(f.merged, own);
-    diagnostics.push(...own);
-    f.errors.push(...own);
-  }
+  checkFailed(model, failed, diagnostics);
   const outputs = nspawnFiles.concat(sliceFiles, dropins, links);
   if (!inOrder(outputs)) outputs.sort(byOutputPath);
-  return { outputs, diagnostics };
+  return { outputs, diagnostics, failed, brokenSlices };
+}
+
+/** Containers that failed earlier still get their values checked, so one run reports every problem. */
+function checkFailed(model: Model, failed: Map<string, FailedContainer>, diagnostics: Diagnostic[]): void {
+  for (const [name, f] of model.failed) {
+    if (!f.merged || f.errors.some((d) => d.code === 'unencodable-value')) continue;
+    const own: Diagnostic[] = [];
+    translateContainer(f.merged, own);
+    if (!own.length) continue;
+    diagnostics.push(...own);
+    failed.set(name, { ...f, errors: [...f.errors, ...own] });
+  }
 }
 
 /** Whether outputs are already sorted by directory, then path (`<` on strings is code-unit order too). */

@@ -88,6 +88,23 @@ describe('the .nspawn directory: owned files only', () => {
     expect(readFileSync(join(d.normal, 'machine@web.service.d/50-machinist.conf'), 'utf8')).toContain('ExecStartPre=/bin/false');
   });
 
+  it('fails only the container with a hostile value, however it is caught, and writes the others', () => {
+    writeConfig(cfg, {
+      ...WEB,
+      ...DB,
+      'containers/evil.yaml': 'resources:\n  io:\n    read_iops_max: {__proto__: "1\\n[Service]"}\n',
+      'containers/nul.yaml': 'resources: {io: {device_weight: {"/dev/sd\\0a": 100}}}\n',
+    });
+    runGenerator(cfg, d);
+    expect([...readTree(d.nspawn).keys()]).toEqual(['db.nspawn', 'web.nspawn']);
+    expect(readTree(d.normal).has('machines.target.wants/machine@web.service')).toBe(true);
+    for (const name of ['evil', 'nul']) {
+      const unit = readFileSync(join(d.normal, `machine@${name}.service.d/50-machinist.conf`), 'utf8');
+      expect(unit).toContain('ExecStartPre=/bin/false');
+      expect(unit).toContain(`SourcePath=${cfg}/containers/${name}.yaml`);
+    }
+  });
+
   it('leaves a foreign file where its output would go, logs it, and still writes the rest', () => {
     writeConfig(cfg, { ...WEB, ...DB });
     mkdirSync(d.nspawn);

@@ -45,6 +45,26 @@ describe('merge rules', () => {
     expect(rows['environment.TZ']).toBe('/etc/machinist/profiles/base.yaml:2:35');
     expect(rows['boot']).toBe('default');
   });
+
+  it('names the file and line of each list item, from the profile or defaults it came from', () => {
+    const rows = Object.fromEntries(explainRows(container(b, 'web')).map((r) => [r.path, r.from]));
+    expect(rows['binds']).toBeUndefined();
+    expect(rows['binds.0']).toBe('/etc/machinist/profiles/base.yaml:1:9');
+    expect(rows['binds.1']).toBe('/etc/machinist/profiles/big.yaml:3:9');
+    expect(rows['binds.2']).toBe('/etc/machinist/containers/web.yaml:2:9');
+    const d = buildFrom({ 'machinist.yaml': 'defaults:\n  tmpfs: [/tmp]\n', 'containers/c.yaml': 'tmpfs: [/var/tmp]\n' });
+    const tmpfs = explainRows(container(d, 'c')).filter((r) => r.path.startsWith('tmpfs'));
+    expect(tmpfs).toEqual([
+      { path: 'tmpfs.0', value: '/tmp', from: '/etc/machinist/machinist.yaml:2:11' },
+      { path: 'tmpfs.1', value: '/var/tmp', from: '/etc/machinist/containers/c.yaml:1:9' },
+    ]);
+  });
+
+  it('credits a whole list to the one file all its items came from, even if a later file repeats them', () => {
+    const d = buildFrom({ 'profiles/p.yaml': 'tmpfs: [/tmp]\n', 'containers/c.yaml': 'profiles: [p]\ntmpfs: [/tmp]\n' });
+    const rows = explainRows(container(d, 'c')).filter((r) => r.path.startsWith('tmpfs'));
+    expect(rows).toEqual([{ path: 'tmpfs', value: ['/tmp'], from: '/etc/machinist/profiles/p.yaml:1:8' }]);
+  });
 });
 
 describe('references', () => {
@@ -60,6 +80,27 @@ describe('references', () => {
     expect(cyc.diagnostics.map((d) => [d.code, d.message])).toEqual([['profile-cycle', 'profiles include each other: a → b → a']]);
     const diamond = buildFrom({ 'profiles/base.yaml': 'binds: [/x]\n', 'profiles/l.yaml': 'profiles: [base]\n', 'profiles/r.yaml': 'profiles: [base]\n', 'containers/web.yaml': 'profiles: [l, r]\n' });
     expect(container(diamond, 'web').profiles).toEqual(['base', 'l', 'r']);
+  });
+
+  it('reports, in the same run as a profile cycle, the errors of the container\'s other settings', () => {
+    const b = buildFrom({
+      'profiles/a.yaml': 'profiles: [b]\n',
+      'profiles/b.yaml': 'profiles: [a]\n',
+      'containers/web.yaml': 'profiles: [a]\nafter: [dbb]\nslice: lab\n',
+      'containers/db.yaml': '',
+    });
+    expect(b.diagnostics.map((d) => `${d.code}:${d.file}:${d.pos?.line}:${d.message}`)).toEqual([
+      'unknown-container:/etc/machinist/containers/web.yaml:2:container "dbb" has no file containers/dbb.yaml',
+      'unknown-slice:/etc/machinist/containers/web.yaml:3:slice "lab" has no file slices/lab.yaml',
+      'profile-cycle:/etc/machinist/profiles/b.yaml:1:profiles include each other: a → b → a',
+    ]);
+    expect(b.model.failed.get('web')!.errors.map((d) => d.code)).toEqual(['profile-cycle', 'unknown-slice', 'unknown-container']);
+    expect(b.model.containers.map((c) => c.name)).toEqual(['db']);
+  });
+
+  it('reports an unknown profile and an unknown after: target of the same container in one run', () => {
+    const b = buildFrom({ 'containers/web.yaml': 'profiles: [nope]\nafter: [nobody]\n' });
+    expect(b.diagnostics.map((d) => d.code)).toEqual(['unknown-profile', 'unknown-container']);
   });
 
   it('reports unknown containers in after:/requires: and ordering cycles, failing only those involved', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderIni } from '../../src/ini/model.js';
-import { build } from '../../src/pipeline.js';
+import { build, withoutUnrenderable } from '../../src/pipeline.js';
+import { translate } from '../../src/translate/index.js';
 import { buildFrom, outputText, sources } from '../helpers/sources.js';
 
 const nspawnOf = (yaml: string, extra: Record<string, string> = {}) => outputText(ok({ 'containers/web.yaml': yaml, ...extra }), 'web.nspawn');
@@ -204,5 +205,51 @@ describe('a slice with an unwritable value', () => {
     expect(b.diagnostics[0]!.container).toBeUndefined();
     expect(b.model.failed.get('db')!.errors.map((d) => d.message)).toEqual(['slice "lab" has errors, so this container is not started without its limits']);
     expect(b.outputs.map((o) => o.rel)).toEqual(['web.nspawn', 'machine-lab-db.slice', 'machine@web.service.d/50-machinist.conf']);
+  });
+});
+
+describe('translate is pure, and one container\'s exception fails only that container', () => {
+  const b = ok({ 'containers/a.yaml': 'hostname: a1\nautostart: true\n', 'containers/b.yaml': 'autostart: true\n' });
+  const bad = { ...b.model.containers[0]!, settings: { ...b.model.containers[0]!.settings, hostname: { toString: () => { throw new Error('boom'); } } } };
+  const model = { containers: [bad, b.model.containers[1]!] as typeof b.model.containers, slices: [], failed: new Map() };
+
+  it('fails the container whose translation throws, with an internal error naming its file; writes the other', () => {
+    const t = translate(model as typeof b.model);
+    expect(t.outputs.map((o) => o.rel)).toEqual(['b.nspawn', 'machine@b.service.d/50-machinist.conf', 'machines.target.wants/machine@b.service']);
+    const f = t.failed.get('a')!;
+    expect(f.errors).toMatchObject([{ code: 'internal-error', file: '/etc/machinist/containers/a.yaml', container: 'a' }]);
+    expect(f.errors[0]!.message).toBe('translating container "a" failed: boom');
+    expect(f.autostart).toBe(true);
+    expect(t.diagnostics).toEqual(f.errors);
+  });
+
+  it('does not change the model, also where a slice cannot be written and its container fails with it', () => {
+    const good = ok({ 'containers/web.yaml': 'slice: lab\n', 'slices/lab.yaml': 'description: Lab\n' });
+    const lab = good.model.slices[0]!;
+    const m = { ...good.model, slices: [{ ...lab, settings: { description: 'a\u0001b' } }], failed: new Map(model.failed) };
+    const before = { containers: [...m.containers], failed: [...m.failed], slices: [...m.slices] };
+    const t = translate(m);
+    expect([...t.brokenSlices]).toEqual(['lab']);
+    expect(t.failed.get('web')!.errors.map((d) => d.code)).toEqual(['unknown-slice']);
+    expect({ containers: [...m.containers], failed: [...m.failed], slices: [...m.slices] }).toEqual(before);
+    translate(model as typeof b.model);
+    expect(model.failed.size).toBe(0);
+    expect(model.containers.map((c) => c.name)).toEqual(['a', 'b']);
+  });
+});
+
+describe('a file that does not render', () => {
+  it('fails its container alone, with an internal error naming its file', () => {
+    const b = ok({ 'containers/a.yaml': 'autostart: true\n', 'containers/b.yaml': 'autostart: true\n' });
+    expect(withoutUnrenderable(b)).toBeUndefined();
+    const outputs = b.outputs.map((o) =>
+      o.kind === 'file' && o.rel === 'a.nspawn' ? { ...o, doc: { ...o.doc, sections: [{ name: 'Exec', entries: [{ key: 'Boot', value: 'x\ny' }] }] } } : o);
+    const r = withoutUnrenderable({ ...b, outputs })!;
+    expect(r.outputs.map((o) => o.rel)).toEqual(['b.nspawn', 'machine@b.service.d/50-machinist.conf', 'machines.target.wants/machine@b.service']);
+    expect(r.model.containers.map((c) => c.name)).toEqual(['b']);
+    expect(r.failures.map((f) => [f.name, f.file, f.autostart, f.errors.map((d) => d.code)])).toEqual([
+      ['a', '/etc/machinist/containers/a.yaml', true, ['internal-error']],
+    ]);
+    expect(r.diagnostics).toMatchObject([{ code: 'internal-error', file: '/etc/machinist/containers/a.yaml', container: 'a' }]);
   });
 });
