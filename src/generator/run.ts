@@ -102,7 +102,11 @@ function etcOverrides(containers: readonly string[], etcDir: string): { compiled
 }
 
 /** Read and build the configuration; after an internal error, every container fails with it. */
-function buildConfig(opts: GenerateOptions, shownDir: string, diagnostics: Diagnostic[]): { built: Build; internalErrors: number } {
+function buildConfig(
+  opts: GenerateOptions,
+  shownDir: string,
+  diagnostics: Diagnostic[],
+): { built: Build; internalErrors: number } {
   const texts = readConfig(opts.configDir, shownDir);
   diagnostics.push(...texts.diagnostics);
   const read = { diagnostics: texts.diagnostics, shownDir };
@@ -120,7 +124,10 @@ function buildConfig(opts: GenerateOptions, shownDir: string, diagnostics: Diagn
 /** After an internal error: no outputs, and every container file counted as failed with that error. */
 function failEverything(files: readonly SourceFile[], why: Diagnostic, read: ReadErrors): Build {
   const failed = new Map<string, FailedContainer>();
-  for (const f of files) if (f.kind === 'container') failed.set(f.name, { file: undefined, errors: [{ ...why, file: f.file }], autostart: true });
+  for (const f of files) {
+    if (f.kind !== 'container') continue;
+    failed.set(f.name, { file: undefined, errors: [{ ...why, file: f.file }], autostart: true });
+  }
   const model: Model = { containers: [], slices: [], failed };
   const none = { outputs: [], failed: new Map(), brokenSlices: new Set<string>() };
   return { ...fold(model, none, unreadableContainers(read.diagnostics, read.shownDir)), diagnostics: [], files: [] };
@@ -176,15 +183,19 @@ export function generate(opts: GenerateOptions): GenerateResult {
     diagnostics.push(diag('invalid-name', message, { severity: 'warning', file: join(shownDir, 'containers') }));
   }
   const failedNames = new Set(w.failures.map((f) => f.name));
-  const containers = built.model.containers.map((c) => c.name).filter((n) => !failedNames.has(n) && !w.etc.compiled.has(n));
+  const containers = built.model.containers
+    .map((c) => c.name)
+    .filter((n) => !failedNames.has(n) && !w.etc.compiled.has(n));
   diagnostics.push(...w.etc.warnings);
   const sorted = sortDiagnostics(diagnostics);
   for (const d of sorted) opts.log.log(d.severity, renderLine(d));
   if (w.etc.compiled.size) {
-    opts.log.log('info', `left to "machinist compile", whose files in ${etcDir} take precedence: ${[...w.etc.compiled].sort(byCodeUnit).join(' ')}`);
+    const left = [...w.etc.compiled].sort(byCodeUnit).join(' ');
+    opts.log.log('info', `left to "machinist compile", whose files in ${etcDir} take precedence: ${left}`);
   }
   if (w.failures.length) {
-    opts.log.log('info', `${w.failures.length} container(s) with configuration errors get a failing unit: ${w.failures.map((f) => unitName(f.name)).join(' ')}`);
+    const units = w.failures.map((f) => unitName(f.name)).join(' ');
+    opts.log.log('info', `${w.failures.length} container(s) with configuration errors get a failing unit: ${units}`);
   }
   return { containers, failed: w.failures.map((f) => f.name), internalErrors, diagnostics: sorted, plan: p };
 }

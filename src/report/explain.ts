@@ -40,7 +40,9 @@ export function explainRows(c: ContainerModel): ExplainRow[] {
   const rows: ExplainRow[] = [];
   const walk = (v: unknown, path: YamlPath) => {
     if (Array.isArray(v) && v.every(isScalar)) rows.push(...listRows(c, v, path));
-    else if (!isScalar(v)) for (const [k, x] of Object.entries(v as object)) walk(x, [...path, Array.isArray(v) ? Number(k) : k]);
+    else if (!isScalar(v)) {
+      for (const [k, x] of Object.entries(v as object)) walk(x, [...path, Array.isArray(v) ? Number(k) : k]);
+    }
     else rows.push({ path: path.join('.'), value: v, from: where(c.origins.get(pathKey(path))) });
   };
   walk(c.settings, []);

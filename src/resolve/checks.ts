@@ -50,7 +50,14 @@ export function checkContainer(c: ContainerModel): Diagnostic[] {
   if (s.security?.private_users_ownership === 'chown' && (s.security.read_only === true || volatileRoot)) {
     out.push(diagAt(c, 'conflicting-keys', 'private_users_ownership: chown cannot change a read-only or volatile root', ['security', 'private_users_ownership'], { hint: 'Use auto or map, which need no write access to the root.' }));
   }
-  const filter = s.security?.system_call_filter;
+  checkSystemCalls(c, out);
+  checkNetwork(c, out);
+  return out;
+}
+
+/** Every system_call_filter entry must be a call or group systemd knows: nspawn ignores others silently. */
+function checkSystemCalls(c: ContainerModel, out: Diagnostic[]): void {
+  const filter = c.settings.security?.system_call_filter;
   if (filter) {
     for (let i = 0; i < filter.length; i++) {
       const entry = filter[i]!;
@@ -61,7 +68,11 @@ export function checkContainer(c: ContainerModel): Diagnostic[] {
       out.push(diagAt(c, 'invalid-value', `"${name}" is not a system call or group systemd knows; systemd-nspawn would ignore it silently`, ['security', 'system_call_filter', i], { hint: near ?? 'systemd-analyze syscall-filter lists the groups and names.' }));
     }
   }
-  const net = s.network ?? {};
+}
+
+/** network.mode and the keys that go with it. */
+function checkNetwork(c: ContainerModel, out: Diagnostic[]): void {
+  const net = c.settings.network ?? {};
   const mode = net.mode ?? 'host';
   const wanted = modeKey[mode];
   for (let i = 0; i < modeKeys.length; i++) {
@@ -80,5 +91,4 @@ export function checkContainer(c: ContainerModel): Diagnostic[] {
   if (net.ports?.length && !privateModes.has(mode)) {
     out.push(diagAt(c, 'requires-private-network', `port forwards need a private network, but network.mode is ${mode}`, ['network', 'ports'], { hint: mode === 'host' ? 'In host mode the container already listens on the host\'s ports: remove network.ports, or set network.mode: veth.' : 'Use network.mode veth, bridge or zone for port forwards.' }, 'key'));
   }
-  return out;
 }

@@ -145,7 +145,13 @@ function appendNew(out: unknown[], items: readonly unknown[], r: Recorder | unde
  * inline cache). Keys are walked with an index, not for…of over Object.entries: the generator merges each
  * container once, cold, where iterators and pairs cost.
  */
-function merge(acc: unknown, value: unknown, resets: ReadonlySet<string>, layerKey: string | undefined, r: Recorder | undefined): unknown {
+function merge(
+  acc: unknown,
+  value: unknown,
+  resets: ReadonlySet<string>,
+  layerKey: string | undefined,
+  r: Recorder | undefined,
+): unknown {
   if (typeof value !== 'object' || value === null) {
     if (r) replaced(r, acc, true);
     return value;
@@ -232,7 +238,12 @@ class LazyOrigins extends Map<string, Origin> {
  * Merge layers in order into `value`; with `origins`, also record where each value came from (mergeLayers
  * leaves that to LazyOrigins, which calls this again when first asked). Exported for its test.
  */
-export function mergeInto(value: Record<string, unknown>, layers: readonly Layer[], skip: readonly string[], origins?: Origins): void {
+export function mergeInto(
+  value: Record<string, unknown>,
+  layers: readonly Layer[],
+  skip: readonly string[],
+  origins?: Origins,
+): void {
   for (let l = 0; l < layers.length; l++) {
     const layer = layers[l]!;
     const resets = layer.file.resets;
@@ -249,7 +260,10 @@ export function mergeInto(value: Record<string, unknown>, layers: readonly Layer
 }
 
 /** Merge layers in order into one settings object and the origin of every value in it (computed when asked). */
-export function mergeLayers(layers: readonly Layer[], skip: readonly string[] = []): { value: Record<string, unknown>; origins: Origins } {
+export function mergeLayers(
+  layers: readonly Layer[],
+  skip: readonly string[] = [],
+): { value: Record<string, unknown>; origins: Origins } {
   const value: Record<string, unknown> = {};
   mergeInto(value, layers, skip);
   return { value, origins: new LazyOrigins(layers.slice(), skip) };

@@ -9,7 +9,9 @@ import {
 } from '../schema/systemd-keys.js';
 import { diagAt } from './model.js';
 import type { Owner } from './model.js';
-import { dropinService, dropinUnit, nspawnExec, nspawnFiles, nspawnNetwork, sliceBody, sliceUnit } from './setting-keys.js';
+import {
+  dropinService, dropinUnit, nspawnExec, nspawnFiles, nspawnNetwork, sliceBody, sliceUnit,
+} from './setting-keys.js';
 import type { KeySource, KeyTable } from './setting-keys.js';
 
 export const passthroughKeys: Record<string, Record<string, readonly string[]>> = {
@@ -22,7 +24,9 @@ export const passthroughKeys: Record<string, Record<string, readonly string[]>> 
 function ownedBy(tables: readonly KeyTable[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const t of tables) {
-    for (const [key, source] of Object.entries<KeySource>(t.keys)) if (source.owned) out[`${t.section}.${key}`] = source.shown;
+    for (const [key, source] of Object.entries<KeySource>(t.keys)) {
+      if (source.owned) out[`${t.section}.${key}`] = source.shown;
+    }
   }
   return out;
 }

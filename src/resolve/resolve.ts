@@ -77,12 +77,15 @@ function expand(x: Expansion, from: ParsedFile, list: readonly string[] | undefi
     if (!target) {
       const hint = didYouMean(p, x.profiles.keys());
       const at = ['profiles', i];
-      x.found.push(diag('unknown-profile', `profile "${p}" has no file profiles/${p}.yaml`, { file: from.source.file, path: at, pos: locate(from, at), container: x.name, ...(hint ? { hint } : {}) }));
+      const where = { file: from.source.file, path: at, pos: locate(from, at), container: x.name };
+      const message = `profile "${p}" has no file profiles/${p}.yaml`;
+      x.found.push(diag('unknown-profile', message, { ...where, ...(hint ? { hint } : {}) }));
       continue;
     }
     if (x.stack.includes(p)) {
       const at = ['profiles', i];
-      x.found.push(diag('profile-cycle', `profiles include each other: ${[...x.stack, p].join(' → ')}`, { file: from.source.file, path: at, pos: locate(from, at), container: x.name }));
+      const where = { file: from.source.file, path: at, pos: locate(from, at), container: x.name };
+      x.found.push(diag('profile-cycle', `profiles include each other: ${[...x.stack, p].join(' → ')}`, where));
       continue;
     }
     if (x.applied.includes(p)) continue;
@@ -114,7 +117,14 @@ function sourcesOf(input: ResolveInput): Sources {
   const fileErrors = input.fileErrors;
   const errorsOf = (f: ParsedFile | undefined): readonly Diagnostic[] => (f && fileErrors.size ? (fileErrors.get(f.source.rel) ?? none) : none);
   // Files by kind and name, in one pass (a later file of the same name wins, at the first one's place).
-  const src: Sources = { settings: undefined, profiles: new Map(), slices: new Map(), containers: new Map(), errorsOf, goodSlices: new Set() };
+  const src: Sources = {
+    settings: undefined,
+    profiles: new Map(),
+    slices: new Map(),
+    containers: new Map(),
+    errorsOf,
+    goodSlices: new Set(),
+  };
   for (const f of input.files) {
     const kind = f.source.kind;
     if (kind === 'container') src.containers.set(f.source.name, f);
@@ -131,7 +141,16 @@ function layersOf(src: Sources, name: string, file: ParsedFile): Expansion {
   const settingsErrors = src.errorsOf(src.settings);
   // Errors of the files themselves are already reported (pipeline); `found` are the ones found here.
   const errors: Diagnostic[] = fileErrs.length || settingsErrors.length ? [...fileErrs, ...settingsErrors] : [];
-  const x: Expansion = { name, profiles: src.profiles, errorsOf: src.errorsOf, applied: [], layers: [], found: [], errors, stack: [] };
+  const x: Expansion = {
+    name,
+    profiles: src.profiles,
+    errorsOf: src.errorsOf,
+    applied: [],
+    layers: [],
+    found: [],
+    errors,
+    stack: [],
+  };
   const defaults = record(record(src.settings?.value)?.['defaults']);
   if (src.settings && defaults) x.layers.push({ file: src.settings, at: atDefaults, value: defaults });
   // Profile names are checked even in a file with other errors, so one run reports every problem.
@@ -152,7 +171,8 @@ function checkMerged(src: Sources, c: ContainerModel, found: Diagnostic[], diagn
   if (slice !== undefined) {
     if (!src.slices.has(slice)) {
       const hint = didYouMean(slice, src.slices.keys());
-      own.push(diagAt(c, 'unknown-slice', `slice "${slice}" has no file slices/${slice}.yaml`, ['slice'], hint ? { hint: `${hint} Or create slices/${slice}.yaml (an empty file is fine).` } : {}));
+      const init = hint ? { hint: `${hint} Or create slices/${slice}.yaml (an empty file is fine).` } : {};
+      own.push(diagAt(c, 'unknown-slice', `slice "${slice}" has no file slices/${slice}.yaml`, ['slice'], init));
     } else if (src.goodSlices.size < src.slices.size) {
       for (const s of slicesOf(slice)) if (src.slices.has(s) && !src.goodSlices.has(s)) errors.push(brokenSlice(c, s));
     }

@@ -28,7 +28,11 @@ export interface Folded {
  * Fold translate's result and `extra` failures (containers that could not be read, or rendered) into the
  * model. A container that already failed keeps its errors; the model and translation are not changed.
  */
-export function fold(model: Model, t: Pick<Translation, 'outputs' | 'failed' | 'brokenSlices'>, extra?: ReadonlyMap<string, Diagnostic[]>): Folded {
+export function fold(
+  model: Model,
+  t: Pick<Translation, 'outputs' | 'failed' | 'brokenSlices'>,
+  extra?: ReadonlyMap<string, Diagnostic[]>,
+): Folded {
   const failed = new Map<string, FailedContainer>(model.failed);
   for (const [name, f] of t.failed) failed.set(name, f);
   let outputs = t.outputs;
@@ -89,7 +93,10 @@ export const isMachineName = (name: string): boolean => hostnamePattern.test(nam
  * What the generator writes: the outputs of what compiled plus a failing unit for each failed container;
  * `unnamed` are failed containers whose name cannot be a unit.
  */
-export function withFailingUnits(f: Folded, shownDir: string): { outputs: Output[]; failures: Failure[]; unnamed: string[] } {
+export function withFailingUnits(
+  f: Folded,
+  shownDir: string,
+): { outputs: Output[]; failures: Failure[]; unnamed: string[] } {
   const failures = f.failures.filter((x) => isMachineName(x.name));
   const unnamed = f.failures.filter((x) => !isMachineName(x.name)).map((x) => x.name);
   const outputs = [...f.outputs, ...failures.flatMap((x) => translateFailing(x, shownDir))];

@@ -29,7 +29,8 @@ function translateContainer(c: ContainerModel, diagnostics: Diagnostic[]): Outpu
   try {
     files = [translateNspawn(c, own), translateDropin(c, own)];
   } catch (e) {
-    const d = internalError(`translating container "${c.name}" failed`, e, { file: c.file.source.file, container: c.name });
+    const where = { file: c.file.source.file, container: c.name };
+    const d = internalError(`translating container "${c.name}" failed`, e, where);
     diagnostics.push(d);
     return [d];
   }

@@ -69,7 +69,9 @@ function addExec(c: ContainerModel, exec: Entries<keyof typeof nspawnExec.keys>)
   const boot = s.boot !== false;
   exec.raw('Boot', yesNo(boot));
   const params = bootParameters(c);
-  if (params.length || s.command?.length) exec.add('Parameters', parameters, s.command ? [...params, ...s.command] : params);
+  if (params.length || s.command?.length) {
+    exec.add('Parameters', parameters, s.command ? [...params, ...s.command] : params);
+  }
   if (!boot) {
     // An app container runs under nspawn's stub init (ProcessTwo=), which shuts down cleanly on SIGRTMIN+3;
     // without both, every `systemctl stop` SIGKILLs the payload and leaves the unit failed.

@@ -105,7 +105,12 @@ export class Entries<K extends string = string> {
 type Encoder<T> = (input: T, last: string | number | undefined) => string;
 
 /** A list setting: one `key=` line per element, each encoded by `encode`; YAML path [...key's path, index]. */
-export function each<K extends string, T>(out: Entries<K>, key: K, list: readonly T[] | undefined, encode: (v: T) => string): void {
+export function each<K extends string, T>(
+  out: Entries<K>,
+  key: K,
+  list: readonly T[] | undefined,
+  encode: (v: T) => string,
+): void {
   if (!list) return;
   for (let i = 0; i < list.length; i++) out.add(key, encode, list[i]!, i);
 }
@@ -117,7 +122,12 @@ const asWritten = (v: string) => v;
  * Unit-file values are written as the user wrote them (systemd syntax, specifiers included: checked in
  * resolve); .nspawn values go through `encode`.
  */
-export function passThrough<K extends string>(out: Entries<K>, section: PassSection | undefined, at: YamlPath, encode?: (v: string) => string): void {
+export function passThrough<K extends string>(
+  out: Entries<K>,
+  section: PassSection | undefined,
+  at: YamlPath,
+  encode?: (v: string) => string,
+): void {
   if (!section) return;
   const keys = Object.keys(section);
   for (let k = 0; k < keys.length; k++) {

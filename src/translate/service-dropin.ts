@@ -30,7 +30,8 @@ const none: readonly string[] = [];
 const rootEnvironment = (c: ContainerModel) => unitEnvironment('MACHINIST_ARGS', unitExecArguments(rootArgs(c)));
 
 /** A device and its access (default rwm) → the value of DeviceAllow=. */
-const deviceAllow = (d: DeviceInput) => `${devicePath(deviceNode(d))} ${(typeof d === 'string' ? undefined : d.access) ?? 'rwm'}`;
+const deviceAllow = (d: DeviceInput) =>
+  `${devicePath(deviceNode(d))} ${(typeof d === 'string' ? undefined : d.access) ?? 'rwm'}`;
 
 export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
   const s = c.settings;
