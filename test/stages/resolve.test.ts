@@ -236,3 +236,24 @@ describe('slice problems are not container problems', () => {
     expect(b.diagnostics[1]!.hint).toBe('did you mean "CPUAccounting"?');
   });
 });
+
+describe('whether a failed container starts at boot (its failing unit is linked into machines.target.wants)', () => {
+  it('reads autostart from the layers that merged, and counts a file that cannot be read as yes', () => {
+    const b = buildFrom({
+      'machinist.yaml': 'defaults:\n  autostart: true\n',
+      'profiles/off.yaml': 'autostart: false\n',
+      'containers/after-merge.yaml': 'slice: nope\n',
+      'containers/explicit-off.yaml': 'autostart: false\nbogus: 1\n',
+      'containers/profile-off.yaml': 'profiles: [off]\nbogus: 1\n',
+      'containers/defaults-on.yaml': 'bogus: 1\n',
+      'containers/unparsable.yaml': 'autostart: false\nbinds: [\n',
+    });
+    expect(b.failures.map((f) => [f.name, f.autostart])).toEqual([
+      ['after-merge', true],
+      ['defaults-on', true],
+      ['explicit-off', false],
+      ['profile-off', false],
+      ['unparsable', true],
+    ]);
+  });
+});
