@@ -143,19 +143,21 @@ function writesOf(built: Build, shownDir: string, etcDir: string) {
   return { outputs, failures, unnamed: generated.unnamed, etc };
 }
 
+type Writes = ReturnType<typeof writesOf>;
+
 /**
- * Plan the writes. Should a file not render (a bug, or a value no check caught), only the containers whose
- * files do not render fail, each with an internal error, and the rest is planned again.
+ * Plan the writes `w` of `built`. Should a file not render (a bug, or a value no check caught), only the
+ * containers whose files do not render fail, each with an internal error, and the rest is planned again.
  */
-function planWrites(built: Build, targets: Targets, shownDir: string, etcDir: string) {
-  let w = writesOf(built, shownDir, etcDir);
+function planWrites(built: Build, w: Writes, targets: Targets, shownDir: string, etcDir: string) {
   try {
     return { built, w, p: plan(w.outputs, readSnapshot(targets, w.outputs), targets, { diffs: false }) };
   } catch (e) {
     const retry = e instanceof IniRenderError ? withoutUnrenderable(built) : undefined;
     if (!retry) throw e;
-    w = writesOf(retry, shownDir, etcDir);
-    return { built: retry, w, p: plan(w.outputs, readSnapshot(targets, w.outputs), targets, { diffs: false }) };
+    const again = writesOf(retry, shownDir, etcDir);
+    const p = plan(again.outputs, readSnapshot(targets, again.outputs), targets, { diffs: false });
+    return { built: retry, w: again, p };
   }
 }
 
@@ -168,7 +170,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
   let w = writesOf(built, shownDir, etcDir);
   let p: Plan | undefined;
   try {
-    const planned = planWrites(built, targets, shownDir, etcDir);
+    const planned = planWrites(built, w, targets, shownDir, etcDir);
     internalErrors += planned.built.model.failed.size - built.model.failed.size;
     ({ built, w, p } = planned);
     diagnostics.push(...p.diagnostics);
