@@ -252,9 +252,15 @@ export function mergeInto(
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       if (skip.includes(k)) continue;
+      const v = layer.value[k];
+      // As in merge: without a recorder, a scalar is simply put (most top-level values are scalars).
+      if (!origins && (typeof v !== 'object' || v === null)) {
+        put(value, k, v);
+        continue;
+      }
       const layerKey = at === undefined ? undefined : layer.at.length ? at + SEP + k : k;
       const r = origins && { origins, file: layer.file, layerPath: [...layer.at, k], outKey: k };
-      put(value, k, merge(Object.hasOwn(value, k) ? value[k] : undefined, layer.value[k], resets, layerKey, r));
+      put(value, k, merge(Object.hasOwn(value, k) ? value[k] : undefined, v, resets, layerKey, r));
     }
   }
 }
