@@ -10,15 +10,17 @@
 #
 # The root: systemd as init, dbus, sshd, cloud-init (NoCloud), iproute2, sudo, procps; no docs, man pages or
 # translations. Its /etc carries no identity: /etc/machine-id is empty (systemd makes a transient one; not a
-# first boot), no /etc/hostname (the machine name applies), no SSH host keys (made at first start, after
-# cloud-init, which would replace them anyway). Units that only make noise in a test guest are masked.
+# first boot), no /etc/hostname (the machine name applies), no SSH host keys (an ed25519 one is made at first
+# start, by cloud-init when it runs, else by a oneshot). Units that only make noise in a test guest are masked.
 #
 # Environment: MACHINIST_E2E_CACHE (default /var/cache/machinist-e2e), MACHINIST_E2E_APT_SOURCES (default
-# /etc/apt/sources.list.d/debian.sources: the mirrors this machine already uses).
+# /etc/apt/sources.list.d/debian.sources, else /etc/apt/sources.list: the mirrors this machine already uses).
 set -eu
 
 CACHE=${MACHINIST_E2E_CACHE:-/var/cache/machinist-e2e}
 SOURCES=${MACHINIST_E2E_APT_SOURCES:-/etc/apt/sources.list.d/debian.sources}
+# Older installs keep their mirrors in one-line format.
+[ -n "${MACHINIST_E2E_APT_SOURCES:-}" ] || [ -r "$SOURCES" ] || SOURCES=/etc/apt/sources.list
 TIMEOUT=${MACHINIST_E2E_ROOTFS_TIMEOUT:-900}
 SUITE=bookworm
 PACKAGES=systemd,systemd-sysv,dbus,openssh-server,cloud-init,iproute2,sudo,procps
@@ -38,7 +40,8 @@ esac
 command -v mmdebstrap >/dev/null || { echo "e2e-rootfs: mmdebstrap is missing (apt-get install mmdebstrap)" >&2; exit 1; }
 [ -r "$SOURCES" ] || { echo "e2e-rootfs: no apt sources at $SOURCES (set MACHINIST_E2E_APT_SOURCES)" >&2; exit 1; }
 
-key=$( { cat "$0" "$SOURCES"; dpkg --print-architecture; } | sha256sum | cut -c1-16)
+# Comment lines do not count: only what changes the root does.
+key=$( { sed '/^[[:space:]]*#/d' "$0"; cat "$SOURCES"; dpkg --print-architecture; } | sha256sum | cut -c1-16)
 name=rootfs-$key
 dir=$CACHE/$name
 tar=$CACHE/$name.tar
@@ -94,7 +97,11 @@ rm -f "$r/etc/hostname" "$r/etc/resolv.conf"
 rm -f "$r"/etc/ssh/ssh_host_*
 for unit in $MASKED; do ln -sf /dev/null "$r/etc/systemd/system/$unit"; done
 # sshd refuses to start without host keys: make them on the guest's first start, after cloud-init (which, when
-# it runs, makes its own), before sshd.
+# it runs, makes its own), before sshd. One ed25519 key: an RSA key costs seconds per first boot on a busy machine.
+mkdir -p "$r/etc/ssh/sshd_config.d" "$r/etc/cloud/cloud.cfg.d"
+echo 'HostKey /etc/ssh/ssh_host_ed25519_key' >"$r/etc/ssh/sshd_config.d/10-hostkey.conf"
+printf '%s\n' '# machinist e2e (scripts/e2e-rootfs.sh): the one host key type sshd is told to use' \
+  'ssh_genkeytypes: [ed25519]' >"$r/etc/cloud/cloud.cfg.d/90-machinist-e2e.cfg"
 cat >"$r/etc/systemd/system/ssh-hostkeys.service" <<'EOF'
 # machinist e2e (scripts/e2e-rootfs.sh): SSH host keys on first start; the image ships none.
 [Unit]
@@ -105,7 +112,7 @@ Before=ssh.service
 
 [Service]
 Type=oneshot
-ExecStart=/usr/bin/ssh-keygen -A
+ExecStart=/usr/bin/ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
 
 [Install]
 WantedBy=ssh.service

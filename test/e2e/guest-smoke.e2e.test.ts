@@ -37,7 +37,7 @@ describe.skipIf(!E2E)('guest infrastructure: cached Debian root, HTTP fixture, n
   let rootKey: SshKey;
 
   beforeAll(async () => {
-    rootfs = ensureRootfs();
+    rootfs = await ensureRootfs();
     host = await bootHost({ timeoutMs: 45_000, nspawnArgs: rootfsNspawnArgs(rootfs) });
   }, ROOTFS_BUILD_TIMEOUT_MS + 60_000);
 
@@ -150,6 +150,16 @@ describe.skipIf(!E2E)('guest infrastructure: cached Debian root, HTTP fixture, n
     expect(st.stdout).toMatch(/DataSourceNoCloud/);
     expect((await guest.run(['cat', '/var/lib/smoke-runcmd'])).stdout).toBe('ran\n');
     expect((await ssh(host, { key: rootKey, port: SSH_PORT }, 'hostname')).stdout.trim()).toBe('smoke-ci');
+  });
+
+  test('a guest restart keeps its root (the overlay upper): cloud-init does not run again, the key still works', async () => {
+    const hostKey = (await guest.run(['cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).stdout;
+    await host.run(['systemctl', 'restart', guest.unit], { timeoutMs: 60_000 });
+    await guest.waitRunning();
+    await waitForSsh(host, { key: rootKey, port: SSH_PORT });
+    expect((await guest.run(['cloud-init', 'status', '--wait'], { timeoutMs: 60_000, allowFail: true })).stdout).toMatch(/status: done/);
+    expect((await guest.run(['cat', '/var/lib/smoke-runcmd'])).stdout).toBe('ran\n');
+    expect((await guest.run(['cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).stdout).toBe(hostKey);
   });
 
   test('no complaints about the hand-written .nspawn and drop-in', async () => {
