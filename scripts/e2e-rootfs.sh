@@ -37,11 +37,12 @@ case "${1:-}" in
 esac
 
 [ "$(id -u)" = 0 ] || { echo "e2e-rootfs: needs root (mmdebstrap --mode=root)" >&2; exit 1; }
-command -v mmdebstrap >/dev/null || { echo "e2e-rootfs: mmdebstrap is missing (apt-get install mmdebstrap)" >&2; exit 1; }
+command -v mmdebstrap >/dev/null ||
+  { echo "e2e-rootfs: mmdebstrap is missing (apt-get install mmdebstrap)" >&2; exit 1; }
 [ -r "$SOURCES" ] || { echo "e2e-rootfs: no apt sources at $SOURCES (set MACHINIST_E2E_APT_SOURCES)" >&2; exit 1; }
 
-# Comment lines do not count: only what changes the root does.
-key=$( { sed '/^[[:space:]]*#/d' "$0"; cat "$SOURCES"; dpkg --print-architecture; } | sha256sum | cut -c1-16)
+# Comment lines and layout do not count: only what changes the root does.
+key=$( { sed '/^[[:space:]]*#/d' "$0" | tr -d ' \t\n'; cat "$SOURCES"; dpkg --print-architecture; } | sha256sum | cut -c1-16)
 name=rootfs-$key
 dir=$CACHE/$name
 tar=$CACHE/$name.tar

@@ -79,12 +79,14 @@ export async function ensureTemplate(host: Host): Promise<void> {
 
 /** Write a file inside the host's own mount namespace (below mounts the host made, unlike Host.writeFile). */
 export async function writeInHost(host: Host, file: string, content: string, mode = '0644'): Promise<void> {
-  await host.run(['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod "$2" "$1"', 'sh', file, mode], { input: content });
+  const script = 'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod "$2" "$1"';
+  await host.run(['sh', '-c', script, 'sh', file, mode], { input: content });
 }
 
 function nspawnFile(o: GuestOptions): string {
   const p = paths(o.name);
-  const files = [...(o.cloudInit ? [`BindReadOnly=${p.seed}:/var/lib/cloud/seed/nocloud`] : []), ...(o.nspawn?.files ?? [])];
+  const seed = o.cloudInit ? [`BindReadOnly=${p.seed}:/var/lib/cloud/seed/nocloud`] : [];
+  const files = [...seed, ...(o.nspawn?.files ?? [])];
   return [
     '# machinist e2e guest (test/e2e/guest.ts)',
     '[Exec]', 'Boot=yes', ...(o.nspawn?.exec ?? []), '',
@@ -135,7 +137,9 @@ export async function prepareGuest(host: Host, o: GuestOptions): Promise<Guest> 
   }
   if (o.credentials) {
     await host.run(['install', '-d', '-m', '0700', p.credstore]);
-    for (const [id, content] of Object.entries(o.credentials)) await writeInHost(host, `${p.credstore}/${id}`, content, '0600');
+    for (const [id, content] of Object.entries(o.credentials)) {
+      await writeInHost(host, `${p.credstore}/${id}`, content, '0600');
+    }
   }
   await writeInHost(host, p.nspawn, nspawnFile(o));
   await writeInHost(host, p.dropIn, dropIn(o));
@@ -159,7 +163,8 @@ export function guestHandle(host: Host, name: string): Guest {
     unit,
     run: (argv, opts) => host.inMachine(name, argv, opts),
     runAsService: (argv, opts) =>
-      host.inMachine(name, ['systemd-run', '--quiet', '--wait', '--pipe', '-p', 'StandardInput=null', '--', ...argv], opts),
+      host.inMachine(name, ['systemd-run', '--quiet', '--wait', '--pipe', '-p', 'StandardInput=null', '--', ...argv],
+        opts),
     async waitRunning(timeoutMs = 60_000) {
       let state = '';
       await host.waitFor(`guest ${name}: is-system-running = running|degraded`, async () => {
@@ -168,7 +173,8 @@ export function guestHandle(host: Host, name: string): Guest {
         return state === 'running' || state === 'degraded';
       }, timeoutMs);
       if (state === 'degraded') {
-        const failed = await host.inMachine(name, ['systemctl', '--failed', '--no-legend', '--plain'], { allowFail: true });
+        const failed = await host.inMachine(name, ['systemctl', '--failed', '--no-legend', '--plain'],
+          { allowFail: true });
         process.stderr.write(`[e2e] guest ${name} is degraded; failed units:\n${failed.stdout}`);
       }
       return state;

@@ -145,8 +145,12 @@ export async function startHttp(opts: HttpOptions = {}): Promise<HttpFixture> {
 
   const port = await Promise.race([
     listening,
-    new Promise<never>((_, reject) => child.once('exit', (c) => reject(new Error(`HTTP fixture exited (${c}) before listening`)))),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('HTTP fixture: not listening after 10 s')), 10_000).unref()),
+    new Promise<never>((_, reject) =>
+      child.once('exit', (c) => reject(new Error(`HTTP fixture exited (${c}) before listening`))),
+    ),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('HTTP fixture: not listening after 10 s')), 10_000).unref(),
+    ),
   ]).catch(async (e: unknown) => {
     tryKill(pid, 'SIGKILL');
     throw e;
