@@ -27,6 +27,8 @@ import { ssh, sshKeyPair, waitForSsh, type SshKey } from './ssh.js';
 const E2E = process.env.MACHINIST_E2E === '1';
 const SSH_PORT = 2201;
 const MiB = 1024 * 1024;
+/** A SetCredential= value with what the unit parser would otherwise change: %, backslash, quotes, newlines. */
+const NOTE = 'a 50% "b" \\x\\n\nsecond line\n';
 
 /** Offset of the first byte of the first non-empty regular file's data in a tar (its header block + 512). */
 async function firstFileData(tar: string): Promise<number> {
@@ -120,13 +122,14 @@ describe.skipIf(!E2E)('guest infrastructure: cached Debian root, HTTP fixture, n
     expect(missing.stdout).toBe('404');
   });
 
-  test('a nested guest boots from the image; root logs in over SSH with the key from its credential', async () => {
+  test('a nested guest boots from the image; root logs in over SSH with its credential key', async () => {
     rootKey = await sshKeyPair(host, 'smoke-root');
     const t0 = Date.now();
     guest = await bootGuest(host, {
       name: 'smoke',
       sshPort: SSH_PORT,
       credentials: { 'ssh.authorized_keys.root': `${rootKey.publicKey}\n` },
+      publicCredentials: { 'machinist-e2e.note': NOTE },
       cloudInit: {
         metaData: 'instance-id: smoke-1\nlocal-hostname: smoke-ci\n',
         userData: [
@@ -154,6 +157,8 @@ describe.skipIf(!E2E)('guest infrastructure: cached Debian root, HTTP fixture, n
     const cmdline = await host.sh(`tr '\\0' ' ' </proc/$(systemctl show -p MainPID --value ${guest.unit})/cmdline`);
     expect(cmdline.stdout).toContain('--load-credential=ssh.authorized_keys.root:ssh.authorized_keys.root');
     expect(cmdline.stdout).not.toContain('ssh-ed25519');
+    // SetCredential= arrives byte for byte.
+    expect((await guest.run(['cat', '/run/host/credentials/machinist-e2e.note'])).stdout).toBe(NOTE);
   });
 
   test('cloud-init in the guest found the NoCloud seed: runcmd ran once, hostname set', async () => {

@@ -8,8 +8,8 @@
  * are the host's: give each guest's sshd its own port (`sshPort`).
  *
  * Credentials take the route systemd 252 has (identity-credentials-252.md §4): a file 0600 in a 0700 credstore
- * directory, `LoadCredential=` on the service, `--load-credential=ID:ID` to nspawn. A cloud-init NoCloud seed is
- * bound read-only at /var/lib/cloud/seed/nocloud.
+ * directory, `LoadCredential=` on the service (or, for public values, `SetCredential=` inline), and
+ * `--load-credential=ID:ID` to nspawn. A cloud-init NoCloud seed is bound read-only at /var/lib/cloud/seed/nocloud.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,6 +35,9 @@ export interface GuestOptions {
   sshPort?: number;
   /** Credential ID → content, passed through LoadCredential= (never on a command line). */
   credentials?: Record<string, string>;
+  /** Credential ID → content, written inline as SetCredential= in the drop-in: any user can read those, so
+   * public data only (keys, not secrets). */
+  publicCredentials?: Record<string, string>;
   cloudInit?: NoCloudSeed;
   /** Files (absolute path in the guest → content) put into the guest's root before it starts. */
   files?: Record<string, string>;
@@ -95,14 +98,25 @@ function nspawnFile(o: GuestOptions): string {
   ].join('\n');
 }
 
+/**
+ * A value for SetCredential=: systemd 252 decodes C escapes in it but expands no % specifiers (a `%%` arrived
+ * as `%%`, seen in guest-smoke). Leading whitespace would be lost; test values here do not start with any.
+ */
+function unitCredentialValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
 function dropIn(o: GuestOptions): string {
   const p = paths(o.name);
-  const ids = Object.keys(o.credentials ?? {});
+  const loaded = Object.keys(o.credentials ?? {});
+  const set = Object.entries(o.publicCredentials ?? {});
+  const ids = [...loaded, ...set.map(([id]) => id)];
   const args = ids.map((id) => `--load-credential=${id}:${id}`).join(' ');
   return [
     '# machinist e2e guest (test/e2e/guest.ts)',
     '[Service]',
-    ...ids.map((id) => `LoadCredential=${id}:${p.credstore}/${id}`),
+    ...loaded.map((id) => `LoadCredential=${id}:${p.credstore}/${id}`),
+    ...set.map(([id, value]) => `SetCredential=${id}:${unitCredentialValue(value)}`),
     ...(args ? [`Environment="MACHINIST_ARGS=${args}"`] : []),
     ...(o.service ?? []),
     '',
