@@ -73,7 +73,14 @@ if [ -d "$dir" ] && [ -f "$tar" ] && [ -f "$tar.sha256" ]; then
 fi
 
 work=$(mktemp -d "$CACHE/.build-$key.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
+# A killed mmdebstrap can leave /proc, /sys or /dev mounted in its chroot: unmount them, and never let rm cross
+# into another file system.
+cleanup() {
+  findmnt -rn -o TARGET | grep "^$work/" | sort -r | while read -r m; do umount -l "$m"; done
+  rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 start=$(date +%s)
 echo "e2e-rootfs: building $name (mmdebstrap $SUITE; log $CACHE/$name.log)" >&2
 # The build log goes to a file: mmdebstrap is chatty, and a failure prints its tail.
