@@ -167,6 +167,10 @@ describe.skipIf(!E2E)('guest infrastructure: cached Debian root, HTTP fixture, n
     expect(st.stdout).toMatch(/DataSourceNoCloud/);
     expect((await guest.run(['cat', '/var/lib/smoke-runcmd'])).stdout).toBe('ran\n');
     expect((await ssh(host, { key: rootKey, port: SSH_PORT }, 'hostname')).stdout.trim()).toBe('smoke-ci');
+    // runAsService: a unit of the guest's own systemd (it has an invocation ID), not a process nsenter made.
+    const svc = await guest.runAsService(['sh', '-c', 'echo "$INVOCATION_ID"; cat /proc/self/cgroup']);
+    expect(svc.stdout).toMatch(/^[0-9a-f]{32}\n/);
+    expect(svc.stdout).toMatch(/run-u\d+\.service/);
   });
 
   test('a guest restart keeps its root (overlay upper): cloud-init does not run again, SSH still works', async () => {
