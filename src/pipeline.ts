@@ -9,8 +9,8 @@ import type { Kind, SourceFile } from './load/read.js';
 import { resolve } from './resolve/resolve.js';
 import { loadValidation } from './schema/load-validation.js';
 import { accept } from './schema/accept.generated.js';
-import { hostnamePattern, profileNamePattern, sliceNamePattern } from './schema/rules.js';
 import { markPrivate } from './emit/modes.js';
+import { fileNameProblem } from './schema/names.js';
 import { translate } from './translate/index.js';
 import { fold, unreadableContainers, unrenderableContainers } from './translate/fold.js';
 import type { Folded } from './translate/fold.js';
@@ -26,12 +26,6 @@ export interface ReadErrors {
   /** The config directory as its files are named in diagnostics. */
   shownDir: string;
 }
-
-const names: Partial<Record<Kind, { pattern: RegExp; what: string }>> = {
-  container: { pattern: hostnamePattern, what: 'a machine name (a valid host name: letters, digits and "-", dot-separated, at most 64 characters)' },
-  profile: { pattern: profileNamePattern, what: 'a profile name (letters, digits, "-", "_" and ".")' },
-  slice: { pattern: sliceNamePattern, what: 'a slice name (letters, digits and "_", with "-" between levels)' },
-};
 
 /** The same diagnostic can be found through several containers (a broken shared profile): report it once. */
 function dedupe(diags: Diagnostic[]): Diagnostic[] {
@@ -52,9 +46,9 @@ export function build(sources: readonly SourceFile[], read?: ReadErrors): Build 
     const { parsed, diagnostics: parseDiags } = parseSource(source);
     const container = source.kind === 'container' ? source.name : undefined;
     const own = parseDiags.map((d) => (container ? { ...d, container } : d));
-    const rule = names[source.kind];
-    if (rule && !rule.pattern.test(source.name)) {
-      own.push(diag('invalid-name', `"${source.name}" from ${source.rel} is not ${rule.what}`, { file: source.file, ...(container ? { container } : {}) }));
+    const badName = fileNameProblem(source.kind, source.name);
+    if (badName) {
+      own.push(diag('invalid-name', `"${source.name}" from ${source.rel} ${badName.message}`, { file: source.file, hint: badName.hint, ...(container ? { container } : {}) }));
     }
     // The generated check decides; zod (loaded only then) words what is wrong with a value it refuses.
     if (parsed.value !== undefined && !parseDiags.length && !accept[source.kind](parsed.value)) own.push(...loadValidation().validateKind(parsed, container));

@@ -6,40 +6,36 @@ const KEYS0 = new Set(["defaults"]);
 const KEYS1 = new Set(["description","image","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","restart","nspawn","service"]);
 const RE2 = /^(?=.{1,64}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 const ONE_OF3 = new Set(["no","yes","state","overlay"]);
-const RE4 = /^[A-Za-z_][A-Za-z0-9_.-]*$|^\d+$/;
+const RE4 = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$|^\d{1,10}$/;
 const RE5 = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ONE_OF6 = new Set(["off","copy","bind","symlink","delete","auto"]);
 const ONE_OF7 = new Set(["off","copy-host","copy-static","copy-uplink","copy-stub","replace-host","replace-static","replace-uplink","replace-stub","bind-host","bind-static","bind-uplink","bind-stub","delete","auto"]);
 const KEYS8 = new Set(["mode","bridge","zone","macvlan","ipvlan","interfaces","ports"]);
 const ONE_OF9 = new Set(["host","none","veth","bridge","zone","macvlan","ipvlan","interface"]);
-const RE10 = /^[^\s/:]{1,15}$/;
-const RE11 = /^[A-Za-z0-9_-]{1,11}$/;
-const RE12 = /^(?:(?:tcp|udp):)?(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])(?::(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))?$/;
-const KEYS13 = new Set(["source","target","readonly","options"]);
-const ONE_OF14 = new Set(["rbind","norbind","idmap","noidmap"]);
-const RE15 = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const KEYS16 = new Set(["cpu","memory","tasks_max","io"]);
-const KEYS17 = new Set(["weight","quota","cpus"]);
-const RE18 = /^(?:[1-9]\d*|0\.\d*[1-9]\d*|[1-9]\d*\.\d+)%$/;
-const RE19 = /^\d+(?:-\d+)?(?:[, ]\d+(?:-\d+)?)*$/;
-const KEYS20 = new Set(["min","low","high","max","swap_max","nodes"]);
-const KEYS21 = new Set(["weight","device_weight","read_bandwidth_max","write_bandwidth_max","read_iops_max","write_iops_max"]);
-const RE22 = /^[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*$/;
-const KEYS23 = new Set(["private_users","private_users_ownership","no_new_privileges","capabilities","system_call_filter","read_only"]);
-const RE24 = /^(?:no|yes|pick|identity|\d+(?::\d+)?)$/;
-const ONE_OF25 = new Set(["off","chown","map","auto"]);
-const KEYS26 = new Set(["add","drop","ambient"]);
-const RE27 = /^(?:CAP_[A-Z_]+|all)$/;
-const RE28 = /^~?@?[a-z0-9_-]+$/;
-const KEYS29 = new Set(["path","access"]);
-const RE30 = /^[rwm]{1,3}$/;
-const ONE_OF31 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
-const KEYS32 = new Set(["Exec","Files","Network"]);
-const KEYS33 = new Set(["Unit","Service"]);
-const KEYS34 = new Set(["description","profiles","image","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","restart","nspawn","service"]);
-const RE35 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const KEYS36 = new Set(["description","resources","unit"]);
-const KEYS37 = new Set(["Unit","Slice"]);
+const RE10 = /^(?:(?:tcp|udp):)?(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])(?::(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))?$/;
+const KEYS11 = new Set(["source","target","readonly","options"]);
+const ONE_OF12 = new Set(["rbind","norbind","idmap","noidmap"]);
+const KEYS13 = new Set(["cpu","memory","tasks_max","io"]);
+const KEYS14 = new Set(["weight","quota","cpus"]);
+const RE15 = /^(?:[1-9]\d*|0\.\d*[1-9]\d*|[1-9]\d*\.\d+)%$/;
+const RE16 = /^\d+(?:-\d+)?(?:[, ]\d+(?:-\d+)?)*$/;
+const KEYS17 = new Set(["min","low","high","max","swap_max","nodes"]);
+const KEYS18 = new Set(["weight","device_weight","read_bandwidth_max","write_bandwidth_max","read_iops_max","write_iops_max"]);
+const KEYS19 = new Set(["private_users","private_users_ownership","no_new_privileges","capabilities","system_call_filter","read_only"]);
+const RE20 = /^(?:no|yes|pick|identity|\d+(?::\d+)?)$/;
+const ONE_OF21 = new Set(["off","chown","map","auto"]);
+const KEYS22 = new Set(["add","drop","ambient"]);
+const RE23 = /^~?@?[a-z0-9_-]+$/;
+const KEYS24 = new Set(["path","access"]);
+const RE25 = /^[rwm]{1,3}$/;
+const KEYS26 = new Set(["class","access"]);
+const ONE_OF27 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
+const KEYS28 = new Set(["Exec","Files","Network"]);
+const KEYS29 = new Set(["Unit","Service"]);
+const KEYS30 = new Set(["description","profiles","image","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","restart","nspawn","service"]);
+const RE31 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const KEYS32 = new Set(["description","resources","unit"]);
+const KEYS33 = new Set(["Unit","Slice"]);
 
 function check0(v: any): boolean {
   if (!Array.isArray(v)) return false;
@@ -74,7 +70,7 @@ function check3(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && RE10.test(e)))) return false;
+    if (!((typeof e === 'string' && R.interfaceName(e)))) return false;
   }
   return true;
 }
@@ -83,7 +79,7 @@ function check4(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!(((typeof e === 'number' && Number.isFinite(e) && Number.isSafeInteger(e) && e >= 1 && e <= 65535) || (typeof e === 'string' && RE12.test(e))))) return false;
+    if (!(((typeof e === 'number' && Number.isFinite(e) && Number.isSafeInteger(e) && e >= 1 && e <= 65535) || (typeof e === 'string' && RE10.test(e))))) return false;
   }
   return true;
 }
@@ -94,9 +90,9 @@ function check5(v: any): boolean {
   const v0 = v["mode"];
   if (!((v0 === undefined || ONE_OF9.has(v0)))) return false;
   const v1 = v["bridge"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE10.test(v1))))) return false;
+  if (!((v1 === undefined || (typeof v1 === 'string' && R.interfaceName(v1))))) return false;
   const v2 = v["zone"];
-  if (!((v2 === undefined || (typeof v2 === 'string' && RE11.test(v2))))) return false;
+  if (!((v2 === undefined || (typeof v2 === 'string' && R.zoneName(v2))))) return false;
   const v3 = v["macvlan"];
   if (!((v3 === undefined || check3(v3)))) return false;
   const v4 = v["ipvlan"];
@@ -112,18 +108,18 @@ function check6(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!(ONE_OF14.has(e))) return false;
+    if (!(ONE_OF12.has(e))) return false;
   }
   return true;
 }
 
 function check7(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS13.has(k)) return false;
+  for (const k in v) if (!KEYS11.has(k)) return false;
   const v0 = v["source"];
-  if (!((typeof v0 === 'string' && R.absolute(v0) && R.normalised(v0)))) return false;
+  if (!((typeof v0 === 'string' && R.path(v0)))) return false;
   const v1 = v["target"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && R.absolute(v1) && R.normalised(v1))))) return false;
+  if (!((v1 === undefined || (typeof v1 === 'string' && R.path(v1))))) return false;
   const v2 = v["readonly"];
   if (!((v2 === undefined || typeof v2 === 'boolean'))) return false;
   const v3 = v["options"];
@@ -153,7 +149,7 @@ function check10(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && R.absolute(e) && R.normalised(e)))) return false;
+    if (!((typeof e === 'string' && R.path(e)))) return false;
   }
   return true;
 }
@@ -162,26 +158,26 @@ function check11(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && RE15.test(e)))) return false;
+    if (!((typeof e === 'string' && R.bindUser(e)))) return false;
   }
   return true;
 }
 
 function check12(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS17.has(k)) return false;
+  for (const k in v) if (!KEYS14.has(k)) return false;
   const v0 = v["weight"];
   if (!((v0 === undefined || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 1 && v0 <= 10000)))) return false;
   const v1 = v["quota"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE18.test(v1))))) return false;
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE15.test(v1))))) return false;
   const v2 = v["cpus"];
-  if (!((v2 === undefined || ((typeof v2 === 'number' && Number.isFinite(v2) && Number.isSafeInteger(v2) && v2 >= 0 && v2 <= 9007199254740991) || (typeof v2 === 'string' && RE19.test(v2)))))) return false;
+  if (!((v2 === undefined || ((typeof v2 === 'number' && Number.isFinite(v2) && Number.isSafeInteger(v2) && v2 >= 0 && v2 <= 9007199254740991) || (typeof v2 === 'string' && RE16.test(v2)))))) return false;
   return true;
 }
 
 function check13(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS20.has(k)) return false;
+  for (const k in v) if (!KEYS17.has(k)) return false;
   const v0 = v["min"];
   if (!((v0 === undefined || ((typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 0 && v0 <= 9007199254740991) || (typeof v0 === 'string' && R.memoryLimit(v0)))))) return false;
   const v1 = v["low"];
@@ -193,7 +189,7 @@ function check13(v: any): boolean {
   const v4 = v["swap_max"];
   if (!((v4 === undefined || ((typeof v4 === 'number' && Number.isFinite(v4) && Number.isSafeInteger(v4) && v4 >= 0 && v4 <= 9007199254740991) || (typeof v4 === 'string' && R.memoryLimit(v4)))))) return false;
   const v5 = v["nodes"];
-  if (!((v5 === undefined || ((typeof v5 === 'number' && Number.isFinite(v5) && Number.isSafeInteger(v5) && v5 >= 0 && v5 <= 9007199254740991) || (typeof v5 === 'string' && RE19.test(v5)))))) return false;
+  if (!((v5 === undefined || ((typeof v5 === 'number' && Number.isFinite(v5) && Number.isSafeInteger(v5) && v5 >= 0 && v5 <= 9007199254740991) || (typeof v5 === 'string' && RE16.test(v5)))))) return false;
   return true;
 }
 
@@ -201,7 +197,7 @@ function check14(v: any): boolean {
   if (!isPlainObject(v)) return false;
   for (const k of Reflect.ownKeys(v)) {
     if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
-    if (!((typeof k === 'string' && R.absolute(k) && R.normalised(k)))) return false;
+    if (!((typeof k === 'string' && R.path(k)))) return false;
     const e = v[k];
     if (!((typeof e === 'number' && Number.isFinite(e) && Number.isSafeInteger(e) && e >= 1 && e <= 10000))) return false;
   }
@@ -212,7 +208,7 @@ function check15(v: any): boolean {
   if (!isPlainObject(v)) return false;
   for (const k of Reflect.ownKeys(v)) {
     if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
-    if (!((typeof k === 'string' && R.absolute(k) && R.normalised(k)))) return false;
+    if (!((typeof k === 'string' && R.path(k)))) return false;
     const e = v[k];
     if (!(((typeof e === 'number' && Number.isFinite(e) && Number.isSafeInteger(e) && e >= 1 && e <= 9007199254740991) || (typeof e === 'string' && R.bandwidth(e))))) return false;
   }
@@ -223,7 +219,7 @@ function check16(v: any): boolean {
   if (!isPlainObject(v)) return false;
   for (const k of Reflect.ownKeys(v)) {
     if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
-    if (!((typeof k === 'string' && R.absolute(k) && R.normalised(k)))) return false;
+    if (!((typeof k === 'string' && R.path(k)))) return false;
     const e = v[k];
     if (!(((typeof e === 'number' && Number.isFinite(e) && Number.isSafeInteger(e) && e >= 1 && e <= 9007199254740991) || (typeof e === 'string' && R.iops(e))))) return false;
   }
@@ -232,7 +228,7 @@ function check16(v: any): boolean {
 
 function check17(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS21.has(k)) return false;
+  for (const k in v) if (!KEYS18.has(k)) return false;
   const v0 = v["weight"];
   if (!((v0 === undefined || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 1 && v0 <= 10000)))) return false;
   const v1 = v["device_weight"];
@@ -250,7 +246,7 @@ function check17(v: any): boolean {
 
 function check18(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS16.has(k)) return false;
+  for (const k in v) if (!KEYS13.has(k)) return false;
   const v0 = v["cpu"];
   if (!((v0 === undefined || check12(v0)))) return false;
   const v1 = v["memory"];
@@ -266,70 +262,89 @@ function check19(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && RE27.test(e)))) return false;
+    if (!((typeof e === 'string' && R.capability(e)))) return false;
   }
   return true;
 }
 
 function check20(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && R.ambientCapability(e)))) return false;
+  }
+  return true;
+}
+
+function check21(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS26.has(k)) return false;
+  for (const k in v) if (!KEYS22.has(k)) return false;
   const v0 = v["add"];
   if (!((v0 === undefined || check19(v0)))) return false;
   const v1 = v["drop"];
   if (!((v1 === undefined || check19(v1)))) return false;
   const v2 = v["ambient"];
-  if (!((v2 === undefined || check19(v2)))) return false;
-  return true;
-}
-
-function check21(v: any): boolean {
-  if (!Array.isArray(v)) return false;
-  for (let i = 0; i < v.length; i++) {
-    const e = v[i];
-    if (!((typeof e === 'string' && RE28.test(e)))) return false;
-  }
+  if (!((v2 === undefined || check20(v2)))) return false;
   return true;
 }
 
 function check22(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS23.has(k)) return false;
-  const v0 = v["private_users"];
-  if (!((v0 === undefined || (typeof v0 === 'boolean' || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 0) || (typeof v0 === 'string' && RE24.test(v0)))))) return false;
-  const v1 = v["private_users_ownership"];
-  if (!((v1 === undefined || ONE_OF25.has(v1)))) return false;
-  const v2 = v["no_new_privileges"];
-  if (!((v2 === undefined || typeof v2 === 'boolean'))) return false;
-  const v3 = v["capabilities"];
-  if (!((v3 === undefined || check20(v3)))) return false;
-  const v4 = v["system_call_filter"];
-  if (!((v4 === undefined || check21(v4)))) return false;
-  const v5 = v["read_only"];
-  if (!((v5 === undefined || typeof v5 === 'boolean'))) return false;
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE23.test(e)))) return false;
+  }
   return true;
 }
 
 function check23(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS29.has(k)) return false;
-  const v0 = v["path"];
-  if (!((typeof v0 === 'string' && R.absolute(v0) && R.normalised(v0)))) return false;
-  const v1 = v["access"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE30.test(v1))))) return false;
+  for (const k in v) if (!KEYS19.has(k)) return false;
+  const v0 = v["private_users"];
+  if (!((v0 === undefined || (typeof v0 === 'boolean' || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 0) || (typeof v0 === 'string' && RE20.test(v0)))))) return false;
+  const v1 = v["private_users_ownership"];
+  if (!((v1 === undefined || ONE_OF21.has(v1)))) return false;
+  const v2 = v["no_new_privileges"];
+  if (!((v2 === undefined || typeof v2 === 'boolean'))) return false;
+  const v3 = v["capabilities"];
+  if (!((v3 === undefined || check21(v3)))) return false;
+  const v4 = v["system_call_filter"];
+  if (!((v4 === undefined || check22(v4)))) return false;
+  const v5 = v["read_only"];
+  if (!((v5 === undefined || typeof v5 === 'boolean'))) return false;
   return true;
 }
 
 function check24(v: any): boolean {
-  if (!Array.isArray(v)) return false;
-  for (let i = 0; i < v.length; i++) {
-    const e = v[i];
-    if (!(((typeof e === 'string' && R.absolute(e) && R.normalised(e)) || check23(e)))) return false;
-  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS24.has(k)) return false;
+  const v0 = v["path"];
+  if (!((typeof v0 === 'string' && R.deviceNode(v0)))) return false;
+  const v1 = v["access"];
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE25.test(v1))))) return false;
   return true;
 }
 
 function check25(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS26.has(k)) return false;
+  const v0 = v["class"];
+  if (!((typeof v0 === 'string' && R.deviceClass(v0)))) return false;
+  const v1 = v["access"];
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE25.test(v1))))) return false;
+  return true;
+}
+
+function check26(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!(((typeof e === 'string' && R.device(e)) || check24(e) || check25(e)))) return false;
+  }
+  return true;
+}
+
+function check27(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
@@ -338,40 +353,40 @@ function check25(v: any): boolean {
   return true;
 }
 
-function check26(v: any): boolean {
+function check28(v: any): boolean {
   if (!isPlainObject(v)) return false;
   for (const k of Reflect.ownKeys(v)) {
     if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
     if (!(typeof k === 'string')) return false;
     const e = v[k];
-    if (!(((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean') || check25(e)))) return false;
+    if (!(((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean') || check27(e)))) return false;
   }
   return true;
 }
 
-function check27(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS32.has(k)) return false;
-  const v0 = v["Exec"];
-  if (!((v0 === undefined || check26(v0)))) return false;
-  const v1 = v["Files"];
-  if (!((v1 === undefined || check26(v1)))) return false;
-  const v2 = v["Network"];
-  if (!((v2 === undefined || check26(v2)))) return false;
-  return true;
-}
-
-function check28(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS33.has(k)) return false;
-  const v0 = v["Unit"];
-  if (!((v0 === undefined || check26(v0)))) return false;
-  const v1 = v["Service"];
-  if (!((v1 === undefined || check26(v1)))) return false;
-  return true;
-}
-
 function check29(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS28.has(k)) return false;
+  const v0 = v["Exec"];
+  if (!((v0 === undefined || check28(v0)))) return false;
+  const v1 = v["Files"];
+  if (!((v1 === undefined || check28(v1)))) return false;
+  const v2 = v["Network"];
+  if (!((v2 === undefined || check28(v2)))) return false;
+  return true;
+}
+
+function check30(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS29.has(k)) return false;
+  const v0 = v["Unit"];
+  if (!((v0 === undefined || check28(v0)))) return false;
+  const v1 = v["Service"];
+  if (!((v1 === undefined || check28(v1)))) return false;
+  return true;
+}
+
+function check31(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const k in v) if (!KEYS1.has(k)) return false;
   const v0 = v["description"];
@@ -379,7 +394,7 @@ function check29(v: any): boolean {
   const v1 = v["image"];
   if (!((v1 === undefined || (typeof v1 === 'string' && RE2.test(v1))))) return false;
   const v2 = v["directory"];
-  if (!((v2 === undefined || (typeof v2 === 'string' && R.absolute(v2) && R.normalised(v2))))) return false;
+  if (!((v2 === undefined || (typeof v2 === 'string' && R.path(v2))))) return false;
   const v3 = v["ephemeral"];
   if (!((v3 === undefined || typeof v3 === 'boolean'))) return false;
   const v4 = v["volatile"];
@@ -389,7 +404,7 @@ function check29(v: any): boolean {
   const v6 = v["command"];
   if (!((v6 === undefined || check0(v6)))) return false;
   const v7 = v["working_directory"];
-  if (!((v7 === undefined || (typeof v7 === 'string' && R.absolute(v7) && R.normalised(v7))))) return false;
+  if (!((v7 === undefined || (typeof v7 === 'string' && R.path(v7))))) return false;
   const v8 = v["user"];
   if (!((v8 === undefined || (typeof v8 === 'string' && RE4.test(v8))))) return false;
   const v9 = v["autostart"];
@@ -419,48 +434,48 @@ function check29(v: any): boolean {
   const v21 = v["resources"];
   if (!((v21 === undefined || check18(v21)))) return false;
   const v22 = v["slice"];
-  if (!((v22 === undefined || (typeof v22 === 'string' && RE22.test(v22))))) return false;
+  if (!((v22 === undefined || (typeof v22 === 'string' && R.sliceName(v22))))) return false;
   const v23 = v["security"];
-  if (!((v23 === undefined || check22(v23)))) return false;
+  if (!((v23 === undefined || check23(v23)))) return false;
   const v24 = v["devices"];
-  if (!((v24 === undefined || check24(v24)))) return false;
+  if (!((v24 === undefined || check26(v24)))) return false;
   const v25 = v["restart"];
-  if (!((v25 === undefined || ONE_OF31.has(v25)))) return false;
+  if (!((v25 === undefined || ONE_OF27.has(v25)))) return false;
   const v26 = v["nspawn"];
-  if (!((v26 === undefined || check27(v26)))) return false;
+  if (!((v26 === undefined || check29(v26)))) return false;
   const v27 = v["service"];
-  if (!((v27 === undefined || check28(v27)))) return false;
-  return true;
-}
-
-function check30(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS0.has(k)) return false;
-  const v0 = v["defaults"];
-  if (!((v0 === undefined || check29(v0)))) return false;
-  return true;
-}
-
-function check31(v: any): boolean {
-  if (!Array.isArray(v)) return false;
-  for (let i = 0; i < v.length; i++) {
-    const e = v[i];
-    if (!((typeof e === 'string' && RE35.test(e)))) return false;
-  }
+  if (!((v27 === undefined || check30(v27)))) return false;
   return true;
 }
 
 function check32(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS34.has(k)) return false;
+  for (const k in v) if (!KEYS0.has(k)) return false;
+  const v0 = v["defaults"];
+  if (!((v0 === undefined || check31(v0)))) return false;
+  return true;
+}
+
+function check33(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE31.test(e)))) return false;
+  }
+  return true;
+}
+
+function check34(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS30.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["profiles"];
-  if (!((v1 === undefined || check31(v1)))) return false;
+  if (!((v1 === undefined || check33(v1)))) return false;
   const v2 = v["image"];
   if (!((v2 === undefined || (typeof v2 === 'string' && RE2.test(v2))))) return false;
   const v3 = v["directory"];
-  if (!((v3 === undefined || (typeof v3 === 'string' && R.absolute(v3) && R.normalised(v3))))) return false;
+  if (!((v3 === undefined || (typeof v3 === 'string' && R.path(v3))))) return false;
   const v4 = v["ephemeral"];
   if (!((v4 === undefined || typeof v4 === 'boolean'))) return false;
   const v5 = v["volatile"];
@@ -470,7 +485,7 @@ function check32(v: any): boolean {
   const v7 = v["command"];
   if (!((v7 === undefined || check0(v7)))) return false;
   const v8 = v["working_directory"];
-  if (!((v8 === undefined || (typeof v8 === 'string' && R.absolute(v8) && R.normalised(v8))))) return false;
+  if (!((v8 === undefined || (typeof v8 === 'string' && R.path(v8))))) return false;
   const v9 = v["user"];
   if (!((v9 === undefined || (typeof v9 === 'string' && RE4.test(v9))))) return false;
   const v10 = v["autostart"];
@@ -500,45 +515,45 @@ function check32(v: any): boolean {
   const v22 = v["resources"];
   if (!((v22 === undefined || check18(v22)))) return false;
   const v23 = v["slice"];
-  if (!((v23 === undefined || (typeof v23 === 'string' && RE22.test(v23))))) return false;
+  if (!((v23 === undefined || (typeof v23 === 'string' && R.sliceName(v23))))) return false;
   const v24 = v["security"];
-  if (!((v24 === undefined || check22(v24)))) return false;
+  if (!((v24 === undefined || check23(v24)))) return false;
   const v25 = v["devices"];
-  if (!((v25 === undefined || check24(v25)))) return false;
+  if (!((v25 === undefined || check26(v25)))) return false;
   const v26 = v["restart"];
-  if (!((v26 === undefined || ONE_OF31.has(v26)))) return false;
+  if (!((v26 === undefined || ONE_OF27.has(v26)))) return false;
   const v27 = v["nspawn"];
-  if (!((v27 === undefined || check27(v27)))) return false;
+  if (!((v27 === undefined || check29(v27)))) return false;
   const v28 = v["service"];
-  if (!((v28 === undefined || check28(v28)))) return false;
+  if (!((v28 === undefined || check30(v28)))) return false;
   return true;
 }
 
-function check33(v: any): boolean {
+function check35(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS37.has(k)) return false;
+  for (const k in v) if (!KEYS33.has(k)) return false;
   const v0 = v["Unit"];
-  if (!((v0 === undefined || check26(v0)))) return false;
+  if (!((v0 === undefined || check28(v0)))) return false;
   const v1 = v["Slice"];
-  if (!((v1 === undefined || check26(v1)))) return false;
+  if (!((v1 === undefined || check28(v1)))) return false;
   return true;
 }
 
-function check34(v: any): boolean {
+function check36(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS36.has(k)) return false;
+  for (const k in v) if (!KEYS32.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["resources"];
   if (!((v1 === undefined || check18(v1)))) return false;
   const v2 = v["unit"];
-  if (!((v2 === undefined || check33(v2)))) return false;
+  if (!((v2 === undefined || check35(v2)))) return false;
   return true;
 }
 
 export const accept = {
-  settings: (v: unknown): boolean => check30(v),
-  profile: (v: unknown): boolean => check32(v),
-  container: (v: unknown): boolean => check32(v),
-  slice: (v: unknown): boolean => check34(v),
+  settings: (v: unknown): boolean => check32(v),
+  profile: (v: unknown): boolean => check34(v),
+  container: (v: unknown): boolean => check34(v),
+  slice: (v: unknown): boolean => check36(v),
 };

@@ -2,14 +2,16 @@
 // `defaults:` of machinist.yaml). Key names and nesting mirror the YAML exactly, so a zod issue path is a YAML
 // path. Descriptions are the reference documentation (README and JSON Schema are generated from them).
 import * as z from 'zod/mini';
-import {
-  absPath, bandwidth, capability, cpuQuota, cpuSet, doc, envName, envValue, explainedRule, field, hostname, interfaceName,
-  iops, machineName, memoryLimit, pattern, perDevice, port, profileName, sliceName, syscallEntry, tasksMax, weight,
-} from './values.js';
+import * as h from './hints.js';
 import { bindStringProblem, tmpfsProblem } from './rules.js';
+import {
+  absPath, ambientCapability, bandwidth, bindUser, capability, cpuQuota, cpuSet, deviceClass, deviceEntry, deviceNode,
+  doc, envName, envValue, explainedRule, field, hinted, hostname, imageName, interfaceName, iops, machineName,
+  memoryLimit, pattern, perDevice, port, profileName, sliceName, syscallEntry, tasksMax, weight, zoneName,
+} from './values.js';
 
 /** HOST[:CONTAINER[:OPTIONS]], paths absolute, options comma-separated; the message says what is wrong. */
-const bindString = explainedRule('bindString', bindStringProblem);
+const bindString = explainedRule('bindString', bindStringProblem, h.bindHint);
 
 const bindObject = z.strictObject({
   source: doc(absPath, 'Path on the host.'),
@@ -18,13 +20,18 @@ const bindObject = z.strictObject({
   options: field(z.array(z.enum(['rbind', 'norbind', 'idmap', 'noidmap'])), 'Mount options: rbind (default), norbind, idmap, noidmap.'),
 });
 
-const tmpfsEntry = explainedRule('tmpfsEntry', tmpfsProblem);
+const tmpfsEntry = explainedRule('tmpfsEntry', tmpfsProblem, h.tmpfsHint);
 
+const access = field(pattern(/^[rwm]{1,3}$/, 'must be a combination of r, w and m', h.accessHint), 'r, w and/or m (default rwm).');
 const device = z.union([
-  absPath,
+  deviceEntry,
   z.strictObject({
-    path: doc(absPath, 'Device node on the host, e.g. /dev/fuse.'),
-    access: field(pattern(/^[rwm]{1,3}$/, 'must be a combination of r, w and m'), 'r, w and/or m (default rwm).'),
+    path: doc(deviceNode, 'Device node on the host under /dev/, e.g. /dev/fuse: bound into the container and allowed.'),
+    access,
+  }),
+  z.strictObject({
+    class: doc(deviceClass, 'Device class: char- or block- and a group of /proc/devices (* and ? match several), e.g. char-drm: allowed, not bound.'),
+    access,
   }),
 ]);
 
@@ -35,12 +42,12 @@ const network = z.strictObject({
     z.enum(networkModes),
     'host (default): share the host network (Private=no, VirtualEthernet=no). none: own namespace, loopback only. veth: a veth pair to the host. bridge: veth attached to network.bridge. zone: veth in a shared zone. macvlan / ipvlan / interface: the host interfaces listed under those keys.',
   ),
-  bridge: field(interfaceName, 'Host bridge for mode bridge (Bridge=).'),
-  zone: field(pattern(/^[A-Za-z0-9_-]{1,11}$/, 'must be a zone name of at most 11 letters, digits, "-" or "_"'), 'Zone name for mode zone (Zone=).'),
+  bridge: field(interfaceName, 'Host bridge for mode bridge (Bridge=): an interface name as the kernel takes it (at most 15 characters of printable ASCII without space, "/", ":" or "%", not all digits, not "all" or "default").'),
+  zone: field(zoneName, 'Zone name for mode zone (Zone=): at most 12 characters, as nspawn names its interface vz-NAME.'),
   macvlan: field(z.array(interfaceName), 'Host interfaces for mode macvlan (MACVLAN=).'),
   ipvlan: field(z.array(interfaceName), 'Host interfaces for mode ipvlan (IPVLAN=).'),
   interfaces: field(z.array(interfaceName), 'Host interfaces moved into the container for mode interface (Interface=).'),
-  ports: field(z.array(port), 'Port forwards "[tcp:|udp:]HOST[:CONTAINER]" (Port=); needs a private network (veth, bridge or zone).'),
+  ports: field(z.array(port), 'Port forwards "[tcp:|udp:]HOST[:CONTAINER]" (Port=); needs a private network (veth, bridge or zone). A host port (per protocol) can be forwarded by one container only.'),
 });
 
 const resources = z.strictObject({
@@ -80,16 +87,16 @@ export { resources as resourcesSchema };
 
 const security = z.strictObject({
   private_users: field(
-    z.union([z.boolean(), z.int().check(z.gte(0)), pattern(/^(?:no|yes|pick|identity|\d+(?::\d+)?)$/, 'must be no, yes, pick, identity or UID[:COUNT]')]),
+    hinted(z.union([z.boolean(), z.int().check(z.gte(0)), pattern(/^(?:no|yes|pick|identity|\d+(?::\d+)?)$/, 'must be no, yes, pick, identity or UID[:COUNT]', h.privateUsersHint)]), h.privateUsersHint),
     'User namespacing (PrivateUsers=): no, yes, pick, identity or UID[:COUNT].',
   ),
   private_users_ownership: field(z.enum(['off', 'chown', 'map', 'auto']), 'How files are made to fit the user namespace (PrivateUsersOwnership=): off, chown, map or auto; with private_users: pick the default is auto (nspawn would otherwise chown the whole root).'),
   no_new_privileges: field(z.boolean(), 'Forbid gaining privileges via setuid and file capabilities (NoNewPrivileges=).'),
   capabilities: field(
     z.strictObject({
-      add: field(z.array(capability), 'Capabilities granted beyond the default set (Capability=).'),
-      drop: field(z.array(capability), 'Capabilities removed from the default set (DropCapability=).'),
-      ambient: field(z.array(capability), 'Ambient capabilities for the payload (AmbientCapability=); needs boot: false.'),
+      add: field(z.array(capability), 'Capabilities granted beyond the default set (Capability=), by name as systemd 252 knows them (CAP_CHOWN … CAP_CHECKPOINT_RESTORE), or all.'),
+      drop: field(z.array(capability), 'Capabilities removed from the default set (DropCapability=), by name, or all. Dropping CAP_NET_RAW or CAP_NET_ADMIN with a private network breaks a booted guest\'s DHCP client (a warning says so).'),
+      ambient: field(z.array(ambientCapability), 'Ambient capabilities for the payload (AmbientCapability=), by name (not all); needs boot: false.'),
     }),
     'Capability changes.',
   ),
@@ -104,7 +111,7 @@ export const passSection = z.record(z.string(), z.union([passValue, z.array(pass
 export const containerSchema = z.strictObject({
   description: field(z.string(), "Human-readable description (the unit's Description=)."),
   profiles: field(z.array(profileName), 'Profiles (profiles/NAME.yaml) applied in order before this file.'),
-  image: field(machineName, 'Image (a directory) under /var/lib/machines that the root /var/lib/machines/NAME is copied from on first start (systemd-nspawn --template=); the clone boots with its machine name as host name unless hostname: says otherwise. Default: the root is /var/lib/machines/NAME itself.'),
+  image: field(imageName, 'Image (a directory) under /var/lib/machines that the root /var/lib/machines/NAME is copied from on first start (systemd-nspawn --template=); the clone boots with its machine name as host name unless hostname: says otherwise. Default: the root is /var/lib/machines/NAME itself.'),
   directory: field(absPath, 'Explicit root directory (systemd-nspawn --directory=), instead of image.'),
   ephemeral: field(z.boolean(), 'Run on a throwaway snapshot of the root, discarded at stop (Ephemeral=).'),
   volatile: field(
@@ -114,7 +121,7 @@ export const containerSchema = z.strictObject({
   boot: field(z.boolean(), "Run the image's init as PID 1 (Boot=); default true. false runs command: under nspawn's stub init (ProcessTwo=, KillSignal=SIGRTMIN+3), so it stops cleanly."),
   command: field(z.array(z.string()), 'Program and arguments (Parameters=); with boot: true, arguments passed to init.'),
   working_directory: field(absPath, 'Working directory of command: (WorkingDirectory=).'),
-  user: field(pattern(/^[A-Za-z_][A-Za-z0-9_.-]*$|^\d+$/, 'must be a user name or UID'), 'User that runs command: (User=). Known limit of systemd-nspawn 252: its stub init then runs as this user too and cannot power the container off, so `systemctl stop` leaves the unit failed (exit status 255).'),
+  user: field(pattern(/^[A-Za-z_][A-Za-z0-9_.-]{0,254}$|^\d{1,10}$/, 'must be a user name or UID', h.userHint), 'User that runs command: (User=). Known limit of systemd-nspawn 252: its stub init then runs as this user too and cannot power the container off, so `systemctl stop` leaves the unit failed (exit status 255).'),
   autostart: field(z.boolean(), 'Start at boot (a machines.target.wants/ link); default false.'),
   after: field(z.array(machineName), 'Containers to start first; starting this one pulls them in (After= + Wants=).'),
   requires: field(z.array(machineName), 'Containers this one cannot run without: started first, and stopping them stops this one (After= + Requires=).'),
@@ -130,13 +137,19 @@ export const containerSchema = z.strictObject({
     z.array(z.union([bindString, bindObject])),
     'Bind mounts: "HOST[:CONTAINER[:OPTIONS]]" with options ro, rw, rbind, norbind, idmap, noidmap, or { source, target, readonly, options } (Bind=, BindReadOnly=).',
   ),
-  tmpfs: field(z.array(tmpfsEntry), 'tmpfs mounts "PATH[:OPTIONS]" (TemporaryFileSystem=).'),
+  tmpfs: field(
+    z.array(tmpfsEntry),
+    'tmpfs mounts "PATH[:OPTIONS]" (TemporaryFileSystem=); without options mode=0755. OPTIONS are comma-separated: size=, nr_blocks=, nr_inodes=, mode=, uid=, gid=, huge=, mpol=, inode32, inode64, and the mount flags ro, rw, exec, noexec, nosuid, sync, async, dirsync and the atime family. systemd-nspawn already mounts a tmpfs on /tmp (mode 1777).',
+  ),
   inaccessible: field(z.array(absPath), 'Paths made inaccessible in the container (Inaccessible=).'),
-  bind_users: field(z.array(pattern(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'must be a user name')), 'Host users made available in the container (BindUser=).'),
+  bind_users: field(z.array(bindUser), 'Host users made available in the container (BindUser=): user names (a letter or "_", then letters, digits, "_" or "-", at most 31 characters), not root or nobody; needs security.private_users.'),
   resources: field(resources, 'cgroup resource limits, written to the service drop-in.'),
   slice: field(sliceName, 'Slice (slices/NAME.yaml) the container runs in: machine-NAME.slice.'),
   security: field(security, 'Security settings.'),
-  devices: field(z.array(device), 'Host devices made available: bound into the container (Bind=) and allowed in its cgroup (DeviceAllow=).'),
+  devices: field(
+    z.array(device),
+    'Host devices made available. A device node under /dev/ (e.g. /dev/fuse, no wildcards) is bound into the container (Bind=) and allowed in its cgroup (DeviceAllow=); a class char-GROUP or block-GROUP of /proc/devices (e.g. char-drm, char-cpu/*) is only allowed (DeviceAllow=). Either as a string, or { path: /dev/…, access: rw } / { class: char-…, access: rw }; access defaults to rwm.',
+  ),
   restart: field(
     z.enum(['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always']),
     'When systemd restarts the container (Restart=). A reboot inside the container always restarts it.',

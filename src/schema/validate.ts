@@ -7,6 +7,7 @@ import type { Diagnostic } from '../diagnostics/types.js';
 import { locate } from '../load/parse.js';
 import type { ParsedFile, YamlPath } from '../load/parse.js';
 import { schemaFor } from './files.js';
+import { hintOf } from './values.js';
 
 type Issue = z.core.$ZodIssue;
 type AnySchema = z.core.$ZodType;
@@ -21,6 +22,43 @@ function core(s: AnySchema): AnySchema {
     else break;
   }
   return cur;
+}
+
+/**
+ * The schemas a YAML path may lead to (several through unions), wrappers peeled. With `key`, the last segment
+ * is a mapping's key, and the result is the schema of that key (a record's key type).
+ */
+function schemasAt(schema: AnySchema, path: YamlPath, key = false): AnySchema[] {
+  let current = [core(schema)];
+  const steps = key ? path.slice(0, -1) : path;
+  for (const seg of steps) {
+    const next: AnySchema[] = [];
+    const visit = (s: AnySchema) => {
+      const def = s._zod.def as { type: string; shape?: Record<string, AnySchema>; element?: AnySchema; valueType?: AnySchema; options?: AnySchema[] };
+      if (def.type === 'union') def.options?.forEach((o) => visit(core(o)));
+      else if (def.type === 'object' && typeof seg === 'string' && def.shape?.[seg]) next.push(core(def.shape[seg]!));
+      else if (def.type === 'array' && typeof seg === 'number' && def.element) next.push(core(def.element));
+      else if (def.type === 'record' && def.valueType) next.push(core(def.valueType));
+    };
+    current.forEach(visit);
+    current = next;
+  }
+  if (!key) return current;
+  const keys: AnySchema[] = [];
+  for (const s of current) {
+    const def = s._zod.def as { type: string; keyType?: AnySchema };
+    if (def.type === 'record' && def.keyType) keys.push(core(def.keyType));
+  }
+  return keys;
+}
+
+/** What to write instead, from the hint of the schema at the issue's path (hints.ts), if it has one. */
+function hintAt(schema: AnySchema, path: YamlPath, value: unknown, key = false): string | undefined {
+  for (const s of schemasAt(schema, path, key)) {
+    const hint = hintOf(s)?.(value);
+    if (hint) return hint;
+  }
+  return undefined;
 }
 
 /** The object schemas a YAML path may lead to (several through unions), to list the keys valid there. */
@@ -140,19 +178,29 @@ export function validateFile(file: ParsedFile, schema: AnySchema, container?: st
       continue;
     }
     if (issue.code === 'invalid_key') {
-      out.push(diag('invalid-value', `key "${String(path[path.length - 1])}" in ${where(path.slice(0, -1))} ${tidy(issue.message)}`, { ...base, path, pos: locate(file, path, 'key') }));
+      // The key is shown JSON-quoted: it may hold control characters that must not reach a terminal raw.
+      const key = String(path[path.length - 1]);
+      const hint = hintAt(schema, path, key, true);
+      out.push(diag('invalid-value', `key ${JSON.stringify(key)} in ${where(path.slice(0, -1))} ${tidy(issue.message)}`, { ...base, path, pos: locate(file, path, 'key'), ...(hint ? { hint } : {}) }));
       continue;
     }
     const value = valueAt(file.value, path);
     const custom = issue.code === 'custom' || issue.code === 'invalid_format';
     let message = `${where(path)} ${custom ? tidy(issue.message) : describeIssue(issue, value)}`;
-    let hint: string | undefined;
+    let hint = hintAt(schema, path, value);
+    if (issue.code === 'invalid_type' && value === undefined && path.length) {
+      // A required key that is missing: its mapping is where to add it.
+      const parent = path.slice(0, -1);
+      const key = String(path[path.length - 1]);
+      out.push(diag('invalid-value', `${where(parent)} needs the key "${key}"`, { ...base, path: parent, pos: locate(file, parent, parent.length ? 'key' : 'value'), hint: `Add ${key}: (${typeName(issue.expected)}).` }));
+      continue;
+    }
     if (issue.code === 'invalid_type' && issue.expected === 'boolean' && typeof value === 'string') hint = 'Write true or false (YAML 1.2: yes/no/on/off are strings).';
     if (issue.code === 'invalid_value') {
       const options = issue.values.map(String);
       message = `${where(path)} is "${String(value)}"; expected one of: ${options.join(', ')}`;
       const near = typeof value === 'string' ? didYouMean(value, options) : undefined;
-      if (near) hint = near;
+      hint = near ?? `Write one of: ${options.join(', ')}.`;
     }
     out.push(diag('invalid-value', message, { ...base, path, pos: locate(file, path), ...(hint ? { hint } : {}) }));
   }

@@ -5,10 +5,10 @@ import {
 } from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
 import type { BindInput, DeviceInput } from '../schema/container.js';
+import { deviceSpec } from '../schema/rules.js';
 import { nspawnExec, nspawnFiles, nspawnNetwork } from '../resolve/setting-keys.js';
 import type { GeneratedFile } from './output.js';
 import { Entries, doc, each, header, passThrough } from './output.js';
-import { deviceNode } from './resources.js';
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
@@ -32,8 +32,8 @@ function bindEntry(b: BindInput): { readonly: boolean; source: string; target: s
 /** The value of Bind=/BindReadOnly=: SOURCE:TARGET[:OPTIONS]. */
 const bindValue = (e: ReturnType<typeof bindEntry>) =>
   `${nspawnPath(e.source)}:${nspawnPath(e.target)}${e.options.length ? `:${e.options.join(',')}` : ''}`;
-/** A device (devices: entry) → the value of Bind= that makes it visible in the container. */
-const deviceBind = (d: DeviceInput) => nspawnPath(deviceNode(d));
+/** A device node (devices: entry) → the value of Bind= that makes it visible in the container. */
+const deviceBind = (d: DeviceInput) => nspawnPath(deviceSpec(d).spec);
 /** PATH[:OPTIONS] → the value of TemporaryFileSystem=. */
 function tmpfsValue(t: string): string {
   const colon = t.indexOf(':');
@@ -128,7 +128,12 @@ function addFiles(c: ContainerModel, files: Entries<keyof typeof nspawnFiles.key
     }
   }
   const devices = s.devices;
-  if (devices) for (let i = 0; i < devices.length; i++) files.add('Bind', deviceBind, devices[i]!, i, devicesPath);
+  // Device nodes are bound; a class (char-drm) is only allowed in the cgroup (service-dropin.ts).
+  if (devices) {
+    for (let i = 0; i < devices.length; i++) {
+      if (deviceSpec(devices[i]!).bind) files.add('Bind', deviceBind, devices[i]!, i, devicesPath);
+    }
+  }
   each(files, 'TemporaryFileSystem', s.tmpfs, tmpfsValue);
   each(files, 'Inaccessible', s.inaccessible, nspawnText);
   each(files, 'BindUser', s.bind_users, nspawnToken);

@@ -1,7 +1,7 @@
 // resources: → cgroup settings (systemd.resource-control(5)), shared by container drop-ins and slice units.
 import { unitWord } from '../ini/escape.js';
 import type { ResourceKey } from '../resolve/setting-keys.js';
-import type { DeviceInput, Resources } from '../schema/container.js';
+import type { Resources } from '../schema/container.js';
 import type { Entries } from './output.js';
 
 // Values are written as they are: the schema admits only their grammar (digits, K/M/G/T, %, infinity), and
@@ -13,9 +13,6 @@ const scalar = (v: string | number) => String(v);
  * unquoted word with specifiers, exactly as unitWord() writes one.
  */
 export const devicePath = (p: string): string => unitWord(p);
-
-/** The device node a devices: entry names. */
-export const deviceNode = (d: DeviceInput): string => (typeof d === 'string' ? d : d.path);
 
 const perDevice: [ResourceKey, keyof NonNullable<Resources['io']>][] = [
   ['IODeviceWeight', 'device_weight'],

@@ -5,9 +5,10 @@ import { unitEnvironment, unitExecArguments, unitText, unitWord } from '../ini/e
 import type { ContainerModel } from '../resolve/model.js';
 import { dropinService, dropinUnit } from '../resolve/setting-keys.js';
 import type { DeviceInput } from '../schema/container.js';
+import { deviceSpec } from '../schema/rules.js';
 import type { GeneratedFile } from './output.js';
 import { Entries, doc, header, passThrough, sliceUnitName, unitName } from './output.js';
-import { deviceNode, devicePath, resourceEntries } from './resources.js';
+import { devicePath, resourceEntries } from './resources.js';
 
 export const machinesDir = '/var/lib/machines';
 
@@ -29,9 +30,11 @@ const none: readonly string[] = [];
 // The template expands $MACHINIST_ARGS unbraced: systemd splits and unquotes it once more (see escape.ts).
 const rootEnvironment = (c: ContainerModel) => unitEnvironment('MACHINIST_ARGS', unitExecArguments(rootArgs(c)));
 
-/** A device and its access (default rwm) → the value of DeviceAllow=. */
-const deviceAllow = (d: DeviceInput) =>
-  `${devicePath(deviceNode(d))} ${(typeof d === 'string' ? undefined : d.access) ?? 'rwm'}`;
+/** A device node or class and its access (default rwm) → the value of DeviceAllow=. */
+function deviceAllow(d: DeviceInput): string {
+  const spec = deviceSpec(d);
+  return `${devicePath(spec.spec)} ${spec.access}`;
+}
 
 export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
   const s = c.settings;
