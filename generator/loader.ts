@@ -78,7 +78,7 @@ function runCore(core: Core, cachedData: Buffer | undefined): Script {
 /** A small, valid configuration that takes the generator through its usual paths, for warming. */
 const SAMPLE: Record<string, string> = {
   'machinist.yaml': 'defaults:\n  restart: on-failure\n  security:\n    no_new_privileges: true\n',
-  'profiles/base.yaml': 'environment:\n  TZ: UTC\ntmpfs: [/tmp]\nresolv_conf: copy-host\n',
+  'profiles/base.yaml': 'environment:\n  TZ: UTC\ntmpfs: [/var/tmp]\nresolv_conf: copy-host\n',
   'profiles/hardened.yaml': 'profiles: [base]\nsecurity:\n  private_users: pick\n  system_call_filter: ["~@debug"]\n  capabilities:\n    drop: [CAP_SYS_PTRACE]\n',
   'slices/apps.yaml': 'description: Apps\nresources:\n  cpu: { weight: 200 }\n  memory: { max: 8G }\n',
   'slices/apps-web.yaml': 'resources:\n  memory: { high: 2G }\n',

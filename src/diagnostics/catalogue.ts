@@ -32,12 +32,12 @@ export const catalogue = {
   'invalid-value': {
     severity: 'error',
     summary: 'A value of the wrong type or outside its grammar.',
-    hint: 'See the key in the README reference for the accepted values.',
+    hint: 'Write a value of the form the message names; the README reference lists each key\'s values with examples.',
   },
   'invalid-name': {
     severity: 'error',
     summary: 'A file name that cannot become a machine, profile or slice name.',
-    hint: 'Rename the file: letters, digits, "-", "_" and "." only, starting with a letter or digit, at most 64 characters.',
+    hint: 'Rename the file: a container as a host name (letters, digits, "-"), a profile with letters, digits, "-", "_" and ".", a slice with letters, digits, "_" and "-".',
   },
   'unencodable-value': {
     severity: 'error',
@@ -78,6 +78,16 @@ export const catalogue = {
     severity: 'error',
     summary: 'A setting that only works when the container has its own network.',
     hint: 'Set network.mode to veth, bridge, zone, macvlan, ipvlan or interface, or remove the setting.',
+  },
+  'port-clash': {
+    severity: 'error',
+    summary: 'A host port that another container already forwards.',
+    hint: 'Forward a different host port, e.g. "tcp:8081:80", or remove one of the two forwards.',
+  },
+  'breaks-guest': {
+    severity: 'warning',
+    summary: 'Settings that systemd accepts but that break something inside the guest without an error.',
+    hint: 'Change one of the settings named in the message, or keep them on purpose (--strict makes warnings errors).',
   },
   'owned-key': {
     severity: 'error',

@@ -31,16 +31,18 @@ function typeOf(s: JSONSchema): string {
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-function rows(s: JSONSchema, prefix: string, out: string[], deep: boolean): void {
+/** One row per key path; a key of several mapping alternatives (devices[].access) is listed once. */
+function rows(s: JSONSchema, prefix: string, out: string[], deep: boolean, done = new Set<string>()): void {
   for (const [key, prop] of Object.entries(s.properties ?? {})) {
     const path = `${prefix}${key}`;
+    if (done.has(path)) continue;
+    done.add(path);
     out.push(`| \`${path}\` | ${cell(typeOf(prop))} | ${cell(prop.description ?? '')} |`);
     if (!deep) continue;
-    if (prop.properties) rows(prop, `${path}.`, out, deep);
-    const objectItem = prop.items?.anyOf?.find((x) => x.properties) ?? (prop.items?.properties ? prop.items : undefined);
-    if (objectItem) rows(objectItem, `${path}[].`, out, deep);
-    const objectAlt = prop.anyOf?.find((x) => x.properties);
-    if (objectAlt) rows(objectAlt, `${path}.`, out, deep);
+    if (prop.properties) rows(prop, `${path}.`, out, deep, done);
+    const objectItems = prop.items?.anyOf?.filter((x) => x.properties) ?? (prop.items?.properties ? [prop.items] : []);
+    for (const item of objectItems) rows(item, `${path}[].`, out, deep, done);
+    for (const alt of prop.anyOf?.filter((x) => x.properties) ?? []) rows(alt, `${path}.`, out, deep, done);
   }
 }
 

@@ -7,6 +7,10 @@ import type { ContainerModel } from './model.js';
 import { diagAt } from './model.js';
 
 const privateModes = new Set(['veth', 'bridge', 'zone']);
+/** Modes in which the guest has network interfaces of its own, which its DHCP client (networkd) configures. */
+const ownInterfaces = new Set(['veth', 'bridge', 'zone', 'macvlan', 'ipvlan', 'interface']);
+/** What networkd in the guest needs to configure its interfaces: raw sockets (DHCP) and netlink changes. */
+const networkCaps = ['CAP_NET_RAW', 'CAP_NET_ADMIN'];
 
 /** Which network.* key each mode needs, and the keys that belong to one mode only. */
 const modeKey: Record<string, 'bridge' | 'zone' | 'macvlan' | 'ipvlan' | 'interfaces'> = {
@@ -88,7 +92,48 @@ function checkNetwork(c: ContainerModel, out: Diagnostic[]): void {
       out.push(diagAt(c, 'invalid-value', `network mode ${mode} needs network.${wanted}`, ['network', 'mode'], { hint: `Add network.${wanted}: naming the host ${mode === 'zone' ? 'zone' : 'interface(s)'}.` }));
     }
   }
+  out.push(...guestWarnings(c));
   if (net.ports?.length && !privateModes.has(mode)) {
     out.push(diagAt(c, 'requires-private-network', `port forwards need a private network, but network.mode is ${mode}`, ['network', 'ports'], { hint: mode === 'host' ? 'In host mode the container already listens on the host\'s ports: remove network.ports, or set network.mode: veth.' : 'Use network.mode veth, bridge or zone for port forwards.' }, 'key'));
   }
+}
+
+/**
+ * Settings systemd accepts whose effect inside the guest is broken, with no error anywhere: warnings, at the
+ * line of the setting that does it.
+ */
+export function guestWarnings(c: ContainerModel): Diagnostic[] {
+  const s = c.settings;
+  const out: Diagnostic[] = [];
+  const mode = s.network?.mode ?? 'host';
+  const drop = s.security?.capabilities?.drop ?? [];
+  if (ownInterfaces.has(mode) && s.boot !== false) {
+    for (let i = 0; i < drop.length; i++) {
+      const cap = drop[i]!;
+      if (cap !== 'all' && !networkCaps.includes(cap)) continue;
+      const which = cap === 'all' ? 'CAP_NET_RAW and CAP_NET_ADMIN' : cap;
+      out.push(diagAt(c, 'breaks-guest', `dropping ${which} with network mode ${mode}: the guest's DHCP client (systemd-networkd) cannot configure its interface, so it gets no address`, ['security', 'capabilities', 'drop', i], {
+        hint: `Keep ${which} (remove "${cap}" from drop${cap === 'all' ? ', or list the others one by one' : ''}), or give the guest a static address it sets up without them.`,
+      }));
+    }
+  }
+  const users = s.security?.private_users;
+  if (mode === 'host' && users !== undefined && users !== false && users !== 'no') {
+    out.push(diagAt(c, 'breaks-guest', 'user namespacing with host networking: root in the container cannot bind ports below 1024 (the host\'s network is not its own)', ['security', 'private_users'], {
+      hint: 'Give the container its own network (network.mode: veth, with ports: to forward), or lower net.ipv4.ip_unprivileged_port_start on the host, or set private_users: no.',
+    }));
+  }
+  const tmpfs = s.tmpfs ?? [];
+  for (let i = 0; i < tmpfs.length; i++) {
+    const entry = tmpfs[i]!;
+    const colon = entry.indexOf(':');
+    if ((colon < 0 ? entry : entry.slice(0, colon)) !== '/tmp') continue;
+    // Without options nspawn mounts it with mode=0755; with options, mode= is the kernel's 1777 unless given.
+    const mode = colon < 0 ? '0755' : /(?:^|,)mode=([0-7]+)/.exec(entry.slice(colon + 1))?.[1];
+    if (mode === undefined || /^0*1777$/.test(mode)) continue;
+    out.push(diagAt(c, 'breaks-guest', `tmpfs ${entry} is mounted over the tmpfs systemd-nspawn already puts on /tmp, with mode ${mode}: only root can write /tmp then`, ['tmpfs', i], {
+      hint: 'Remove it: /tmp is a tmpfs already. To set its size write "/tmp:mode=1777,size=1G".',
+    }));
+  }
+  return out;
 }

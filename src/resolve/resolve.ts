@@ -15,6 +15,7 @@ import type { Layer } from './merge.js';
 import { diagAt, failedWith, startsAtBoot } from './model.js';
 import type { ContainerModel, Model } from './model.js';
 import { checkPassthrough } from './passthrough.js';
+import { checkPortClashes } from './ports.js';
 
 export interface ResolveInput {
   files: ParsedFile[];
@@ -238,6 +239,7 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
       model.failed.set(name, { file, errors: [d], autostart: true });
     }
   }
+  for (const d of checkPortClashes(model)) diagnostics.push(d);
   for (const d of checkDependencies(model, new Set(src.containers.keys()))) diagnostics.push(d);
   return { model, diagnostics };
 }

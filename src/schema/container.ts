@@ -44,9 +44,9 @@ const network = z.strictObject({
   ),
   bridge: field(interfaceName, 'Host bridge for mode bridge (Bridge=): an interface name as the kernel takes it (at most 15 characters of printable ASCII without space, "/", ":" or "%", not all digits, not "all" or "default").'),
   zone: field(zoneName, 'Zone name for mode zone (Zone=): at most 12 characters, as nspawn names its interface vz-NAME.'),
-  macvlan: field(z.array(interfaceName), 'Host interfaces for mode macvlan (MACVLAN=).'),
-  ipvlan: field(z.array(interfaceName), 'Host interfaces for mode ipvlan (IPVLAN=).'),
-  interfaces: field(z.array(interfaceName), 'Host interfaces moved into the container for mode interface (Interface=).'),
+  macvlan: field(z.array(interfaceName), 'Host interfaces for mode macvlan (MACVLAN=), named as for bridge.'),
+  ipvlan: field(z.array(interfaceName), 'Host interfaces for mode ipvlan (IPVLAN=), named as for bridge.'),
+  interfaces: field(z.array(interfaceName), 'Host interfaces moved into the container for mode interface (Interface=), named as for bridge.'),
   ports: field(z.array(port), 'Port forwards "[tcp:|udp:]HOST[:CONTAINER]" (Port=); needs a private network (veth, bridge or zone). A host port (per protocol) can be forwarded by one container only.'),
 });
 
@@ -88,7 +88,7 @@ export { resources as resourcesSchema };
 const security = z.strictObject({
   private_users: field(
     hinted(z.union([z.boolean(), z.int().check(z.gte(0)), pattern(/^(?:no|yes|pick|identity|\d+(?::\d+)?)$/, 'must be no, yes, pick, identity or UID[:COUNT]', h.privateUsersHint)]), h.privateUsersHint),
-    'User namespacing (PrivateUsers=): no, yes, pick, identity or UID[:COUNT].',
+    'User namespacing (PrivateUsers=): no, yes, pick, identity or UID[:COUNT]. With host networking, root in the container then cannot bind ports below 1024 (a warning says so).',
   ),
   private_users_ownership: field(z.enum(['off', 'chown', 'map', 'auto']), 'How files are made to fit the user namespace (PrivateUsersOwnership=): off, chown, map or auto; with private_users: pick the default is auto (nspawn would otherwise chown the whole root).'),
   no_new_privileges: field(z.boolean(), 'Forbid gaining privileges via setuid and file capabilities (NoNewPrivileges=).'),
@@ -139,12 +139,12 @@ export const containerSchema = z.strictObject({
   ),
   tmpfs: field(
     z.array(tmpfsEntry),
-    'tmpfs mounts "PATH[:OPTIONS]" (TemporaryFileSystem=); without options mode=0755. OPTIONS are comma-separated: size=, nr_blocks=, nr_inodes=, mode=, uid=, gid=, huge=, mpol=, inode32, inode64, and the mount flags ro, rw, exec, noexec, nosuid, sync, async, dirsync and the atime family. systemd-nspawn already mounts a tmpfs on /tmp (mode 1777).',
+    'tmpfs mounts "PATH[:OPTIONS]" (TemporaryFileSystem=); without options mode=0755. OPTIONS are comma-separated: size=, nr_blocks=, nr_inodes=, mode=, uid=, gid=, huge=, mpol=, inode32, inode64, and the mount flags ro, rw, exec, noexec, nosuid, sync, async, dirsync, diratime, nodiratime, strictatime, nostrictatime, lazytime, nolazytime (noatime and relatime are refused: nspawn mounts with strictatime, which overrides them). systemd-nspawn already mounts a tmpfs on /tmp (mode 1777): a tmpfs over it needs mode=1777, or only root can write /tmp.',
   ),
   inaccessible: field(z.array(absPath), 'Paths made inaccessible in the container (Inaccessible=).'),
   bind_users: field(z.array(bindUser), 'Host users made available in the container (BindUser=): user names (a letter or "_", then letters, digits, "_" or "-", at most 31 characters), not root or nobody; needs security.private_users.'),
   resources: field(resources, 'cgroup resource limits, written to the service drop-in.'),
-  slice: field(sliceName, 'Slice (slices/NAME.yaml) the container runs in: machine-NAME.slice.'),
+  slice: field(sliceName, 'Slice (slices/NAME.yaml) the container runs in: machine-NAME.slice, so NAME has at most 241 characters (a unit name has at most 255).'),
   security: field(security, 'Security settings.'),
   devices: field(
     z.array(device),

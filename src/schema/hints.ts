@@ -120,6 +120,7 @@ export const tmpfsHint: Hint = (v) => {
     const name = eq < 0 ? o : o.slice(0, eq + 1);
     const grammar = tmpfsValues.get(name.slice(0, -1));
     if (grammar && !grammar.re.test(o.slice(eq + 1))) return `${name} takes ${grammar.what}.`;
+    if (o === 'noatime' || o === 'relatime') return `Remove "${o}"; write nostrictatime for relatime.`;
     if (!grammar && !(tmpfsFlags as readonly string[]).includes(o)) {
       const near = nearest(name, known);
       return `${near ? `Did you mean "${near}"? ` : ''}Options: ${known.join(', ')}.`;

@@ -82,10 +82,13 @@ export function bindStringProblem(s: string): string | undefined {
 // mount flags, the rest goes to the kernel's tmpfs, and an option either does not know fails the container's
 // start ("Failed to mount tmpfs … Invalid argument"). "dev" and "suid" are not offered: they would undo the
 // nodev and nosuid that nspawn's own mounts keep.
+// nspawn mounts with MS_STRICTATIME, which makes the kernel drop noatime and relatime without a word: those two
+// are refused (nostrictatime gives relatime).
 export const tmpfsFlags = [
-  'ro', 'rw', 'exec', 'noexec', 'nosuid', 'sync', 'async', 'dirsync', 'atime', 'noatime', 'diratime', 'nodiratime',
-  'relatime', 'norelatime', 'strictatime', 'nostrictatime', 'lazytime', 'nolazytime', 'inode32', 'inode64',
+  'ro', 'rw', 'exec', 'noexec', 'nosuid', 'sync', 'async', 'dirsync', 'diratime', 'nodiratime', 'strictatime',
+  'nostrictatime', 'lazytime', 'nolazytime', 'inode32', 'inode64',
 ] as const;
+const tmpfsIgnored = new Set(['noatime', 'relatime']);
 const memparse = /^\d+[kKmMgGtTpPeE]?$/;
 const nodeList = '\\d+(?:-\\d+)?';
 /** tmpfs(5) options with a value, and the grammar of each value. */
@@ -106,6 +109,7 @@ export const tmpfsValues: ReadonlyMap<string, { re: RegExp; what: string }> = ne
 /** One option of a TemporaryFileSystem= option list: why not, or undefined. */
 export function tmpfsOptionProblem(o: string): string | undefined {
   const eq = o.indexOf('=');
+  if (tmpfsIgnored.has(o)) return `has "${o}", which the kernel ignores under systemd-nspawn's strictatime`;
   if (eq < 0) return (tmpfsFlags as readonly string[]).includes(o) ? undefined : `has the unknown tmpfs option "${o}"`;
   const name = o.slice(0, eq);
   const grammar = tmpfsValues.get(name);
@@ -200,7 +204,7 @@ export const isDeviceClass = (s: string) => s.startsWith('char-') || s.startsWit
 
 /** A device class for DeviceAllow= (char-GROUP, block-GROUP): why not, or undefined. */
 export function deviceClassProblem(s: string): string | undefined {
-  if (!isDeviceClass(s)) return 'must be a device class: char- or block- followed by a group name of /proc/devices, e.g. char-drm';
+  if (!isDeviceClass(s) || s === 'char-' || s === 'block-') return 'is not a device class: char- or block- followed by a group name of /proc/devices, e.g. char-drm';
   return deviceClass.test(s) ? undefined : 'has characters no /proc/devices group name has (letters, digits, "_", ".", ":", "/", "+", "-", and * or ? to match several)';
 }
 

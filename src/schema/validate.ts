@@ -54,8 +54,20 @@ function schemasAt(schema: AnySchema, path: YamlPath, key = false): AnySchema[] 
 
 /** What to write instead, from the hint of the schema at the issue's path (hints.ts), if it has one. */
 function hintAt(schema: AnySchema, path: YamlPath, value: unknown, key = false): string | undefined {
+  const ask = (s: AnySchema): string | undefined => {
+    const own = hintOf(s)?.(value);
+    if (own) return own;
+    // A union without a hint of its own (a string or a mapping, say): the first of its options that has one.
+    const def = s._zod.def as { type: string; options?: AnySchema[] };
+    if (def.type !== 'union') return undefined;
+    for (const o of def.options ?? []) {
+      const hint = ask(core(o));
+      if (hint) return hint;
+    }
+    return undefined;
+  };
   for (const s of schemasAt(schema, path, key)) {
-    const hint = hintOf(s)?.(value);
+    const hint = ask(s);
     if (hint) return hint;
   }
   return undefined;
@@ -119,7 +131,8 @@ function flatten(issues: readonly Issue[], prefix: YamlPath = []): Issue[] {
       }
     }
     if (issue.code === 'invalid_key' && issue.issues.length) {
-      out.push({ ...(issue.issues[0] as Issue), path } as Issue);
+      // Kept an invalid_key (reported at the key), worded by the key schema's own issue.
+      out.push({ ...issue, message: (issue.issues[0] as Issue).message, path } as Issue);
       continue;
     }
     out.push({ ...issue, path } as Issue);
@@ -158,7 +171,9 @@ export function validateFile(file: ParsedFile, schema: AnySchema, container?: st
   const result = z.safeParse(schema, file.value);
   if (result.success) return [];
   const out: Diagnostic[] = [];
-  const where = (path: YamlPath) => (path.length ? path.join('.') : 'the top level');
+  // A key with a control character or a quote is shown JSON-quoted, so nothing reaches a terminal raw.
+  const segment = (k: string | number) => (typeof k === 'string' && /[^\x20-\x7e]|["\\]/.test(k) ? JSON.stringify(k) : String(k));
+  const where = (path: YamlPath) => (path.length ? path.map(segment).join('.') : 'the top level');
   for (const issue of flatten(result.error.issues)) {
     const path = issue.path as YamlPath;
     const base = { file: file.source.file, container };

@@ -143,9 +143,9 @@ describe('cross-setting checks, placed where the offending value was written', (
     ['image: debian\nephemeral: true\n', 'conflicting-keys', 2],
     ['bind_users: [alice]\n', 'conflicting-keys', 1],
     ['bind_users: [alice]\nsecurity: { private_users: no }\n', 'conflicting-keys', 1],
-    ['security: { private_users: pick, private_users_ownership: chown, read_only: true }\n', 'conflicting-keys', 1],
-    ['volatile: state\nsecurity: { private_users: 0, private_users_ownership: chown }\n', 'conflicting-keys', 2],
-    ['security: { private_users: pick }\nnspawn: { Exec: { OOMScoreAdjust: 500 } }\n', 'conflicting-keys', 2],
+    ['security: { private_users: pick, private_users_ownership: chown, read_only: true }\nnetwork: { mode: veth }\n', 'conflicting-keys', 1],
+    ['volatile: state\nsecurity: { private_users: 0, private_users_ownership: chown }\nnetwork: { mode: veth }\n', 'conflicting-keys', 2],
+    ['security: { private_users: pick }\nnspawn: { Exec: { OOMScoreAdjust: 500 } }\nnetwork: { mode: veth }\n', 'conflicting-keys', 2],
   ])('%s → %s', (yaml, code, line) => {
     const b = buildFrom({ 'containers/web.yaml': yaml });
     expect(b.diagnostics.map((d) => [d.code, d.pos?.line])).toEqual([[code, line]]);

@@ -58,7 +58,7 @@ describe('.nspawn', () => {
   });
 
   it('writes binds in both forms, read-only ones as BindReadOnly=, colons escaped', () => {
-    const text = nspawnOf('binds:\n  - /srv/web\n  - /srv/a:/a:ro\n  - /srv/b:/b:norbind,idmap\n  - { source: "/srv/x:y", target: /y, readonly: true, options: [norbind] }\ndevices: [/dev/fuse, { path: /dev/kvm, access: rw }]\ntmpfs: [/tmp, "/run/app:mode=0755,size=10M"]\ninaccessible: [/proc/kcore]\nbind_users: [alice]\nsecurity: { private_users: pick }\n');
+    const text = nspawnOf('binds:\n  - /srv/web\n  - /srv/a:/a:ro\n  - /srv/b:/b:norbind,idmap\n  - { source: "/srv/x:y", target: /y, readonly: true, options: [norbind] }\ndevices: [/dev/fuse, { path: /dev/kvm, access: rw }]\ntmpfs: [/var/tmp, "/run/app:mode=0755,size=10M"]\ninaccessible: [/proc/kcore]\nbind_users: [alice]\nsecurity: { private_users: pick }\nnetwork: { mode: veth }\n');
     expect(text).toContain(
       [
         '[Files]',
@@ -69,7 +69,7 @@ describe('.nspawn', () => {
         'BindReadOnly=/srv/x\\:y:/y:norbind',
         'Bind=/dev/fuse',
         'Bind=/dev/kvm',
-        'TemporaryFileSystem=/tmp',
+        'TemporaryFileSystem=/var/tmp',
         'TemporaryFileSystem=/run/app:mode=0755,size=10M',
         'Inaccessible=/proc/kcore',
         'BindUser=alice',
@@ -78,10 +78,10 @@ describe('.nspawn', () => {
   });
 
   it('writes security settings', () => {
-    const text = nspawnOf('security:\n  private_users: pick\n  private_users_ownership: auto\n  no_new_privileges: true\n  read_only: true\n  capabilities: { add: [CAP_NET_ADMIN, CAP_SYS_TIME], drop: [CAP_SYS_PTRACE] }\n  system_call_filter: ["~@debug", "@system-service"]\nvolatile: state\n');
+    const text = nspawnOf('security:\n  private_users: pick\n  private_users_ownership: auto\n  no_new_privileges: true\n  read_only: true\n  capabilities: { add: [CAP_NET_ADMIN, CAP_SYS_TIME], drop: [CAP_SYS_PTRACE] }\n  system_call_filter: ["~@debug", "@system-service"]\nvolatile: state\nnetwork: { mode: veth }\n');
     expect(text).toBe(
       '[Exec]\nBoot=yes\nPrivateUsers=pick\nNoNewPrivileges=yes\nCapability=CAP_NET_ADMIN CAP_SYS_TIME\nDropCapability=CAP_SYS_PTRACE\nSystemCallFilter=~lookup_dcookie perf_event_open pidfd_getfd ptrace rtas s390_runtime_instr sys_debug_setcontext\nSystemCallFilter=@system-service\n' +
-        '[Files]\nReadOnly=yes\nVolatile=state\nPrivateUsersOwnership=auto\n[Network]\nPrivate=no\nVirtualEthernet=no',
+        '[Files]\nReadOnly=yes\nVolatile=state\nPrivateUsersOwnership=auto\n[Network]\nVirtualEthernet=yes',
     );
   });
 
@@ -151,7 +151,7 @@ describe('hostile values never reach a file', () => {
     ['resources: { io: { weight: 10, read_bandwidth_max: { "/dev/\\e": 1M } } }', ['resources', 'io', 'read_bandwidth_max', '/dev/\x1b']],
     // Elements of lists and mappings: the path ends with the index or key of the bad one.
     ['environment: { A: ok, B: "x\\ny" }', ['environment', 'B']],
-    ['tmpfs: [/tmp, "/run "]', ['tmpfs', 1]],
+    ['tmpfs: [/var/tmp, "/run "]', ['tmpfs', 1]],
     ['inaccessible: [/proc/kcore, "/b "]', ['inaccessible', 1]],
     ['devices: [/dev/fuse, "/dev/a\\u0007"]', ['devices', 1]],
     ['nspawn: { Exec: { Personality: " x86" } }', ['nspawn', 'Exec', 'Personality']],

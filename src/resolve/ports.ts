@@ -1,0 +1,75 @@
+// Host ports forwarded to containers (network.ports, Port=). Connections to one host port and protocol can
+// reach one container only, so a second forward of it is an error at its line that names the first. Every
+// forward of every container goes through one function, so that other kinds of forwards (later: pods) are
+// checked against the same list.
+import type { Diagnostic } from '../diagnostics/types.js';
+import { locate } from '../load/parse.js';
+import type { YamlPath } from '../load/parse.js';
+import { originOf } from './merge.js';
+import type { ContainerModel, Model, Owner } from './model.js';
+import { diagAt } from './model.js';
+
+export interface PublishedPort {
+  protocol: 'tcp' | 'udp';
+  /** The host port. */
+  port: number;
+  /** Who forwards it, as a message names it, e.g. `container "web"`. */
+  by: string;
+  /** Where the forward is written: the owner's files and the YAML path of the entry. */
+  owner: Owner;
+  path: YamlPath;
+}
+
+/** The forwards of a container's network.ports (only a private network has any; checks.ts refuses others). */
+export function containerPorts(c: ContainerModel): PublishedPort[] {
+  const ports = c.settings.network?.ports;
+  if (!ports) return [];
+  const out: PublishedPort[] = [];
+  for (let i = 0; i < ports.length; i++) {
+    const p = ports[i]!;
+    const text = String(p);
+    const protocol = text.startsWith('udp:') ? 'udp' : 'tcp';
+    const port = Number(text.replace(/^(?:tcp|udp):/, '').split(':')[0]);
+    out.push({ protocol, port, by: `container "${c.name}"`, owner: c, path: ['network', 'ports', i] });
+  }
+  return out;
+}
+
+/** Where a forward is written, as "FILE:LINE" for a message. */
+function placeOf(p: PublishedPort): string {
+  const o = originOf(p.owner.origins, p.path);
+  const file = o?.file ?? p.owner.file;
+  const pos = locate(file, o?.path ?? p.path);
+  return pos ? `${file.source.file}:${pos.line}` : file.source.file;
+}
+
+/** An error at every forward of a host port that an earlier one (in the given order) already forwards. */
+export function portClashes(ports: readonly PublishedPort[]): Diagnostic[] {
+  const first = new Map<string, PublishedPort>();
+  const out: Diagnostic[] = [];
+  for (const p of ports) {
+    const key = `${p.protocol}:${p.port}`;
+    const earlier = first.get(key);
+    if (!earlier) {
+      first.set(key, p);
+      continue;
+    }
+    const same = earlier.owner === p.owner;
+    const message = `host port ${key} is already forwarded by ${same ? 'an earlier entry of this container' : earlier.by} (${placeOf(earlier)})`;
+    out.push(diagAt(p.owner, 'port-clash', message, p.path, { hint: `Forward another host port, e.g. "${p.protocol}:${p.port + 1}:…", or remove one of the two forwards.` }));
+  }
+  return out;
+}
+
+/** Port clashes between the containers of the model; a container with one moves to `failed`. */
+export function checkPortClashes(model: Model): Diagnostic[] {
+  const out = portClashes(model.containers.flatMap(containerPorts));
+  if (!out.length) return out;
+  const bad = new Set(out.map((d) => d.container));
+  for (const c of model.containers) {
+    if (!bad.has(c.name)) continue;
+    model.failed.set(c.name, { file: c.file, errors: out.filter((d) => d.container === c.name), merged: c });
+  }
+  model.containers = model.containers.filter((c) => !bad.has(c.name));
+  return out;
+}
