@@ -23,7 +23,7 @@ const bindObject = z.strictObject({
 const tmpfsEntry = explainedRule('tmpfsEntry', tmpfsProblem, h.tmpfsHint);
 
 const access = field(pattern(/^[rwm]{1,3}$/, 'must be a combination of r, w and m', h.accessHint), 'r, w and/or m (default rwm).');
-const device = z.union([
+const device = hinted(z.union([
   deviceEntry,
   z.strictObject({
     path: doc(deviceNode, 'Device node on the host under /dev/, e.g. /dev/fuse: bound into the container and allowed.'),
@@ -33,7 +33,7 @@ const device = z.union([
     class: doc(deviceClass, 'Device class: char- or block- and a group of /proc/devices (* and ? match several), e.g. char-drm: allowed, not bound.'),
     access,
   }),
-]);
+]), h.deviceEntryHint);
 
 export const networkModes = ['host', 'none', 'veth', 'bridge', 'zone', 'macvlan', 'ipvlan', 'interface'] as const;
 
@@ -134,7 +134,7 @@ export const containerSchema = z.strictObject({
   ),
   network: field(network, 'Networking; host mode (the default) shares the host network namespace.'),
   binds: field(
-    z.array(z.union([bindString, bindObject])),
+    z.array(hinted(z.union([bindString, bindObject]), h.bindEntryHint)),
     'Bind mounts: "HOST[:CONTAINER[:OPTIONS]]" with options ro, rw, rbind, norbind, idmap, noidmap, or { source, target, readonly, options } (Bind=, BindReadOnly=).',
   ),
   tmpfs: field(

@@ -119,7 +119,10 @@ export const tmpfsHint: Hint = (v) => {
     const eq = o.indexOf('=');
     const name = eq < 0 ? o : o.slice(0, eq + 1);
     const grammar = tmpfsValues.get(name.slice(0, -1));
-    if (grammar && !grammar.re.test(o.slice(eq + 1))) return `${name} takes ${grammar.what}.`;
+    if (grammar && !grammar.re.test(o.slice(eq + 1))) {
+      const fix = sizeFix(o.slice(eq + 1))?.toLowerCase();
+      return fix !== undefined && grammar.re.test(fix) ? `Write ${name}${fix}.` : `${name} takes ${grammar.what}.`;
+    }
     if (o === 'noatime' || o === 'relatime') return `Remove "${o}"; write nostrictatime for relatime.`;
     if (!grammar && !(tmpfsFlags as readonly string[]).includes(o)) {
       const near = nearest(name, known);
@@ -209,3 +212,11 @@ export const accessHint: Hint = (v) => {
   const kept = typeof v === 'string' ? [...new Set(v.replace(/[^rwm]/g, ''))].join('') : '';
   return `${kept ? `Write ${kept}: ` : 'Write '}a combination of r (read), w (write) and m (create with mknod), e.g. rw.`;
 };
+
+/** A binds: entry of the wrong kind: its two forms. */
+export const bindEntryHint: Hint = (v) =>
+  typeof v === 'string' ? bindHint(v) : 'Write "HOST[:CONTAINER[:OPTIONS]]" such as "/srv/web:/srv/web:ro", or { source: /srv/web, target: /srv/web, readonly: true }.';
+
+/** A devices: entry of the wrong kind: its forms. */
+export const deviceEntryHint: Hint = (v) =>
+  typeof v === 'string' ? deviceHint(v) : 'Write a device node such as /dev/fuse, a class such as char-drm, or { path: /dev/kvm, access: rw } / { class: char-drm, access: rw }.';

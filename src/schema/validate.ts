@@ -73,6 +73,33 @@ function hintAt(schema: AnySchema, path: YamlPath, value: unknown, key = false):
   return undefined;
 }
 
+/** The description of the field at a path (the README reference's text), if it has one. */
+function descriptionAt(schema: AnySchema, path: YamlPath): string | undefined {
+  for (const s of schemasAt(schema, path)) {
+    for (const c of (s._zod.def as { checks?: { _zod: { def: { check: string; description?: string } } }[] }).checks ?? []) {
+      const d = c._zod.def;
+      if (d.check === 'describe' && d.description) return d.description;
+    }
+  }
+  return undefined;
+}
+
+const shapes: Record<string, string> = {
+  boolean: 'Write true or false.',
+  array: 'Write a list: [a, b], or one "- item" per line below the key.',
+  object: 'Write a mapping: "key: value" lines indented below this key, or { key: value }.',
+  record: 'Write a mapping: "key: value" lines indented below this key, or { key: value }.',
+  string: 'Write a string; quote it ("…") if YAML would read it as a number, boolean or list.',
+};
+
+/** For a value of the wrong type without a hint of its own: its example from the reference, or its shape. */
+function typeHint(schema: AnySchema, path: YamlPath, issue: Issue): string | undefined {
+  const example = /\be\.g\. ([^;)]+?)\.?(?:[;)]|$)/.exec(descriptionAt(schema, path) ?? '')?.[1];
+  if (example) return `Write a value such as ${example}.`;
+  if (issue.code === 'invalid_type') return shapes[issue.expected];
+  return undefined;
+}
+
 /** The object schemas a YAML path may lead to (several through unions), to list the keys valid there. */
 function objectsAt(schema: AnySchema, path: YamlPath): AnySchema[] {
   let current = [core(schema)];
@@ -217,6 +244,7 @@ export function validateFile(file: ParsedFile, schema: AnySchema, container?: st
       const near = typeof value === 'string' ? didYouMean(value, options) : undefined;
       hint = near ?? `Write one of: ${options.join(', ')}.`;
     }
+    hint ??= typeHint(schema, path, issue);
     out.push(diag('invalid-value', message, { ...base, path, pos: locate(file, path), ...(hint ? { hint } : {}) }));
   }
   return out;

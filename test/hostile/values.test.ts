@@ -6,9 +6,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { catalogue } from '../../src/diagnostics/catalogue.js';
 import { compile } from '../../src/index.js';
 import { renderIni } from '../../src/ini/render.js';
 import { capabilityNames } from '../../src/schema/capabilities.js';
+import { accept } from '../../src/schema/accept.generated.js';
+import { containerSchema } from '../../src/schema/container.js';
+import { keysAt } from '../../src/schema/validate.js';
 import { buildFrom, outputText } from '../helpers/sources.js';
 import { examplesOracleUnavailable, parseNspawn, verifyUnits } from '../oracle/examples-oracle.js';
 import { runContainer } from '../oracle/nspawn-oracle.js';
@@ -217,7 +222,8 @@ describe('devices: device nodes under /dev/, or classes of /proc/devices', () =>
 describe('tmpfs options and bind_users', () => {
   it.each([
     ['/run/x:bogus', /unknown tmpfs option "bogus"/, /Options:/],
-    ['/run/x:size=10MB', /size=10MB/, /size= takes/],
+    ['/run/x:size=10MB', /size=10MB/, /Write size=10m\./],
+    ['/run/x:size=lots', /size=lots/, /size= takes/],
     ['/run/x:mode=rwx', /mode=/, /octal/],
     ['/run/x:', /empty option list/, /mode=0755/],
     ['/run/x:nosiud', /nosiud/, /Did you mean "nosuid"/],
@@ -355,5 +361,46 @@ describe('warnings for settings that break the guest without a word', () => {
     const r = runContainer(text);
     expect(r.stdout.toString()).toBe('755\n');
     expect(runContainer('', ['/usr/bin/stat', '-c', '%a', '/tmp']).stdout.toString()).toBe('1777\n');
+  });
+});
+
+describe('every refusal says what to write', () => {
+  // Every key of a container file, nested ones included, with values of each wrong kind.
+  const paths: string[][] = [];
+  const walk = (at: string[]) => {
+    for (const k of keysAt(containerSchema, at)) {
+      const p = [...at, k];
+      if (['nspawn', 'service'].includes(p[0]!) && p.length > 1) continue; // pass-through: checked against key lists
+      paths.push(p);
+      walk(p);
+    }
+  };
+  walk([]);
+  const wrong = ['[[1]]', '{ q: 1 }', '"%bad value%"', '-5', '"/a/../b"', 'yes'];
+  const nest = (path: string[], value: string) => path.reduceRight((inner, k) => `{ ${k}: ${inner} }`, value).slice(2, -2);
+
+  it.each(paths.map((p) => [p.join('.'), p] as const))('%s', (_label, path) => {
+    for (const value of wrong) {
+      for (const d of errorsOf(`${nest(path, value)}\n`).filter((x) => x.code === 'invalid-value')) {
+        expect(d.hint, `${d.message} (for ${value})`).toBeDefined();
+        expect(d.hint, `${d.message} (for ${value})`).not.toBe(catalogue['invalid-value'].hint);
+      }
+    }
+  });
+});
+
+describe('the generated validator agrees with zod on these values', () => {
+  // accept.generated.ts decides alone when it says yes, so it must refuse whatever zod refuses.
+  const docs = [
+    'network: { mode: bridge, bridge: "br%0" }', 'network: { mode: zone, zone: abcdefghijklm }', 'network: { mode: zone, zone: abcdefghijkl }',
+    'security: { capabilities: { drop: [CAP_NET_RAWW], add: [all] } }', 'security: { capabilities: { ambient: [all] } }',
+    `slice: ${'a'.repeat(242)}`, `slice: ${'a'.repeat(241)}`, `directory: /srv/${'a'.repeat(256)}`, 'devices: ["/dev/dri/*", char-drm, { class: block-loop }]',
+    'devices: [/srv/x]', 'tmpfs: ["/run/x:noatime"]', 'tmpfs: ["/run/x:size=10m,mode=0700"]', 'bind_users: [root]', 'bind_users: [alice]',
+    'resources: { io: { device_weight: { "/dev/sd\0a": 100 } } }',
+  ];
+  it.each(docs)('%s', (yaml) => {
+    const b = buildFrom({ 'containers/web.yaml': `${yaml}\n` });
+    const zodSays = z.safeParse(containerSchema, b.files[0]!.value).success;
+    expect(accept.container(b.files[0]!.value)).toBe(zodSays);
   });
 });
