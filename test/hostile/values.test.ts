@@ -2,6 +2,7 @@
 // refused by `validate`, at their line, with a hint that says what to write. Each rule is shown twice: the
 // refusal, and real systemd 252 (systemd-nspawn's parser, systemd-analyze verify, a container run) treating
 // the value the way the rule says: ignoring it, failing on it, or accepting what the schema accepts.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -169,6 +170,23 @@ describe('names and paths that systemd or the kernel cannot hold', () => {
     expect(d!.hint).toContain('no "_"');
     expect(buildFrom({ [`containers/${long(65)}.yaml`]: '' }).diagnostics.map((x) => x.code)).toEqual(['invalid-name']);
     expect(buildFrom({ [`containers/${long(64)}.yaml`]: '' }).diagnostics).toEqual([]);
+  });
+});
+
+describe.skipIf(skipOracle)('machine names as systemd-nspawn takes them', () => {
+  const nspawnName = (name: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'machinist-values-'));
+    temps.push(dir);
+    const r = spawnSync('systemd-nspawn', [`--machine=${name}`, '-D', dir, '--register=no'], { encoding: 'utf8', timeout: 15_000 });
+    return r.stderr.split('\n')[0] ?? '';
+  };
+  it.each(['web_1', 'a'.repeat(65), 'a..b', '-a', 'a-', 'bé'])('refuses %s, and so does nspawn', (name) => {
+    expect(buildFrom({ [`containers/${name}.yaml`]: '' }).diagnostics.map((d) => d.code)).toEqual(['invalid-name']);
+    expect(nspawnName(name)).toBe(`Invalid machine name: ${name}`);
+  });
+  it.each(['web-01', 'a'.repeat(64), 'a.b', 'a--b'])('accepts %s, and so does nspawn', (name) => {
+    expect(buildFrom({ [`containers/${name}.yaml`]: '' }).diagnostics).toEqual([]);
+    expect(nspawnName(name)).toMatch(/doesn't look like/);
   });
 });
 
