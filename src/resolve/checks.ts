@@ -112,16 +112,29 @@ export function guestWarnings(c: ContainerModel): Diagnostic[] {
       const cap = drop[i]!;
       if (cap !== 'all' && !networkCaps.includes(cap)) continue;
       const which = cap === 'all' ? 'CAP_NET_RAW and CAP_NET_ADMIN' : cap;
-      out.push(diagAt(c, 'breaks-guest', `dropping ${which} with network mode ${mode}: the guest's DHCP client (systemd-networkd) cannot configure its interface, so it gets no address`, ['security', 'capabilities', 'drop', i], {
-        hint: `Keep ${which} (remove "${cap}" from drop${cap === 'all' ? ', or list the others one by one' : ''}), or give the guest a static address it sets up without them.`,
-      }));
+      const message =
+        `dropping ${which} with network mode ${mode}: the guest's DHCP client (systemd-networkd) ` +
+        'cannot configure its interface, so it gets no address';
+      const others = cap === 'all' ? ', or list the others one by one' : '';
+      out.push(
+        diagAt(c, 'breaks-guest', message, ['security', 'capabilities', 'drop', i], {
+          hint: `Keep ${which} (remove "${cap}" from drop${others}), or give the guest a static address it sets up without them.`,
+        }),
+      );
     }
   }
   const users = s.security?.private_users;
   if (mode === 'host' && users !== undefined && users !== false && users !== 'no') {
-    out.push(diagAt(c, 'breaks-guest', 'user namespacing with host networking: root in the container cannot bind ports below 1024 (the host\'s network is not its own)', ['security', 'private_users'], {
-      hint: 'Give the container its own network (network.mode: veth, with ports: to forward), or lower net.ipv4.ip_unprivileged_port_start on the host, or set private_users: no.',
-    }));
+    const message =
+      "user namespacing with host networking: root in the container cannot bind ports below 1024 (the host's network " +
+      'is not its own)';
+    out.push(
+      diagAt(c, 'breaks-guest', message, ['security', 'private_users'], {
+        hint:
+          'Give the container its own network (network.mode: veth, with ports: to forward), or lower ' +
+          'net.ipv4.ip_unprivileged_port_start on the host, or set private_users: no.',
+      }),
+    );
   }
   const tmpfs = s.tmpfs ?? [];
   for (let i = 0; i < tmpfs.length; i++) {
@@ -131,9 +144,12 @@ export function guestWarnings(c: ContainerModel): Diagnostic[] {
     // Without options nspawn mounts it with mode=0755; with options, mode= is the kernel's 1777 unless given.
     const mode = colon < 0 ? '0755' : /(?:^|,)mode=([0-7]+)/.exec(entry.slice(colon + 1))?.[1];
     if (mode === undefined || /^0*1777$/.test(mode)) continue;
-    out.push(diagAt(c, 'breaks-guest', `tmpfs ${entry} is mounted over the tmpfs systemd-nspawn already puts on /tmp, with mode ${mode}: only root can write /tmp then`, ['tmpfs', i], {
-      hint: 'Remove it: /tmp is a tmpfs already. To set its size write "/tmp:mode=1777,size=1G".',
-    }));
+    const message = `tmpfs ${entry} is mounted over the tmpfs systemd-nspawn already puts on /tmp, with mode ${mode}: only root can write /tmp then`;
+    out.push(
+      diagAt(c, 'breaks-guest', message, ['tmpfs', i], {
+        hint: 'Remove it: /tmp is a tmpfs already. To set its size write "/tmp:mode=1777,size=1G".',
+      }),
+    );
   }
   return out;
 }

@@ -55,8 +55,10 @@ export function portClashes(ports: readonly PublishedPort[]): Diagnostic[] {
       continue;
     }
     const same = earlier.owner === p.owner;
-    const message = `host port ${key} is already forwarded by ${same ? 'an earlier entry of this container' : earlier.by} (${placeOf(earlier)})`;
-    out.push(diagAt(p.owner, 'port-clash', message, p.path, { hint: `Forward another host port, e.g. "${p.protocol}:${p.port + 1}:…", or remove one of the two forwards.` }));
+    const earlierOne = same ? 'an earlier entry of this container' : earlier.by;
+    const message = `host port ${key} is already forwarded by ${earlierOne} (${placeOf(earlier)})`;
+    const hint = `Forward another host port, e.g. "${p.protocol}:${p.port + 1}:…", or remove one of the two forwards.`;
+    out.push(diagAt(p.owner, 'port-clash', message, p.path, { hint }));
   }
   return out;
 }

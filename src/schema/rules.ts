@@ -65,7 +65,9 @@ export function pathProblem(p: string): string | undefined {
 /** HOST[:CONTAINER[:OPTIONS]], paths absolute, options comma-separated: why not, or undefined. */
 export function bindStringProblem(s: string): string | undefined {
   const parts = s.split(':');
-  if (parts.length > 3) return 'has more than three ":"-separated parts; use the { source, target } form for paths containing ":"';
+  if (parts.length > 3) {
+    return 'has more than three ":"-separated parts; use the { source, target } form for paths containing ":"';
+  }
   const [src, dst, opts] = parts;
   for (const p of [src, dst]) {
     if (p === undefined) continue;
@@ -73,7 +75,9 @@ export function bindStringProblem(s: string): string | undefined {
     if (problem) return `"${p}" ${problem}`;
   }
   for (const o of opts?.split(',') ?? []) {
-    if (!(bindOptions as readonly string[]).includes(o)) return `unknown bind option "${o}" (accepted: ${bindOptions.join(', ')})`;
+    if (!(bindOptions as readonly string[]).includes(o)) {
+      return `unknown bind option "${o}" (accepted: ${bindOptions.join(', ')})`;
+    }
   }
   return undefined;
 }
@@ -114,7 +118,9 @@ export function tmpfsOptionProblem(o: string): string | undefined {
   const name = o.slice(0, eq);
   const grammar = tmpfsValues.get(name);
   if (!grammar) return `has the unknown tmpfs option "${name}="`;
-  return grammar.re.test(o.slice(eq + 1)) ? undefined : `has ${name}=${o.slice(eq + 1)}, but ${name}= takes ${grammar.what}`;
+  return grammar.re.test(o.slice(eq + 1))
+    ? undefined
+    : `has ${name}=${o.slice(eq + 1)}, but ${name}= takes ${grammar.what}`;
 }
 
 /** PATH[:OPTIONS] of TemporaryFileSystem=: why not, or undefined. */
@@ -143,10 +149,15 @@ export function ifnameProblem(s: string, prefix = ''): string | undefined {
   const bad = /[^\x21-\x7e]|[:/%]/.exec(s);
   if (bad) return `contains ${showChar(bad[0])}, which an interface name cannot`;
   const limit = 15 - prefix.length;
-  if (s.length > limit) return `is ${s.length} characters long; ${prefix ? `nspawn names its interface ${prefix}NAME, so ` : ''}at most ${limit} fit the kernel's limit (IFNAMSIZ)`;
+  if (s.length > limit) {
+    const why = prefix ? `nspawn names its interface ${prefix}NAME, so ` : '';
+    return `is ${s.length} characters long; ${why}at most ${limit} fit the kernel's limit (IFNAMSIZ)`;
+  }
   if (prefix) return undefined;
   if (s === '.' || s === '..') return `cannot be "${s}"`;
-  if (s === 'all' || s === 'default') return `cannot be "${s}", a name the kernel reserves (/proc/sys/net/ipv4/conf/${s})`;
+  if (s === 'all' || s === 'default') {
+    return `cannot be "${s}", a name the kernel reserves (/proc/sys/net/ipv4/conf/${s})`;
+  }
   if (/^\d+$/.test(s)) return 'is all digits, which the kernel reads as an interface index';
   return undefined;
 }
@@ -169,9 +180,13 @@ export function ambientCapabilityProblem(s: string): string | undefined {
  * container does not start).
  */
 export function bindUserProblem(s: string): string | undefined {
-  if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(s)) return 'is not a user name systemd accepts: a letter or "_", then letters, digits, "_" or "-"';
+  if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(s)) {
+    return 'is not a user name systemd accepts: a letter or "_", then letters, digits, "_" or "-"';
+  }
   if (s.length > 31) return `is ${s.length} characters long; a user name has at most 31`;
-  if (s === 'root' || s === 'nobody') return `cannot be bound: systemd-nspawn refuses to map "${s}" and the container does not start`;
+  if (s === 'root' || s === 'nobody') {
+    return `cannot be bound: systemd-nspawn refuses to map "${s}" and the container does not start`;
+  }
   return undefined;
 }
 
@@ -183,16 +198,24 @@ const CONTAINER_PART = 'machine@.service/supervisor'.length + 64 + 2;
 
 /** A slice name: machine-NAME.slice must be a unit name systemd accepts, and its cgroup path must fit. */
 export function sliceNameProblem(s: string): string | undefined {
-  if (!sliceNamePattern.test(s)) return 'must be a slice name: letters, digits and "_", with single "-" between levels (a-b is a child of a)';
+  if (!sliceNamePattern.test(s)) {
+    return 'must be a slice name: letters, digits and "_", with single "-" between levels (a-b is a child of a)';
+  }
   const unit = `machine-${s}.slice`;
-  if (unit.length > UNIT_NAME_MAX) return `is ${s.length} characters long; the unit ${'machine-NAME.slice'} may have ${UNIT_NAME_MAX}, so NAME at most ${UNIT_NAME_MAX - 14}`;
+  if (unit.length > UNIT_NAME_MAX) {
+    const most = UNIT_NAME_MAX - 'machine-.slice'.length;
+    return `is ${s.length} characters long; the unit machine-NAME.slice may have ${UNIT_NAME_MAX}, so NAME at most ${most}`;
+  }
   let cgroup = CGROUP_ROOT.length + CONTAINER_PART;
   const parts = s.split('-');
   for (let i = 0, len = 0; i < parts.length; i++) {
     len += (i ? 1 : 0) + parts[i]!.length;
     cgroup += 'machine-.slice/'.length + len;
   }
-  if (cgroup >= PATH_MAX) return `has so many levels that its cgroup path would be ${cgroup} bytes, more than the kernel allows (${PATH_MAX - 1})`;
+  if (cgroup >= PATH_MAX) {
+    const most = PATH_MAX - 1;
+    return `has so many levels that its cgroup path would be ${cgroup} bytes, more than the kernel allows (${most})`;
+  }
   return undefined;
 }
 
@@ -204,15 +227,21 @@ export const isDeviceClass = (s: string) => s.startsWith('char-') || s.startsWit
 
 /** A device class for DeviceAllow= (char-GROUP, block-GROUP): why not, or undefined. */
 export function deviceClassProblem(s: string): string | undefined {
-  if (!isDeviceClass(s) || s === 'char-' || s === 'block-') return 'is not a device class: char- or block- followed by a group name of /proc/devices, e.g. char-drm';
-  return deviceClass.test(s) ? undefined : 'has characters no /proc/devices group name has (letters, digits, "_", ".", ":", "/", "+", "-", and * or ? to match several)';
+  if (!isDeviceClass(s) || s === 'char-' || s === 'block-') {
+    return 'is not a device class: char- or block- followed by a group name of /proc/devices, e.g. char-drm';
+  }
+  return deviceClass.test(s)
+    ? undefined
+    : 'has characters no /proc/devices group name has (letters, digits, "_", ".", ":", "/", "+", "-", and * or ? to match several)';
 }
 
 /** A device node path under /dev/ (bound into the container and allowed in its cgroup): why not, or undefined. */
 export function deviceNodeProblem(s: string): string | undefined {
   const p = pathProblem(s);
   if (p) return p;
-  if (!s.startsWith('/dev/')) return 'is not a device node: devices takes a path under /dev/ (or a class such as char-drm)';
+  if (!s.startsWith('/dev/')) {
+    return 'is not a device node: devices takes a path under /dev/ (or a class such as char-drm)';
+  }
   const glob = /[*?[]/.exec(s);
   if (glob) return `contains the wildcard ${showChar(glob[0])}; systemd matches device paths literally`;
   return undefined;

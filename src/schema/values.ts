@@ -47,38 +47,74 @@ export const explainedRule = (name: RuleName, problem: (s: string) => string | u
 /** Absolute, normalised path within the kernel's limits: no "//", "." or ".." components, no trailing "/". */
 export const absPath = explainedRule('path', pathProblem, h.pathHint);
 
-export const hostname = pattern(hostnamePattern, 'must be a host name: letters, digits and "-" in dot-separated labels that neither start nor end with "-", at most 64 characters', h.hostnameHint);
+export const hostname = pattern(
+  hostnamePattern,
+  'must be a host name: letters, digits and "-" in dot-separated labels that neither start nor end with "-", at most 64 characters',
+  h.hostnameHint,
+);
 /** A container named in after:/requires:. */
-export const machineName = pattern(hostnamePattern, 'must be a container name (a host name: letters, digits and "-", dot-separated, at most 64 characters)', h.containerNameHint);
+export const machineName = pattern(
+  hostnamePattern,
+  'must be a container name (a host name: letters, digits and "-", dot-separated, at most 64 characters)',
+  h.containerNameHint,
+);
 /** image: a directory under /var/lib/machines, named like a machine. */
-export const imageName = pattern(hostnamePattern, 'must be the name of an image directory under /var/lib/machines (letters, digits and "-", dot-separated, at most 64 characters)', h.imageHint);
-export const profileName = pattern(profileNamePattern, 'must be a profile name: letters, digits, "-", "_" and "."', h.profileNameHint);
+export const imageName = pattern(
+  hostnamePattern,
+  'must be the name of an image directory under /var/lib/machines (letters, digits and "-", dot-separated, at most 64 characters)',
+  h.imageHint,
+);
+export const profileName = pattern(
+  profileNamePattern,
+  'must be a profile name: letters, digits, "-", "_" and "."',
+  h.profileNameHint,
+);
 export const sliceName = explainedRule('sliceName', sliceNameProblem, h.sliceHint);
 
 const count = (min: number, max = Number.MAX_SAFE_INTEGER) => z.int().check(z.gte(min), z.lte(max));
 
 /** MemoryMax= and friends: a size, a percentage of physical memory, or infinity. */
-export const memoryLimit = hinted(z.union([count(0), hinted(z.string().check(rule('memoryLimit')), h.memoryHint)]), h.memoryHint);
+export const memoryLimit = hinted(
+  z.union([count(0), hinted(z.string().check(rule('memoryLimit')), h.memoryHint)]),
+  h.memoryHint,
+);
 
 export const weight = hinted(count(1, 10000), h.weightHint);
 
 /** CPUQuota=: a percentage of one CPU; more than 100% spans several CPUs. */
-export const cpuQuota = pattern(/^(?:[1-9]\d*|0\.\d*[1-9]\d*|[1-9]\d*\.\d+)%$/, 'must be a percentage of one CPU, e.g. 50% or 150%', h.quotaHint);
+export const cpuQuota = pattern(
+  /^(?:[1-9]\d*|0\.\d*[1-9]\d*|[1-9]\d*\.\d+)%$/,
+  'must be a percentage of one CPU, e.g. 50% or 150%',
+  h.quotaHint,
+);
 
 /** AllowedCPUs= / AllowedMemoryNodes=: indices and ranges, "0-3,6". */
-export const cpuSet = hinted(z.union([count(0), pattern(/^\d+(?:-\d+)?(?:[, ]\d+(?:-\d+)?)*$/, 'must be indices or ranges, e.g. "0-3,6"', h.cpuSetHint)]), h.cpuSetHint);
+export const cpuSet = hinted(
+  z.union([count(0), pattern(/^\d+(?:-\d+)?(?:[, ]\d+(?:-\d+)?)*$/, 'must be indices or ranges, e.g. "0-3,6"', h.cpuSetHint)]),
+  h.cpuSetHint,
+);
 
-export const tasksMax = hinted(z.union([count(1), hinted(z.string().check(rule('tasksMax')), h.tasksHint)]), h.tasksHint);
+export const tasksMax = hinted(
+  z.union([count(1), hinted(z.string().check(rule('tasksMax')), h.tasksHint)]),
+  h.tasksHint,
+);
 
 /** Bandwidth per second: a size with K/M/G/T (1024-based) or infinity. */
-export const bandwidth = hinted(z.union([count(1), hinted(z.string().check(rule('bandwidth')), h.bandwidthHint)]), h.bandwidthHint);
+export const bandwidth = hinted(
+  z.union([count(1), hinted(z.string().check(rule('bandwidth')), h.bandwidthHint)]),
+  h.bandwidthHint,
+);
 /** IOPS: a count with optional K/M/G (1000-based) or infinity. */
 export const iops = hinted(z.union([count(1), hinted(z.string().check(rule('iops')), h.iopsHint)]), h.iopsHint);
 
 /** A map from a block device (or a file on it) to a value, for the IO*Max= and IODeviceWeight= settings. */
 export const perDevice = <T extends z.ZodMiniType>(value: T) => z.record(absPath, value);
 
-export const envName = pattern(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name: letters, digits and "_", not starting with a digit', h.envNameHint);
+export const envName = pattern(
+  /^[A-Za-z_][A-Za-z0-9_]*$/,
+  'must be an environment variable name: letters, digits and "_", not starting with a digit',
+  h.envNameHint,
+);
 export const envValue = hinted(z.union([z.string(), z.number(), z.boolean()]), h.envValueHint);
 
 /** Capability=/DropCapability=: a name systemd knows, or all. */
@@ -87,14 +123,22 @@ export const capability = explainedRule('capability', capabilityProblem, h.capab
 export const ambientCapability = explainedRule('ambientCapability', ambientCapabilityProblem, h.capabilityHint);
 
 /** One system call or @group, optionally negated with "~", as systemd-analyze syscall-filter lists them. */
-export const syscallEntry = pattern(/^~?@?[a-z0-9_-]+$/, 'must be a system call or @group, optionally prefixed with "~", e.g. "~@debug"', h.syscallHint);
+export const syscallEntry = pattern(
+  /^~?@?[a-z0-9_-]+$/,
+  'must be a system call or @group, optionally prefixed with "~", e.g. "~@debug"',
+  h.syscallHint,
+);
 
 /** Port= of systemd.nspawn(5): [tcp:|udp:]HOST[:CONTAINER]. */
 const portNumber = '(?:[1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
 export const port = hinted(
   z.union([
     count(1, 65535),
-    pattern(new RegExp(`^(?:(?:tcp|udp):)?${portNumber}(?::${portNumber})?$`), 'must be [tcp:|udp:]HOSTPORT[:CONTAINERPORT], e.g. "tcp:8080:80"', h.portHint),
+    pattern(
+      new RegExp(`^(?:(?:tcp|udp):)?${portNumber}(?::${portNumber})?$`),
+      'must be [tcp:|udp:]HOSTPORT[:CONTAINERPORT], e.g. "tcp:8080:80"',
+      h.portHint,
+    ),
   ]),
   h.portHint,
 );
