@@ -403,7 +403,8 @@ export function cases(examples: readonly Example[]): ContainerCase[] {
         const nspawnHard = await nofile(Number((await d.show('machine@devbox.service', 'MainPID')).MainPID));
         expect(await nofile(await d.leader('devbox'))).toBe(Math.min(524288, nspawnHard));
         for (const dev of ['/dev/fuse', '/dev/kvm']) expect((await d.guest('devbox', ['test', '-c', dev], { allowFail: true })).code, dev).toBe(0);
-        await expectHostNetwork(d, 'devbox');
+        await expectOwnNetwork(d, 'devbox', ['host0']);
+        expect((await d.run(['ip', 'link', 'show', 've-devbox'])).code).toBe(0);
       },
     },
     {
