@@ -47,9 +47,12 @@ export const iopsHint: Hint = (v) => {
 export const quotaHint: Hint = (v) => {
   const text = numberText(v);
   const n = text === undefined ? null : /^(\d+(?:\.\d+)?)\s*%?$/.exec(text);
-  if (n && Number(n[1]) > 0) {
-    return `Write "${n[1]}%" (a percentage of one CPU: 100% is one whole CPU, 150% one and a half).`;
+  const x = n ? Number(n[1]) : 0;
+  if (n && x > 0 && x < 10 && !text!.includes('%')) {
+    // A small number is as likely a count of CPUs (1.5) as a percentage.
+    return `Write "${Math.round(x * 100)}%" for ${x} CPUs, or "${n[1]}%" for ${n[1]}% of one CPU.`;
   }
+  if (n && x > 0) return `Write "${n[1]}%" (a percentage of one CPU: 100% is one whole CPU, 150% one and a half).`;
   return 'Write a percentage of one CPU greater than 0, such as "50%" or "150%".';
 };
 

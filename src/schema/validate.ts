@@ -209,7 +209,7 @@ export function validateFile(file: ParsedFile, schema: AnySchema, container?: st
       for (const key of issue.keys) {
         const hint = didYouMean(key, valid);
         out.push(
-          diag('unknown-key', `unknown key "${key}" in ${where(path)}`, {
+          diag('unknown-key', `unknown key ${/[^\x20-\x7e]/.test(key) ? JSON.stringify(key) : `"${key}"`} in ${where(path)}`, {
             ...base,
             path: [...path, key],
             pos: locate(file, [...path, key], 'key'),

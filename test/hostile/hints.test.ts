@@ -24,6 +24,7 @@ describe('hints say what to write', () => {
     ['resources: { io: { read_bandwidth_max: { /dev/sda: 10MB } } }', 'Write 10M'],
     ['resources: { cpu: { quota: 150 } }', 'Write "150%"'],
     ['resources: { cpu: { quota: "150" } }', 'Write "150%"'],
+    ['resources: { cpu: { quota: 1.5 } }', 'Write "150%" for 1.5 CPUs, or "1.5%" for 1.5% of one CPU.'],
     ['resources: { cpu: { cpus: "0-3;7" } }', 'Write "0-3,7"'],
     ['network: { mode: veth, ports: ["sctp:80"] }', '"tcp:80"'],
     ['environment: { 1BAD: x }', 'e.g. _1BAD'],

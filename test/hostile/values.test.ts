@@ -193,6 +193,12 @@ describe('control characters in map keys', () => {
   });
 });
 
+it('shows an unknown key with control characters quoted, never raw', () => {
+  const [d] = errorsOf('resources:\n  "mem\\x1b[31mory": {}\n');
+  expect(d).toMatchObject({ code: 'unknown-key', pos: expect.objectContaining({ line: 2 }) });
+  expect(d!.message).toBe('unknown key "mem\\u001b[31mory" in resources');
+});
+
 describe('devices: device nodes under /dev/, or classes of /proc/devices', () => {
   it.each([
     ['/srv/data', /not a device node/, /binds:/],
