@@ -185,6 +185,18 @@ describe.skipIf(skipOracle)('machine names as systemd-nspawn takes them', () => 
   });
 });
 
+describe('hostname: as systemd-nspawn takes Hostname=', () => {
+  const bad = ['under_score', '-bad', 'a'.repeat(65), 'a..b'];
+  it.each(bad)('refuses %s at its line', (name) => {
+    expect(refusal(`hostname: "${name}"\n`, ['hostname'], 1).hint).toMatch(/^Write /);
+  });
+  it.skipIf(skipOracle)('systemd-nspawn ignores those, and takes what the schema accepts', () => {
+    const complaints = nspawnSays(`[Exec]\n${bad.map((n) => `Hostname=${n}`).join('\n')}\n`);
+    expect(complaints.filter((l) => l.includes('invalid hostname, ignoring'))).toHaveLength(bad.length);
+    expect(nspawnSays(nspawnOf('hostname: web01.example.com\n'))).toEqual([]);
+  });
+});
+
 describe('control characters in map keys', () => {
   it.each(['\\0', '\\x1b', '\\t'])('refuses a device key with %s at the key\'s line, quoted, without a crash', (esc) => {
     const yaml = `resources:\n  io:\n    device_weight:\n      "/dev/sd${esc}a": 100\n`;
