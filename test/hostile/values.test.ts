@@ -73,6 +73,14 @@ describe('interface, bridge and zone names: as the kernel and systemd-nspawn tak
     expect(complaints.filter((l) => l.includes('Interface name is not valid'))).toHaveLength(bad.length - 1);
   });
 
+  it.skipIf(skipOracle)('systemd-nspawn does not start with such a name in Interface= or MACVLAN=', () => {
+    for (const key of ['Interface', 'MACVLAN']) {
+      const r = runContainer(`[Network]\n${key}=a%b\n`, ['/bin/true']);
+      expect(r.status, key).not.toBe(0);
+      expect(r.stderr, key).toContain('Failed to resolve interface "a%b"');
+    }
+  });
+
   it.skipIf(skipOracle)('systemd-nspawn takes the names the schema accepts', () => {
     for (const name of ['br0', 'abcdefghijklmno', 'a.b', 'br-lan_1', 'x@y+z']) {
       expect(nspawnSays(nspawnOf(`network: { mode: bridge, bridge: "${name}" }\n`)), name).toEqual([]);
