@@ -48,6 +48,7 @@ let serial = 0;
 // A unit name may have 255 characters, the most a file name can have: the temporary name keeps only the first
 // 200 of them, so that it fits too (the suffix keeps two temporary names apart).
 const tmpStem = (name: string) => (name.length > 200 ? name.slice(0, 200) : name);
+
 /**
  * `.#NAME.machinist-PID-SUFFIX` beside `path`: hidden (systemd reads no such name: not a unit, no .conf, no
  * .nspawn), the writer's process id (so a later run can tell a dead writer's leftovers, see sweepTemporaries),
@@ -59,7 +60,6 @@ export function tmpName(path: string): string {
   const suffix = `${(++serial).toString(36)}${Math.floor(Math.random() * 0x7fffffff).toString(36)}`;
   return `${path.slice(0, slash + 1)}.#${tmpStem(path.slice(slash + 1))}.machinist-${process.pid}-${suffix}`;
 }
-
 
 /**
  * The process id in a temporary name of machinist's, or undefined for any other name. Earlier versions named
