@@ -230,6 +230,7 @@ export function deviceClassProblem(s: string): string | undefined {
   if (!isDeviceClass(s) || s === 'char-' || s === 'block-') {
     return 'is not a device class: char- or block- followed by a group name of /proc/devices, e.g. char-drm';
   }
+  if (s.length > 255) return `is ${s.length} characters long; a device class has at most 255 (group names are short)`;
   return deviceClass.test(s)
     ? undefined
     : 'has characters no /proc/devices group name has (letters, digits, "_", ".", ":", "/", "+", "-", and * or ? to match several)';

@@ -94,6 +94,13 @@ export const HOSTILE_KEYS: HostileKey[] = [
     yaml: (q) => `devices: [{ path: ${q}, access: rw }]`,
     reading: { kind: 'unit', dumpKey: 'DeviceAllow', expect: (v) => `${v} rw` },
   },
+  {
+    path: 'devices[].class',
+    value: (t) => `char-${t}`,
+    yaml: (q) => `devices: [{ class: ${q}, access: rw }]`,
+    reading: { kind: 'unit', dumpKey: 'DeviceAllow', expect: (v) => `${v} rw` },
+    bounded: true,
+  },
   ...['device_weight', 'read_bandwidth_max', 'write_bandwidth_max', 'read_iops_max', 'write_iops_max'].map(
     (field): HostileKey => ({
       path: `resources.io.${field}.*`,

@@ -236,7 +236,7 @@ describe('devices: device nodes under /dev/, or classes of /proc/devices', () =>
     const b = buildFrom({ 'containers/web.yaml': 'devices: [char-drm, /dev/fuse, { class: "char-cpu/*", access: r }, { path: /dev/net/tun, access: rw }]\n' });
     expect(b.diagnostics).toEqual([]);
     const dropin = outputText(b, 'machine@web.service.d/50-machinist.conf');
-    expect(dropin).toContain('DeviceAllow=char-drm rwm\nDeviceAllow=/dev/fuse rwm\nDeviceAllow=char-cpu/* r\nDeviceAllow=/dev/net/tun rw');
+    expect(dropin).toContain('DeviceAllow=char-drm rwm\nDeviceAllow=/dev/fuse rwm\nDeviceAllow="char-cpu/*" r\nDeviceAllow=/dev/net/tun rw');
     const binds = outputText(b, 'web.nspawn').split('\n').filter((l) => l.startsWith('Bind'));
     expect(binds).toEqual(['Bind=/dev/fuse', 'Bind=/dev/net/tun']);
   });
