@@ -7,7 +7,7 @@ import { locate } from '../load/parse.js';
 import type { YamlPath } from '../load/parse.js';
 import { originOf } from './merge.js';
 import type { ContainerModel, Model, Owner } from './model.js';
-import { diagAt } from './model.js';
+import { diagAt, failedWith } from './model.js';
 
 export interface PublishedPort {
   protocol: 'tcp' | 'udp';
@@ -70,7 +70,7 @@ export function checkPortClashes(model: Model): Diagnostic[] {
   const bad = new Set(out.map((d) => d.container));
   for (const c of model.containers) {
     if (!bad.has(c.name)) continue;
-    model.failed.set(c.name, { file: c.file, errors: out.filter((d) => d.container === c.name), merged: c });
+    model.failed.set(c.name, failedWith(c, out.filter((d) => d.container === c.name)));
   }
   model.containers = model.containers.filter((c) => !bad.has(c.name));
   return out;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain .mjs module of the benchmark, typed by bench/config.d.mts
+// A plain .mjs module of the benchmark, typed by bench/config.d.mts.
 import { writeConfig } from '../../bench/config.mjs';
 import { ensureBuilt, generatorBin, generatorDirs, readTree, treeObject } from './helpers.js';
 
