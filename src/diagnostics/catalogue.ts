@@ -1,5 +1,6 @@
 // The one catalogue of diagnostic codes. Every problem machinist reports has a code here, a one-line summary
 // (for the README and `machinist codes`) and a default hint that says what to write instead.
+import { MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, sizeText } from '../load/limits.js';
 import type { Diagnostic, Pos, Severity } from './types.js';
 
 interface Entry {
@@ -18,6 +19,36 @@ export const catalogue = {
     severity: 'error',
     summary: 'A key appears twice in the same mapping.',
     hint: 'Keep one of the two; YAML would silently use only one of them.',
+  },
+  'unknown-tag': {
+    severity: 'error',
+    summary: 'A YAML tag machinist does not know; it knows !reset, on a list or mapping.',
+    hint: 'Remove the tag, or write !reset on a list or mapping to replace what profiles set there.',
+  },
+  'ambiguous-value': {
+    severity: 'error',
+    summary: 'A plain value that YAML reads as another number or boolean than the text written (0022 as 22, 1.50 as 1.5).',
+    hint: 'Quote it to keep the text ("0022"), or write the number as YAML prints it (22).',
+  },
+  'reserved-key': {
+    severity: 'error',
+    summary: 'A key no setting can have: __proto__.',
+    hint: 'Remove or rename the key.',
+  },
+  'invalid-encoding': {
+    severity: 'error',
+    summary: 'A file that is not valid UTF-8.',
+    hint: 'Save the file as UTF-8, e.g. iconv -f LATIN1 -t UTF-8 FILE > FILE.new.',
+  },
+  'file-too-large': {
+    severity: 'error',
+    summary: `A file beyond what one configuration file may hold: ${sizeText(MAX_FILE_BYTES)}, ${MAX_VALUES} values (aliases counted as they expand), ${MAX_DEPTH} levels of nesting.`,
+    hint: 'Split the file, or write settings shared by containers once, in a profile.',
+  },
+  'too-many-problems': {
+    severity: 'error',
+    summary: 'More problems in one file than are shown.',
+    hint: 'Fix the problems shown first; the rest are often the same mistake repeated.',
   },
   'not-a-mapping': {
     severity: 'error',
@@ -177,4 +208,22 @@ export function diag(code: Code, message: string, init: DiagInit = {}): Diagnost
 /** An internal-error diagnostic for something thrown (a bug): the message, then what was thrown. */
 export function internalError(message: string, thrown: unknown, init: DiagInit = {}): Diagnostic {
   return diag('internal-error', `${message}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, init);
+}
+
+/**
+ * At most `max` of one file's diagnostics, and then one that counts the rest (and `unlisted` others never made):
+ * a file with thousands of the same mistake must not cost thousands of positions to find and lines to print.
+ */
+export function atMost(
+  diags: Diagnostic[],
+  max: number,
+  file: string | undefined,
+  container?: string,
+  unlisted = 0,
+): Diagnostic[] {
+  if (diags.length <= max && !unlisted) return diags;
+  const more = Math.max(0, diags.length - max) + unlisted;
+  const init: DiagInit = { ...(file !== undefined ? { file } : {}), ...(container !== undefined ? { container } : {}) };
+  const message = `and ${more} more problem${more === 1 ? '' : 's'} in this file, not shown`;
+  return [...diags.slice(0, max), diag('too-many-problems', message, init)];
 }

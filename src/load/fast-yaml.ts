@@ -6,7 +6,10 @@
 // tabs, CR, control characters, BOM, directives, document markers, other tags or other places for one, anchors, aliases,
 // block scalars, multi-line scalars or flow collections, `?`/quoted/typed keys, duplicate keys, scalars that
 // the core schema types other than as a plain decimal (0o17, 0x1f, 1e3, .inf, +1, 007, ...), deep nesting,
-// and any layout it does not recognise. test/stages/fast-yaml.test.ts compares it with `yaml` differentially.
+// and any layout it does not recognise. It also gives up on everything the full path's converter (convert.ts)
+// refuses, so that the refusal is worded there: a number or boolean that does not read back as written (1.50,
+// True), a `__proto__` key, more than MAX_VALUES values. test/stages/fast-yaml.test.ts compares it with `yaml`
+// differentially. Its cost is linear in the text.
 
 class GiveUp {}
 const GIVE_UP = new GiveUp();
@@ -52,10 +55,16 @@ const TYPED = [
   /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
 ];
 const MAX_DEPTH = 48;
+import { MAX_VALUES } from './limits.js';
 
 // The path of the value being parsed (keys and indexes), for `!reset`; state of the one fastParse running.
 let path: (string | number)[] = [];
 let resets = new Set<string>();
+let values = 0;
+const counted = <T>(v: T): T => {
+  if (++values > MAX_VALUES) giveUp();
+  return v;
+};
 const RESET = /^!reset(?: +(.*))?$/;
 
 /** `!reset` before a collection: remember the path (joined as parse.ts's pathKey) and return what follows. */
@@ -71,9 +80,10 @@ function stripReset(rest: string): string {
 }
 
 function define(obj: Record<string, unknown>, key: string, value: unknown) {
-  if (Object.hasOwn(obj, key)) giveUp(); // yaml reports a duplicate key: let it
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
+  // A duplicate key and __proto__ are refused by the full path, at their place.
+  if (key === '__proto__' || Object.hasOwn(obj, key)) giveUp();
+  values++; // the key, counted as the full path counts it
+  obj[key] = counted(value);
 }
 
 /** The value of a plain scalar: null, a boolean, a simple decimal number or a string; anything else gives up. */
@@ -85,18 +95,23 @@ function plainValue(s: string): unknown {
     case 'NULL':
       return null;
     case 'true':
-    case 'True':
-    case 'TRUE':
       return true;
     case 'false':
+      return false;
+    case 'True':
+    case 'TRUE':
     case 'False':
     case 'FALSE':
-      return false;
+      giveUp(); // a boolean, but not as written
   }
   const c = s.charCodeAt(0);
   // Only these first characters can start a number (digits, + - .): every other string is a string.
   if ((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) {
-    if (INT.test(s) || FLOAT.test(s)) return Number(s);
+    if (INT.test(s) || FLOAT.test(s)) {
+      const n = Number(s);
+      if (String(n) !== s) giveUp(); // 1.50, -0: a number, but not as written
+      return n;
+    }
     for (const re of TYPED) if (re.test(s)) giveUp();
   }
   return s;
@@ -107,8 +122,11 @@ const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n
 function doubleQuoted(s: string, i: number): [string, number] {
   let out = '';
   let j = i + 1;
+  let q = -1;
   for (;;) {
-    const q = s.indexOf('"', j);
+    // The next quote, searched again only once an escape has gone past it (else many escapes before a
+    // distant quote would search the line again for each one).
+    if (q < j) q = s.indexOf('"', j);
     if (q < 0) giveUp(); // continues on the next line
     const b = s.indexOf('\\', j);
     if (b < 0 || b > q) return [out + s.slice(j, q), q + 1];
@@ -205,7 +223,7 @@ function flow(s: string, i: number, depth: number): [unknown, number] {
   for (;;) {
     if (seq) {
       const [v, n] = flowItem(s, j, depth);
-      arr.push(v);
+      arr.push(counted(v));
       j = n;
     } else {
       const key = stickyAt(FLOW_KEY, s, j);
@@ -319,7 +337,7 @@ function seq(L: Line[], i: number, ind: number, depth: number): [unknown, number
       }
     }
     path.pop();
-    arr.push(v);
+    arr.push(counted(v));
   }
   if (i < L.length && L[i]!.ind > ind) giveUp();
   return [arr, i];
@@ -352,6 +370,7 @@ export function fastParse(text: string): { value: unknown; resets: Set<string> }
   if (isItem(L[0]!.text)) return undefined;
   path = [];
   resets = new Set();
+  values = 1; // the top-level mapping
   try {
     const [value, next] = map(L, 0, L[0]!.ind, 0);
     return next === L.length ? { value, resets } : undefined;

@@ -45,8 +45,8 @@ export const pathKey = (p: YamlPath): string => p.join('\u0000');
 
 export function parseSource(source: SourceFile): { parsed: ParsedFile; diagnostics: Diagnostic[] } {
   // The fast path only takes texts that parse without errors, whose top level is a mapping (or empty), with no
-  // tag but !reset on a collection, and nothing the full parse's converter (yaml-doc.ts) would object to: the same value and
-  // resets, no diagnostics.
+  // tag but !reset on a collection, and nothing the full parse's converter (convert.ts) would object to: the
+  // same value and resets, no diagnostics.
   const fast = fastParse(source.text);
   if (fast) return { parsed: new LazyFile(source, fast.value ?? {}, fast.resets), diagnostics: [] };
   return loadYamlDoc().parseSourceFully(source);

@@ -3,19 +3,23 @@
 // (fast-yaml.ts) never needs any of this, so it is loaded through src/lazy.ts, on first use.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
-import { diag } from '../diagnostics/catalogue.js';
+import { atMost, diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic, Pos } from '../diagnostics/types.js';
-import { pathKey } from './parse.js';
+import { convertDocument } from './convert.js';
+import { MAX_FILE_DIAGNOSTICS } from './limits.js';
 import type { ParsedFile, YamlPath } from './parse.js';
 import type { SourceFile } from './read.js';
+import { syntaxDiagnostics } from './syntax.js';
 
 export const fullParse = (text: string) => {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  // uniqueKeys off: yaml's own check compares every key with every other (quadratic in a mapping's size);
+  // the converter finds duplicates with a set, and names both places.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true });
   return { doc, lines };
 };
 
-function posOf(lines: LineCounter, range: readonly number[] | null | undefined): Pos | undefined {
+export function posOf(lines: LineCounter, range: readonly number[] | null | undefined): Pos | undefined {
   if (!range) return undefined;
   const start = lines.linePos(range[0]!);
   const end = lines.linePos(Math.max(range[0]!, range[1]!));
@@ -23,68 +27,25 @@ function posOf(lines: LineCounter, range: readonly number[] | null | undefined):
   return { line: start.line, col: start.col, length };
 }
 
-class Converter {
-  readonly resets = new Set<string>();
-  readonly problems: { path: YamlPath; message: string; node: Node }[] = [];
-  constructor(private readonly doc: Document) {}
-
-  convert(node: unknown, path: YamlPath, depth = 0): unknown {
-    if (depth > 64) {
-      this.problems.push({ path, message: 'nesting is too deep', node: node as Node });
-      return null;
-    }
-    if (isAlias(node)) return this.convert(node.resolve(this.doc), path, depth + 1);
-    if (node && typeof node === 'object' && 'tag' in node && (node as { tag?: string }).tag === '!reset') {
-      this.resets.add(pathKey(path));
-    }
-    if (isScalar(node)) return node.value;
-    if (isSeq(node)) return node.items.map((item, i) => this.convert(item, [...path, i], depth + 1));
-    if (isMap(node)) {
-      const out: Record<string, unknown> = {};
-      for (const pair of node.items) {
-        if (!isPair(pair)) continue;
-        const k = isScalar(pair.key) ? pair.key.value : undefined;
-        if (typeof k !== 'string' && typeof k !== 'number') {
-          this.problems.push({ path, message: 'keys must be plain words', node: pair.key as Node });
-          continue;
-        }
-        const key = String(k);
-        // A key named __proto__ would otherwise change the object's prototype.
-        Object.defineProperty(out, key, {
-          value: this.convert(pair.value, [...path, key], depth + 1),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-      return out;
-    }
-    return node ?? null;
-  }
-}
-
 /** parseSource without the fast path (also the reference the fast path is tested against). */
 export function parseSourceFully(source: SourceFile): { parsed: ParsedFile; diagnostics: Diagnostic[] } {
   const { doc, lines } = fullParse(source.text);
-  const diagnostics: Diagnostic[] = [];
-  for (const e of doc.errors) {
-    const code = e.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax';
-    const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    diagnostics.push(diag(code, message, { file: source.file, pos: posOf(lines, e.pos) }));
-  }
+  let diagnostics = syntaxDiagnostics(doc, lines, source);
   if (diagnostics.length) {
     return { parsed: { source, value: undefined, resets: new Set(), doc: undefined, lines }, diagnostics };
   }
-  const conv = new Converter(doc);
-  let value = conv.convert(doc.contents, []);
-  for (const p of conv.problems) {
-    diagnostics.push(diag('invalid-value', p.message, { file: source.file, path: p.path, pos: posOf(lines, p.node?.range) }));
+  const conv = convertDocument(doc, lines, source.text);
+  for (const p of conv.problems.slice(0, MAX_FILE_DIAGNOSTICS)) {
+    diagnostics.push(diag(p.code, p.message, { file: source.file, path: p.path, pos: posOf(lines, p.range), ...(p.hint ? { hint: p.hint } : {}) }));
   }
-  if (value === null || value === undefined) value = {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
+  diagnostics = atMost(diagnostics, MAX_FILE_DIAGNOSTICS, source.file, undefined, Math.max(0, conv.problems.length - MAX_FILE_DIAGNOSTICS));
+  let value = conv.value;
+  if (value === null || value === undefined) value = conv.problems.length ? undefined : {};
+  else if (typeof value !== 'object' || Array.isArray(value)) {
     diagnostics.push(diag('not-a-mapping', `${source.rel} must be a mapping of keys to values`, { file: source.file, pos: { line: 1, col: 1, length: 1 } }));
     value = undefined;
   }
+  if (diagnostics.length) value = undefined;
   return { parsed: { source, value, resets: conv.resets, doc, lines }, diagnostics };
 }
 
@@ -98,10 +59,10 @@ export function locateIn(file: ParsedFile, path: YamlPath, which: 'key' | 'value
   let best: Pos | undefined = posOf(file.lines, (node as Node | null)?.range) ?? { line: 1, col: 1, length: 1 };
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
-    if (isAlias(node)) node = node.resolve(file.doc);
+    if (isAlias(node)) node = node.resolve(file.doc as Document);
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
       if (!pair) return best;
       const keyPos = posOf(file.lines, (pair.key as Node).range);
       if (last && which === 'key') return keyPos ?? best;

@@ -1,9 +1,10 @@
 // zod issues → diagnostics at the YAML line that caused them, with "did you mean" for unknown keys and
 // values of an enumeration.
 import * as z from 'zod/mini';
-import { diag } from '../diagnostics/catalogue.js';
+import { atMost, diag } from '../diagnostics/catalogue.js';
 import { didYouMean } from '../diagnostics/nearest.js';
 import type { Diagnostic } from '../diagnostics/types.js';
+import { MAX_FILE_DIAGNOSTICS } from '../load/limits.js';
 import { locate } from '../load/parse.js';
 import type { ParsedFile, YamlPath } from '../load/parse.js';
 import { schemaFor } from './files.js';
@@ -201,12 +202,23 @@ export function validateFile(file: ParsedFile, schema: AnySchema, container?: st
   // A key with a control character or a quote is shown JSON-quoted, so nothing reaches a terminal raw.
   const segment = (k: string | number) => (typeof k === 'string' && /[^\x20-\x7e]|["\\]/.test(k) ? JSON.stringify(k) : String(k));
   const where = (path: YamlPath) => (path.length ? path.map(segment).join('.') : 'the top level');
+  // Only the first MAX_FILE_DIAGNOSTICS are worded and located (finding a position is the costly part).
+  let more = 0;
   for (const issue of flatten(result.error.issues)) {
     const path = issue.path as YamlPath;
     const base = { file: file.source.file, container };
+    if (out.length >= MAX_FILE_DIAGNOSTICS) {
+      more += issue.code === 'unrecognized_keys' ? issue.keys.length : 1;
+      continue;
+    }
     if (issue.code === 'unrecognized_keys') {
       const valid = keysAt(schema, path);
-      for (const key of issue.keys) {
+      for (let k = 0; k < issue.keys.length; k++) {
+        if (out.length >= MAX_FILE_DIAGNOSTICS) {
+          more += issue.keys.length - k;
+          break;
+        }
+        const key = issue.keys[k]!;
         const hint = didYouMean(key, valid);
         out.push(
           diag('unknown-key', `unknown key ${/[^\x20-\x7e]/.test(key) ? JSON.stringify(key) : `"${key}"`} in ${where(path)}`, {
@@ -238,6 +250,8 @@ export function validateFile(file: ParsedFile, schema: AnySchema, container?: st
       continue;
     }
     if (issue.code === 'invalid_type' && issue.expected === 'boolean' && typeof value === 'string') hint = 'Write true or false (YAML 1.2: yes/no/on/off are strings).';
+    // YAML reads a plain 10 or true as a number or boolean; in quotes it is the text.
+    if (issue.code === 'invalid_type' && issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) hint = `Write it in quotes: "${String(value)}".`;
     if (issue.code === 'invalid_value') {
       const options = issue.values.map(String);
       message = `${where(path)} is "${String(value)}"; expected one of: ${options.join(', ')}`;
@@ -247,7 +261,7 @@ export function validateFile(file: ParsedFile, schema: AnySchema, container?: st
     hint ??= typeHint(schema, path, issue);
     out.push(diag('invalid-value', message, { ...base, path, pos: locate(file, path), ...(hint ? { hint } : {}) }));
   }
-  return out;
+  return atMost(out, MAX_FILE_DIAGNOSTICS, file.source.file, container, more);
 }
 
 /** validateFile with the schema of the file's kind. */
