@@ -9,6 +9,7 @@ import type { Diagnostic } from '../diagnostics/types.js';
 import { readSnapshot } from '../emit/existing.js';
 import { plan } from '../emit/plan.js';
 import { generatorTargets } from '../emit/targets.js';
+import { configStem } from '../load/read.js';
 import { discardUnfinished } from '../emit/write.js';
 import { translateFailing } from '../translate/failing.js';
 import type { Failure } from '../translate/failing.js';
@@ -32,16 +33,18 @@ export interface FallbackOptions {
 export function generateFallback(opts: FallbackOptions, reason: string): number {
   const shownDir = resolvePath(opts.configDir);
   const targets = generatorTargets(opts.normal, opts.nspawnDir);
-  let names: string[] = [];
+  // Machine name → its file, by the reader's rule for file names (the first of NAME.yaml and NAME.yml).
+  const files = new Map<string, string>();
   try {
-    names = readdirSync(join(opts.configDir, 'containers'))
-      .map((n) => /^(.+)\.ya?ml$/.exec(n)?.[1])
-      .filter((n): n is string => n !== undefined && SAFE_NAME.test(n) && !n.includes('..'));
+    for (const entry of readdirSync(join(opts.configDir, 'containers')).sort()) {
+      const name = configStem(entry);
+      if (name !== undefined && SAFE_NAME.test(name) && !name.includes('..') && !files.has(name)) files.set(name, entry);
+    }
   } catch {
-    names = [];
+    files.clear();
   }
-  const failures: Failure[] = [...new Set(names)].sort().map((name) => {
-    const file = join(shownDir, 'containers', `${name}.yaml`);
+  const failures: Failure[] = [...files.keys()].sort().map((name) => {
+    const file = join(shownDir, 'containers', files.get(name)!);
     return { name, file, errors: [internal(reason, file)], autostart: true };
   });
   const outputs = failures.flatMap((f) => translateFailing(f, shownDir));

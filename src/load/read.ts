@@ -2,8 +2,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { diag } from '../diagnostics/catalogue.js';
-import type { Diagnostic } from '../diagnostics/types.js';
-import { readRegularFile } from '../fs/read.js';
+import type { Diagnostic, Pos } from '../diagnostics/types.js';
+import { FileTooLarge, readRegularFileWith } from '../fs/read.js';
+import { MAX_FILE_BYTES, sizeText } from './limits.js';
+import { bytePos, firstInvalidUtf8 } from './utf8.js';
 
 export type Kind = 'settings' | 'profile' | 'container' | 'slice';
 
@@ -39,10 +41,34 @@ function isIgnorable(name: string): boolean {
   return name.startsWith('.') || name.endsWith('~') || name.endsWith('.swp') || name.startsWith('#');
 }
 
-function yamlStem(name: string): string | undefined {
-  if (name.endsWith('.yaml')) return name.slice(0, -5);
-  if (name.endsWith('.yml')) return name.slice(0, -4);
+/**
+ * The one rule for which files are configuration: NAME.yaml or NAME.yml (both read, one per name). Returns NAME,
+ * or undefined for any other file name. The generator's emergency path finds container files by it too.
+ */
+export function configStem(fileName: string): string | undefined {
+  if (fileName.endsWith('.yaml')) return fileName.slice(0, -5) || undefined;
+  if (fileName.endsWith('.yml')) return fileName.slice(0, -4) || undefined;
   return undefined;
+}
+
+/** Thrown for a configuration file that is not UTF-8, with where its first bad byte is. */
+export class NotUtf8 extends Error {
+  constructor(
+    readonly pos: Pos,
+    byte: number,
+  ) {
+    super(`is not valid UTF-8: byte 0x${byte.toString(16).padStart(2, '0')} at line ${pos.line}, column ${pos.col}`);
+  }
+}
+
+/** The text of a configuration file: at most MAX_FILE_BYTES (else FileTooLarge), and UTF-8 (else NotUtf8). */
+export function readConfigFile(path: string, stat?: { mode: number }): string {
+  const decode = (bytes: Buffer, len: number) => {
+    const bad = firstInvalidUtf8(bytes, len);
+    if (bad >= 0) throw new NotUtf8(bytePos(bytes, bad), bytes[bad]!);
+    return bytes.toString('utf8', 0, len);
+  };
+  return readRegularFileWith(path, MAX_FILE_BYTES, decode, stat);
 }
 
 /**
@@ -68,16 +94,22 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
   const stat = { mode: 0 };
   const read = (kind: Kind, name: string, rel: string, path: string, file: string, shut = closed) => {
     try {
-      const text = readRegularFile(path, 0, stat);
+      const text = readConfigFile(path, stat);
       files.push(shut || (stat.mode & 0o004) === 0 ? { kind, name, rel, file, text, private: true } : { kind, name, rel, file, text });
     } catch (e) {
-      diagnostics.push(diag('read-error', `cannot read ${rel}: ${(e as Error).message}`, { file }));
+      if (e instanceof FileTooLarge) {
+        diagnostics.push(diag('file-too-large', `${rel} is ${e.size} bytes; a configuration file may hold at most ${sizeText(MAX_FILE_BYTES)}`, { file }));
+      }
+      else if (e instanceof NotUtf8) diagnostics.push(diag('invalid-encoding', `${rel} ${e.message}`, { file, pos: e.pos }));
+      else diagnostics.push(diag('read-error', `cannot read ${rel}: ${(e as Error).message}`, { file }));
     }
   };
   for (const entry of top) {
     if (isIgnorable(entry)) continue;
-    if (entry === 'machinist.yaml' || entry === 'machinist.yml') {
-      read('settings', 'machinist', entry, join(dir, entry), join(shownDir, entry));
+    if (configStem(entry) === 'machinist') {
+      const twin = files.find((f) => f.kind === 'settings');
+      if (twin) diagnostics.push(diag('conflicting-keys', `${entry} and ${twin.rel} are both the settings file`, { file: join(shownDir, entry), hint: 'Keep one of the two files.' }));
+      else read('settings', 'machinist', entry, join(dir, entry), join(shownDir, entry));
       continue;
     }
     const kind = folders[entry];
@@ -104,11 +136,11 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
     const seen = new Map<string, string>();
     for (const n of names) {
       if (isIgnorable(n)) continue;
-      const stem = yamlStem(n);
+      const stem = configStem(n);
       const rel = `${entry}/${n}`;
       const file = `${shownFolder}/${n}`;
       if (stem === undefined) {
-        diagnostics.push(diag('unsupported-file', `${rel} is ignored: only .yaml files are read`, { file }));
+        diagnostics.push(diag('unsupported-file', `${rel} is ignored: only .yaml and .yml files are read`, { file }));
         continue;
       }
       const twin = seen.get(stem);

@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { internalError } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { renderIni } from '../ini/model.js';
+import { configStem } from '../load/read.js';
 import { byCodeUnit } from '../order.js';
 import type { FailedContainer, Model } from '../resolve/model.js';
 import { failedWith } from '../resolve/model.js';
@@ -61,8 +62,8 @@ export function unreadableContainers(diags: readonly Diagnostic[], shownDir: str
   const folder = join(shownDir, 'containers');
   for (const d of diags) {
     if (d.severity !== 'error' || d.file === undefined || dirname(d.file) !== folder) continue;
-    const m = /^(.+)\.ya?ml$/.exec(basename(d.file));
-    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), { ...d, container: m[1]! }]);
+    const name = configStem(basename(d.file));
+    if (name !== undefined) out.set(name, [...(out.get(name) ?? []), { ...d, container: name }]);
   }
   return out;
 }

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { locate, parseSource, pathKey } from '../../src/load/parse.js';
-import { readConfig } from '../../src/load/read.js';
+import { generateFallback } from '../../src/generator/fallback.js';
+import { configStem, readConfig } from '../../src/load/read.js';
 import { sources } from '../helpers/sources.js';
 
 const parse = (text: string) => parseSource(sources({ 'containers/web.yaml': text })[0]!);
@@ -31,10 +32,10 @@ describe('parse', () => {
     expect(list.parsed.value).toBeUndefined();
   });
 
-  it('does not let a __proto__ key change the object prototype', () => {
-    const { parsed } = parse('environment:\n  __proto__: { polluted: 1 }\n');
-    const env = (parsed.value as { environment: object }).environment;
-    expect(Object.keys(env)).toEqual(['__proto__']);
+  it('refuses a __proto__ key at its line, so that no object prototype can change', () => {
+    const { parsed, diagnostics } = parse('environment:\n  __proto__: { polluted: 1 }\n');
+    expect(diagnostics.map((d) => [d.code, d.pos?.line, d.pos?.col])).toEqual([['reserved-key', 2, 3]]);
+    expect(parsed.value).toBeUndefined();
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 
@@ -94,5 +95,30 @@ describe('readConfig', () => {
     expect(r.files).toHaveLength(1);
     expect(r.diagnostics.map((d) => d.code)).toEqual(['conflicting-keys']);
     expect(readConfig(join(dir, 'missing')).exists).toBe(false);
+  });
+
+  it('reads NAME.yaml and NAME.yml alike, everywhere: one name, one file', () => {
+    dir = mkdtempSync(join(tmpdir(), 'machinist-read-'));
+    mkdirSync(join(dir, 'containers'));
+    writeFileSync(join(dir, 'containers/web.yml'), 'boot: true\n');
+    writeFileSync(join(dir, 'containers/notes.txt'), '');
+    writeFileSync(join(dir, 'machinist.yaml'), '');
+    writeFileSync(join(dir, 'machinist.yml'), '');
+    const r = readConfig(dir, '/etc/machinist');
+    expect(r.files.map((f) => `${f.kind}:${f.name}:${f.rel}`)).toEqual(['container:web:containers/web.yml', 'settings:machinist:machinist.yaml']);
+    expect(r.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([
+      'unsupported-file: containers/notes.txt is ignored: only .yaml and .yml files are read',
+      'conflicting-keys: machinist.yml and machinist.yaml are both the settings file',
+    ]);
+    expect(['a.yaml', 'a.yml', '.yaml', 'a.yaml.bak', 'a.YAML'].map(configStem)).toEqual(['a', 'a', undefined, undefined, undefined]);
+    // The generator's emergency path finds the same files, and names them as they are.
+    const out = mkdtempSync(join(tmpdir(), 'machinist-fallback-'));
+    try {
+      const lines: string[] = [];
+      generateFallback({ configDir: dir, normal: join(out, 'normal'), nspawnDir: join(out, 'nspawn'), log: { log: (_l: string, m: string) => lines.push(m), close: () => {} } as never }, 'a reason');
+      expect(readFileSync(join(out, 'normal/machine@web.service.d/50-machinist.conf'), 'utf8')).toContain(`${dir}/containers/web.yml`);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
