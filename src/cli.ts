@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { renderPretty, toJSON, wantColor } from './diagnostics/render.js';
+import { jsonText, renderPretty, toJSON, wantColor } from './diagnostics/render.js';
 import type { Diagnostic } from './diagnostics/types.js';
 import { hasErrors } from './diagnostics/types.js';
 import { check, compile } from './index.js';
@@ -77,7 +77,8 @@ export function program(): Command {
       const running = r.applied === 'all' || o.dryRun ? runningOf(r.plan.affected, o.root) : undefined;
       const view = { dryRun: !r.written, running, emptyConfig: r.empty };
       if (o.format === 'json') {
-        process.stdout.write(`${JSON.stringify({ ok: code === 0, written: r.written, applied: r.applied, diagnostics: toJSON(r.diagnostics), plan: planJSON(r.plan, view) }, null, 2)}\n`);
+        const out = { ok: code === 0, written: r.written, applied: r.applied, diagnostics: toJSON(r.diagnostics), plan: planJSON(r.plan, view) };
+        process.stdout.write(`${jsonText(out)}\n`);
       } else {
         printDiagnostics(r.diagnostics, r.sources);
         if (code === 0 || o.dryRun) process.stdout.write(`${renderPlanText(r.plan, view, wantColor(process.stdout, process.env))}\n`);
@@ -97,7 +98,7 @@ export function program(): Command {
     .action((o: { config?: string; strict?: boolean; allowEmpty?: boolean; format: string }) => {
       const r = check({ configDir: configDir(o.config ?? defaultConfig()), allowEmpty: o.allowEmpty === true });
       const code = exitCode(r.diagnostics, o.strict === true);
-      if (o.format === 'json') process.stdout.write(`${JSON.stringify({ ok: code === 0, containers: r.model.containers.map((c) => c.name), diagnostics: toJSON(r.diagnostics) }, null, 2)}\n`);
+      if (o.format === 'json') process.stdout.write(`${jsonText({ ok: code === 0, containers: r.model.containers.map((c) => c.name), diagnostics: toJSON(r.diagnostics) })}\n`);
       else {
         printDiagnostics(r.diagnostics, r.sources);
         if (code === 0) process.stdout.write(`ok: ${r.model.containers.length} container(s), ${r.model.slices.length} slice(s)\n`);
@@ -120,14 +121,14 @@ export function program(): Command {
         process.exitCode = 1;
         return;
       }
-      if (o.format === 'json') process.stdout.write(`${JSON.stringify({ name, file: c.file.source.file, profiles: c.profiles, settings: explainRows(c) }, null, 2)}\n`);
+      if (o.format === 'json') process.stdout.write(`${jsonText({ name, file: c.file.source.file, profiles: c.profiles, settings: explainRows(c) })}\n`);
       else process.stdout.write(`${renderExplain(c)}\n`);
     });
 
   p.command('schema')
     .description('print the JSON Schema of container and profile files')
     .action(() => {
-      process.stdout.write(`${JSON.stringify(jsonSchema(), null, 2)}\n`);
+      process.stdout.write(`${jsonText(jsonSchema())}\n`);
     });
   return p;
 }

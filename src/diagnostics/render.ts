@@ -10,6 +10,30 @@ export interface RenderOptions {
 
 const paint = (on: boolean, code: string) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
+/**
+ * Characters a terminal would act on or hide rather than show: C0 and C1 controls (ESC starts colour, title
+ * and clipboard sequences, BEL rings), DEL, line and paragraph separators, zero-width and bidirectional
+ * formatting (text that reads differently than it is), the BOM, and halves of a surrogate pair.
+ */
+const HIDDEN = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const hex = (c: string, width: number) => c.charCodeAt(0).toString(16).padStart(width, '0');
+
+/**
+ * Text from a configuration file, made safe to print: each hidden character becomes its YAML double-quoted
+ * escape (\x1b, \u202e), which is also what to write in the file to mean it. A tab stays a tab.
+ */
+export const visible = (s: string): string => s.replace(HIDDEN, (c) => (c.charCodeAt(0) < 0x100 ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`));
+
+/** The hidden characters JSON.stringify leaves raw (it escapes C0 controls and lone surrogates itself). */
+const HIDDEN_IN_JSON = /[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
+
+/**
+ * JSON output of the CLI: JSON.stringify, with the hidden characters it leaves raw escaped as \u sequences
+ * (they can only occur inside strings, where such an escape means the same character).
+ */
+export const jsonText = (value: unknown): string =>
+  JSON.stringify(value, null, 2).replace(HIDDEN_IN_JSON, (c) => `\\u${hex(c, 4)}`);
+
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function wantColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
@@ -22,6 +46,9 @@ export function location(d: Diagnostic): string {
   return d.pos ? `${d.file}:${d.pos.line}:${d.pos.col}` : d.file;
 }
 
+/** Longest line shown in a code frame; a longer one is cut around the marked place. */
+const FRAME_WIDTH = 160;
+
 function frame(d: Diagnostic, text: string, color: boolean): string[] {
   if (!d.pos) return [];
   const lines = text.split('\n');
@@ -30,8 +57,20 @@ function frame(d: Diagnostic, text: string, color: boolean): string[] {
   const blue = paint(color, '34');
   const width = String(d.pos.line).length;
   const gutter = ' '.repeat(width);
-  const shown = line.replace(/\t/g, ' ');
-  const caret = ' '.repeat(Math.max(0, d.pos.col - 1)) + '^'.repeat(Math.max(1, Math.min(d.pos.length, shown.length - d.pos.col + 1)));
+  // Columns as shown: escapes are longer than the characters they stand for.
+  const show = (s: string) => visible(s).replace(/\t/g, ' ');
+  const start = Math.min(Math.max(0, d.pos.col - 1), line.length);
+  const before = show(line.slice(0, start));
+  const span = Math.max(1, show(line.slice(start, start + d.pos.length)).length);
+  let shown = before + show(line.slice(start));
+  let from = 0;
+  if (shown.length > FRAME_WIDTH) {
+    from = Math.max(0, before.length - FRAME_WIDTH / 4);
+    shown = `${from ? '…' : ''}${shown.slice(from, from + FRAME_WIDTH)}${from + FRAME_WIDTH < shown.length ? '…' : ''}`;
+    if (from) from -= 1; // the "…"
+  }
+  const caretAt = before.length - from;
+  const caret = ' '.repeat(caretAt) + '^'.repeat(Math.max(1, Math.min(span, shown.length - caretAt)));
   const mark = d.severity === 'error' ? paint(color, '31;1') : paint(color, '33;1');
   return [blue(`${gutter} |`), `${blue(`${d.pos.line} |`)} ${shown}`, `${blue(`${gutter} |`)} ${mark(caret)}`];
 }
@@ -41,12 +80,12 @@ export function renderPretty(diags: readonly Diagnostic[], opts: RenderOptions):
   const bold = paint(opts.color, '1');
   for (const d of sortDiagnostics([...diags])) {
     const head = d.severity === 'error' ? paint(opts.color, '31;1')('error') : paint(opts.color, '33;1')('warning');
-    out.push(`${head}${bold(`[${d.code}]: ${d.message}`)}`);
+    out.push(`${head}${bold(`[${d.code}]: ${visible(d.message)}`)}`);
     const loc = location(d);
-    if (loc) out.push(`  --> ${loc}${d.path && d.path.length ? ` (${d.path.join('.')})` : ''}`);
+    if (loc) out.push(`  --> ${visible(loc)}${d.path && d.path.length ? ` (${visible(d.path.join('.'))})` : ''}`);
     const text = d.file !== undefined ? opts.sources?.get(d.file) : undefined;
     if (text !== undefined) out.push(...frame(d, text, opts.color).map((l) => `  ${l}`));
-    if (d.hint) out.push(`  = hint: ${d.hint}`);
+    if (d.hint) out.push(`  = hint: ${visible(d.hint)}`);
     out.push('');
   }
   const errors = diags.filter((d) => d.severity === 'error').length;
