@@ -8,7 +8,7 @@ import type { BindInput, DeviceInput } from '../schema/container.js';
 import { deviceSpec } from '../schema/rules.js';
 import { nspawnExec, nspawnFiles, nspawnNetwork } from '../resolve/setting-keys.js';
 import type { GeneratedFile } from './output.js';
-import { Entries, doc, each, header, passThrough } from './output.js';
+import { Entries, doc, each, encodePart, header, passThrough } from './output.js';
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
@@ -17,7 +17,16 @@ const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 // indexed loops rather than for…of or forEach (iterators and callbacks allocate), and encoders passed with
 // their input to Entries.add rather than wrapped in a closure per value.
 
-function bindEntry(b: BindInput): { readonly: boolean; source: string; target: string; options: string[] } {
+interface Bind {
+  readonly: boolean;
+  source: string;
+  target: string;
+  options: string[];
+  /** Where source and target are written in the object form, for a diagnostic at the field. */
+  fields?: [string, string];
+}
+
+function bindEntry(b: BindInput): Bind {
   if (typeof b === 'string') {
     const parts = b.split(':');
     const source = parts[0]!;
@@ -26,20 +35,29 @@ function bindEntry(b: BindInput): { readonly: boolean; source: string; target: s
     const options = opts ? opts.split(',') : [];
     return { source, target: target ?? source, readonly: options.includes('ro'), options: options.filter((o) => o !== 'ro' && o !== 'rw') };
   }
-  return { source: b.source, target: b.target ?? b.source, readonly: b.readonly === true, options: b.options ?? [] };
+  const fields: [string, string] = ['source', b.target === undefined ? 'source' : 'target'];
+  return { source: b.source, target: b.target ?? b.source, readonly: b.readonly === true, options: b.options ?? [], fields };
 }
 
 /** The value of Bind=/BindReadOnly=: SOURCE:TARGET[:OPTIONS]. */
-const bindValue = (e: ReturnType<typeof bindEntry>) =>
-  `${nspawnPath(e.source)}:${nspawnPath(e.target)}${e.options.length ? `:${e.options.join(',')}` : ''}`;
-/** A device node (devices: entry) → the value of Bind= that makes it visible in the container. */
+const bindValue = (e: Bind) => {
+  const source = e.fields ? encodePart(nspawnPath, e.source, [e.fields[0]]) : nspawnPath(e.source);
+  const target = e.fields ? encodePart(nspawnPath, e.target, [e.fields[1]]) : nspawnPath(e.target);
+  return `${source}:${target}${e.options.length ? `:${e.options.join(',')}` : ''}`;
+};
+/** A device (devices: entry) → the value of Bind= that makes it visible in the container. */
 const deviceBind = (d: DeviceInput) => nspawnPath(deviceSpec(d).spec);
 /** PATH[:OPTIONS] → the value of TemporaryFileSystem=. */
 function tmpfsValue(t: string): string {
   const colon = t.indexOf(':');
   return colon < 0 ? nspawnPath(t) : `${nspawnPath(t.slice(0, colon))}:${nspawnText(t.slice(colon + 1))}`;
 }
-const parameters = (words: string[]) => words.map(nspawnWord).join(' ');
+/** Parameters=: the parameters machinist adds for booting, then command:, a refused word named by its index. */
+function parameters(words: { params: readonly string[]; command: readonly string[] }): string {
+  const out = words.params.map(nspawnWord);
+  for (let i = 0; i < words.command.length; i++) out.push(encodePart(nspawnWord, words.command[i]!, [i]));
+  return out.join(' ');
+}
 const tokens = (words: string[]) => words.map(nspawnToken).join(' ');
 const portToken = (p: string | number) => nspawnToken(String(p));
 /** One variable of environment: its value, and (as the last segment of its YAML path) its name. */
@@ -70,7 +88,7 @@ function addExec(c: ContainerModel, exec: Entries<keyof typeof nspawnExec.keys>)
   exec.raw('Boot', yesNo(boot));
   const params = bootParameters(c);
   if (params.length || s.command?.length) {
-    exec.add('Parameters', parameters, s.command ? [...params, ...s.command] : params);
+    exec.add('Parameters', parameters, { params, command: s.command ?? [] });
   }
   if (!boot) {
     // An app container runs under nspawn's stub init (ProcessTwo=), which shuts down cleanly on SIGRTMIN+3;

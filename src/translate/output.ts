@@ -53,6 +53,26 @@ export function header(source: string, extra?: string, dir: OutputDir = 'unit'):
   ];
 }
 
+/** An EncodeError about one part of a value: `at` is the part's YAML path below the value's (an index, a field). */
+export class PartError extends EncodeError {
+  constructor(
+    message: string,
+    readonly at: YamlPath,
+  ) {
+    super(message);
+  }
+}
+
+/** `encode(value)`, with a refusal pinned on the part at `at`, so that the diagnostic points at it. */
+export function encodePart<T>(encode: (v: T) => string, value: T, at: YamlPath): string {
+  try {
+    return encode(value);
+  } catch (e) {
+    if (e instanceof EncodeError && !(e instanceof PartError)) throw new PartError(e.message, at);
+    throw e;
+  }
+}
+
 /**
  * Collects the entries of one section, for the keys of its table (resolve/setting-keys.ts), which also gives
  * each key's YAML path. Each value from the YAML is encoded by an encoder from escape.ts; an EncodeError
@@ -95,7 +115,7 @@ export class Entries<K extends string = string> {
       this.list.push({ key, value });
     } catch (e) {
       if (!(e instanceof EncodeError)) throw e;
-      const at = last === undefined ? [...path] : [...path, last];
+      const at = [...path, ...(last === undefined ? [] : [last]), ...(e instanceof PartError ? e.at : [])];
       this.diagnostics.push(diagAt(this.owner, 'unencodable-value', `${at.join('.')} ${e.message}`, at));
     }
   }

@@ -145,10 +145,10 @@ describe('hostile values never reach a file', () => {
     ['description: "web\\n[Service]\\nExecStart=/bin/evil"', ['description']],
     ['description: "trailing\\\\"', ['description']],
     ['description: "bell\\u0007"', ['description']],
-    ['command: ["/bin/sh", "-c", "a\\rb"]', ['command']],
+    ['command: ["/bin/sh", "-c", "a\\rb"]', ['command', 2]],
     // Control characters in a path are refused by the schema already (invalid-value).
     ['directory: "/srv/bell\\u0007"', ['directory'], 'invalid-value'],
-    ['binds: [{ source: "/srv/a ", target: /a }]', ['binds', 0]],
+    ['binds: [{ source: "/srv/a ", target: /a }]', ['binds', 0, 'source']],
     ['resources: { io: { weight: 10, read_bandwidth_max: { "/dev/\\e": 1M } } }', ['resources', 'io', 'read_bandwidth_max', '/dev/\x1b'], 'invalid-value'],
     // Elements of lists and mappings: the path ends with the index or key of the bad one.
     ['environment: { A: ok, B: "x\\ny" }', ['environment', 'B']],
