@@ -238,6 +238,14 @@ describe('fast YAML path', () => {
       '"a": 1\n',
       'a: "x\ny"\n',
       'a: b: c\n',
+      // Refused by the full path, which says why: not as written, or a key no object may have.
+      'a: 1.50\n',
+      'a: [1.0]\n',
+      'a: -0\n',
+      'a: True\n',
+      'a: {b: FALSE}\n',
+      '__proto__: x\n',
+      'a: {__proto__: x}\n',
     ]) {
       expect(fastParse(t), t).toBeUndefined();
     }
