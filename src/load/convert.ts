@@ -8,7 +8,7 @@
 //  - a plain scalar that YAML reads as a number or boolean must read back as the text written: `0022` (22),
 //    `0x1F` (31), `1.50` (1.5), `True` (true), or more digits than a number holds are refused with a hint to
 //    quote, because what reaches systemd would not be what the user wrote;
-//  - keys are strings, unique (both places named), and never `__proto__`.
+//  - keys are strings, unique (both places named), without control characters, and never `__proto__`.
 import { isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Document, LineCounter, Node } from 'yaml';
 import type { Code } from '../diagnostics/catalogue.js';
@@ -25,6 +25,8 @@ export interface Problem {
   hint?: string;
 }
 
+/** C0 and C1 control characters and DEL: no key of any file (a name, a path, a setting) holds one. */
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 const YAML_TAG = 'tag:yaml.org,2002:';
 /** Tags with the meaning YAML gives them; anything else is a typo or a feature machinist does not have. */
 const STANDARD_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => YAML_TAG + t));
@@ -185,6 +187,12 @@ export class Converter {
       return undefined;
     }
     const name = String(k);
+    const control = CONTROL.exec(name);
+    if (control) {
+      const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+      this.problem('unencodable-value', [...path, name], `a key cannot contain the control character U+${code}`, key, 'Keys are names, paths and settings: remove the character.');
+      return undefined;
+    }
     if (name === '__proto__') {
       this.problem('reserved-key', [...path, name], 'the key "__proto__" cannot be used', key);
       return undefined;

@@ -242,20 +242,30 @@ describe('UTF-8', () => {
 });
 
 describe('diagnostics are safe to print', () => {
-  const text = 'descriptio\x1b]0;pwned\x07\x1b[2Jn: x\nhostname: "\u202eweb"\n';
+  const text = 'restart: on-failur\x1b]0;pwned\x07\x1b[2Je\nhostname: "\u202eweb"\n';
   const diags = () => check({ configDir: configWith(text), shownDir: '/etc/machinist' });
+  const noHidden = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/;
 
   it('escapes control and formatting characters in messages and code frames, keeping the caret under the value', () => {
     const c = diags();
     const out = renderPretty(c.diagnostics, { color: false, sources: c.sources });
-    expect(out).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/);
-    expect(out).toContain('unknown key "descriptio\\x1b]0;pwned\\x07\\x1b[2Jn" in the top level');
+    expect(out).not.toMatch(noHidden);
+    expect(out).toContain('restart is "on-failur\\x1b]0;pwned\\x07\\x1b[2Je"; expected one of');
+    expect(out).toContain(`1 | restart: on-failur\\x1b]0;pwned\\x07\\x1b[2Je\n    |          ${'^'.repeat(33)}\n`);
+    expect(out).toContain('2 | hostname: "\\u202eweb"');
+  });
+
+  it('escapes them in a key too', () => {
+    const c = check({ configDir: configWith('descriptio\x1b]0;pwned\x07\x1b[2Jn: x\n') });
+    const out = renderPretty(c.diagnostics, { color: false, sources: c.sources });
+    expect(out).not.toMatch(noHidden);
     expect(out).toContain(`1 | descriptio\\x1b]0;pwned\\x07\\x1b[2Jn: x\n    | ${'^'.repeat(34)}\n`);
   });
 
   it('keeps JSON output valid, with the characters escaped', () => {
     const c = diags();
     const json = jsonText({ diagnostics: toJSON(c.diagnostics) });
+    expect(json).toContain('\\u001b]0;pwned\\u0007');
     expect(json).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
     expect(JSON.parse(json)).toEqual({ diagnostics: toJSON(c.diagnostics) });
   });
