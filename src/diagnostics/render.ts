@@ -52,8 +52,9 @@ const FRAME_WIDTH = 160;
 function frame(d: Diagnostic, text: string, color: boolean): string[] {
   if (!d.pos) return [];
   const lines = text.split('\n');
-  const line = lines[d.pos.line - 1];
-  if (line === undefined) return [];
+  const raw = lines[d.pos.line - 1];
+  if (raw === undefined) return [];
+  const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw; // a CRLF file's line ending, not part of the line
   const blue = paint(color, '34');
   const width = String(d.pos.line).length;
   const gutter = ' '.repeat(width);

@@ -270,6 +270,12 @@ describe('diagnostics are safe to print', () => {
     expect(JSON.parse(json)).toEqual({ diagnostics: toJSON(c.diagnostics) });
   });
 
+  it('shows a CRLF file\'s lines without their CR', () => {
+    const c = check({ configDir: configWith('boot: true\r\nrestart: sometimes\r\n') });
+    const out = renderPretty(c.diagnostics, { color: false, sources: c.sources });
+    expect(out).toContain('2 | restart: sometimes\n    |          ^^^^^^^^^\n');
+  });
+
   it('cuts a long line of a code frame around the marked place', () => {
     const long = `description: ${'x'.repeat(5000)}\nboot: maybe ${'y'.repeat(5000)}\n`;
     const c = check({ configDir: configWith(long) });
