@@ -1,6 +1,5 @@
 // The one catalogue of diagnostic codes. Every problem machinist reports has a code here, a one-line summary
 // (for the README and `machinist codes`) and a default hint that says what to write instead.
-import { MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES, sizeText } from '../load/limits.js';
 import type { Diagnostic, Pos, Severity } from './types.js';
 
 interface Entry {
@@ -42,7 +41,7 @@ export const catalogue = {
   },
   'file-too-large': {
     severity: 'error',
-    summary: `A file beyond what one configuration file may hold: ${sizeText(MAX_FILE_BYTES)}, ${MAX_VALUES} values (aliases counted as they expand), ${MAX_DEPTH} levels of nesting.`,
+    summary: 'A file beyond the bounds of one configuration file (size, values with aliases expanded, nesting); the message says which.',
     hint: 'Split the file, or write settings shared by containers once, in a profile.',
   },
   'too-many-problems': {

@@ -10,7 +10,7 @@ import type { Diagnostic } from '../../src/diagnostics/types.js';
 import { generate } from '../../src/generator/run.js';
 import { check, compile } from '../../src/index.js';
 import { fastParse } from '../../src/load/fast-yaml.js';
-import { MAX_FILE_BYTES, MAX_VALUES } from '../../src/load/limits.js';
+import { MAX_DEPTH, MAX_FILE_BYTES, MAX_FILE_DIAGNOSTICS, MAX_VALUES, sizeText } from '../../src/load/limits.js';
 import { parseSource, parseSourceFully } from '../../src/load/parse.js';
 import { sources } from '../helpers/sources.js';
 import { ensureBuilt, generatorDirs, readTree, runGenerator } from '../generator/helpers.js';
@@ -221,6 +221,14 @@ describe('bounded cost of every file', () => {
     const d = ofBad(check({ configDir: configWith(text) }).diagnostics);
     expect(d).toHaveLength(51);
     expect(d.filter((x) => x.code === 'too-many-problems')).toMatchObject([{ message: 'and 450 more problems in this file, not shown' }]);
+  });
+});
+
+describe('README', () => {
+  it('states the bounds of a file as limits.ts sets them', () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain(`at most ${sizeText(MAX_FILE_BYTES)}, ${MAX_VALUES} values and ${MAX_DEPTH} levels of nesting`);
+    expect(readme).toContain(`at most ${MAX_FILE_DIAGNOSTICS} are listed per file`);
   });
 });
 
