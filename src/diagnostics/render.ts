@@ -15,14 +15,19 @@ const paint = (on: boolean, code: string) => (s: string) => (on ? `\x1b[${code}m
  * and clipboard sequences, BEL rings), DEL, line and paragraph separators, zero-width and bidirectional
  * formatting (text that reads differently than it is), the BOM, and halves of a surrogate pair.
  */
-const HIDDEN = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const HIDDEN = new RegExp(
+  '[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff]' +
+    '|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]',
+  'g',
+);
 const hex = (c: string, width: number) => c.charCodeAt(0).toString(16).padStart(width, '0');
 
 /**
  * Text from a configuration file, made safe to print: each hidden character becomes its YAML double-quoted
  * escape (\x1b, \u202e), which is also what to write in the file to mean it. A tab stays a tab.
  */
-export const visible = (s: string): string => s.replace(HIDDEN, (c) => (c.charCodeAt(0) < 0x100 ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`));
+export const visible = (s: string): string =>
+  s.replace(HIDDEN, (c) => (c.charCodeAt(0) < 0x100 ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`));
 
 /** The hidden characters JSON.stringify leaves raw (it escapes C0 controls and lone surrogates itself). */
 const HIDDEN_IN_JSON = /[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g;
@@ -67,7 +72,8 @@ function frame(d: Diagnostic, text: string, color: boolean): string[] {
   let from = 0;
   if (shown.length > FRAME_WIDTH) {
     from = Math.max(0, before.length - FRAME_WIDTH / 4);
-    shown = `${from ? '…' : ''}${shown.slice(from, from + FRAME_WIDTH)}${from + FRAME_WIDTH < shown.length ? '…' : ''}`;
+    const more = from + FRAME_WIDTH < shown.length ? '…' : '';
+    shown = `${from ? '…' : ''}${shown.slice(from, from + FRAME_WIDTH)}${more}`;
     if (from) from -= 1; // the "…"
   }
   const caretAt = before.length - from;

@@ -116,12 +116,14 @@ export class Converter {
     const target = this.targets.get(node);
     const name = (node as unknown as { source: string }).source;
     if (!target) {
-      this.problem('yaml-syntax', path, `alias *${name} has no anchor &${name} before it`, node, `Write &${name} on a value above this line, or remove the alias.`);
+      const hint = `Write &${name} on a value above this line, or remove the alias.`;
+      this.problem('yaml-syntax', path, `alias *${name} has no anchor &${name} before it`, node, hint);
       return null;
     }
     const size = this.sizeOf(target);
     if (size === Infinity) {
-      this.problem('yaml-syntax', path, `alias *${name} is inside the value it names, so it never ends`, node, 'Point the alias at another value, or remove it.');
+      const message = `alias *${name} is inside the value it names, so it never ends`;
+      this.problem('yaml-syntax', path, message, node, 'Point the alias at another value, or remove it.');
       return null;
     }
     if (this.count + size > MAX_VALUES) throw new OverBudget(node);
@@ -143,17 +145,19 @@ export class Converter {
     if (tag === undefined || STANDARD_TAGS.has(tag)) return true;
     if (tag === RESET_TAG) {
       if (isMap(node) || isSeq(node)) this.resets.add(path.join('\u0000'));
-      else this.problem('unknown-tag', path, `${RESET_TAG} applies to a list or mapping, not to a single value`, this.tagRange(node, tag), `Remove ${RESET_TAG}: a single value replaces what profiles set anyway.`);
+      else {
+        const message = `${RESET_TAG} applies to a list or mapping, not to a single value`;
+        const hint = `Remove ${RESET_TAG}: a single value replaces what profiles set anyway.`;
+        this.problem('unknown-tag', path, message, this.tagRange(node, tag), hint);
+      }
       return true;
     }
     const near = didYouMean(shownTag(tag), KNOWN_TAGS);
-    this.problem(
-      'unknown-tag',
-      path,
-      `unknown tag ${shownTag(tag)}`,
-      this.tagRange(node, shownTag(tag)),
-      `${near ? `${near[0]!.toUpperCase()}${near.slice(1)} ` : ''}machinist knows ${RESET_TAG} (on a list or mapping, to replace what profiles set) and YAML's own !!str, !!int, !!float, !!bool, !!null, !!map and !!seq.`,
-    );
+    const known =
+      `machinist knows ${RESET_TAG} (on a list or mapping, to replace what profiles set) ` +
+      `and YAML's own ${KNOWN_TAGS.slice(1).join(', ')}.`;
+    const hint = near ? `${near[0]!.toUpperCase()}${near.slice(1)} ${known}` : known;
+    this.problem('unknown-tag', path, `unknown tag ${shownTag(tag)}`, this.tagRange(node, shownTag(tag)), hint);
     return false;
   }
 
@@ -168,8 +172,11 @@ export class Converter {
     const text = node.source ?? String(v);
     if (String(v) !== text) {
       const what = typeof v === 'boolean' ? `the boolean ${v}` : `the number ${String(v)}`;
-      const plain = typeof v === 'boolean' ? `${v} for the boolean` : Number.isSafeInteger(v) || !Number.isInteger(v) ? `${String(v)} for the number` : 'a smaller number';
-      this.problem('ambiguous-value', path, `${text} is read by YAML as ${what}, not as the text "${text}"`, node, `Write "${text}" in quotes for the text, or ${plain}.`);
+      const exact = typeof v === 'boolean' || Number.isSafeInteger(v) || !Number.isInteger(v);
+      const number = exact ? `${String(v)} for the number` : 'a smaller number';
+      const plain = typeof v === 'boolean' ? `${v} for the boolean` : number;
+      const message = `${text} is read by YAML as ${what}, not as the text "${text}"`;
+      this.problem('ambiguous-value', path, message, node, `Write "${text}" in quotes for the text, or ${plain}.`);
     }
     return v;
   }
@@ -190,11 +197,18 @@ export class Converter {
     const control = CONTROL.exec(name);
     if (control) {
       const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-      this.problem('unencodable-value', [...path, name], `a key cannot contain the control character U+${code}`, key, 'Keys are names, paths and settings: remove the character.');
+      const message = `a key cannot contain the control character U+${code}`;
+      const hint = 'Keys are names, paths and settings: remove the character.';
+      this.problem('unencodable-value', [...path, name], message, key, hint);
       return undefined;
     }
     if (name === '__proto__') {
       this.problem('reserved-key', [...path, name], 'the key "__proto__" cannot be used', key);
+      return undefined;
+    }
+    if (name === '<<') {
+      const hint = 'Put the shared settings in a profile (profiles/NAME.yaml) and list it under profiles:.';
+      this.problem('unknown-key', [...path, name], 'YAML merge keys (<<) are not supported', key, hint);
       return undefined;
     }
     return name;
@@ -240,16 +254,23 @@ export class Converter {
     } catch (e) {
       if (!(e instanceof OverBudget)) throw e;
       if (isAlias(e.node)) {
-        this.problem('file-too-large', [], `aliases expand the file to more than ${MAX_VALUES} values here`, e.node, 'Use aliases for small shared values only: nested aliases multiply (each level repeats everything below it).');
+        const message = `aliases expand the file to more than ${MAX_VALUES} values here`;
+        const hint = 'Use aliases for small shared values: nested aliases multiply (each level repeats all below it).';
+        this.problem('file-too-large', [], message, e.node, hint);
       } else {
-        this.problem('file-too-large', [], `the file holds more than ${MAX_VALUES} values`, e.node, `Split it, or write settings shared by containers once, in a profile.`);
+        const hint = 'Split it, or write settings shared by containers once, in a profile.';
+        this.problem('file-too-large', [], `the file holds more than ${MAX_VALUES} values`, e.node, hint);
       }
       return undefined;
     }
   }
 }
 
-export function convertDocument(doc: Document, lines: LineCounter, text: string): { value: unknown; resets: Set<string>; problems: Problem[] } {
+export function convertDocument(
+  doc: Document,
+  lines: LineCounter,
+  text: string,
+): { value: unknown; resets: Set<string>; problems: Problem[] } {
   const conv = new Converter(doc, lines, text);
   const value = conv.run(doc);
   return { value, resets: conv.resets, problems: conv.problems };

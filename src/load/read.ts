@@ -98,9 +98,12 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
       files.push(shut || (stat.mode & 0o004) === 0 ? { kind, name, rel, file, text, private: true } : { kind, name, rel, file, text });
     } catch (e) {
       if (e instanceof FileTooLarge) {
-        diagnostics.push(diag('file-too-large', `${rel} is ${e.size} bytes; a configuration file may hold at most ${sizeText(MAX_FILE_BYTES)}`, { file }));
+        const message = `${rel} is ${e.size} bytes; a configuration file may hold at most ${sizeText(MAX_FILE_BYTES)}`;
+        diagnostics.push(diag('file-too-large', message, { file }));
       }
-      else if (e instanceof NotUtf8) diagnostics.push(diag('invalid-encoding', `${rel} ${e.message}`, { file, pos: e.pos }));
+      else if (e instanceof NotUtf8) {
+        diagnostics.push(diag('invalid-encoding', `${rel} ${e.message}`, { file, pos: e.pos }));
+      }
       else diagnostics.push(diag('read-error', `cannot read ${rel}: ${(e as Error).message}`, { file }));
     }
   };
@@ -108,8 +111,10 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
     if (isIgnorable(entry)) continue;
     if (configStem(entry) === 'machinist') {
       const twin = files.find((f) => f.kind === 'settings');
-      if (twin) diagnostics.push(diag('conflicting-keys', `${entry} and ${twin.rel} are both the settings file`, { file: join(shownDir, entry), hint: 'Keep one of the two files.' }));
-      else read('settings', 'machinist', entry, join(dir, entry), join(shownDir, entry));
+      if (twin) {
+        const message = `${entry} and ${twin.rel} are both the settings file`;
+        diagnostics.push(diag('conflicting-keys', message, { file: join(shownDir, entry), hint: 'Keep one of the two files.' }));
+      } else read('settings', 'machinist', entry, join(dir, entry), join(shownDir, entry));
       continue;
     }
     const kind = folders[entry];

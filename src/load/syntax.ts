@@ -18,7 +18,8 @@ function openingQuote(doc: Document, end: number): number | undefined {
   let start: number | undefined;
   visit(doc, {
     Scalar(_, node) {
-      if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && node.range?.[1] === end) start = node.range[0];
+      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+      if (quoted && node.range?.[1] === end) start = node.range[0];
     },
   });
   return start;
@@ -32,7 +33,7 @@ function worded(e: YAMLError, doc: Document, lines: LineCounter, source: SourceF
     return diag('yaml-syntax', 'a second YAML document starts here: a configuration file is one document', {
       ...base,
       pos: at(lines, e.pos[0], 3),
-      hint: 'Remove the "---" line and what follows it, or move that part into a file of its own (one document per file).',
+      hint: 'Remove the "---" line and what follows, or move that part into a file of its own: one document per file.',
     });
   }
   if (e.code === 'MISSING_CHAR' && /quote/.test(message)) {
@@ -42,7 +43,7 @@ function worded(e: YAMLError, doc: Document, lines: LineCounter, source: SourceF
       return diag('yaml-syntax', `the ${quote} quote that opens here is never closed`, {
         ...base,
         pos: at(lines, open),
-        hint: `Add the closing ${quote} at the end of the value (a quoted string ends with the same quote it starts with).`,
+        hint: `Add the closing ${quote} at the end of the value: a quoted string ends with the quote it starts with.`,
       });
     }
   }
@@ -64,7 +65,9 @@ export function syntaxDiagnostics(doc: Document, lines: LineCounter, source: Sou
     places.add(e.pos[0]);
     if (out.length === MAX_SYNTAX_ERRORS) {
       const more = doc.errors.length - i;
-      out.push(diag('yaml-syntax', `and ${more} more YAML error${more === 1 ? '' : 's'} in this file, not shown`, { file: source.file, hint: 'Fix the errors above first; the later ones are often their echoes.' }));
+      const message = `and ${more} more YAML error${more === 1 ? '' : 's'} in this file, not shown`;
+      const hint = 'Fix the errors above first; the later ones are often their echoes.';
+      out.push(diag('yaml-syntax', message, { file: source.file, hint }));
       break;
     }
     out.push(worded(e, doc, lines, source));

@@ -36,13 +36,18 @@ export function parseSourceFully(source: SourceFile): { parsed: ParsedFile; diag
   }
   const conv = convertDocument(doc, lines, source.text);
   for (const p of conv.problems.slice(0, MAX_FILE_DIAGNOSTICS)) {
-    diagnostics.push(diag(p.code, p.message, { file: source.file, path: p.path, pos: posOf(lines, p.range), ...(p.hint ? { hint: p.hint } : {}) }));
+    const pos = posOf(lines, p.range);
+    const hint = p.hint ? { hint: p.hint } : {};
+    diagnostics.push(diag(p.code, p.message, { file: source.file, path: p.path, pos, ...hint }));
   }
-  diagnostics = atMost(diagnostics, MAX_FILE_DIAGNOSTICS, source.file, undefined, Math.max(0, conv.problems.length - MAX_FILE_DIAGNOSTICS));
+  const unlisted = Math.max(0, conv.problems.length - MAX_FILE_DIAGNOSTICS);
+  diagnostics = atMost(diagnostics, MAX_FILE_DIAGNOSTICS, source.file, undefined, unlisted);
   let value = conv.value;
   if (value === null || value === undefined) value = conv.problems.length ? undefined : {};
   else if (typeof value !== 'object' || Array.isArray(value)) {
-    diagnostics.push(diag('not-a-mapping', `${source.rel} must be a mapping of keys to values`, { file: source.file, pos: { line: 1, col: 1, length: 1 } }));
+    const pos = { line: 1, col: 1, length: 1 };
+    const message = `${source.rel} must be a mapping of keys to values`;
+    diagnostics.push(diag('not-a-mapping', message, { file: source.file, pos }));
     value = undefined;
   }
   if (diagnostics.length) value = undefined;

@@ -316,6 +316,12 @@ describe('errors a user can act on', () => {
     expect(`${d.message} ${d.hint}`).not.toMatch(/parseAllDocuments/);
   });
 
+  it('says that YAML merge keys are not supported, and what to use instead', () => {
+    const d = first('x-base: &base { boot: true }\n<<: *base\n');
+    expect(d).toMatchObject({ code: 'unknown-key', message: 'YAML merge keys (<<) are not supported', pos: { line: 2, col: 1 } });
+    expect(d.hint).toMatch(/profile/);
+  });
+
   it('points at the command element and the bind field that cannot be written', () => {
     const c = check({ configDir: configWith('boot: false\ncommand: [/bin/sh, -c, "a\\nb"]\nbinds:\n  - /a:/a\n  - { source: /b, target: "/c\\u0000" }\n') });
     expect(ofBad(c.diagnostics).map((d) => [d.path?.join('.'), d.pos?.line, d.pos?.col])).toEqual([
