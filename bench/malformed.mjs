@@ -23,12 +23,18 @@ process.on('exit', () => {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   require('fs').writeSync(3, JSON.stringify({ ms, rssKiB: process.resourceUsage().maxRSS }));
 });
-process.argv = [process.argv[0], ${JSON.stringify(cli)}, 'validate', '--format', 'json', '--config', process.env.BENCH_CONFIG];
+const args = ['validate', '--format', 'json', '--config', process.env.BENCH_CONFIG];
+process.argv = [process.argv[0], ${JSON.stringify(cli)}, ...args];
 require(${JSON.stringify(cli)});
 `;
 
 function measureOnce(configDir) {
-  const r = spawnSync(process.execPath, ['-e', host], { env: { ...process.env, BENCH_CONFIG: configDir }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 120_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, ['-e', host], {
+    env: { ...process.env, BENCH_CONFIG: configDir },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    timeout: 120_000,
+    maxBuffer: 64 << 20,
+  });
   const out = r.output[3]?.toString() ?? '';
   if (!out) throw new Error(`validate did not finish (status ${r.status}, signal ${r.signal}): ${r.stderr}`);
   return { ...JSON.parse(out), status: r.status };
@@ -38,7 +44,8 @@ function measureOnce(configDir) {
 function measure(configDir) {
   const runs = Array.from({ length: RUNS }, () => measureOnce(configDir));
   const times = runs.map((r) => r.ms).sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)], rssKiB: Math.max(...runs.map((r) => r.rssKiB)), status: runs[0].status };
+  const rssKiB = Math.max(...runs.map((r) => r.rssKiB));
+  return { ms: times[Math.floor(times.length / 2)], rssKiB, status: runs[0].status };
 }
 
 const base = mkdtempSync(join(tmpdir(), 'machinist-bench-malformed-'));
@@ -51,7 +58,8 @@ try {
     return dir;
   };
   const trivial = measure(configFor(trivialFile, true));
-  console.log(`trivial file: ${trivial.ms.toFixed(0)} ms, ${(trivial.rssKiB / 1024).toFixed(1)} MiB (median of ${RUNS} runs; ratios below are to this)`);
+  const mib = (kib) => (kib / 1024).toFixed(1);
+  console.log(`trivial file: ${trivial.ms.toFixed(0)} ms, ${mib(trivial.rssKiB)} MiB (median of ${RUNS} runs; ratios are to this)`);
   console.log('file                            bytes   time  ratio  memory ratio  exit');
   let worstTime = { ratio: 0 };
   let worstMemory = { ratio: 0 };
@@ -64,12 +72,21 @@ try {
     if (r > worstMemory.ratio) worstMemory = { ratio: r, name: file.name, kib: m.rssKiB };
     const over = t > MAX_TIME_RATIO || r > MAX_MEMORY_RATIO;
     if (over) beyond++;
-    console.log(
-      `${file.name.padEnd(30)} ${String(file.bytes.length).padStart(6)} ${m.ms.toFixed(0).padStart(5)}ms ${t.toFixed(1).padStart(5)}x ${(m.rssKiB / 1024).toFixed(1).padStart(5)}M ${r.toFixed(2).padStart(5)}x  ${m.status}${over ? '  BEYOND BOUNDS' : ''}`,
-    );
+    const cells = [
+      file.name.padEnd(30),
+      String(file.bytes.length).padStart(6),
+      `${m.ms.toFixed(0).padStart(5)}ms`,
+      `${t.toFixed(1).padStart(5)}x`,
+      `${mib(m.rssKiB).padStart(5)}M`,
+      `${r.toFixed(2).padStart(5)}x `,
+      `${m.status}${over ? '  BEYOND BOUNDS' : ''}`,
+    ];
+    console.log(cells.join(' '));
   }
-  console.log(`worst time:   ${worstTime.name}: ${worstTime.ms.toFixed(0)} ms, ${worstTime.ratio.toFixed(1)}x the trivial file (bound ${MAX_TIME_RATIO}x)`);
-  console.log(`worst memory: ${worstMemory.name}: ${(worstMemory.kib / 1024).toFixed(1)} MiB, ${worstMemory.ratio.toFixed(2)}x the trivial file (bound ${MAX_MEMORY_RATIO}x)`);
+  const { name: slow, ms, ratio: tr } = worstTime;
+  const { name: big, kib, ratio: mr } = worstMemory;
+  console.log(`worst time:   ${slow}: ${ms.toFixed(0)} ms, ${tr.toFixed(1)}x the trivial file (bound ${MAX_TIME_RATIO}x)`);
+  console.log(`worst memory: ${big}: ${mib(kib)} MiB, ${mr.toFixed(2)}x the trivial file (bound ${MAX_MEMORY_RATIO}x)`);
   if (beyond) {
     console.log(`${beyond} file(s) beyond the bounds`);
     process.exitCode = 1;
