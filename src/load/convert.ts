@@ -1,7 +1,8 @@
 // A parsed YAML Document → the plain value machinist works on, with every problem at its node. The rules a
 // value must meet here hold for every key of every file (the fast path in fast-yaml.ts gives up on anything
 // they would refuse, so both paths agree):
-//  - bounded cost: at most MAX_VALUES values, counting what aliases expand to, and MAX_DEPTH levels;
+//  - bounded cost: at most MAX_VALUES values, counting what aliases expand to, and MAX_DEPTH levels (the YAML
+//    library's own guard, maxAliasCount, applies only in its toJS(), which this converter takes the place of);
 //  - aliases name an anchor before them and never the collection they are in;
 //  - tags: only !reset, on a list or mapping (and YAML's own !!str, !!int, …); any other tag is an error, not
 //    silently a string;

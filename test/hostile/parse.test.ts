@@ -169,11 +169,13 @@ describe('plain scalars arrive as written, or are refused with a hint to quote',
     ['DEBUG: True', 'Write "True" in quotes for the text, or true for the boolean.'],
   ])('%s is refused at its value', (line, hint) => {
     const { diagnostics } = envOf(`  ${line}\n`);
-    expect(diagnostics.map((d) => [d.code, d.pos?.line, d.pos?.col, d.hint])).toEqual([['ambiguous-value', 2, line.indexOf(':') + 5, hint]]);
+    const got = diagnostics.map((d) => [d.code, d.pos?.line, d.pos?.col, d.hint]);
+    expect(got).toEqual([['ambiguous-value', 2, line.indexOf(':') + 5, hint]]);
   });
 
   it('keeps canonical numbers and quoted text exactly', () => {
-    const { diagnostics, nspawn } = envOf('  PORT: 8080\n  NEG: -5\n  RATIO: 1.5\n  ON: true\n  UMASK: "0022"\n  BIG: "12345678901234567890"\n  V: \'1.50\'\n');
+    const lines = ['PORT: 8080', 'NEG: -5', 'RATIO: 1.5', 'ON: true', 'UMASK: "0022"', 'BIG: "12345678901234567890"', "V: '1.50'"];
+    const { diagnostics, nspawn } = envOf(lines.map((l) => `  ${l}\n`).join(''));
     expect(diagnostics).toEqual([]);
     const text = nspawn && nspawn.kind === 'file' ? nspawn.doc.sections.flatMap((s) => s.entries.map((e) => `${e.key}=${e.value}`)) : [];
     expect(text.filter((l) => l.startsWith('Environment='))).toEqual([
@@ -188,23 +190,33 @@ describe('plain scalars arrive as written, or are refused with a hint to quote',
   });
 
   it('applies to every key, the fast path giving up where the full path refuses', () => {
-    for (const text of ['description: 1.50\n', 'command: [sleep, 010]\n', 'resources: {cpu: {weight: 0100}}\n', 'service: {Service: {TimeoutStopSec: 1e3}}\n', 'autostart: TRUE\n']) {
+    const texts = [
+      'description: 1.50\n',
+      'command: [sleep, 010]\n',
+      'resources: {cpu: {weight: 0100}}\n',
+      'service: {Service: {TimeoutStopSec: 1e3}}\n',
+      'autostart: TRUE\n',
+    ];
+    for (const text of texts) {
       expect(fastParse(text), text).toBeUndefined();
-      expect(parseSourceFully(sources({ 'containers/x.yaml': text })[0]!).diagnostics.map((d) => d.code), text).toEqual(['ambiguous-value']);
+      const full = parseSourceFully(sources({ 'containers/x.yaml': text })[0]!);
+      expect(full.diagnostics.map((d) => d.code), text).toEqual(['ambiguous-value']);
     }
   });
 
   it('hints to quote a number or boolean where text is expected', () => {
     const dir = configWith('command: [sleep, 10]\n');
     const d = ofBad(check({ configDir: dir }).diagnostics);
-    expect(d.map((x) => [x.code, x.message, x.hint])).toEqual([['invalid-value', 'command.1 must be a string, not number', 'Write it in quotes: "10".']]);
+    const want = ['invalid-value', 'command.1 must be a string, not number', 'Write it in quotes: "10".'];
+    expect(d.map((x) => [x.code, x.message, x.hint])).toEqual([want]);
   });
 });
 
 describe('tags', () => {
   it('refuses an unknown tag at the tag, with the tag it resembles', () => {
     const { diagnostics } = parseSource(sources({ 'containers/t.yaml': 'binds: !rest [/a:/a]\n' })[0]!);
-    expect(diagnostics.map((d) => [d.code, d.message, d.pos])).toEqual([['unknown-tag', 'unknown tag !rest', { line: 1, col: 8, length: 5 }]]);
+    const want = ['unknown-tag', 'unknown tag !rest', { line: 1, col: 8, length: 5 }];
+    expect(diagnostics.map((d) => [d.code, d.message, d.pos])).toEqual([want]);
     expect(diagnostics[0]!.hint).toMatch(/^Did you mean "!reset"\?/);
   });
 
@@ -219,7 +231,8 @@ describe('bounded cost of every file', () => {
   it(`refuses a file over ${MAX_FILE_BYTES} bytes when reading it, without reading it whole`, () => {
     const dir = configWith(`description: ${'x'.repeat(MAX_FILE_BYTES)}\n`);
     const d = ofBad(check({ configDir: dir }).diagnostics);
-    const message = `containers/bad.yaml is ${MAX_FILE_BYTES + 14} bytes; a configuration file may hold at most ${sizeText(MAX_FILE_BYTES)}`;
+    const size = MAX_FILE_BYTES + 14;
+    const message = `containers/bad.yaml is ${size} bytes; a configuration file may hold at most ${sizeText(MAX_FILE_BYTES)}`;
     expect(d.map((x) => [x.code, x.message])).toEqual([['file-too-large', message]]);
   });
 
@@ -252,7 +265,8 @@ describe('UTF-8', () => {
     expect(ofBad(check({ configDir: configWith(ok) }).diagnostics)).toEqual([]);
     for (const bad of [[0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe6, 0x97], [0x80], [0xfe]]) {
       const dir = configWith(Buffer.concat([Buffer.from('description: "'), Buffer.from(bad), Buffer.from('"\n')]));
-      expect(ofBad(check({ configDir: dir }).diagnostics).map((x) => [x.code, x.pos?.col]), bad.join(' ')).toEqual([['invalid-encoding', 15]]);
+      const got = ofBad(check({ configDir: dir }).diagnostics).map((x) => [x.code, x.pos?.col]);
+      expect(got, bad.join(' ')).toEqual([['invalid-encoding', 15]]);
     }
   });
 });
@@ -304,7 +318,11 @@ describe('errors a user can act on', () => {
   const first = (text: string) => parseSource(sources({ 'containers/e.yaml': text })[0]!).diagnostics[0]!;
 
   it('points an unclosed quote at where it opens', () => {
-    expect(first("boot: true\ndescription: 'web\nhostname: web\n")).toMatchObject({ code: 'yaml-syntax', message: "the ' quote that opens here is never closed", pos: { line: 2, col: 14 } });
+    expect(first("boot: true\ndescription: 'web\nhostname: web\n")).toMatchObject({
+      code: 'yaml-syntax',
+      message: "the ' quote that opens here is never closed",
+      pos: { line: 2, col: 14 },
+    });
     expect(first('binds: [/a, "/b, /c]\n')).toMatchObject({ code: 'yaml-syntax', pos: { line: 1, col: 13 } });
   });
 
