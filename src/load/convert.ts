@@ -198,7 +198,8 @@ export class Converter {
     const control = CONTROL.exec(name);
     if (control) {
       const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-      const message = `a key cannot contain the control character U+${code}`;
+      const where = path.length ? path.join('.') : 'the top level';
+      const message = `key ${JSON.stringify(name)} in ${where} contains the control character U+${code}`;
       const hint = 'Keys are names, paths and settings: remove the character.';
       this.problem('unencodable-value', [...path, name], message, key, hint);
       return undefined;

@@ -251,7 +251,8 @@ export function validateFile(file: ParsedFile, schema: AnySchema, container?: st
     }
     if (issue.code === 'invalid_type' && issue.expected === 'boolean' && typeof value === 'string') hint = 'Write true or false (YAML 1.2: yes/no/on/off are strings).';
     // YAML reads a plain 10 or true as a number or boolean; in quotes it is the text.
-    if (issue.code === 'invalid_type' && issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) hint = `Write it in quotes: "${String(value)}".`;
+    // (unless the setting's own hint already says what to write, e.g. "150%" for a CPU quota)
+    if (issue.code === 'invalid_type' && issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) hint ??= `Write it in quotes: "${String(value)}".`;
     if (issue.code === 'invalid_value') {
       const options = issue.values.map(String);
       message = `${where(path)} is "${String(value)}"; expected one of: ${options.join(', ')}`;

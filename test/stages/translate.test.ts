@@ -149,7 +149,7 @@ describe('hostile values never reach a file', () => {
     // Control characters in a path are refused by the schema already (invalid-value).
     ['directory: "/srv/bell\\u0007"', ['directory'], 'invalid-value'],
     ['binds: [{ source: "/srv/a ", target: /a }]', ['binds', 0, 'source']],
-    ['resources: { io: { weight: 10, read_bandwidth_max: { "/dev/\\e": 1M } } }', ['resources', 'io', 'read_bandwidth_max', '/dev/\x1b'], 'invalid-value'],
+    ['resources: { io: { weight: 10, read_bandwidth_max: { "/dev/\\e": 1M } } }', ['resources', 'io', 'read_bandwidth_max', '/dev/\x1b']],
     // Elements of lists and mappings: the path ends with the index or key of the bad one.
     ['environment: { A: ok, B: "x\\ny" }', ['environment', 'B']],
     ['tmpfs: [/var/tmp, "/run "]', ['tmpfs', 1]],
