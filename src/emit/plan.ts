@@ -96,81 +96,115 @@ const linkedDir = (path: string, dir: string, container: string | undefined): Di
     hint: `machinist writes only into real directories: replace ${dir} with a directory (or remove the container).`,
   });
 
-export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Targets, opts: PlanOptions = {}): Plan {
-  const actions: Action[] = [];
-  const diagnostics: Diagnostic[] = [];
-  const links: Record<string, string> = {};
-  const wanted = new Set<string>();
-  const label = (dir: OutputDir, rel: string) => joinUnder(targets.dirs[dir], rel);
-  const withDiffs = opts.diffs !== false;
-  expectHashes(outputs.length);
+/** What planning collects: the actions, the problems found, the manifest's links, and whether diffs are made. */
+interface Planning {
+  actions: Action[];
+  diagnostics: Diagnostic[];
+  links: Record<string, string>;
+  withDiffs: boolean;
+}
 
-  // Nothing there yet (every boot, for the generator): then no path needs looking up or remembering.
-  const found = snapshot.entries.size > 0;
-  for (const o of outputs) {
-    const key = entryKey(o.dir, o.rel);
-    if (found) wanted.add(key);
-    const path = label(o.dir, o.rel);
-    const cur = (found && snapshot.entries.get(key)) || MISSING;
-    const container = o.container || undefined;
-    if (o.kind === 'symlink') {
-      const ours = snapshot.links.get(key) === (cur.type === 'symlink' ? cur.target : undefined);
-      if (cur.type === 'missing') {
-        actions.push(action('create', o.dir, o.rel, path, 'symlink', container, undefined, o.target));
-        links[key] = o.target;
-      } else if (cur.type === 'symlink' && cur.target === o.target) {
-        actions.push(action('unchanged', o.dir, o.rel, path, 'symlink', container, undefined, o.target));
-        // A link the admin made by hand (systemctl enable) stays theirs: it is never added to the manifest.
-        if (ours) links[key] = o.target;
-      } else if (cur.type === 'symlink' && ours) {
-        actions.push(action('change', o.dir, o.rel, path, 'symlink', container, undefined, o.target, withDiffs ? `-> ${cur.target}\n+> ${o.target}\n` : undefined));
-        links[key] = o.target;
-      } else {
-        diagnostics.push(foreignFile(path, o.container, 'symlink'));
-      }
-      continue;
-    }
-    const content = renderOwned(o.doc);
-    const mode = modeOf(o);
-    if (cur.type === 'missing') {
-      actions.push(action('create', o.dir, o.rel, path, 'file', container, content, undefined, withDiffs ? fileDiff('', content, '/dev/null', `b${path}`) : undefined, mode));
-    } else if (cur.type === 'other' && cur.linkedDir) {
-      diagnostics.push(linkedDir(path, cur.linkedDir, o.container));
-    } else if (cur.type !== 'file') {
-      diagnostics.push(diag('foreign-file', `${path} exists and is not a regular file`, { file: path, container: o.container }));
-    } else if (cur.text === content && cur.mode === mode) {
-      actions.push(action('unchanged', o.dir, o.rel, path, 'file', container, content, undefined, undefined, mode));
-    } else {
-      const who = ownership(cur.text);
-      if (who === 'ours') actions.push(action('change', o.dir, o.rel, path, 'file', container, content, undefined, withDiffs ? changeDiff(cur, content, mode, path) : undefined, mode));
-      else if (who === 'edited') diagnostics.push(diag('edited-file', `${path} was edited by hand since machinist wrote it; it is left as it is`, { file: path, container: o.container }));
-      else diagnostics.push(foreignFile(path, o.container));
-    }
+/** Plan one wanted symlink against what is at its path (`ours`: the manifest records that very link). */
+function planLink(p: Planning, o: Output & { kind: 'symlink' }, key: string, path: string, cur: Existing, ours: boolean) {
+  const container = o.container || undefined;
+  if (cur.type === 'missing') {
+    p.actions.push(action('create', o.dir, o.rel, path, 'symlink', container, undefined, o.target));
+    p.links[key] = o.target;
+  } else if (cur.type === 'symlink' && cur.target === o.target) {
+    p.actions.push(action('unchanged', o.dir, o.rel, path, 'symlink', container, undefined, o.target));
+    // A link the admin made by hand (systemctl enable) stays theirs: it is never added to the manifest.
+    if (ours) p.links[key] = o.target;
+  } else if (cur.type === 'symlink' && ours) {
+    const diff = p.withDiffs ? `-> ${cur.target}\n+> ${o.target}\n` : undefined;
+    p.actions.push(action('change', o.dir, o.rel, path, 'symlink', container, undefined, o.target, diff));
+    p.links[key] = o.target;
+  } else {
+    p.diagnostics.push(foreignFile(path, o.container, 'symlink'));
   }
+}
 
-  // What is there but no longer wanted, in a fixed order; the wanted ones are left out before sorting.
-  for (const key of [...snapshot.entries.keys()].filter((k) => !wanted.has(k)).sort(byCodeUnit)) {
+/** Plan one wanted file against what is at its path: create, leave, change, or refuse to touch it. */
+function planFile(p: Planning, o: Output & { kind: 'file' }, path: string, cur: Existing) {
+  const container = o.container || undefined;
+  const content = renderOwned(o.doc);
+  const mode = modeOf(o);
+  if (cur.type === 'missing') {
+    const diff = p.withDiffs ? fileDiff('', content, '/dev/null', `b${path}`) : undefined;
+    p.actions.push(action('create', o.dir, o.rel, path, 'file', container, content, undefined, diff, mode));
+  } else if (cur.type === 'other' && cur.linkedDir) {
+    p.diagnostics.push(linkedDir(path, cur.linkedDir, o.container));
+  } else if (cur.type !== 'file') {
+    const message = `${path} exists and is not a regular file`;
+    p.diagnostics.push(diag('foreign-file', message, { file: path, container: o.container }));
+  } else if (cur.text === content && cur.mode === mode) {
+    p.actions.push(action('unchanged', o.dir, o.rel, path, 'file', container, content, undefined, undefined, mode));
+  } else {
+    const who = ownership(cur.text);
+    if (who === 'ours') {
+      const diff = p.withDiffs ? changeDiff(cur, content, mode, path) : undefined;
+      p.actions.push(action('change', o.dir, o.rel, path, 'file', container, content, undefined, diff, mode));
+    } else if (who === 'edited') {
+      const message = `${path} was edited by hand since machinist wrote it; it is left as it is`;
+      p.diagnostics.push(diag('edited-file', message, { file: path, container: o.container }));
+    } else p.diagnostics.push(foreignFile(path, o.container));
+  }
+}
+
+/** Plan the removal of what is there but no longer wanted (`gone`, in a fixed order), unless it is protected. */
+function planRemovals(p: Planning, gone: string[], snapshot: Snapshot, targets: Targets, opts: PlanOptions) {
+  for (const key of gone) {
     const cur = snapshot.entries.get(key)!;
     const dir = key.slice(0, key.indexOf(':')) as OutputDir;
     const rel = key.slice(key.indexOf(':') + 1);
-    const path = label(dir, rel);
+    const path = joinUnder(targets.dirs[dir], rel);
     const owner = ownerOf(dir, rel);
     if (owner.container && opts.protect?.containers.has(owner.container)) {
-      if (snapshot.links.has(key)) links[key] = snapshot.links.get(key)!;
+      if (snapshot.links.has(key)) p.links[key] = snapshot.links.get(key)!;
       continue;
     }
     if (owner.slice && opts.protect?.slices.has(owner.slice)) continue;
     const container = owner.container || undefined;
     if (cur.type === 'symlink' && snapshot.links.get(key) === cur.target) {
-      actions.push(action('remove', dir, rel, path, 'symlink', container, undefined, undefined, withDiffs ? `-> ${cur.target}\n` : undefined));
+      const diff = p.withDiffs ? `-> ${cur.target}\n` : undefined;
+      p.actions.push(action('remove', dir, rel, path, 'symlink', container, undefined, undefined, diff));
     } else if (cur.type === 'file') {
       const who = ownership(cur.text);
-      if (who === 'ours') actions.push(action('remove', dir, rel, path, 'file', container, undefined, undefined, withDiffs ? fileDiff(cur.text, '', `a${path}`, '/dev/null') : undefined));
-      else if (who === 'edited') diagnostics.push(diag('edited-file', `${path} is no longer generated, but was edited by hand; it is left in place`, { file: path, severity: 'warning', hint: 'Delete it yourself once its settings are no longer needed.' }));
+      if (who === 'ours') {
+        const diff = p.withDiffs ? fileDiff(cur.text, '', `a${path}`, '/dev/null') : undefined;
+        p.actions.push(action('remove', dir, rel, path, 'file', container, undefined, undefined, diff));
+      } else if (who === 'edited') {
+        const message = `${path} is no longer generated, but was edited by hand; it is left in place`;
+        const hint = 'Delete it yourself once its settings are no longer needed.';
+        p.diagnostics.push(diag('edited-file', message, { file: path, severity: 'warning', hint }));
+      }
     }
   }
+}
+
+export function plan(outputs: readonly Output[], snapshot: Snapshot, targets: Targets, opts: PlanOptions = {}): Plan {
+  const p: Planning = { actions: [], diagnostics: [], links: {}, withDiffs: opts.diffs !== false };
+  const wanted = new Set<string>();
+  expectHashes(outputs.length);
+  // Nothing there yet (every boot, for the generator): then no path needs looking up or remembering.
+  const found = snapshot.entries.size > 0;
+  for (const o of outputs) {
+    const key = entryKey(o.dir, o.rel);
+    if (found) wanted.add(key);
+    const path = joinUnder(targets.dirs[o.dir], o.rel);
+    const cur = (found && snapshot.entries.get(key)) || MISSING;
+    if (o.kind === 'symlink') {
+      const ours = snapshot.links.get(key) === (cur.type === 'symlink' ? cur.target : undefined);
+      planLink(p, o, key, path, cur, ours);
+    } else planFile(p, o, path, cur);
+  }
+  // What is there but no longer wanted, in a fixed order; the wanted ones are left out before sorting.
+  const gone = [...snapshot.entries.keys()].filter((k) => !wanted.has(k)).sort(byCodeUnit);
+  planRemovals(p, gone, snapshot, targets, opts);
+  const { actions, links, diagnostics } = p;
   actions.sort((a, b) => byCodeUnit(a.path, b.path));
-  const affected = [...new Set(actions.filter((a) => a.op !== 'unchanged' && a.kind === 'file' && a.container).map((a) => a.container!))].sort();
+  const changed = actions.filter((a) => a.op !== 'unchanged' && a.kind === 'file' && a.container);
+  const affected = [...new Set(changed.map((a) => a.container!))].sort();
   if (snapshot.diagnostics) diagnostics.push(...snapshot.diagnostics);
-  return snapshot.interrupted ? { actions, affected, links, diagnostics, interrupted: true } : { actions, affected, links, diagnostics };
+  const result = { actions, affected, links, diagnostics };
+  return snapshot.interrupted ? { ...result, interrupted: true } : result;
 }

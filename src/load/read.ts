@@ -71,13 +71,73 @@ export function readConfigFile(path: string, stat?: { mode: number }): string {
   return readRegularFileWith(path, MAX_FILE_BYTES, decode, stat);
 }
 
+/** What a reading of the config directory collects, and the stat buffer its reads share. */
+interface Reading {
+  files: SourceFile[];
+  diagnostics: Diagnostic[];
+  stat: { mode: number };
+}
+
+/** Read one file into `r`: private when others cannot read it or cannot enter a folder above it (`shut`). */
+function readInto(r: Reading, kind: Kind, name: string, rel: string, path: string, file: string, shut: boolean) {
+  try {
+    const text = readConfigFile(path, r.stat);
+    const closed = shut || (r.stat.mode & 0o004) === 0;
+    r.files.push(closed ? { kind, name, rel, file, text, private: true } : { kind, name, rel, file, text });
+  } catch (e) {
+    if (e instanceof FileTooLarge) {
+      const message = `${rel} is ${e.size} bytes; a configuration file may hold at most ${sizeText(MAX_FILE_BYTES)}`;
+      r.diagnostics.push(diag('file-too-large', message, { file }));
+    } else if (e instanceof NotUtf8) {
+      r.diagnostics.push(diag('invalid-encoding', `${rel} ${e.message}`, { file, pos: e.pos }));
+    } else r.diagnostics.push(diag('read-error', `cannot read ${rel}: ${(e as Error).message}`, { file }));
+  }
+}
+
+/** Read the YAML files of one folder (profiles/, containers/, …) of the config directory into `r`. */
+function readFolder(r: Reading, kind: Kind, entry: string, dir: string, shownDir: string, closed: boolean) {
+  // Both joined once: a name from readdir has no slash and is not "." or "..", so appending "/name" to a
+  // joined folder is what join would return, for a thousand files without a thousand joins.
+  const folder = join(dir, entry);
+  const shownFolder = join(shownDir, entry);
+  let names: string[];
+  let shut = closed;
+  try {
+    const st = statSync(folder);
+    if (!st.isDirectory()) throw new Error('not a directory');
+    shut ||= (st.mode & 0o001) === 0;
+    names = readdirSync(folder).sort();
+  } catch (e) {
+    r.diagnostics.push(diag('read-error', `cannot read ${entry}/: ${(e as Error).message}`, { file: shownFolder }));
+    return;
+  }
+  const seen = new Map<string, string>();
+  for (const n of names) {
+    if (isIgnorable(n)) continue;
+    const stem = configStem(n);
+    const rel = `${entry}/${n}`;
+    const file = `${shownFolder}/${n}`;
+    if (stem === undefined) {
+      r.diagnostics.push(diag('unsupported-file', `${rel} is ignored: only .yaml and .yml files are read`, { file }));
+      continue;
+    }
+    const twin = seen.get(stem);
+    if (twin !== undefined) {
+      const message = `${rel} and ${twin} both define "${stem}"`;
+      r.diagnostics.push(diag('conflicting-keys', message, { file, hint: 'Keep one of the two files.' }));
+      continue;
+    }
+    seen.set(stem, rel);
+    readInto(r, kind, stem, rel, `${folder}/${n}`, file, shut);
+  }
+}
+
 /**
  * Read every configuration file below `dir`. `shownDir` is how paths are named in diagnostics and headers
  * (the directory as it will be seen on the target system).
  */
 export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
-  const files: SourceFile[] = [];
-  const diagnostics: Diagnostic[] = [];
+  const r: Reading = { files: [], diagnostics: [], stat: { mode: 0 } };
   let top: string[];
   // Others may not enter the directory: nothing below it is theirs to read.
   let closed = false;
@@ -86,81 +146,28 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
     top = readdirSync(dir).sort();
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') return { files, diagnostics, exists: false };
-    diagnostics.push(diag('read-error', `cannot read config directory ${dir}: ${err.message}`, { file: shownDir }));
-    return { files, diagnostics, exists: true };
+    if (err.code === 'ENOENT') return { files: r.files, diagnostics: r.diagnostics, exists: false };
+    r.diagnostics.push(diag('read-error', `cannot read config directory ${dir}: ${err.message}`, { file: shownDir }));
+    return { files: r.files, diagnostics: r.diagnostics, exists: true };
   }
-  /** `path` and `file` are join(dir, rel) and join(shownDir, rel), made by the caller. */
-  const stat = { mode: 0 };
-  const read = (kind: Kind, name: string, rel: string, path: string, file: string, shut = closed) => {
-    try {
-      const text = readConfigFile(path, stat);
-      files.push(shut || (stat.mode & 0o004) === 0 ? { kind, name, rel, file, text, private: true } : { kind, name, rel, file, text });
-    } catch (e) {
-      if (e instanceof FileTooLarge) {
-        const message = `${rel} is ${e.size} bytes; a configuration file may hold at most ${sizeText(MAX_FILE_BYTES)}`;
-        diagnostics.push(diag('file-too-large', message, { file }));
-      }
-      else if (e instanceof NotUtf8) {
-        diagnostics.push(diag('invalid-encoding', `${rel} ${e.message}`, { file, pos: e.pos }));
-      }
-      else diagnostics.push(diag('read-error', `cannot read ${rel}: ${(e as Error).message}`, { file }));
-    }
-  };
   for (const entry of top) {
     if (isIgnorable(entry)) continue;
     if (configStem(entry) === 'machinist') {
-      const twin = files.find((f) => f.kind === 'settings');
+      const twin = r.files.find((f) => f.kind === 'settings');
       if (twin) {
         const message = `${entry} and ${twin.rel} are both the settings file`;
-        diagnostics.push(diag('conflicting-keys', message, { file: join(shownDir, entry), hint: 'Keep one of the two files.' }));
-      } else read('settings', 'machinist', entry, join(dir, entry), join(shownDir, entry));
+        const hint = 'Keep one of the two files.';
+        r.diagnostics.push(diag('conflicting-keys', message, { file: join(shownDir, entry), hint }));
+      } else readInto(r, 'settings', 'machinist', entry, join(dir, entry), join(shownDir, entry), closed);
       continue;
     }
     const kind = folders[entry];
     if (kind === undefined) {
       const why = reserved.has(entry) ? `${entry}/ is not supported yet and is ignored` : `${entry} is not read by machinist`;
-      diagnostics.push(diag('unsupported-file', why, { file: join(shownDir, entry) }));
+      r.diagnostics.push(diag('unsupported-file', why, { file: join(shownDir, entry) }));
       continue;
     }
-    // Both joined once: a name from readdir has no slash and is not "." or "..", so appending "/name" to a
-    // joined folder is what join would return, for a thousand files without a thousand joins.
-    const folder = join(dir, entry);
-    const shownFolder = join(shownDir, entry);
-    let names: string[];
-    let shut = closed;
-    try {
-      const st = statSync(folder);
-      if (!st.isDirectory()) throw new Error('not a directory');
-      shut ||= (st.mode & 0o001) === 0;
-      names = readdirSync(folder).sort();
-    } catch (e) {
-      diagnostics.push(diag('read-error', `cannot read ${entry}/: ${(e as Error).message}`, { file: join(shownDir, entry) }));
-      continue;
-    }
-    const seen = new Map<string, string>();
-    for (const n of names) {
-      if (isIgnorable(n)) continue;
-      const stem = configStem(n);
-      const rel = `${entry}/${n}`;
-      const file = `${shownFolder}/${n}`;
-      if (stem === undefined) {
-        diagnostics.push(diag('unsupported-file', `${rel} is ignored: only .yaml and .yml files are read`, { file }));
-        continue;
-      }
-      const twin = seen.get(stem);
-      if (twin !== undefined) {
-        diagnostics.push(
-          diag('conflicting-keys', `${rel} and ${twin} both define "${stem}"`, {
-            file,
-            hint: 'Keep one of the two files.',
-          }),
-        );
-        continue;
-      }
-      seen.set(stem, rel);
-      read(kind, stem, rel, `${folder}/${n}`, file, shut);
-    }
+    readFolder(r, kind, entry, dir, shownDir, closed);
   }
-  return { files, diagnostics, exists: true };
+  return { files: r.files, diagnostics: r.diagnostics, exists: true };
 }

@@ -194,73 +194,90 @@ function describeIssue(issue: Issue, value: unknown): string {
   }
 }
 
+// A key with a control character or a quote is shown JSON-quoted, so nothing reaches a terminal raw.
+const segment = (k: string | number) =>
+  typeof k === 'string' && /[^\x20-\x7e]|["\\]/.test(k) ? JSON.stringify(k) : String(k);
+const where = (path: YamlPath) => (path.length ? path.map(segment).join('.') : 'the top level');
+
+/** The file, schema and container an issue is worded for. */
+interface Wording {
+  file: ParsedFile;
+  schema: AnySchema;
+  base: { file: string; container: string | undefined };
+}
+
+/** One diagnostic per unknown key of an issue, at most `room` of them. */
+function unknownKeys(w: Wording, issue: z.core.$ZodIssueUnrecognizedKeys, room: number): Diagnostic[] {
+  const path = issue.path as YamlPath;
+  const valid = keysAt(w.schema, path);
+  return issue.keys.slice(0, room).map((key) => {
+    const near = didYouMean(key, valid);
+    const shown = /[^\x20-\x7e]/.test(key) ? JSON.stringify(key) : `"${key}"`;
+    return diag('unknown-key', `unknown key ${shown} in ${where(path)}`, {
+      ...w.base,
+      path: [...path, key],
+      pos: locate(w.file, [...path, key], 'key'),
+      hint: near ? `${near} Valid keys here: ${valid.join(', ')}.` : `Valid keys here: ${valid.join(', ')}.`,
+    });
+  });
+}
+
+/** The diagnostic for an issue with a value (or a key that is not valid, or a required key that is missing). */
+function valueIssue(w: Wording, issue: Issue): Diagnostic {
+  const { file, schema, base } = w;
+  const path = issue.path as YamlPath;
+  if (issue.code === 'invalid_key') {
+    // The key is shown JSON-quoted: it may hold control characters that must not reach a terminal raw.
+    const key = String(path[path.length - 1]);
+    const hint = hintAt(schema, path, key, true);
+    const message = `key ${JSON.stringify(key)} in ${where(path.slice(0, -1))} ${tidy(issue.message)}`;
+    return diag('invalid-value', message, { ...base, path, pos: locate(file, path, 'key'), ...(hint ? { hint } : {}) });
+  }
+  const value = valueAt(file.value, path);
+  if (issue.code === 'invalid_type' && value === undefined && path.length) {
+    // A required key that is missing: its mapping is where to add it.
+    const parent = path.slice(0, -1);
+    const key = String(path[path.length - 1]);
+    const pos = locate(file, parent, parent.length ? 'key' : 'value');
+    const hint = `Add ${key}: (${typeName(issue.expected)}).`;
+    return diag('invalid-value', `${where(parent)} needs the key "${key}"`, { ...base, path: parent, pos, hint });
+  }
+  const custom = issue.code === 'custom' || issue.code === 'invalid_format';
+  let message = `${where(path)} ${custom ? tidy(issue.message) : describeIssue(issue, value)}`;
+  let hint = hintAt(schema, path, value);
+  if (issue.code === 'invalid_type' && issue.expected === 'boolean' && typeof value === 'string') {
+    hint = 'Write true or false (YAML 1.2: yes/no/on/off are strings).';
+  }
+  // YAML reads a plain 10 or true as a number or boolean; in quotes it is the text (unless the setting's own
+  // hint already says what to write, e.g. "150%" for a CPU quota).
+  if (issue.code === 'invalid_type' && issue.expected === 'string' && typeof value !== 'string') {
+    if (typeof value === 'number' || typeof value === 'boolean') hint ??= `Write it in quotes: "${String(value)}".`;
+  }
+  if (issue.code === 'invalid_value') {
+    const options = issue.values.map(String);
+    message = `${where(path)} is "${String(value)}"; expected one of: ${options.join(', ')}`;
+    const near = typeof value === 'string' ? didYouMean(value, options) : undefined;
+    hint = near ?? `Write one of: ${options.join(', ')}.`;
+  }
+  hint ??= typeHint(schema, path, issue);
+  return diag('invalid-value', message, { ...base, path, pos: locate(file, path), ...(hint ? { hint } : {}) });
+}
+
 /** Validate one parsed file against its schema; every issue becomes a diagnostic at its YAML position. */
 export function validateFile(file: ParsedFile, schema: AnySchema, container?: string): Diagnostic[] {
   const result = z.safeParse(schema, file.value);
   if (result.success) return [];
+  const w: Wording = { file, schema, base: { file: file.source.file, container } };
   const out: Diagnostic[] = [];
-  // A key with a control character or a quote is shown JSON-quoted, so nothing reaches a terminal raw.
-  const segment = (k: string | number) => (typeof k === 'string' && /[^\x20-\x7e]|["\\]/.test(k) ? JSON.stringify(k) : String(k));
-  const where = (path: YamlPath) => (path.length ? path.map(segment).join('.') : 'the top level');
   // Only the first MAX_FILE_DIAGNOSTICS are worded and located (finding a position is the costly part).
   let more = 0;
   for (const issue of flatten(result.error.issues)) {
-    const path = issue.path as YamlPath;
-    const base = { file: file.source.file, container };
-    if (out.length >= MAX_FILE_DIAGNOSTICS) {
-      more += issue.code === 'unrecognized_keys' ? issue.keys.length : 1;
-      continue;
-    }
-    if (issue.code === 'unrecognized_keys') {
-      const valid = keysAt(schema, path);
-      for (let k = 0; k < issue.keys.length; k++) {
-        if (out.length >= MAX_FILE_DIAGNOSTICS) {
-          more += issue.keys.length - k;
-          break;
-        }
-        const key = issue.keys[k]!;
-        const hint = didYouMean(key, valid);
-        out.push(
-          diag('unknown-key', `unknown key ${/[^\x20-\x7e]/.test(key) ? JSON.stringify(key) : `"${key}"`} in ${where(path)}`, {
-            ...base,
-            path: [...path, key],
-            pos: locate(file, [...path, key], 'key'),
-            hint: hint ? `${hint} Valid keys here: ${valid.join(', ')}.` : `Valid keys here: ${valid.join(', ')}.`,
-          }),
-        );
-      }
-      continue;
-    }
-    if (issue.code === 'invalid_key') {
-      // The key is shown JSON-quoted: it may hold control characters that must not reach a terminal raw.
-      const key = String(path[path.length - 1]);
-      const hint = hintAt(schema, path, key, true);
-      out.push(diag('invalid-value', `key ${JSON.stringify(key)} in ${where(path.slice(0, -1))} ${tidy(issue.message)}`, { ...base, path, pos: locate(file, path, 'key'), ...(hint ? { hint } : {}) }));
-      continue;
-    }
-    const value = valueAt(file.value, path);
-    const custom = issue.code === 'custom' || issue.code === 'invalid_format';
-    let message = `${where(path)} ${custom ? tidy(issue.message) : describeIssue(issue, value)}`;
-    let hint = hintAt(schema, path, value);
-    if (issue.code === 'invalid_type' && value === undefined && path.length) {
-      // A required key that is missing: its mapping is where to add it.
-      const parent = path.slice(0, -1);
-      const key = String(path[path.length - 1]);
-      out.push(diag('invalid-value', `${where(parent)} needs the key "${key}"`, { ...base, path: parent, pos: locate(file, parent, parent.length ? 'key' : 'value'), hint: `Add ${key}: (${typeName(issue.expected)}).` }));
-      continue;
-    }
-    if (issue.code === 'invalid_type' && issue.expected === 'boolean' && typeof value === 'string') hint = 'Write true or false (YAML 1.2: yes/no/on/off are strings).';
-    // YAML reads a plain 10 or true as a number or boolean; in quotes it is the text.
-    // (unless the setting's own hint already says what to write, e.g. "150%" for a CPU quota)
-    if (issue.code === 'invalid_type' && issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) hint ??= `Write it in quotes: "${String(value)}".`;
-    if (issue.code === 'invalid_value') {
-      const options = issue.values.map(String);
-      message = `${where(path)} is "${String(value)}"; expected one of: ${options.join(', ')}`;
-      const near = typeof value === 'string' ? didYouMean(value, options) : undefined;
-      hint = near ?? `Write one of: ${options.join(', ')}.`;
-    }
-    hint ??= typeHint(schema, path, issue);
-    out.push(diag('invalid-value', message, { ...base, path, pos: locate(file, path), ...(hint ? { hint } : {}) }));
+    const count = issue.code === 'unrecognized_keys' ? issue.keys.length : 1;
+    const room = MAX_FILE_DIAGNOSTICS - out.length;
+    if (room < count) more += count - Math.max(room, 0);
+    if (room <= 0) continue;
+    if (issue.code === 'unrecognized_keys') out.push(...unknownKeys(w, issue, room));
+    else out.push(valueIssue(w, issue));
   }
   return atMost(out, MAX_FILE_DIAGNOSTICS, file.source.file, container, more);
 }
