@@ -248,3 +248,39 @@ export function nspawnSystemCallFilter(entry: string): string {
   if (!syscallsOf(nspawnToken(entry).slice(1), calls)) return entry;
   return `~${[...calls].join(' ')}`;
 }
+
+/**
+ * One `SetCredential=ID:VALUE` of a unit file. systemd 252 decodes C escapes in VALUE and expands no `%`
+ * specifiers there (only in ID), so `\` is written `\\` and a newline `\n`; other control characters, a carriage
+ * return and leading whitespace (stripped by the parser) cannot be carried.
+ */
+export function unitCredential(id: string, value: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new EncodeError(`${JSON.stringify(id)} is not a credential name machinist writes`);
+  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(value)) throw new EncodeError('contains a control character, which a credential written inline cannot carry');
+  if (/^[ \t]/.test(value)) throw new EncodeError('starts with whitespace, which systemd strips');
+  if (LONE_SURROGATE.test(value)) throw new EncodeError('is not valid Unicode (it contains a lone surrogate)');
+  return `${id}:${value.replaceAll('\\', '\\\\').replaceAll('\n', '\\n')}`;
+}
+
+/** The most a tmpfiles.d `f` argument may hold once decoded: systemd-tmpfiles 252 expands it into PATH_MAX - 1. */
+export const TMPFILES_ARGUMENT_MAX = 4095;
+
+/**
+ * The argument of a tmpfiles.d `f` line that creates a file holding `lines`, each followed by a newline:
+ * systemd-tmpfiles 252 decodes C escapes in it, then expands `%` specifiers, so `%` is `%%`, `\` is `\\` and each
+ * line ends in `\n`. A line with a line break or control character cannot be carried, nor more than
+ * TMPFILES_ARGUMENT_MAX bytes in all (tmpfiles would skip the line, and the file would not be made).
+ */
+export function tmpfilesFileArgument(lines: readonly string[]): string {
+  const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+  if (bytes > TMPFILES_ARGUMENT_MAX) {
+    throw new EncodeError(`hold ${bytes} bytes, more than the ${TMPFILES_ARGUMENT_MAX} systemd-tmpfiles writes into one file from one line`);
+  }
+  let out = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/[\x00-\x1f\x7f]/.test(line)) throw new EncodeError('contains a line break or control character');
+    out += `${line.replaceAll('\\', '\\\\').replaceAll('%', '%%')}\\n`;
+  }
+  return out;
+}

@@ -77,7 +77,7 @@ export const dropinUnit = table('Unit', {
   RequiresMountsFor: { at: 'directory', owned: false },
 });
 export const dropinService = table('Service', {
-  Environment: { at: 'directory', owned: false }, Slice: 'slice', DeviceAllow: 'devices', Restart: 'restart',
+  Environment: { at: 'directory', owned: false }, SetCredential: { at: 'users', owned: false }, Slice: 'slice', DeviceAllow: 'devices', Restart: 'restart',
   ...resourceSpec,
 });
 

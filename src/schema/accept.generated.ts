@@ -3,7 +3,7 @@
 import { isPlainObject, rules as R } from './rules.js';
 
 const KEYS0 = new Set(["defaults"]);
-const KEYS1 = new Set(["description","image","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","restart","nspawn","service"]);
+const KEYS1 = new Set(["description","image","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","nspawn","service"]);
 const RE2 = /^(?=.{1,64}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 const ONE_OF3 = new Set(["no","yes","state","overlay"]);
 const RE4 = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$|^\d{1,10}$/;
@@ -29,13 +29,16 @@ const RE23 = /^~?@?[a-z0-9_-]+$/;
 const KEYS24 = new Set(["path","access"]);
 const RE25 = /^[rwm]{1,3}$/;
 const KEYS26 = new Set(["class","access"]);
-const ONE_OF27 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
-const KEYS28 = new Set(["Exec","Files","Network"]);
-const KEYS29 = new Set(["Unit","Service"]);
-const KEYS30 = new Set(["description","profiles","image","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","restart","nspawn","service"]);
-const RE31 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const KEYS32 = new Set(["description","resources","unit"]);
-const KEYS33 = new Set(["Unit","Slice"]);
+const RE27 = /^[A-Za-z_][A-Za-z0-9_-]{0,30}$/;
+const KEYS28 = new Set(["ssh_authorized_keys","groups","shell","uid"]);
+const RE29 = /^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/;
+const ONE_OF30 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
+const KEYS31 = new Set(["Exec","Files","Network"]);
+const KEYS32 = new Set(["Unit","Service"]);
+const KEYS33 = new Set(["description","profiles","image","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","nspawn","service"]);
+const RE34 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const KEYS35 = new Set(["description","resources","unit"]);
+const KEYS36 = new Set(["Unit","Slice"]);
 
 function check0(v: any): boolean {
   if (!Array.isArray(v)) return false;
@@ -348,18 +351,16 @@ function check27(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean'))) return false;
+    if (!((typeof e === 'string' && R.sshKey(e)))) return false;
   }
   return true;
 }
 
 function check28(v: any): boolean {
-  if (!isPlainObject(v)) return false;
-  for (const k of Reflect.ownKeys(v)) {
-    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
-    if (!(typeof k === 'string')) return false;
-    const e = v[k];
-    if (!(((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean') || check27(e)))) return false;
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE27.test(e)))) return false;
   }
   return true;
 }
@@ -367,26 +368,71 @@ function check28(v: any): boolean {
 function check29(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const k in v) if (!KEYS28.has(k)) return false;
-  const v0 = v["Exec"];
-  if (!((v0 === undefined || check28(v0)))) return false;
-  const v1 = v["Files"];
+  const v0 = v["ssh_authorized_keys"];
+  if (!((v0 === undefined || check27(v0)))) return false;
+  const v1 = v["groups"];
   if (!((v1 === undefined || check28(v1)))) return false;
-  const v2 = v["Network"];
-  if (!((v2 === undefined || check28(v2)))) return false;
+  const v2 = v["shell"];
+  if (!((v2 === undefined || (typeof v2 === 'string' && RE29.test(v2))))) return false;
+  const v3 = v["uid"];
+  if (!((v3 === undefined || (typeof v3 === 'number' && Number.isFinite(v3) && Number.isSafeInteger(v3) && v3 >= 1000 && v3 <= 60000)))) return false;
   return true;
 }
 
 function check30(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS29.has(k)) return false;
-  const v0 = v["Unit"];
-  if (!((v0 === undefined || check28(v0)))) return false;
-  const v1 = v["Service"];
-  if (!((v1 === undefined || check28(v1)))) return false;
+  if (!isPlainObject(v)) return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+    if (!((typeof k === 'string' && RE27.test(k)))) return false;
+    const e = v[k];
+    if (!(check29(e))) return false;
+  }
   return true;
 }
 
 function check31(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean'))) return false;
+  }
+  return true;
+}
+
+function check32(v: any): boolean {
+  if (!isPlainObject(v)) return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+    if (!(typeof k === 'string')) return false;
+    const e = v[k];
+    if (!(((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean') || check31(e)))) return false;
+  }
+  return true;
+}
+
+function check33(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS31.has(k)) return false;
+  const v0 = v["Exec"];
+  if (!((v0 === undefined || check32(v0)))) return false;
+  const v1 = v["Files"];
+  if (!((v1 === undefined || check32(v1)))) return false;
+  const v2 = v["Network"];
+  if (!((v2 === undefined || check32(v2)))) return false;
+  return true;
+}
+
+function check34(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS32.has(k)) return false;
+  const v0 = v["Unit"];
+  if (!((v0 === undefined || check32(v0)))) return false;
+  const v1 = v["Service"];
+  if (!((v1 === undefined || check32(v1)))) return false;
+  return true;
+}
+
+function check35(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const k in v) if (!KEYS1.has(k)) return false;
   const v0 = v["description"];
@@ -439,39 +485,41 @@ function check31(v: any): boolean {
   if (!((v23 === undefined || check23(v23)))) return false;
   const v24 = v["devices"];
   if (!((v24 === undefined || check26(v24)))) return false;
-  const v25 = v["restart"];
-  if (!((v25 === undefined || ONE_OF27.has(v25)))) return false;
-  const v26 = v["nspawn"];
-  if (!((v26 === undefined || check29(v26)))) return false;
-  const v27 = v["service"];
-  if (!((v27 === undefined || check30(v27)))) return false;
+  const v25 = v["users"];
+  if (!((v25 === undefined || check30(v25)))) return false;
+  const v26 = v["restart"];
+  if (!((v26 === undefined || ONE_OF30.has(v26)))) return false;
+  const v27 = v["nspawn"];
+  if (!((v27 === undefined || check33(v27)))) return false;
+  const v28 = v["service"];
+  if (!((v28 === undefined || check34(v28)))) return false;
   return true;
 }
 
-function check32(v: any): boolean {
+function check36(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const k in v) if (!KEYS0.has(k)) return false;
   const v0 = v["defaults"];
-  if (!((v0 === undefined || check31(v0)))) return false;
+  if (!((v0 === undefined || check35(v0)))) return false;
   return true;
 }
 
-function check33(v: any): boolean {
+function check37(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && RE31.test(e)))) return false;
+    if (!((typeof e === 'string' && RE34.test(e)))) return false;
   }
   return true;
 }
 
-function check34(v: any): boolean {
+function check38(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS30.has(k)) return false;
+  for (const k in v) if (!KEYS33.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["profiles"];
-  if (!((v1 === undefined || check33(v1)))) return false;
+  if (!((v1 === undefined || check37(v1)))) return false;
   const v2 = v["image"];
   if (!((v2 === undefined || (typeof v2 === 'string' && RE2.test(v2))))) return false;
   const v3 = v["directory"];
@@ -520,40 +568,42 @@ function check34(v: any): boolean {
   if (!((v24 === undefined || check23(v24)))) return false;
   const v25 = v["devices"];
   if (!((v25 === undefined || check26(v25)))) return false;
-  const v26 = v["restart"];
-  if (!((v26 === undefined || ONE_OF27.has(v26)))) return false;
-  const v27 = v["nspawn"];
-  if (!((v27 === undefined || check29(v27)))) return false;
-  const v28 = v["service"];
-  if (!((v28 === undefined || check30(v28)))) return false;
+  const v26 = v["users"];
+  if (!((v26 === undefined || check30(v26)))) return false;
+  const v27 = v["restart"];
+  if (!((v27 === undefined || ONE_OF30.has(v27)))) return false;
+  const v28 = v["nspawn"];
+  if (!((v28 === undefined || check33(v28)))) return false;
+  const v29 = v["service"];
+  if (!((v29 === undefined || check34(v29)))) return false;
   return true;
 }
 
-function check35(v: any): boolean {
+function check39(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS33.has(k)) return false;
+  for (const k in v) if (!KEYS36.has(k)) return false;
   const v0 = v["Unit"];
-  if (!((v0 === undefined || check28(v0)))) return false;
+  if (!((v0 === undefined || check32(v0)))) return false;
   const v1 = v["Slice"];
-  if (!((v1 === undefined || check28(v1)))) return false;
+  if (!((v1 === undefined || check32(v1)))) return false;
   return true;
 }
 
-function check36(v: any): boolean {
+function check40(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS32.has(k)) return false;
+  for (const k in v) if (!KEYS35.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["resources"];
   if (!((v1 === undefined || check18(v1)))) return false;
   const v2 = v["unit"];
-  if (!((v2 === undefined || check35(v2)))) return false;
+  if (!((v2 === undefined || check39(v2)))) return false;
   return true;
 }
 
 export const accept = {
-  settings: (v: unknown): boolean => check32(v),
-  profile: (v: unknown): boolean => check34(v),
-  container: (v: unknown): boolean => check34(v),
-  slice: (v: unknown): boolean => check36(v),
+  settings: (v: unknown): boolean => check36(v),
+  profile: (v: unknown): boolean => check38(v),
+  container: (v: unknown): boolean => check38(v),
+  slice: (v: unknown): boolean => check40(v),
 };

@@ -9,6 +9,7 @@ import {
   doc, envName, envValue, explainedRule, field, hinted, hostname, imageName, interfaceName, iops, machineName,
   memoryLimit, pattern, perDevice, port, profileName, sliceName, syscallEntry, tasksMax, weight, zoneName,
 } from './values.js';
+import { usersSchema } from './identity.js';
 
 /** HOST[:CONTAINER[:OPTIONS]], paths absolute, options comma-separated; the message says what is wrong. */
 const bindString = explainedRule('bindString', bindStringProblem, h.bindHint);
@@ -149,6 +150,10 @@ export const containerSchema = z.strictObject({
   devices: field(
     z.array(device),
     'Host devices made available. A device node under /dev/ (e.g. /dev/fuse, no wildcards) is bound into the container (Bind=) and allowed in its cgroup (DeviceAllow=); a class char-GROUP or block-GROUP of /proc/devices (e.g. char-drm, char-cpu/*) is only allowed (DeviceAllow=). Either as a string, or { path: /dev/…, access: rw } / { class: char-…, access: rw }; access defaults to rwm.',
+  ),
+  users: field(
+    usersSchema,
+    "Accounts and SSH keys a booted guest gets on its first boot (guest systemd 252 or later), by user name: root's keys through the ssh.authorized_keys.root credential, other users created through sysusers.extra and given their home and keys through tmpfiles.extra.",
   ),
   restart: field(
     z.enum(['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always']),

@@ -3,6 +3,7 @@
 // (accept.generated.ts) calls them by name, so both decide alike. Importing this module loads no zod, which is
 // what lets the boot-time generator check a valid configuration without initialising any schema.
 import { capabilitySet } from './capabilities.js';
+import { sshKeyProblem } from './identity-rules.js';
 
 // machined accepts a machine name only if it is a valid host name (systemd's hostname_is_valid(): labels of
 // letters, digits and "-", not starting or ending with "-", at most 64 characters in all).
@@ -272,6 +273,7 @@ export const rules = {
   device: (s: string) => deviceProblem(s) === undefined,
   deviceNode: (s: string) => deviceNodeProblem(s) === undefined,
   deviceClass: (s: string) => deviceClassProblem(s) === undefined,
+  sshKey: (s: string) => sshKeyProblem(s) === undefined,
 };
 export type RuleName = keyof typeof rules;
 

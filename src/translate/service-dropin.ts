@@ -1,13 +1,15 @@
 // Container → machine@NAME.service.d/50-machinist.conf: how systemd runs it (root directory, ordering, slice,
 // cgroup limits, devices, restart). The template units/machine@.service supplies everything else.
 import type { Diagnostic } from '../diagnostics/types.js';
-import { unitEnvironment, unitExecArguments, unitText, unitWord } from '../ini/escape.js';
+import { unitCredential, unitEnvironment, unitExecArguments, unitText, unitWord } from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
 import { dropinService, dropinUnit } from '../resolve/setting-keys.js';
 import type { DeviceInput } from '../schema/container.js';
 import { deviceSpec } from '../schema/rules.js';
 import type { GeneratedFile } from './output.js';
 import { Entries, doc, header, passThrough, sliceUnitName, unitName } from './output.js';
+import { identityCredentials } from './identity.js';
+import type { Credential } from './identity.js';
 import { devicePath, resourceEntries } from './resources.js';
 
 export const machinesDir = '/var/lib/machines';
@@ -28,7 +30,11 @@ export function rootArgs(c: ContainerModel): string[] {
 const imagePath = ['image'];
 const none: readonly string[] = [];
 // The template expands $MACHINIST_ARGS unbraced: systemd splits and unquotes it once more (see escape.ts).
-const rootEnvironment = (c: ContainerModel) => unitEnvironment('MACHINIST_ARGS', unitExecArguments(rootArgs(c)));
+// nspawn reads each credential by name from the service's own (SetCredential=): only names on its command line.
+const nspawnArguments = (c: ContainerModel, creds: readonly Credential[]) =>
+  unitEnvironment('MACHINIST_ARGS', unitExecArguments([...rootArgs(c), ...creds.map((k) => `--load-credential=${k.id}:${k.id}`)]));
+const credentialValue = (k: Credential) => unitCredential(k.id, k.value);
+const usersPath = ['users'];
 
 /** A device node or class and its access (default rwm) → the value of DeviceAllow=. */
 function deviceAllow(d: DeviceInput): string {
@@ -52,9 +58,12 @@ export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): G
   for (let i = 0; i < after.length; i++) unit.raw('After', unitName(after[i]!));
   if (s.directory !== undefined) unit.add('RequiresMountsFor', unitWord, s.directory);
 
-  if (s.directory !== undefined || (s.image !== undefined && s.image !== c.name)) {
-    service.add('Environment', rootEnvironment, c, undefined, s.directory !== undefined ? undefined : imagePath);
+  const creds = identityCredentials(c, diagnostics);
+  if (s.directory !== undefined || (s.image !== undefined && s.image !== c.name) || creds.length) {
+    const at = s.directory !== undefined ? undefined : s.image !== undefined && s.image !== c.name ? imagePath : usersPath;
+    service.add('Environment', (x: ContainerModel) => nspawnArguments(x, creds), c, undefined, at);
   }
+  for (let i = 0; i < creds.length; i++) service.add('SetCredential', credentialValue, creds[i]!);
   if (s.slice !== undefined) service.raw('Slice', sliceUnitName(s.slice));
   resourceEntries(s.resources, service);
   const devices = s.devices;

@@ -141,6 +141,12 @@ export const HOSTILE_KEYS: HostileKey[] = [
     named(`resources.memory.${f}`, (q) => `resources: { memory: { ${f}: ${q} } }`),
   ),
   named('volatile', (q) => `volatile: ${q}`),
+  // users: a hostile text is no user name, group, shell or key line (test/stages/identity.test.ts carries key
+  // comments with every special character; the e2e identity test logs in with them).
+  named('users.*', (q) => `users: { ${q}: {} }`),
+  named('users.*.groups[]', (q) => `users: { alice: { groups: [${q}] } }`),
+  named('users.*.shell', (q) => `users: { alice: { shell: ${q} } }`),
+  named('users.*.ssh_authorized_keys[]', (q) => `users: { alice: { ssh_authorized_keys: [${q}] } }`),
   named('resolv_conf', (q) => `resolv_conf: ${q}`),
   named('timezone', (q) => `timezone: ${q}`),
   named('restart', (q) => `restart: ${q}`),

@@ -196,6 +196,16 @@ export function checkWithTemplate(settings: string, dropin: string, template = r
       if (a.startsWith('--directory=')) return `--directory=${root}`;
       // An existing, empty root is never populated from the template, so nothing is copied.
       if (a.startsWith('--template=')) return `--template=${tpl}`;
+      // A credential the service holds (SetCredential=), read by name from its $CREDENTIALS_DIRECTORY: here
+      // from a file with the value the drop-in sets, decoded as systemd does (\\ and \n are all it holds).
+      const cred = /^--load-credential=([^:]+):\1$/.exec(a);
+      if (cred) {
+        const line = dropin.split('\n').find((l) => l.startsWith(`SetCredential=${cred[1]}:`));
+        if (!line) throw new Error(`${a}: the drop-in sets no credential ${cred[1]}`);
+        const value = line.slice(`SetCredential=${cred[1]}:`.length).replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
+        writeFileSync(join(dir, cred[1]!), value, { mode: 0o600 });
+        return `--load-credential=${cred[1]}:${join(dir, cred[1]!)}`;
+      }
       throw new Error(`MACHINIST_ARGS word ${JSON.stringify(a)} is not known to the example oracle; teach it how to neutralise it`);
     });
     if (!extra.some((a) => a.startsWith('--directory='))) extra.unshift(`--directory=${root}`);

@@ -1,0 +1,64 @@
+// The value rules of `users:` without zod (see rules.ts for why rules live apart from the schemas): an SSH public
+// key line as sshd reads it from authorized_keys, a user or group name as systemd-sysusers accepts it, a crypt(3)
+// password hash.
+
+/** Key types sshd accepts in authorized_keys (OpenSSH 9), each with the type its base64 body must embed. */
+export const sshKeyTypes = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'sk-ssh-ed25519@openssh.com',
+  'sk-ecdsa-sha2-nistp256@openssh.com',
+  'ssh-rsa',
+] as const;
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Tab, newline and other C0 controls and DEL: no authorized_keys line or credential can hold them unchanged.
+const CONTROL = /[\x00-\x1f\x7f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The key type a key blob starts with (an SSH string: 4-byte big-endian length, then the name). */
+function embeddedType(body: string): string | undefined {
+  const blob = Buffer.from(body, 'base64');
+  if (blob.length < 4) return undefined;
+  const n = blob.readUInt32BE(0);
+  if (n === 0 || n > 64 || blob.length < 4 + n) return undefined;
+  return blob.subarray(4, 4 + n).toString('latin1');
+}
+
+/**
+ * Why a line is not one public key "TYPE BASE64 [COMMENT]" sshd would accept as written, or undefined when it is.
+ * An options prefix (command="…", from="…") is refused: it changes what a login may do, and would be smuggled
+ * in as a key.
+ */
+export function sshKeyProblem(line: string): string | undefined {
+  if (CONTROL.test(line)) return 'contains a line break or control character; write one key per list item';
+  if (LONE_SURROGATE.test(line)) return 'is not valid Unicode (it contains a lone surrogate)';
+  if (line !== line.trim()) return 'starts or ends with whitespace';
+  const [type, body, ...rest] = line.split(' ');
+  if (!(sshKeyTypes as readonly string[]).includes(type!)) {
+    if (/^[a-z-]+(?:=|,|$)/.test(type!) && line.includes(' ssh-') || /="/.test(type!)) {
+      return `starts with options (${type!.slice(0, 40)}): key options are not accepted`;
+    }
+    return `has key type "${type!.slice(0, 40)}"; accepted: ${sshKeyTypes.join(', ')}`;
+  }
+  if (body === undefined || body === '') return `has no key after "${type}"`;
+  if (!BASE64.test(body)) return 'has a key body that is not base64';
+  const inner = embeddedType(body);
+  if (inner !== type) return `says "${type}" but its key body is ${inner === undefined ? 'not an SSH key' : `a "${inner}" key`}`;
+  if (rest.some((w) => w === '')) return 'has two spaces in a row; separate type, key and comment by one space';
+  return undefined;
+}
+
+/**
+ * A user or group name as systemd-sysusers accepts it (valid_user_group_name() in strict mode): a letter or "_",
+ * then letters, digits, "_" and "-", at most 31 characters (the utmp limit).
+ */
+export const userNamePattern = /^[A-Za-z_][A-Za-z0-9_-]{0,30}$/;
+
+/**
+ * A crypt(3) hash in modular format ($id$…): yescrypt ($y$), SHA-512 ($6$), SHA-256 ($5$), bcrypt ($2b$ …),
+ * gost-yescrypt ($gy$). Plain text, DES and MD5 ($1$) are refused.
+ */
+export const passwordHashPattern = /^\$(?:y|gy|7|6|5|2[abxy])\$[./A-Za-z0-9$=,]{8,}$/;
