@@ -124,7 +124,7 @@ function dropIn(o: GuestOptions): string {
 }
 
 /** Overlay root for the guest (idempotent: a second call keeps the existing upper layer). */
-async function mountRoot(host: Host, name: string, image: string): Promise<void> {
+export async function mountRoot(host: Host, name: string, image: string): Promise<void> {
   const p = paths(name);
   await host.sh([
     `mountpoint -q ${q(p.root)} && exit 0`,

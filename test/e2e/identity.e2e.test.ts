@@ -1,0 +1,99 @@
+/**
+ * First-boot identity end to end: machinist, installed in a booted systemd 252 host, compiles a container with
+ * `users:` from YAML; the guest (the cached Debian 12 root, with openssh-server) gets root's key and a second
+ * user, with its groups and keys, through systemd credentials; both log in over SSH with keys the test makes.
+ *
+ * Runs only under vitest.e2e.config.ts (MACHINIST_E2E=1); needs root, systemd-container, the cached root
+ * (sh scripts/e2e-rootfs.sh) and openssh-client.
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import { guestHandle, mountRoot, writeInHost, type Guest } from './guest.js';
+import { bootHost, configWarnings, type Host } from './harness.js';
+import { hostHooks } from './hooks.js';
+import { installIntoHost } from './install.js';
+import { ensureRootfs, IMAGE_DIR_IN_HOST, ROOTFS_BUILD_TIMEOUT_MS, rootfsNspawnArgs } from './rootfs.js';
+import { ssh, sshKeyPair, waitForSsh, type SshKey } from './ssh.js';
+
+const E2E = process.env.MACHINIST_E2E === '1';
+const NAME = 'ident';
+const SSH_PORT = 2211;
+/** A comment with what each encoding on the way could change: %, backslashes, quotes, non-ASCII. */
+const COMMENT = `alice 50% "laptop" \\n é 𝄞`;
+
+describe.skipIf(!E2E)('identity: users and SSH keys through credentials, compiled by machinist', () => {
+  let host: Host;
+  let guest: Guest;
+  let rootKey: SshKey;
+  let aliceKey: SshKey;
+  let aliceLine: string;
+
+  beforeAll(async () => {
+    const rootfs = await ensureRootfs();
+    host = await bootHost({ timeoutMs: 45_000, nspawnArgs: rootfsNspawnArgs(rootfs) });
+    await installIntoHost(host, 'bundle');
+  }, ROOTFS_BUILD_TIMEOUT_MS + 90_000);
+
+  hostHooks(() => host, ['machine@*'], 200);
+
+  test('compile, start: root and alice log in over SSH with their keys; alice is in her groups', async () => {
+    rootKey = await sshKeyPair(host, 'ident-root');
+    aliceKey = await sshKeyPair(host, 'ident-alice');
+    aliceLine = `${aliceKey.publicKey.split(' ').slice(0, 2).join(' ')} ${COMMENT}`;
+    await mountRoot(host, NAME, IMAGE_DIR_IN_HOST);
+    // Host networking: the guest's sshd gets a port of its own (the host's sshd may have 22).
+    await writeInHost(host, `/var/lib/machines/${NAME}/etc/ssh/sshd_config.d/e2e-port.conf`, `Port ${SSH_PORT}\n`);
+    const yaml = [
+      'description: identity e2e',
+      'users:',
+      `  root: { ssh_authorized_keys: [${JSON.stringify(rootKey.publicKey)}] }`,
+      '  alice:',
+      `    ssh_authorized_keys: [${JSON.stringify(aliceLine)}]`,
+      '    groups: [adm, machinist-e2e]',
+      '    shell: /bin/bash',
+      '',
+    ].join('\n');
+    host.writeFile(`etc/machinist/containers/${NAME}.yaml`, yaml);
+    const compiled = await host.run(['machinist', 'compile']);
+    expect(compiled.stdout).toContain(`machine@${NAME}.service.d/50-machinist.conf`);
+    await host.run(['systemctl', 'daemon-reload']);
+    await host.run(['systemctl', 'start', `machine@${NAME}.service`], { timeoutMs: 60_000 });
+    guest = guestHandle(host, NAME);
+    await guest.waitRunning();
+
+    const root = { key: rootKey, port: SSH_PORT };
+    await waitForSsh(host, root);
+    const keys = '/root/.ssh/authorized_keys';
+    expect((await ssh(host, root, `id -u; stat -c %a:%U ${keys}; cat ${keys}`)).stdout)
+      .toBe(`0\n600:root\n${rootKey.publicKey}\n`);
+
+    const alice = { key: aliceKey, port: SSH_PORT, user: 'alice' };
+    await waitForSsh(host, alice);
+    const who = await ssh(host, alice, 'id -un; id -u; id -Gn; echo "$SHELL"; stat -c %a:%U ~ ~/.ssh ~/.ssh/authorized_keys');
+    expect(who.stdout).toBe(
+      ['alice', '1000', 'alice adm machinist-e2e', '/bin/bash', '700:alice', '700:alice', '600:alice', ''].join('\n'),
+    );
+    // The key line arrives byte for byte, comment included.
+    expect((await ssh(host, alice, 'cat ~/.ssh/authorized_keys')).stdout).toBe(`${aliceLine}\n`);
+    // Keys are not interchangeable: root's key does not open alice's account.
+    const wrong = await ssh(host, { key: rootKey, port: SSH_PORT, user: 'alice' }, 'true', { allowFail: true });
+    expect(wrong.code).toBe(255);
+  });
+
+  test('only credential names are on the command line; no complaints about the generated files', async () => {
+    const pid = (await host.run(['systemctl', 'show', '-p', 'MainPID', '--value', guest.unit])).stdout.trim();
+    const cmdline = await host.sh(`tr '\\0' ' ' </proc/${pid}/cmdline`);
+    expect(cmdline.stdout).toContain('--load-credential=tmpfiles.extra:tmpfiles.extra');
+    expect(cmdline.stdout).not.toContain('ssh-ed25519');
+    const text = await host.journal(guest.unit);
+    expect(configWarnings(text, [`${NAME}.nspawn`, '50-machinist.conf'])).toEqual([]);
+  });
+
+  test('a restart keeps the accounts and keys; the credentials do not duplicate anything', async () => {
+    await host.run(['systemctl', 'restart', guest.unit], { timeoutMs: 60_000 });
+    await guest.waitRunning();
+    const alice = { key: aliceKey, port: SSH_PORT, user: 'alice' };
+    await waitForSsh(host, alice);
+    expect((await ssh(host, alice, 'cat ~/.ssh/authorized_keys')).stdout).toBe(`${aliceLine}\n`);
+    expect((await guest.run(['grep', '-c', '^alice:', '/etc/passwd'])).stdout.trim()).toBe('1');
+  });
+});
