@@ -255,8 +255,12 @@ export function nspawnSystemCallFilter(entry: string): string {
  * return and leading whitespace (stripped by the parser) cannot be carried.
  */
 export function unitCredential(id: string, value: string): string {
-  if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new EncodeError(`${JSON.stringify(id)} is not a credential name machinist writes`);
-  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(value)) throw new EncodeError('contains a control character, which a credential written inline cannot carry');
+  if (!/^[A-Za-z0-9_.-]+$/.test(id)) {
+    throw new EncodeError(`${JSON.stringify(id)} is not a credential name machinist writes`);
+  }
+  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(value)) {
+    throw new EncodeError('contains a control character, which a credential written inline cannot carry');
+  }
   if (/^[ \t]/.test(value)) throw new EncodeError('starts with whitespace, which systemd strips');
   if (LONE_SURROGATE.test(value)) throw new EncodeError('is not valid Unicode (it contains a lone surrogate)');
   return `${id}:${value.replaceAll('\\', '\\\\').replaceAll('\n', '\\n')}`;
@@ -278,7 +282,8 @@ export const TMPFILES_ARGUMENT_MAX = 4095;
 export function tmpfilesFileArgument(lines: readonly string[]): string {
   const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
   if (bytes > TMPFILES_ARGUMENT_MAX) {
-    throw new EncodeError(`hold ${bytes} bytes, more than the ${TMPFILES_ARGUMENT_MAX} systemd-tmpfiles writes into one file from one line`);
+    const max = TMPFILES_ARGUMENT_MAX;
+    throw new EncodeError(`hold ${bytes} bytes, more than the ${max} systemd-tmpfiles writes into one file from one line`);
   }
   let out = '';
   for (let i = 0; i < lines.length; i++) {

@@ -46,8 +46,9 @@ export function sshKeyProblem(line: string): string | undefined {
   if (body === undefined || body === '') return `has no key after "${type}"`;
   if (!BASE64.test(body)) return 'has a key body that is not base64';
   const inner = embeddedType(body);
-  if (inner !== type) return `says "${type}" but its key body is ${inner === undefined ? 'not an SSH key' : `a "${inner}" key`}`;
-  if (rest.some((w) => w === '')) return 'has two spaces in a row; separate type, key and comment by one space';
+  const found = inner === undefined ? 'not an SSH key' : `a "${inner}" key`;
+  if (inner !== type) return `says "${type}" but its key body is ${found}`;
+  if (rest.some((w) => w === '')) return 'has two spaces in a row; write one space between type, key and comment';
   return undefined;
 }
 

@@ -1,11 +1,13 @@
 // The schema of `users:` (first-boot identity): accounts and SSH keys a booted guest gets through systemd
 // credentials. Descriptions are the reference documentation, as everywhere in src/schema.
 import * as z from 'zod/mini';
-import { userNamePattern } from './identity-rules.js';
-import { sshKeyProblem } from './identity-rules.js';
+import { sshKeyProblem, userNamePattern } from './identity-rules.js';
 import { explainedRule, field, pattern } from './values.js';
 
-const userName = pattern(userNamePattern, 'must be a user name systemd-sysusers accepts: a letter or "_", then letters, digits, "_" or "-", at most 31 characters');
+const userName = pattern(
+  userNamePattern,
+  'must be a user name systemd-sysusers accepts: a letter or "_", then letters, digits, "_" or "-", at most 31 characters',
+);
 
 const sshKey = explainedRule('sshKey', sshKeyProblem, () =>
   'Paste the line of the key\'s .pub file, e.g. "ssh-ed25519 AAAAC3Nza… alice@laptop", one key per item; key options such as command= are not accepted.');
@@ -16,8 +18,14 @@ const user = z.strictObject({
     'Public keys that may log in as this user, one per item, as in a .pub file: "TYPE BASE64 [COMMENT]" (types ssh-ed25519, ecdsa-sha2-nistp256/384/521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com, ssh-rsa). Key options (command="…") are refused. They are installed on first boot only: a guest whose authorized_keys file exists keeps it.',
   ),
   groups: field(z.array(userName), 'Supplementary groups (created when the image lacks them). Not for root.'),
-  shell: field(pattern(/^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/, 'must be an absolute path of letters, digits and "_.+-", e.g. /bin/bash'), 'Login shell (default /bin/sh). Not for root: the image decides.'),
-  uid: field(z.int().check(z.gte(1000), z.lte(60000)), 'User ID, 1000 to 60000; default: 1000, 1001, … in the order of the user names, skipping the UIDs given explicitly.'),
+  shell: field(
+    pattern(/^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/, 'must be an absolute path of letters, digits and "_.+-", e.g. /bin/bash'),
+    'Login shell (default /bin/sh). Not for root: the image decides.',
+  ),
+  uid: field(
+    z.int().check(z.gte(1000), z.lte(60000)),
+    'User ID, 1000 to 60000; default: 1000, 1001, … in the order of the user names, skipping the UIDs given explicitly.',
+  ),
 });
 
 export const usersSchema = z.record(userName, user);

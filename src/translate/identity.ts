@@ -40,19 +40,27 @@ export function userIds(names: readonly string[], users: Record<string, UserInpu
 function checkUsers(c: ContainerModel, names: readonly string[], out: Diagnostic[]): void {
   const users = c.settings.users!;
   if (c.settings.boot === false && names.length) {
-    out.push(diagAt(c, 'conflicting-keys', 'users: are created by the guest\'s systemd, but boot: false runs no init', ['users'], { hint: 'Remove users:, or boot the image (boot: true).' }, 'key'));
+    const why = "users: are created by the guest's systemd, but boot: false runs no init";
+    const hint = 'Remove users:, or boot the image (boot: true).';
+    out.push(diagAt(c, 'conflicting-keys', why, ['users'], { hint }, 'key'));
   }
   const root = users['root'];
   for (const key of ['groups', 'shell', 'uid'] as const) {
     if (root?.[key] !== undefined) {
-      out.push(diagAt(c, 'invalid-value', `users.root.${key} cannot be set: the image already has root, and systemd-sysusers changes no existing account`, ['users', 'root', key], { hint: 'Keep only ssh_authorized_keys for root.' }, 'key'));
+      const why = `users.root.${key} cannot be set: the image already has root,`
+        + ' and systemd-sysusers changes no existing account';
+      const hint = 'Keep only ssh_authorized_keys for root.';
+      out.push(diagAt(c, 'invalid-value', why, ['users', 'root', key], { hint }, 'key'));
     }
   }
   // SetCredential= values can be read by any user (D-Bus properties): nothing from a file others cannot read.
   for (const n of Object.keys(users)) {
     const from = originOf(c.origins, ['users', n])?.file;
     if (from?.source.private) {
-      out.push(diagAt(c, 'invalid-value', `users.${n} comes from ${from.source.file}, which others cannot read, but credentials written inline are readable by any user of the host`, ['users', n], { hint: 'Users and public keys are public: move users: into a file others can read (chmod o+r), and keep secrets out of it.' }, 'key'));
+      const why = `users.${n} comes from ${from.source.file}, which others cannot read, but credentials written inline`
+        + ' are readable by any user of the host';
+      const hint = 'Users and public keys are public: move users: into a file others can read (chmod o+r).';
+      out.push(diagAt(c, 'invalid-value', why, ['users', n], { hint }, 'key'));
     }
   }
   const byUid = new Map<number, string>();
@@ -60,7 +68,11 @@ function checkUsers(c: ContainerModel, names: readonly string[], out: Diagnostic
     const uid = users[n]!.uid;
     if (uid === undefined) continue;
     const other = byUid.get(uid);
-    if (other !== undefined) out.push(diagAt(c, 'invalid-value', `users.${n}.uid ${uid} is also the uid of ${other}`, ['users', n, 'uid'], { hint: 'Give each user its own uid, or leave uid out.' }));
+    if (other !== undefined) {
+      const hint = 'Give each user its own uid, or leave uid out.';
+      const why = `users.${n}.uid ${uid} is also the uid of ${other}`;
+      out.push(diagAt(c, 'invalid-value', why, ['users', n, 'uid'], { hint }));
+    }
     byUid.set(uid, n);
   }
 }
@@ -91,7 +103,9 @@ export function identityCredentials(c: ContainerModel, out: Diagnostic[]): Crede
       tmpfiles.push(`d ${home}/.ssh 0700 ${n} ${n} -`, `f ${home}/.ssh/authorized_keys 0600 ${n} ${n} - ${content}`);
     } catch (e) {
       if (!(e instanceof EncodeError)) throw e;
-      out.push(diagAt(c, 'unencodable-value', `users.${n}.ssh_authorized_keys ${e.message}`, ['users', n, 'ssh_authorized_keys'], { hint: 'Give this user fewer or shorter keys (ed25519 keys are about 100 bytes each).' }, 'key'));
+      const hint = 'Give this user fewer or shorter keys (ed25519 keys are about 100 bytes each).';
+      const at = ['users', n, 'ssh_authorized_keys'];
+      out.push(diagAt(c, 'unencodable-value', `users.${n}.ssh_authorized_keys ${e.message}`, at, { hint }, 'key'));
     }
   }
   creds.push({ id: 'sysusers.extra', value: sysusers.map((l) => `${l}\n`).join('') });

@@ -31,8 +31,9 @@ const imagePath = ['image'];
 const none: readonly string[] = [];
 // The template expands $MACHINIST_ARGS unbraced: systemd splits and unquotes it once more (see escape.ts).
 // nspawn reads each credential by name from the service's own (SetCredential=): only names on its command line.
+const loadCredential = (k: Credential) => `--load-credential=${k.id}:${k.id}`;
 const nspawnArguments = (c: ContainerModel, creds: readonly Credential[]) =>
-  unitEnvironment('MACHINIST_ARGS', unitExecArguments([...rootArgs(c), ...creds.map((k) => `--load-credential=${k.id}:${k.id}`)]));
+  unitEnvironment('MACHINIST_ARGS', unitExecArguments([...rootArgs(c), ...creds.map(loadCredential)]));
 const credentialValue = (k: Credential) => unitCredential(k.id, k.value);
 const usersPath = ['users'];
 
@@ -60,7 +61,8 @@ export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): G
 
   const creds = identityCredentials(c, diagnostics);
   if (s.directory !== undefined || (s.image !== undefined && s.image !== c.name) || creds.length) {
-    const at = s.directory !== undefined ? undefined : s.image !== undefined && s.image !== c.name ? imagePath : usersPath;
+    const clone = s.image !== undefined && s.image !== c.name;
+    const at = s.directory !== undefined ? undefined : clone ? imagePath : usersPath;
     service.add('Environment', (x: ContainerModel) => nspawnArguments(x, creds), c, undefined, at);
   }
   for (let i = 0; i < creds.length; i++) service.add('SetCredential', credentialValue, creds[i]!);
