@@ -3,7 +3,7 @@
 // (accept.generated.ts) calls them by name, so both decide alike. Importing this module loads no zod, which is
 // what lets the boot-time generator check a valid configuration without initialising any schema.
 import { capabilitySet } from './capabilities.js';
-import { sshKeyProblem } from './identity-rules.js';
+import { sshKeyProblem, userNamePattern } from './identity-rules.js';
 
 // machined accepts a machine name only if it is a valid host name (systemd's hostname_is_valid(): labels of
 // letters, digits and "-", not starting or ending with "-", at most 64 characters in all).
@@ -181,10 +181,10 @@ export function ambientCapabilityProblem(s: string): string | undefined {
  * container does not start).
  */
 export function bindUserProblem(s: string): string | undefined {
-  if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(s)) {
+  if (!userNamePattern.test(s)) {
+    if (s.length > 31) return `is ${s.length} characters long; a user name has at most 31`;
     return 'is not a user name systemd accepts: a letter or "_", then letters, digits, "_" or "-"';
   }
-  if (s.length > 31) return `is ${s.length} characters long; a user name has at most 31`;
   if (s === 'root' || s === 'nobody') {
     return `cannot be bound: systemd-nspawn refuses to map "${s}" and the container does not start`;
   }
