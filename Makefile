@@ -10,8 +10,9 @@
 #   /usr/bin/machinist                                     the CLI
 #   /usr/lib/systemd/system-generators/machinist-generator the boot-time generator
 #   /usr/lib/systemd/system/machine@.service               the template every container runs from
+#   /usr/lib/systemd/system/machinist-{image,image-fs,overlay,copy}@.service  image fetch and root templates
 #   /usr/share/doc/machinist/{README.md,examples/}         documentation and example configurations
-#   /etc/machinist/{containers,profiles,slices}/           created if missing; nothing in /etc is ever overwritten
+#   /etc/machinist/{containers,profiles,slices,images}/   created if missing; nothing in /etc is ever overwritten
 #   /usr/lib/machinist/machinist-generator.core.js         the generator's code, which the generator (a small loader)
 #                                                          reads from ../../machinist beside its own folder
 #   /usr/lib/machinist/machinist-generator.cache           V8 code cache for this machine's node (not with DESTDIR;
@@ -33,6 +34,8 @@ NPM ?= npm
 NODE_INTERPRETER ?=
 
 INSTALL ?= install
+# The shipped template units (units/).
+UNITS := machine@.service machinist-image@.service machinist-image-fs@.service machinist-overlay@.service machinist-copy@.service
 BUNDLES := dist/machinist dist/machinist-generator dist/machinist-generator.core.js
 SOURCES := $(shell find src generator -name '*.ts' 2>/dev/null) scripts/build.mjs package.json
 
@@ -68,14 +71,14 @@ install: build
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(LIBDIR)
 	$(INSTALL) -m 0644 dist/machinist-generator.core.js $(DESTDIR)$(LIBDIR)/machinist-generator.core.js
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(SYSTEMDLIBDIR)/system
-	$(INSTALL) -m 0644 units/machine@.service $(DESTDIR)$(SYSTEMDLIBDIR)/system/machine@.service
+	for u in $(UNITS); do $(INSTALL) -m 0644 units/$$u $(DESTDIR)$(SYSTEMDLIBDIR)/system/$$u || exit 1; done
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 # Each example's README and config/ (not the expected/ trees the tests compare against).
 	cd examples && find . -path '*/expected' -prune -o -type d -exec $(INSTALL) -d -m 0755 '$(DESTDIR)$(DOCDIR)/examples/{}' ';'
 	cd examples && find . -path '*/expected' -prune -o -type f -exec $(INSTALL) -m 0644 '{}' '$(DESTDIR)$(DOCDIR)/examples/{}' ';'
 # The configuration directory: created when missing, never touched when present.
-	for d in containers profiles slices; do $(INSTALL) -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/machinist/$$d; done
+	for d in containers profiles slices images; do $(INSTALL) -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/machinist/$$d; done
 	@if [ -z "$(DESTDIR)" ]; then $(MAKE) --no-print-directory code-cache; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 		echo "Run 'systemctl daemon-reload' to load the generator and the template."; fi
@@ -88,12 +91,12 @@ code-cache:
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/machinist
 	rm -f $(DESTDIR)$(SYSTEMDLIBDIR)/system-generators/machinist-generator
-	rm -f $(DESTDIR)$(SYSTEMDLIBDIR)/system/machine@.service
+	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDLIBDIR)/system/$$u; done
 	rm -rf $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(LIBDIR)/machinist-generator.core.js $(DESTDIR)$(LIBDIR)/machinist-generator.cache
 	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null; true
 # Only empty configuration folders go; anything you wrote stays.
-	-for d in containers profiles slices; do rmdir $(DESTDIR)$(SYSCONFDIR)/machinist/$$d 2>/dev/null; done; true
+	-for d in containers profiles slices images; do rmdir $(DESTDIR)$(SYSCONFDIR)/machinist/$$d 2>/dev/null; done; true
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/machinist 2>/dev/null; true
 
 deb:

@@ -99,6 +99,21 @@ export const catalogue = {
     summary: 'A slice that has no file in slices/.',
     hint: 'Create slices/NAME.yaml (an empty file is fine) or correct the name.',
   },
+  'missing-sha256': {
+    severity: 'error',
+    summary: 'An image with a url: but no sha256: to verify the download against.',
+    hint: 'Add sha256: with the 64 hex digits that `sha256sum FILE` prints for the image.',
+  },
+  'broken-image': {
+    severity: 'error',
+    summary: 'A container whose image file (images/NAME.yaml) has errors.',
+    hint: 'Fix the image file; the container is not generated without its root.',
+  },
+  'undeclared-image': {
+    severity: 'error',
+    summary: 'storage: set for a container whose image has no file in images/.',
+    hint: 'Create images/NAME.yaml saying where the image comes from, or remove storage:.',
+  },
   'conflicting-keys': {
     severity: 'error',
     summary: 'Two settings that cannot be used together.',
@@ -127,7 +142,7 @@ export const catalogue = {
   'unsupported-file': {
     severity: 'warning',
     summary: 'A file or folder in the config directory that machinist does not read.',
-    hint: 'Move it away; machinist reads machinist.yaml, profiles/, containers/ and slices/.',
+    hint: 'Move it away; machinist reads machinist.yaml, profiles/, containers/, slices/ and images/.',
   },
   'foreign-file': {
     severity: 'error',

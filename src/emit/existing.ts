@@ -130,7 +130,9 @@ function candidates(targets: Targets, names: Record<OutputDir, Map<string, Diren
     if (names.unit?.get(n)?.isSymbolicLink()) continue;
     if (/^machine@.+\.service\.d$/.test(n)) {
       if (list(join(unitDir, n)).includes('50-machinist.conf')) out.push(['unit', `${n}/50-machinist.conf`]);
-    } else if (/^machine-.+\.slice$/.test(n)) out.push(['unit', n]);
+    } else if (/^machinist-(?:image|image-fs|overlay|copy)@.+\.service\.d$/.test(n)) {
+      if (list(join(unitDir, n)).includes('50-machinist.conf')) out.push(['unit', `${n}/50-machinist.conf`]);
+    } else if (/^machine-.+\.slice$/.test(n) || /^var-lib-machines-.+\.mount$/.test(n)) out.push(['unit', n]);
   }
   return out;
 }

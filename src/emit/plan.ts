@@ -4,6 +4,7 @@
 import { byCodeUnit } from '../order.js';
 import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
+import { machineOfMountUnit } from '../translate/image.js';
 import type { Output, OutputDir } from '../translate/output.js';
 import { fileDiff } from './diff.js';
 import { entryKey, joinUnder } from './existing.js';
@@ -66,6 +67,10 @@ export function ownerOf(dir: OutputDir, rel: string): { container?: string; slic
   if (dir === 'nspawn') return { container: rel.replace(/\.nspawn$/, '') };
   const m = /^(?:machines\.target\.wants\/)?machine@(.+)\.service(?:\.d\/50-machinist\.conf)?$/.exec(rel);
   if (m) return { container: m[1]! };
+  const root = /^machinist-(?:overlay|copy)@(.+)\.service\.d\/50-machinist\.conf$/.exec(rel);
+  if (root) return { container: root[1]! };
+  const mounted = machineOfMountUnit(rel);
+  if (mounted !== undefined) return { container: mounted };
   const s = /^machine-(.+)\.slice$/.exec(rel);
   return s ? { slice: s[1]! } : {};
 }

@@ -7,7 +7,7 @@ import { FileTooLarge, readRegularFileWith } from '../fs/read.js';
 import { MAX_FILE_BYTES, sizeText } from './limits.js';
 import { bytePos, firstInvalidUtf8 } from './utf8.js';
 
-export type Kind = 'settings' | 'profile' | 'container' | 'slice';
+export type Kind = 'settings' | 'profile' | 'container' | 'slice' | 'image';
 
 export interface SourceFile {
   kind: Kind;
@@ -32,9 +32,9 @@ export interface ConfigTexts {
   exists: boolean;
 }
 
-const folders: Record<string, Kind> = { profiles: 'profile', containers: 'container', slices: 'slice' };
+const folders: Record<string, Kind> = { profiles: 'profile', containers: 'container', slices: 'slice', images: 'image' };
 // Folders DESIGN.md reserves for later; reported once instead of silently ignored.
-const reserved = new Set(['images', 'nodes']);
+const reserved = new Set(['nodes']);
 
 function isIgnorable(name: string): boolean {
   // Editor leftovers and hidden files, as systemd ignores them in its own directories.

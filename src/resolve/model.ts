@@ -6,6 +6,7 @@ import { locate } from '../load/parse.js';
 import type { ParsedFile, YamlPath } from '../load/parse.js';
 import type { ContainerInput } from '../schema/container.js';
 import type { SliceInput } from '../schema/files.js';
+import type { ImageModel } from './images.js';
 import { originOf } from './merge.js';
 import type { Origins } from './merge.js';
 
@@ -18,6 +19,8 @@ export interface ContainerModel {
   layers: ParsedFile[];
   settings: ContainerInput;
   origins: Origins;
+  /** The declared image (images/NAME.yaml) its root comes from; absent for an undeclared image or none. */
+  image?: ImageModel;
 }
 
 export interface SliceModel {
@@ -29,6 +32,8 @@ export interface SliceModel {
 export interface Model {
   containers: ContainerModel[];
   slices: SliceModel[];
+  /** Declared images without errors, by name. */
+  images: ImageModel[];
   /** Containers that could not be compiled, with the errors that stopped them (generator: failing units). */
   failed: Map<string, FailedContainer>;
 }

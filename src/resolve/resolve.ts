@@ -10,6 +10,8 @@ import type { ContainerInput } from '../schema/container.js';
 import type { SliceInput } from '../schema/files.js';
 import { checkContainer } from './checks.js';
 import { checkDependencies } from './dependencies.js';
+import { checkImageUse, resolveImages } from './images.js';
+import type { Images } from './images.js';
 import { mergeLayers } from './merge.js';
 import type { Layer } from './merge.js';
 import { diagAt, failedWith, startsAtBoot } from './model.js';
@@ -112,6 +114,8 @@ interface Sources {
   errorsOf: (f: ParsedFile | undefined) => readonly Diagnostic[];
   /** Slices that resolved (their containers may use them). */
   goodSlices: Set<string>;
+  /** Declared images (images/NAME.yaml), and those with errors. */
+  images: Images;
 }
 
 function sourcesOf(input: ResolveInput): Sources {
@@ -125,6 +129,7 @@ function sourcesOf(input: ResolveInput): Sources {
     containers: new Map(),
     errorsOf,
     goodSlices: new Set(),
+    images: resolveImages(input.files, errorsOf),
   };
   for (const f of input.files) {
     const kind = f.source.kind;
@@ -165,6 +170,7 @@ function layersOf(src: Sources, name: string, file: ParsedFile): Expansion {
 /** The checks of one merged container; errors (with `found`, those of its profiles) fail it. */
 function checkMerged(src: Sources, c: ContainerModel, found: Diagnostic[], diagnostics: Diagnostic[]): Diagnostic[] {
   const own = checkContainer(c);
+  own.push(...checkImageUse(c, src.images));
   if (c.settings.nspawn) own.push(...checkPassthrough('nspawn', c.settings.nspawn, c));
   if (c.settings.service) own.push(...checkPassthrough('service', c.settings.service, c));
   const errors = found.length ? [...found] : [];
@@ -215,7 +221,9 @@ function resolveContainer(src: Sources, model: Model, name: string, file: Parsed
 export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const src = sourcesOf(input);
-  const model: Model = { containers: [], slices: [], failed: new Map() };
+  diagnostics.push(...src.images.diagnostics);
+  const images = [...src.images.images.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const model: Model = { containers: [], slices: [], images, failed: new Map() };
   // Names sort by code unit (see order.ts); sort() without a comparator compares strings exactly that way.
   for (const name of [...src.slices.keys()].sort()) {
     const file = src.slices.get(name)!;

@@ -3,42 +3,45 @@
 import { isPlainObject, rules as R } from './rules.js';
 
 const KEYS0 = new Set(["defaults"]);
-const KEYS1 = new Set(["description","image","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","nspawn","service"]);
+const KEYS1 = new Set(["description","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","restart","nspawn","service"]);
 const RE2 = /^(?=.{1,64}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
-const ONE_OF3 = new Set(["no","yes","state","overlay"]);
-const RE4 = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$|^\d{1,10}$/;
-const RE5 = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ONE_OF6 = new Set(["off","copy","bind","symlink","delete","auto"]);
-const ONE_OF7 = new Set(["off","copy-host","copy-static","copy-uplink","copy-stub","replace-host","replace-static","replace-uplink","replace-stub","bind-host","bind-static","bind-uplink","bind-stub","delete","auto"]);
-const KEYS8 = new Set(["mode","bridge","zone","macvlan","ipvlan","interfaces","ports"]);
-const ONE_OF9 = new Set(["host","none","veth","bridge","zone","macvlan","ipvlan","interface"]);
-const RE10 = /^(?:(?:tcp|udp):)?(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])(?::(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))?$/;
-const KEYS11 = new Set(["source","target","readonly","options"]);
-const ONE_OF12 = new Set(["rbind","norbind","idmap","noidmap"]);
-const KEYS13 = new Set(["cpu","memory","tasks_max","io"]);
-const KEYS14 = new Set(["weight","quota","cpus"]);
-const RE15 = /^(?:[1-9]\d*|0\.\d*[1-9]\d*|[1-9]\d*\.\d+)%$/;
-const RE16 = /^\d+(?:-\d+)?(?:[, ]\d+(?:-\d+)?)*$/;
-const KEYS17 = new Set(["min","low","high","max","swap_max","nodes"]);
-const KEYS18 = new Set(["weight","device_weight","read_bandwidth_max","write_bandwidth_max","read_iops_max","write_iops_max"]);
-const KEYS19 = new Set(["private_users","private_users_ownership","no_new_privileges","capabilities","system_call_filter","read_only"]);
-const RE20 = /^(?:no|yes|pick|identity|\d+(?::\d+)?)$/;
-const ONE_OF21 = new Set(["off","chown","map","auto"]);
-const KEYS22 = new Set(["add","drop","ambient"]);
-const RE23 = /^~?@?[a-z0-9_-]+$/;
-const KEYS24 = new Set(["path","access"]);
-const RE25 = /^[rwm]{1,3}$/;
-const KEYS26 = new Set(["class","access"]);
-const RE27 = /^[A-Za-z_][A-Za-z0-9_-]{0,30}$/;
-const KEYS28 = new Set(["ssh_authorized_keys","groups","shell","uid"]);
-const RE29 = /^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/;
-const ONE_OF30 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
-const KEYS31 = new Set(["Exec","Files","Network"]);
-const KEYS32 = new Set(["Unit","Service"]);
-const KEYS33 = new Set(["description","profiles","image","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","nspawn","service"]);
-const RE34 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const KEYS35 = new Set(["description","resources","unit"]);
-const KEYS36 = new Set(["Unit","Slice"]);
+const ONE_OF3 = new Set(["overlay","copy"]);
+const ONE_OF4 = new Set(["no","yes","state","overlay"]);
+const RE5 = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$|^\d{1,10}$/;
+const RE6 = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ONE_OF7 = new Set(["off","copy","bind","symlink","delete","auto"]);
+const ONE_OF8 = new Set(["off","copy-host","copy-static","copy-uplink","copy-stub","replace-host","replace-static","replace-uplink","replace-stub","bind-host","bind-static","bind-uplink","bind-stub","delete","auto"]);
+const KEYS9 = new Set(["mode","bridge","zone","macvlan","ipvlan","interfaces","ports"]);
+const ONE_OF10 = new Set(["host","none","veth","bridge","zone","macvlan","ipvlan","interface"]);
+const RE11 = /^(?:(?:tcp|udp):)?(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])(?::(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))?$/;
+const KEYS12 = new Set(["source","target","readonly","options"]);
+const ONE_OF13 = new Set(["rbind","norbind","idmap","noidmap"]);
+const KEYS14 = new Set(["cpu","memory","tasks_max","io"]);
+const KEYS15 = new Set(["weight","quota","cpus"]);
+const RE16 = /^(?:[1-9]\d*|0\.\d*[1-9]\d*|[1-9]\d*\.\d+)%$/;
+const RE17 = /^\d+(?:-\d+)?(?:[, ]\d+(?:-\d+)?)*$/;
+const KEYS18 = new Set(["min","low","high","max","swap_max","nodes"]);
+const KEYS19 = new Set(["weight","device_weight","read_bandwidth_max","write_bandwidth_max","read_iops_max","write_iops_max"]);
+const KEYS20 = new Set(["private_users","private_users_ownership","no_new_privileges","capabilities","system_call_filter","read_only"]);
+const RE21 = /^(?:no|yes|pick|identity|\d+(?::\d+)?)$/;
+const ONE_OF22 = new Set(["off","chown","map","auto"]);
+const KEYS23 = new Set(["add","drop","ambient"]);
+const RE24 = /^~?@?[a-z0-9_-]+$/;
+const KEYS25 = new Set(["path","access"]);
+const RE26 = /^[rwm]{1,3}$/;
+const KEYS27 = new Set(["class","access"]);
+const ONE_OF28 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
+const KEYS29 = new Set(["Exec","Files","Network"]);
+const KEYS30 = new Set(["Unit","Service"]);
+const KEYS31 = new Set(["description","profiles","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","restart","nspawn","service"]);
+const RE32 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const KEYS33 = new Set(["description","resources","unit"]);
+const KEYS34 = new Set(["Unit","Slice"]);
+const KEYS35 = new Set(["description","url","path","sha256","format"]);
+const RE36 = /^https?:\/\/[A-Za-z0-9._~!&()*+,;=:@%\[\]\-]+(?:[/?#][A-Za-z0-9._~!&()*+,;=:@%\[\]\-/?#]*)?$/;
+const RE37 = /^[A-Za-z0-9_.,+=@/-]+$/;
+const RE38 = /^[0-9a-f]{64}$/;
+const ONE_OF39 = new Set(["tar","raw"]);
 
 function check0(v: any): boolean {
   if (!Array.isArray(v)) return false;
@@ -62,7 +65,7 @@ function check2(v: any): boolean {
   if (!isPlainObject(v)) return false;
   for (const k of Reflect.ownKeys(v)) {
     if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
-    if (!((typeof k === 'string' && RE5.test(k)))) return false;
+    if (!((typeof k === 'string' && RE6.test(k)))) return false;
     const e = v[k];
     if (!((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean'))) return false;
   }
@@ -82,16 +85,16 @@ function check4(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!(((typeof e === 'number' && Number.isFinite(e) && Number.isSafeInteger(e) && e >= 1 && e <= 65535) || (typeof e === 'string' && RE10.test(e))))) return false;
+    if (!(((typeof e === 'number' && Number.isFinite(e) && Number.isSafeInteger(e) && e >= 1 && e <= 65535) || (typeof e === 'string' && RE11.test(e))))) return false;
   }
   return true;
 }
 
 function check5(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS8.has(k)) return false;
+  for (const k in v) if (!KEYS9.has(k)) return false;
   const v0 = v["mode"];
-  if (!((v0 === undefined || ONE_OF9.has(v0)))) return false;
+  if (!((v0 === undefined || ONE_OF10.has(v0)))) return false;
   const v1 = v["bridge"];
   if (!((v1 === undefined || (typeof v1 === 'string' && R.interfaceName(v1))))) return false;
   const v2 = v["zone"];
@@ -111,14 +114,14 @@ function check6(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!(ONE_OF12.has(e))) return false;
+    if (!(ONE_OF13.has(e))) return false;
   }
   return true;
 }
 
 function check7(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS11.has(k)) return false;
+  for (const k in v) if (!KEYS12.has(k)) return false;
   const v0 = v["source"];
   if (!((typeof v0 === 'string' && R.path(v0)))) return false;
   const v1 = v["target"];
@@ -168,19 +171,19 @@ function check11(v: any): boolean {
 
 function check12(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS14.has(k)) return false;
+  for (const k in v) if (!KEYS15.has(k)) return false;
   const v0 = v["weight"];
   if (!((v0 === undefined || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 1 && v0 <= 10000)))) return false;
   const v1 = v["quota"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE15.test(v1))))) return false;
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE16.test(v1))))) return false;
   const v2 = v["cpus"];
-  if (!((v2 === undefined || ((typeof v2 === 'number' && Number.isFinite(v2) && Number.isSafeInteger(v2) && v2 >= 0 && v2 <= 9007199254740991) || (typeof v2 === 'string' && RE16.test(v2)))))) return false;
+  if (!((v2 === undefined || ((typeof v2 === 'number' && Number.isFinite(v2) && Number.isSafeInteger(v2) && v2 >= 0 && v2 <= 9007199254740991) || (typeof v2 === 'string' && RE17.test(v2)))))) return false;
   return true;
 }
 
 function check13(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS17.has(k)) return false;
+  for (const k in v) if (!KEYS18.has(k)) return false;
   const v0 = v["min"];
   if (!((v0 === undefined || ((typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 0 && v0 <= 9007199254740991) || (typeof v0 === 'string' && R.memoryLimit(v0)))))) return false;
   const v1 = v["low"];
@@ -192,7 +195,7 @@ function check13(v: any): boolean {
   const v4 = v["swap_max"];
   if (!((v4 === undefined || ((typeof v4 === 'number' && Number.isFinite(v4) && Number.isSafeInteger(v4) && v4 >= 0 && v4 <= 9007199254740991) || (typeof v4 === 'string' && R.memoryLimit(v4)))))) return false;
   const v5 = v["nodes"];
-  if (!((v5 === undefined || ((typeof v5 === 'number' && Number.isFinite(v5) && Number.isSafeInteger(v5) && v5 >= 0 && v5 <= 9007199254740991) || (typeof v5 === 'string' && RE16.test(v5)))))) return false;
+  if (!((v5 === undefined || ((typeof v5 === 'number' && Number.isFinite(v5) && Number.isSafeInteger(v5) && v5 >= 0 && v5 <= 9007199254740991) || (typeof v5 === 'string' && RE17.test(v5)))))) return false;
   return true;
 }
 
@@ -231,7 +234,7 @@ function check16(v: any): boolean {
 
 function check17(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS18.has(k)) return false;
+  for (const k in v) if (!KEYS19.has(k)) return false;
   const v0 = v["weight"];
   if (!((v0 === undefined || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 1 && v0 <= 10000)))) return false;
   const v1 = v["device_weight"];
@@ -249,7 +252,7 @@ function check17(v: any): boolean {
 
 function check18(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS13.has(k)) return false;
+  for (const k in v) if (!KEYS14.has(k)) return false;
   const v0 = v["cpu"];
   if (!((v0 === undefined || check12(v0)))) return false;
   const v1 = v["memory"];
@@ -281,7 +284,7 @@ function check20(v: any): boolean {
 
 function check21(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS22.has(k)) return false;
+  for (const k in v) if (!KEYS23.has(k)) return false;
   const v0 = v["add"];
   if (!((v0 === undefined || check19(v0)))) return false;
   const v1 = v["drop"];
@@ -295,18 +298,18 @@ function check22(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && RE23.test(e)))) return false;
+    if (!((typeof e === 'string' && RE24.test(e)))) return false;
   }
   return true;
 }
 
 function check23(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS19.has(k)) return false;
+  for (const k in v) if (!KEYS20.has(k)) return false;
   const v0 = v["private_users"];
-  if (!((v0 === undefined || (typeof v0 === 'boolean' || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 0) || (typeof v0 === 'string' && RE20.test(v0)))))) return false;
+  if (!((v0 === undefined || (typeof v0 === 'boolean' || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 0) || (typeof v0 === 'string' && RE21.test(v0)))))) return false;
   const v1 = v["private_users_ownership"];
-  if (!((v1 === undefined || ONE_OF21.has(v1)))) return false;
+  if (!((v1 === undefined || ONE_OF22.has(v1)))) return false;
   const v2 = v["no_new_privileges"];
   if (!((v2 === undefined || typeof v2 === 'boolean'))) return false;
   const v3 = v["capabilities"];
@@ -320,21 +323,21 @@ function check23(v: any): boolean {
 
 function check24(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS24.has(k)) return false;
+  for (const k in v) if (!KEYS25.has(k)) return false;
   const v0 = v["path"];
   if (!((typeof v0 === 'string' && R.deviceNode(v0)))) return false;
   const v1 = v["access"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE25.test(v1))))) return false;
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE26.test(v1))))) return false;
   return true;
 }
 
 function check25(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS26.has(k)) return false;
+  for (const k in v) if (!KEYS27.has(k)) return false;
   const v0 = v["class"];
   if (!((typeof v0 === 'string' && R.deviceClass(v0)))) return false;
   const v1 = v["access"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE25.test(v1))))) return false;
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE26.test(v1))))) return false;
   return true;
 }
 
@@ -351,183 +354,59 @@ function check27(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && R.sshKey(e)))) return false;
+    if (!((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean'))) return false;
   }
   return true;
 }
 
 function check28(v: any): boolean {
-  if (!Array.isArray(v)) return false;
-  for (let i = 0; i < v.length; i++) {
-    const e = v[i];
-    if (!((typeof e === 'string' && RE27.test(e)))) return false;
+  if (!isPlainObject(v)) return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+    if (!(typeof k === 'string')) return false;
+    const e = v[k];
+    if (!(((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean') || check27(e)))) return false;
   }
   return true;
 }
 
 function check29(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS28.has(k)) return false;
-  const v0 = v["ssh_authorized_keys"];
-  if (!((v0 === undefined || check27(v0)))) return false;
-  const v1 = v["groups"];
+  for (const k in v) if (!KEYS29.has(k)) return false;
+  const v0 = v["Exec"];
+  if (!((v0 === undefined || check28(v0)))) return false;
+  const v1 = v["Files"];
   if (!((v1 === undefined || check28(v1)))) return false;
-  const v2 = v["shell"];
-  if (!((v2 === undefined || (typeof v2 === 'string' && RE29.test(v2))))) return false;
-  const v3 = v["uid"];
-  if (!((v3 === undefined || (typeof v3 === 'number' && Number.isFinite(v3) && Number.isSafeInteger(v3) && v3 >= 1000 && v3 <= 60000)))) return false;
+  const v2 = v["Network"];
+  if (!((v2 === undefined || check28(v2)))) return false;
   return true;
 }
 
 function check30(v: any): boolean {
-  if (!isPlainObject(v)) return false;
-  for (const k of Reflect.ownKeys(v)) {
-    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
-    if (!((typeof k === 'string' && RE27.test(k)))) return false;
-    const e = v[k];
-    if (!(check29(e))) return false;
-  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS30.has(k)) return false;
+  const v0 = v["Unit"];
+  if (!((v0 === undefined || check28(v0)))) return false;
+  const v1 = v["Service"];
+  if (!((v1 === undefined || check28(v1)))) return false;
   return true;
 }
 
 function check31(v: any): boolean {
-  if (!Array.isArray(v)) return false;
-  for (let i = 0; i < v.length; i++) {
-    const e = v[i];
-    if (!((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean'))) return false;
-  }
-  return true;
-}
-
-function check32(v: any): boolean {
-  if (!isPlainObject(v)) return false;
-  for (const k of Reflect.ownKeys(v)) {
-    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
-    if (!(typeof k === 'string')) return false;
-    const e = v[k];
-    if (!(((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean') || check31(e)))) return false;
-  }
-  return true;
-}
-
-function check33(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS31.has(k)) return false;
-  const v0 = v["Exec"];
-  if (!((v0 === undefined || check32(v0)))) return false;
-  const v1 = v["Files"];
-  if (!((v1 === undefined || check32(v1)))) return false;
-  const v2 = v["Network"];
-  if (!((v2 === undefined || check32(v2)))) return false;
-  return true;
-}
-
-function check34(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS32.has(k)) return false;
-  const v0 = v["Unit"];
-  if (!((v0 === undefined || check32(v0)))) return false;
-  const v1 = v["Service"];
-  if (!((v1 === undefined || check32(v1)))) return false;
-  return true;
-}
-
-function check35(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const k in v) if (!KEYS1.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["image"];
   if (!((v1 === undefined || (typeof v1 === 'string' && RE2.test(v1))))) return false;
-  const v2 = v["directory"];
-  if (!((v2 === undefined || (typeof v2 === 'string' && R.path(v2))))) return false;
-  const v3 = v["ephemeral"];
-  if (!((v3 === undefined || typeof v3 === 'boolean'))) return false;
-  const v4 = v["volatile"];
-  if (!((v4 === undefined || (typeof v4 === 'boolean' || ONE_OF3.has(v4))))) return false;
-  const v5 = v["boot"];
-  if (!((v5 === undefined || typeof v5 === 'boolean'))) return false;
-  const v6 = v["command"];
-  if (!((v6 === undefined || check0(v6)))) return false;
-  const v7 = v["working_directory"];
-  if (!((v7 === undefined || (typeof v7 === 'string' && R.path(v7))))) return false;
-  const v8 = v["user"];
-  if (!((v8 === undefined || (typeof v8 === 'string' && RE4.test(v8))))) return false;
-  const v9 = v["autostart"];
-  if (!((v9 === undefined || typeof v9 === 'boolean'))) return false;
-  const v10 = v["after"];
-  if (!((v10 === undefined || check1(v10)))) return false;
-  const v11 = v["requires"];
-  if (!((v11 === undefined || check1(v11)))) return false;
-  const v12 = v["hostname"];
-  if (!((v12 === undefined || (typeof v12 === 'string' && RE2.test(v12))))) return false;
-  const v13 = v["environment"];
-  if (!((v13 === undefined || check2(v13)))) return false;
-  const v14 = v["timezone"];
-  if (!((v14 === undefined || ONE_OF6.has(v14)))) return false;
-  const v15 = v["resolv_conf"];
-  if (!((v15 === undefined || ONE_OF7.has(v15)))) return false;
-  const v16 = v["network"];
-  if (!((v16 === undefined || check5(v16)))) return false;
-  const v17 = v["binds"];
-  if (!((v17 === undefined || check8(v17)))) return false;
-  const v18 = v["tmpfs"];
-  if (!((v18 === undefined || check9(v18)))) return false;
-  const v19 = v["inaccessible"];
-  if (!((v19 === undefined || check10(v19)))) return false;
-  const v20 = v["bind_users"];
-  if (!((v20 === undefined || check11(v20)))) return false;
-  const v21 = v["resources"];
-  if (!((v21 === undefined || check18(v21)))) return false;
-  const v22 = v["slice"];
-  if (!((v22 === undefined || (typeof v22 === 'string' && R.sliceName(v22))))) return false;
-  const v23 = v["security"];
-  if (!((v23 === undefined || check23(v23)))) return false;
-  const v24 = v["devices"];
-  if (!((v24 === undefined || check26(v24)))) return false;
-  const v25 = v["users"];
-  if (!((v25 === undefined || check30(v25)))) return false;
-  const v26 = v["restart"];
-  if (!((v26 === undefined || ONE_OF30.has(v26)))) return false;
-  const v27 = v["nspawn"];
-  if (!((v27 === undefined || check33(v27)))) return false;
-  const v28 = v["service"];
-  if (!((v28 === undefined || check34(v28)))) return false;
-  return true;
-}
-
-function check36(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS0.has(k)) return false;
-  const v0 = v["defaults"];
-  if (!((v0 === undefined || check35(v0)))) return false;
-  return true;
-}
-
-function check37(v: any): boolean {
-  if (!Array.isArray(v)) return false;
-  for (let i = 0; i < v.length; i++) {
-    const e = v[i];
-    if (!((typeof e === 'string' && RE34.test(e)))) return false;
-  }
-  return true;
-}
-
-function check38(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS33.has(k)) return false;
-  const v0 = v["description"];
-  if (!((v0 === undefined || typeof v0 === 'string'))) return false;
-  const v1 = v["profiles"];
-  if (!((v1 === undefined || check37(v1)))) return false;
-  const v2 = v["image"];
-  if (!((v2 === undefined || (typeof v2 === 'string' && RE2.test(v2))))) return false;
+  const v2 = v["storage"];
+  if (!((v2 === undefined || ONE_OF3.has(v2)))) return false;
   const v3 = v["directory"];
   if (!((v3 === undefined || (typeof v3 === 'string' && R.path(v3))))) return false;
   const v4 = v["ephemeral"];
   if (!((v4 === undefined || typeof v4 === 'boolean'))) return false;
   const v5 = v["volatile"];
-  if (!((v5 === undefined || (typeof v5 === 'boolean' || ONE_OF3.has(v5))))) return false;
+  if (!((v5 === undefined || (typeof v5 === 'boolean' || ONE_OF4.has(v5))))) return false;
   const v6 = v["boot"];
   if (!((v6 === undefined || typeof v6 === 'boolean'))) return false;
   const v7 = v["command"];
@@ -535,7 +414,7 @@ function check38(v: any): boolean {
   const v8 = v["working_directory"];
   if (!((v8 === undefined || (typeof v8 === 'string' && R.path(v8))))) return false;
   const v9 = v["user"];
-  if (!((v9 === undefined || (typeof v9 === 'string' && RE4.test(v9))))) return false;
+  if (!((v9 === undefined || (typeof v9 === 'string' && RE5.test(v9))))) return false;
   const v10 = v["autostart"];
   if (!((v10 === undefined || typeof v10 === 'boolean'))) return false;
   const v11 = v["after"];
@@ -547,9 +426,9 @@ function check38(v: any): boolean {
   const v14 = v["environment"];
   if (!((v14 === undefined || check2(v14)))) return false;
   const v15 = v["timezone"];
-  if (!((v15 === undefined || ONE_OF6.has(v15)))) return false;
+  if (!((v15 === undefined || ONE_OF7.has(v15)))) return false;
   const v16 = v["resolv_conf"];
-  if (!((v16 === undefined || ONE_OF7.has(v16)))) return false;
+  if (!((v16 === undefined || ONE_OF8.has(v16)))) return false;
   const v17 = v["network"];
   if (!((v17 === undefined || check5(v17)))) return false;
   const v18 = v["binds"];
@@ -568,42 +447,140 @@ function check38(v: any): boolean {
   if (!((v24 === undefined || check23(v24)))) return false;
   const v25 = v["devices"];
   if (!((v25 === undefined || check26(v25)))) return false;
-  const v26 = v["users"];
-  if (!((v26 === undefined || check30(v26)))) return false;
+  const v26 = v["restart"];
+  if (!((v26 === undefined || ONE_OF28.has(v26)))) return false;
+  const v27 = v["nspawn"];
+  if (!((v27 === undefined || check29(v27)))) return false;
+  const v28 = v["service"];
+  if (!((v28 === undefined || check30(v28)))) return false;
+  return true;
+}
+
+function check32(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS0.has(k)) return false;
+  const v0 = v["defaults"];
+  if (!((v0 === undefined || check31(v0)))) return false;
+  return true;
+}
+
+function check33(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE32.test(e)))) return false;
+  }
+  return true;
+}
+
+function check34(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS31.has(k)) return false;
+  const v0 = v["description"];
+  if (!((v0 === undefined || typeof v0 === 'string'))) return false;
+  const v1 = v["profiles"];
+  if (!((v1 === undefined || check33(v1)))) return false;
+  const v2 = v["image"];
+  if (!((v2 === undefined || (typeof v2 === 'string' && RE2.test(v2))))) return false;
+  const v3 = v["storage"];
+  if (!((v3 === undefined || ONE_OF3.has(v3)))) return false;
+  const v4 = v["directory"];
+  if (!((v4 === undefined || (typeof v4 === 'string' && R.path(v4))))) return false;
+  const v5 = v["ephemeral"];
+  if (!((v5 === undefined || typeof v5 === 'boolean'))) return false;
+  const v6 = v["volatile"];
+  if (!((v6 === undefined || (typeof v6 === 'boolean' || ONE_OF4.has(v6))))) return false;
+  const v7 = v["boot"];
+  if (!((v7 === undefined || typeof v7 === 'boolean'))) return false;
+  const v8 = v["command"];
+  if (!((v8 === undefined || check0(v8)))) return false;
+  const v9 = v["working_directory"];
+  if (!((v9 === undefined || (typeof v9 === 'string' && R.path(v9))))) return false;
+  const v10 = v["user"];
+  if (!((v10 === undefined || (typeof v10 === 'string' && RE5.test(v10))))) return false;
+  const v11 = v["autostart"];
+  if (!((v11 === undefined || typeof v11 === 'boolean'))) return false;
+  const v12 = v["after"];
+  if (!((v12 === undefined || check1(v12)))) return false;
+  const v13 = v["requires"];
+  if (!((v13 === undefined || check1(v13)))) return false;
+  const v14 = v["hostname"];
+  if (!((v14 === undefined || (typeof v14 === 'string' && RE2.test(v14))))) return false;
+  const v15 = v["environment"];
+  if (!((v15 === undefined || check2(v15)))) return false;
+  const v16 = v["timezone"];
+  if (!((v16 === undefined || ONE_OF7.has(v16)))) return false;
+  const v17 = v["resolv_conf"];
+  if (!((v17 === undefined || ONE_OF8.has(v17)))) return false;
+  const v18 = v["network"];
+  if (!((v18 === undefined || check5(v18)))) return false;
+  const v19 = v["binds"];
+  if (!((v19 === undefined || check8(v19)))) return false;
+  const v20 = v["tmpfs"];
+  if (!((v20 === undefined || check9(v20)))) return false;
+  const v21 = v["inaccessible"];
+  if (!((v21 === undefined || check10(v21)))) return false;
+  const v22 = v["bind_users"];
+  if (!((v22 === undefined || check11(v22)))) return false;
+  const v23 = v["resources"];
+  if (!((v23 === undefined || check18(v23)))) return false;
+  const v24 = v["slice"];
+  if (!((v24 === undefined || (typeof v24 === 'string' && R.sliceName(v24))))) return false;
+  const v25 = v["security"];
+  if (!((v25 === undefined || check23(v25)))) return false;
+  const v26 = v["devices"];
+  if (!((v26 === undefined || check26(v26)))) return false;
   const v27 = v["restart"];
-  if (!((v27 === undefined || ONE_OF30.has(v27)))) return false;
+  if (!((v27 === undefined || ONE_OF28.has(v27)))) return false;
   const v28 = v["nspawn"];
-  if (!((v28 === undefined || check33(v28)))) return false;
+  if (!((v28 === undefined || check29(v28)))) return false;
   const v29 = v["service"];
-  if (!((v29 === undefined || check34(v29)))) return false;
+  if (!((v29 === undefined || check30(v29)))) return false;
   return true;
 }
 
-function check39(v: any): boolean {
+function check35(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS36.has(k)) return false;
+  for (const k in v) if (!KEYS34.has(k)) return false;
   const v0 = v["Unit"];
-  if (!((v0 === undefined || check32(v0)))) return false;
+  if (!((v0 === undefined || check28(v0)))) return false;
   const v1 = v["Slice"];
-  if (!((v1 === undefined || check32(v1)))) return false;
+  if (!((v1 === undefined || check28(v1)))) return false;
   return true;
 }
 
-function check40(v: any): boolean {
+function check36(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS35.has(k)) return false;
+  for (const k in v) if (!KEYS33.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["resources"];
   if (!((v1 === undefined || check18(v1)))) return false;
   const v2 = v["unit"];
-  if (!((v2 === undefined || check39(v2)))) return false;
+  if (!((v2 === undefined || check35(v2)))) return false;
+  return true;
+}
+
+function check37(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS35.has(k)) return false;
+  const v0 = v["description"];
+  if (!((v0 === undefined || typeof v0 === 'string'))) return false;
+  const v1 = v["url"];
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE36.test(v1))))) return false;
+  const v2 = v["path"];
+  if (!((v2 === undefined || (typeof v2 === 'string' && R.path(v2) && RE37.test(v2))))) return false;
+  const v3 = v["sha256"];
+  if (!((v3 === undefined || (typeof v3 === 'string' && RE38.test(v3))))) return false;
+  const v4 = v["format"];
+  if (!((v4 === undefined || ONE_OF39.has(v4)))) return false;
   return true;
 }
 
 export const accept = {
-  settings: (v: unknown): boolean => check36(v),
-  profile: (v: unknown): boolean => check38(v),
-  container: (v: unknown): boolean => check38(v),
-  slice: (v: unknown): boolean => check40(v),
+  settings: (v: unknown): boolean => check32(v),
+  profile: (v: unknown): boolean => check34(v),
+  container: (v: unknown): boolean => check34(v),
+  slice: (v: unknown): boolean => check36(v),
+  image: (v: unknown): boolean => check37(v),
 };

@@ -112,7 +112,11 @@ export const passSection = z.record(z.string(), z.union([passValue, z.array(pass
 export const containerSchema = z.strictObject({
   description: field(z.string(), "Human-readable description (the unit's Description=)."),
   profiles: field(z.array(profileName), 'Profiles (profiles/NAME.yaml) applied in order before this file.'),
-  image: field(imageName, 'Image (a directory) under /var/lib/machines that the root /var/lib/machines/NAME is copied from on first start (systemd-nspawn --template=); the clone boots with its machine name as host name unless hostname: says otherwise. Default: the root is /var/lib/machines/NAME itself.'),
+  image: field(imageName, 'The image the root file system comes from. With a file images/NAME.yaml: that image, fetched once and shared, below a root of the container\'s own (see storage); the container boots with its machine name as host name unless hostname: says otherwise. Otherwise (as before) an image directory under /var/lib/machines that /var/lib/machines/NAME is copied from on first start (systemd-nspawn --template=). Default: the root is /var/lib/machines/NAME itself.'),
+  storage: field(
+    z.enum(['overlay', 'copy']),
+    'How a container gets its own root from a declared image (images/NAME.yaml). overlay (default): a persistent copy-on-write root mounted at /var/lib/machines/NAME, the image read-only below, the container\'s changes in its own upper layer. copy: an independent full copy, made once on first start (a reflink copy where the file system can). Either way the root belongs to one image version: a new sha256 gives the container a fresh root at its next start, and the old one is kept until `machinist gc`.',
+  ),
   directory: field(absPath, 'Explicit root directory (systemd-nspawn --directory=), instead of image.'),
   ephemeral: field(z.boolean(), 'Run on a throwaway snapshot of the root, discarded at stop (Ephemeral=).'),
   volatile: field(

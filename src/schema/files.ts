@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import type { Kind } from '../load/read.js';
 import { containerSchema, passSection, resourcesSchema } from './container.js';
+import { imageSchema } from './image.js';
 import { field } from './values.js';
 
 export const sliceSchema = z.strictObject({
@@ -32,4 +33,5 @@ export const schemaFor: Record<Kind, z.ZodMiniType> = {
   profile: containerSchema,
   container: containerSchema,
   slice: sliceSchema,
+  image: imageSchema,
 };

@@ -225,8 +225,8 @@ export const imageHint: Hint = (v) => {
   if (typeof v !== 'string') return undefined;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
     return (
-      'image: names a directory under /var/lib/machines, not a URL. ' +
-      'Download it first (e.g. `machinectl pull-tar URL NAME`), then write image: NAME.'
+      'image: names an image, not a URL. Declare it in images/NAME.yaml (url: and sha256:), ' +
+      'then write image: NAME.'
     );
   }
   if (v.startsWith('/')) return `For a root directory elsewhere, write directory: ${v} instead of image:.`;

@@ -20,6 +20,10 @@ const rules: Partial<Record<Kind, NameRule>> = {
     problem: (n) => (profileNamePattern.test(n) ? undefined : `is not ${profile}`),
     hint: 'Rename the file, e.g. profiles/hardened.yaml: letters, digits, "-", "_" and ".", at most 64 characters.',
   },
+  image: {
+    problem: (n) => (hostnamePattern.test(n) ? undefined : 'is not an image name: letters, digits and "-" in dot-separated labels, at most 64 characters'),
+    hint: 'Rename the file, e.g. images/debian-12.yaml (no "_", no leading or trailing "-").',
+  },
   slice: {
     problem: sliceNameProblem,
     hint: 'Rename the file, e.g. slices/web.yaml or slices/web-batch.yaml (a child of web): letters, digits and "_", single "-" between levels.',

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../diagnostics/types.js';
 import type { ContainerModel, FailedContainer, Model } from '../resolve/model.js';
 import { failedWith, startsAtBoot } from '../resolve/model.js';
 import { brokenSlice, slicesOf } from '../resolve/resolve.js';
+import { rootOf, translateImage, translateRoot } from './image.js';
 import { translateNspawn } from './nspawn.js';
 import type { Output } from './output.js';
 import { byOutputPath, templatePath, unitName } from './output.js';
@@ -28,6 +29,8 @@ function translateContainer(c: ContainerModel, diagnostics: Diagnostic[]): Outpu
   let files: Output[];
   try {
     files = [translateNspawn(c, own), translateDropin(c, own)];
+    const root = rootOf(c);
+    if (root) files.push(...translateRoot(c, root));
   } catch (e) {
     const where = { file: c.file.source.file, container: c.name };
     const d = internalError(`translating container "${c.name}" failed`, e, where);
@@ -61,6 +64,8 @@ export function translate(model: Model): Translation {
     if (own.some((d) => d.severity === 'error')) brokenSlices.add(s.name);
     else sliceFiles.push(file);
   }
+  // Every declared image gets its fetch unit, used or not: `systemctl start` of it fetches ahead of time.
+  for (const img of model.images) sliceFiles.push(translateImage(img, diagnostics));
   for (const c of model.containers) {
     if (brokenSlices.size && c.settings.slice !== undefined) {
       const inBroken = slicesOf(c.settings.slice).filter((s) => brokenSlices.has(s));
@@ -75,7 +80,8 @@ export function translate(model: Model): Translation {
       continue;
     }
     nspawnFiles.push(result[0]!);
-    dropins.push(result[1]!);
+    // The drop-in, then the units that make the root from a declared image (if any).
+    for (let i = 1; i < result.length; i++) dropins.push(result[i] as Output);
     if (startsAtBoot(c.settings)) {
       links.push({ kind: 'symlink', dir: 'unit', rel: `machines.target.wants/${unitName(c.name)}`, target: templatePath, container: c.name });
     }

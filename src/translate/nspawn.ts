@@ -74,7 +74,7 @@ export function bootParameters(c: ContainerModel): string[] {
   const s = c.settings;
   if (s.boot === false) return [];
   const out: string[] = [];
-  const clone = s.image !== undefined && s.image !== c.name;
+  const clone = c.image !== undefined || (s.image !== undefined && s.image !== c.name);
   const name = s.hostname ?? (clone ? c.name : undefined);
   if (name !== undefined) out.push(`systemd.hostname=${name}`);
   if (s.volatile === true || s.volatile === 'yes') out.push('systemd.firstboot=off');

@@ -11,6 +11,7 @@ import { Entries, doc, header, passThrough, sliceUnitName, unitName } from './ou
 import { identityCredentials } from './identity.js';
 import type { Credential } from './identity.js';
 import { devicePath, resourceEntries } from './resources.js';
+import { rootOf } from './image.js';
 
 export const machinesDir = '/var/lib/machines';
 
@@ -20,6 +21,9 @@ const argWord = (flag: string, path: string) => `${flag}=${path}`;
 export function rootArgs(c: ContainerModel): string[] {
   const s = c.settings;
   if (s.directory !== undefined) return [argWord('--directory', s.directory)];
+  // A declared image: an overlay root is mounted where nspawn looks by default; a copy is booted where it is.
+  const r = rootOf(c);
+  if (r) return r.storage === 'overlay' ? [] : [argWord(r.image.format === 'raw' ? '--image' : '--directory', r.root)];
   if (s.image !== undefined && s.image !== c.name) {
     return [argWord('--directory', `${machinesDir}/${c.name}`), argWord('--template', `${machinesDir}/${s.image}`)];
   }
@@ -58,10 +62,16 @@ export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): G
   for (let i = 0; i < requires.length; i++) unit.raw('After', unitName(requires[i]!));
   for (let i = 0; i < after.length; i++) unit.raw('After', unitName(after[i]!));
   if (s.directory !== undefined) unit.add('RequiresMountsFor', unitWord, s.directory);
+  const root = rootOf(c);
+  if (root) {
+    unit.raw('Requires', root.unit);
+    unit.raw('After', root.unit);
+  }
 
   const creds = identityCredentials(c, diagnostics);
-  if (s.directory !== undefined || (s.image !== undefined && s.image !== c.name) || creds.length) {
-    const clone = s.image !== undefined && s.image !== c.name;
+  // A root elsewhere than /var/lib/machines/NAME: directory:, a copy of a declared image, an undeclared image's clone.
+  const clone = root ? root.storage === 'copy' : s.image !== undefined && s.image !== c.name;
+  if (s.directory !== undefined || clone || creds.length) {
     const at = s.directory !== undefined ? undefined : clone ? imagePath : usersPath;
     service.add('Environment', (x: ContainerModel) => nspawnArguments(x, creds), c, undefined, at);
   }

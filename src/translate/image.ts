@@ -1,0 +1,138 @@
+// Declared images and the roots made from them → units. machinist only writes files: the shipped templates
+// (units/machinist-image@.service, -image-fs@, -overlay@, -copy@) do the work, each instance told by its drop-in
+// what to do through Environment= variables the template expands as ${VAR} (always exactly one argument).
+//
+//   image version      machinist-image@IMAGE_VERSION.service.d/50-machinist.conf (a directory: machinist-image-fs@)
+//   overlay root       var-lib-machines-NAME.mount (the template's RequiresMountsFor=/var/lib/machines/%i needs it)
+//                      + machinist-overlay@NAME.service.d/50-machinist.conf (makes upper and work)
+//   copy root          machinist-copy@NAME.service.d/50-machinist.conf (copies once, then is skipped)
+//
+// On-disk layout (README "Images"): everything machinist keeps lives under /var/lib/machinist, never as a
+// hidden directory in /var/lib/machines (`machinectl clean` deletes those).
+import type { Diagnostic } from '../diagnostics/types.js';
+import { unitEnvironment, unitText } from '../ini/escape.js';
+import type { ImageModel } from '../resolve/images.js';
+import type { ContainerModel } from '../resolve/model.js';
+import type { GeneratedFile } from './output.js';
+import { Entries, doc, header } from './output.js';
+
+export const stateDir = '/var/lib/machinist';
+export const imagesDir = `${stateDir}/images`;
+export const containersDir = `${stateDir}/containers`;
+
+/** The directory (tar, directory) or file (raw) of one image version. */
+export const imagePath = (img: ImageModel) => `${imagesDir}/${img.id}`;
+/** The unit that fetches or imports one image version. */
+export const imageUnit = (img: ImageModel) => `${img.format === 'directory' ? 'machinist-image-fs' : 'machinist-image'}@${img.id}.service`;
+
+export type Storage = 'overlay' | 'copy';
+
+/** Where a container with a declared image gets its root from. */
+export interface Root {
+  container: string;
+  image: ImageModel;
+  storage: Storage;
+  /** The container's data for this image version: upper and work (overlay), or the copy. */
+  data: string;
+  /** What systemd-nspawn boots: the overlay mount point, or the copy. */
+  root: string;
+  /** The unit that makes the root (a mount unit or the copy oneshot). */
+  unit: string;
+}
+
+/** systemd's escaping of a path component in a unit name (systemd-escape): "-" → \x2d. Names are [A-Za-z0-9.-]. */
+const escapeName = (name: string) => name.replaceAll('-', '\\x2d');
+/** The mount unit of /var/lib/machines/NAME. */
+export const mountUnitName = (machine: string) => `var-lib-machines-${escapeName(machine)}.mount`;
+/** The machine name of a mount unit made by mountUnitName, or undefined for another name. */
+export function machineOfMountUnit(unit: string): string | undefined {
+  const m = /^var-lib-machines-((?:[A-Za-z0-9.]|\\x2d)+)\.mount$/.exec(unit);
+  return m ? m[1]!.replaceAll('\\x2d', '-') : undefined;
+}
+
+export function rootOf(c: ContainerModel): Root | undefined {
+  const image = c.image;
+  if (!image) return undefined;
+  const storage: Storage = c.settings.storage ?? 'overlay';
+  const data = `${containersDir}/${c.name}/${image.id}`;
+  if (storage === 'overlay') return { container: c.name, image, storage, data, root: `/var/lib/machines/${c.name}`, unit: mountUnitName(c.name) };
+  const root = `${data}/${image.format === 'raw' ? 'root.raw' : 'root'}`;
+  return { container: c.name, image, storage, data, root, unit: `machinist-copy@${c.name}.service` };
+}
+
+/** One line saying where a container's root comes from (compile --dry-run, explain). */
+export function describeRoot(r: Root): string {
+  const img = `image ${r.image.name} version ${r.image.version}`;
+  return r.storage === 'overlay'
+    ? `overlay of ${img} (${imagePath(r.image)}) at ${r.root}, changes in ${r.data}/upper`
+    : `own copy of ${img} (${imagePath(r.image)}) in ${r.root}`;
+}
+
+/** machinist-image[-fs]@IMAGE_VERSION.service.d/50-machinist.conf: where one image version comes from. */
+export function translateImage(img: ImageModel, diagnostics: Diagnostic[]): GeneratedFile {
+  const owner = { file: img.file, origins: new Map() };
+  const unit = new Entries('Unit', owner, diagnostics);
+  const service = new Entries('Service', owner, diagnostics);
+  const source = img.remote ? ['url'] : ['path'];
+  unit.add('Description', source, unitText, `machinist: image ${img.name} version ${img.version} from ${img.location}`);
+  unit.add('SourcePath', [], unitText, img.file.source.file);
+  if (img.remote) {
+    unit.raw('Wants', 'network-online.target');
+    unit.raw('After', 'network-online.target');
+  }
+  if (img.format === 'directory') service.add('Environment', source, (p: string) => unitEnvironment('MACHINIST_PATH', p), img.location);
+  else {
+    service.raw('Environment', unitEnvironment('MACHINIST_FORMAT', img.format));
+    service.add('Environment', source, (u: string) => unitEnvironment('MACHINIST_URL', u), img.location);
+    service.raw('Environment', unitEnvironment('MACHINIST_VERIFY', img.sha256 ?? 'no'));
+  }
+  return { kind: 'file', dir: 'unit', rel: `${imageUnit(img)}.d/50-machinist.conf`, doc: doc(header(img.file.source.file), [unit, service]) };
+}
+
+/** The units that make a container's root from its image version. */
+export function translateRoot(c: ContainerModel, r: Root): GeneratedFile[] {
+  const source = c.file.source.file;
+  const extra = `root from image ${r.image.name}`;
+  const fetch = imageUnit(r.image);
+  if (r.storage === 'copy') {
+    const copy = [
+      { name: 'Unit', entries: [
+        { key: 'Description', value: unitText(`machinist: own copy of image ${r.image.name} version ${r.image.version} for container ${c.name}`) },
+        { key: 'SourcePath', value: unitText(source) },
+        { key: 'ConditionPathExists', value: `!${r.root}` },
+        { key: 'Requires', value: fetch },
+        { key: 'After', value: fetch },
+      ] },
+      { name: 'Service', entries: [
+        { key: 'Environment', value: unitEnvironment('MACHINIST_IMAGE', imagePath(r.image)) },
+        { key: 'Environment', value: unitEnvironment('MACHINIST_LAYERS', r.data) },
+        { key: 'Environment', value: unitEnvironment('MACHINIST_ROOT', r.root) },
+      ] },
+    ];
+    return [{ kind: 'file', dir: 'unit', rel: `machinist-copy@${c.name}.service.d/50-machinist.conf`, doc: { comments: header(source, extra), sections: copy }, container: c.name }];
+  }
+  const layers = `machinist-overlay@${c.name}.service`;
+  const mount = [
+    { name: 'Unit', entries: [
+      { key: 'Description', value: unitText(`machinist: root of container ${c.name}, overlay of image ${r.image.name} version ${r.image.version}`) },
+      { key: 'SourcePath', value: unitText(source) },
+      { key: 'Requires', value: `${layers} ${fetch}` },
+      { key: 'After', value: `${layers} ${fetch}` },
+      { key: 'RequiresMountsFor', value: stateDir },
+    ] },
+    { name: 'Mount', entries: [
+      { key: 'What', value: 'overlay' },
+      { key: 'Where', value: r.root },
+      { key: 'Type', value: 'overlay' },
+      { key: 'Options', value: `lowerdir=${imagePath(r.image)},upperdir=${r.data}/upper,workdir=${r.data}/work` },
+    ] },
+  ];
+  const dropin = [
+    { name: 'Unit', entries: [{ key: 'SourcePath', value: unitText(source) }] },
+    { name: 'Service', entries: [{ key: 'Environment', value: unitEnvironment('MACHINIST_LAYERS', r.data) }] },
+  ];
+  return [
+    { kind: 'file', dir: 'unit', rel: `${layers}.d/50-machinist.conf`, doc: { comments: header(source, extra), sections: dropin }, container: c.name },
+    { kind: 'file', dir: 'unit', rel: r.unit, doc: { comments: header(source, extra), sections: mount }, container: c.name },
+  ];
+}
