@@ -116,6 +116,11 @@ export function translateRoot(c: ContainerModel, r: Root): GeneratedFile[] {
     { name: 'Unit', entries: [
       { key: 'Description', value: unitText(`machinist: root of container ${c.name}, overlay of image ${r.image.name} version ${r.image.version}`) },
       { key: 'SourcePath', value: unitText(source) },
+      // A mount's default dependencies order it before local-fs.target, but this one waits for services
+      // (the image fetch) that run after sysinit.target: an ordering cycle. So only the shutdown ones are kept.
+      { key: 'DefaultDependencies', value: 'no' },
+      { key: 'Conflicts', value: 'umount.target' },
+      { key: 'Before', value: 'umount.target' },
       { key: 'Requires', value: `${layers} ${fetch}` },
       { key: 'After', value: `${layers} ${fetch}` },
       { key: 'RequiresMountsFor', value: stateDir },

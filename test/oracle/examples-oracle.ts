@@ -19,6 +19,7 @@ import { placeTrustedSettings, removeTrustedSettings } from './trusted-settings.
 const run = promisify(execFile);
 
 export const TEMPLATE_PATH = new URL('../../units/machine@.service', import.meta.url);
+const UNITS_DIR = new URL('../../units/', import.meta.url);
 const TIMEOUT_MS = 15_000;
 
 function probe(): string | undefined {
@@ -50,8 +51,8 @@ export interface VerifyResult {
 export function unitsIn(unitDir: string): string[] {
   const names = readdirSync(unitDir);
   const units = [
-    ...names.filter((n) => /^machine@.+\.service\.d$/.test(n)).map((n) => n.slice(0, -2)),
-    ...names.filter((n) => /^machine-.+\.slice$/.test(n)),
+    ...names.filter((n) => /^(?:machine|machinist-[a-z-]+)@.+\.service\.d$/.test(n)).map((n) => n.slice(0, -2)),
+    ...names.filter((n) => /^machine-.+\.slice$/.test(n) || n.endsWith('.mount')),
   ].sort();
   if (names.includes('machines.target.wants')) units.push('machines.target');
   return units;
@@ -72,6 +73,8 @@ export function unitsIn(unitDir: string): string[] {
 export async function verifyUnits(unitDir: string, template = readFileSync(TEMPLATE_PATH, 'utf8')): Promise<VerifyResult> {
   const dir = mkdtempSync(join(tmpdir(), 'machinist-verify-'));
   try {
+    // Every shipped template (image fetch, overlay, copy), then the one under test as machine@.service.
+    for (const t of readdirSync(UNITS_DIR)) writeFileSync(join(dir, t), readFileSync(new URL(t, UNITS_DIR)));
     writeFileSync(join(dir, 'machine@.service'), template);
     cpSync(unitDir, dir, { recursive: true, verbatimSymlinks: true });
     const units = unitsIn(dir);
@@ -206,6 +209,8 @@ export function checkWithTemplate(settings: string, dropin: string, template = r
         writeFileSync(join(dir, cred[1]!), value, { mode: 0o600 });
         return `--load-credential=${cred[1]}:${join(dir, cred[1]!)}`;
       }
+      // A copied raw disk image: its settings are checked against an empty directory root instead.
+      if (a.startsWith('--image=')) return `--directory=${root}`;
       throw new Error(`MACHINIST_ARGS word ${JSON.stringify(a)} is not known to the example oracle; teach it how to neutralise it`);
     });
     if (!extra.some((a) => a.startsWith('--directory='))) extra.unshift(`--directory=${root}`);
