@@ -10,6 +10,7 @@ import { hasErrors } from './diagnostics/types.js';
 import { check, compile } from './index.js';
 import { explainRows, renderExplain } from './report/explain.js';
 import { planJSON, renderPlanText } from './report/plan.js';
+import { renderRoots } from './report/roots.js';
 import { jsonSchema } from './schema/json-schema.js';
 import { unitName } from './translate/output.js';
 
@@ -77,11 +78,13 @@ export function program(): Command {
       const running = r.applied === 'all' || o.dryRun ? runningOf(r.plan.affected, o.root) : undefined;
       const view = { dryRun: !r.written, running, emptyConfig: r.empty };
       if (o.format === 'json') {
-        const out = { ok: code === 0, written: r.written, applied: r.applied, diagnostics: toJSON(r.diagnostics), plan: planJSON(r.plan, view) };
+        const plan = planJSON(r.plan, view);
+        const out = { ok: code === 0, written: r.written, applied: r.applied, diagnostics: toJSON(r.diagnostics), plan, roots: r.roots };
         process.stdout.write(`${jsonText(out)}\n`);
       } else {
         printDiagnostics(r.diagnostics, r.sources);
         if (code === 0 || o.dryRun) process.stdout.write(`${renderPlanText(r.plan, view, wantColor(process.stdout, process.env))}\n`);
+        if (code === 0 || o.dryRun) for (const line of renderRoots(r.roots)) process.stdout.write(`${line}\n`);
         if (r.written && r.plan.actions.some((a) => a.op !== 'unchanged') && resolvePath(o.root) === '/') process.stdout.write('Run "systemctl daemon-reload" to load the changes.\n');
         if (!r.written && !o.dryRun) process.stderr.write('Nothing was written.\n');
         if (r.applied === 'part') process.stderr.write('Only part of the change was written: compile again to complete it.\n');

@@ -19,6 +19,9 @@ import { readConfig } from './load/read.js';
 import type { ConfigTexts } from './load/read.js';
 import { IniRenderError } from './ini/model.js';
 import { build, withoutUnrenderable } from './pipeline.js';
+import { rootViews } from './report/roots.js';
+import type { RootView } from './report/roots.js';
+import { entryKey } from './emit/existing.js';
 import type { Build } from './pipeline.js';
 
 export { build } from './pipeline.js';
@@ -100,6 +103,8 @@ export interface CompileResult extends CheckResult {
   /** What of the plan is in place: all, none, or part (with a write-error diagnostic). */
   applied: 'all' | 'none' | 'part';
   diagnostics: Diagnostic[];
+  /** Where each container with a declared image gets its root, and whether its image version changes. */
+  roots: RootView[];
 }
 
 const noPlan = (): Plan => ({ actions: [], affected: [], links: {}, diagnostics: [] });
@@ -156,6 +161,16 @@ function planOf(checked: CheckResult, snapshot: Snapshot, targets: Targets, diff
   }
 }
 
+/** Where each container's root comes from; a root drop-in written before (in the snapshot) shows a version change. */
+function rootsOf(checked: CheckResult, snapshot: Snapshot | undefined): RootView[] {
+  const earlier = (name: string) =>
+    ['overlay', 'copy'].flatMap((kind) => {
+      const e = snapshot?.entries.get(entryKey('unit', `machinist-${kind}@${name}.service.d/50-machinist.conf`));
+      return e?.type === 'file' ? [e.text] : [];
+    });
+  return rootViews(checked.model.containers, earlier);
+}
+
 /**
  * Plan, and unless this is a dry run or anything is wrong, write. With any error (in the config or a clash in
  * the output directories) nothing at all is written: a compile either applies whole or not at all, and one that
@@ -166,8 +181,8 @@ export function compile(opts: CompileOptions): CompileResult {
   const shownDir = opts.shownDir ?? shownConfigDir(opts.configDir, opts.root);
   let checked = check({ configDir: opts.configDir, shownDir, allowEmpty: opts.allowEmpty });
   const targets = compileTargets(opts.root);
-  const result = (p: Plan, diagnostics: Diagnostic[], applied: CompileResult['applied'] = 'none'): CompileResult =>
-    ({ ...checked, plan: p, targets, written: applied !== 'none', applied, diagnostics });
+  const result = (p: Plan, diagnostics: Diagnostic[], applied: CompileResult['applied'] = 'none', s?: Snapshot): CompileResult =>
+    ({ ...checked, plan: p, targets, written: applied !== 'none', applied, diagnostics, roots: rootsOf(checked, s) });
   const bad = rootProblem(opts.root);
   if (bad) return result(noPlan(), [...checked.diagnostics, bad]);
   const writing = !opts.dryRun && !blocks(checked.diagnostics, opts.strict);
@@ -181,9 +196,9 @@ export function compile(opts: CompileOptions): CompileResult {
     const p = planned.p;
     const diagnostics = [...checked.diagnostics, ...p.diagnostics];
     countRemovals(diagnostics, p);
-    if (!writing || blocks(diagnostics, opts.strict)) return result(p, diagnostics);
+    if (!writing || blocks(diagnostics, opts.strict)) return result(p, diagnostics, 'none', snapshot);
     const done = commit(p, snapshot.links, targets, opts.root);
-    return result(p, [...diagnostics, ...done.diagnostics], done.applied);
+    return result(p, [...diagnostics, ...done.diagnostics], done.applied, snapshot);
   } finally {
     lock?.release();
   }

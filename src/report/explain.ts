@@ -4,6 +4,7 @@ import { locate, pathKey } from '../load/parse.js';
 import type { YamlPath } from '../load/parse.js';
 import type { Origin } from '../resolve/merge.js';
 import type { ContainerModel } from '../resolve/model.js';
+import { describeRoot, rootOf } from '../translate/image.js';
 
 export interface ExplainRow {
   path: string;
@@ -48,6 +49,7 @@ export function explainRows(c: ContainerModel): ExplainRow[] {
   walk(c.settings, []);
   const have = new Set(rows.map((r) => r.path));
   for (const [p, v] of defaults) if (!have.has(p)) rows.push({ path: p, value: v, from: 'default' });
+  rows.push(...imageRows(c, have));
   return rows.sort((a, b) => byCodeUnit(a.path, b.path));
 }
 
@@ -58,4 +60,23 @@ export function renderExplain(c: ContainerModel): string {
     `${c.name}: ${c.file.source.file}${c.profiles.length ? ` (profiles: ${c.profiles.join(', ')})` : ''}`,
     ...rows.map((r) => `  ${`${r.path} = ${JSON.stringify(r.value)}`.padEnd(width)}  ${r.from}`),
   ].join('\n');
+}
+
+/** For a declared image: where it comes from, its version and where the root is, from images/NAME.yaml. */
+function imageRows(c: ContainerModel, have: ReadonlySet<string>): ExplainRow[] {
+  const r = rootOf(c);
+  if (!r) return [];
+  const img = r.image;
+  const at = (path: YamlPath) => {
+    const pos = locate(img.file, path);
+    return `${img.file.source.file}${pos ? `:${pos.line}:${pos.col}` : ''}`;
+  };
+  const rows: ExplainRow[] = [
+    { path: 'image.source', value: img.location, from: at([img.remote ? 'url' : 'path']) },
+    { path: 'image.format', value: img.format, from: (img.file.value as { format?: string }).format !== undefined ? at(['format']) : 'default' },
+    { path: 'image.version', value: img.version, from: img.sha256 !== undefined ? at(['sha256']) : 'default' },
+    { path: 'root', value: describeRoot(r), from: 'computed' },
+  ];
+  if (!have.has('storage')) rows.push({ path: 'storage', value: 'overlay', from: 'default' });
+  return rows;
 }

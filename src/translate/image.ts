@@ -121,6 +121,9 @@ export function translateRoot(c: ContainerModel, r: Root): GeneratedFile[] {
       { key: 'DefaultDependencies', value: 'no' },
       { key: 'Conflicts', value: 'umount.target' },
       { key: 'Before', value: 'umount.target' },
+      // Mounted while the container runs: a restart remounts it, so a changed image version takes effect.
+      { key: 'PartOf', value: `machine@${c.name}.service` },
+      { key: 'StopWhenUnneeded', value: 'yes' },
       { key: 'Requires', value: `${layers} ${fetch}` },
       { key: 'After', value: `${layers} ${fetch}` },
       { key: 'RequiresMountsFor', value: stateDir },
