@@ -7,7 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { jsonText, renderPretty, toJSON, wantColor } from './diagnostics/render.js';
 import type { Diagnostic } from './diagnostics/types.js';
 import { hasErrors } from './diagnostics/types.js';
-import { check, compile } from './index.js';
+import { check, compile, gc } from './index.js';
+import { renderGc } from './report/gc.js';
 import { explainRows, renderExplain } from './report/explain.js';
 import { planJSON, renderPlanText } from './report/plan.js';
 import { renderRoots } from './report/roots.js';
@@ -126,6 +127,26 @@ export function program(): Command {
       }
       if (o.format === 'json') process.stdout.write(`${jsonText({ name, file: c.file.source.file, profiles: c.profiles, settings: explainRows(c) })}\n`);
       else process.stdout.write(`${renderExplain(c)}\n`);
+    });
+
+  p.command('gc')
+    .description('remove image versions and container data (under /var/lib/machinist) that no container uses')
+    .addOption(configOption())
+    .option('-r, --root <dir>', 'root of the target system', '/')
+    .option('-n, --dry-run', 'delete nothing; list what would be removed')
+    .addOption(formatOption())
+    .action((o: { config?: string; root: string; dryRun?: boolean; format: string }) => {
+      const running = (names: string[]) => runningOf(names, o.root);
+      const r = gc({ configDir: configDir(o.config ?? defaultConfig()), root: o.root, dryRun: o.dryRun === true, running });
+      const code = exitCode(r.diagnostics, false);
+      if (o.format === 'json') {
+        process.stdout.write(`${JSON.stringify({ ok: code === 0, removed: r.removed, diagnostics: toJSON(r.diagnostics), items: r.items }, null, 2)}\n`);
+      } else {
+        printDiagnostics(r.diagnostics, r.sources);
+        if (code === 0) process.stdout.write(`${renderGc(r.items, o.dryRun === true)}\n`);
+        else process.stderr.write('Nothing was removed: gc decides what is unused from the configuration, so fix its errors first.\n');
+      }
+      process.exitCode = code;
     });
 
   p.command('schema')

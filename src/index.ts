@@ -1,6 +1,6 @@
 // Public API. The edges (reading the config, reading and writing the output directories) are here; the
 // stages in between are pure and shared with the generator.
-import { lstatSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { diag } from './diagnostics/catalogue.js';
 import type { Diagnostic } from './diagnostics/types.js';
@@ -19,8 +19,11 @@ import { readConfig } from './load/read.js';
 import type { ConfigTexts } from './load/read.js';
 import { IniRenderError } from './ini/model.js';
 import { build, withoutUnrenderable } from './pipeline.js';
-import { rootViews } from './report/roots.js';
-import type { RootView } from './report/roots.js';
+import { gcItems } from './emit/gc.js';
+import type { GcItem, GcListing } from './emit/gc.js';
+import { rootViews } from './translate/roots.js';
+import { containersDir, imagesDir } from './translate/image.js';
+import type { RootView } from './translate/roots.js';
 import { entryKey } from './emit/existing.js';
 import type { Build } from './pipeline.js';
 
@@ -202,4 +205,62 @@ export function compile(opts: CompileOptions): CompileResult {
   } finally {
     lock?.release();
   }
+}
+
+export interface GcOptions extends CheckOptions {
+  root: string;
+  dryRun?: boolean;
+  /** Which of these containers run now (asked of systemd at the edge); their data is kept. */
+  running?: (names: string[]) => ReadonlySet<string> | undefined;
+}
+
+export interface GcResult extends CheckResult {
+  items: GcItem[];
+  /** False when nothing was deleted: a dry run, or a configuration with errors (gc then decides nothing). */
+  removed: boolean;
+}
+
+const names = (dir: string): string[] => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * Remove image versions and container data that no container of the configuration uses. A configuration with
+ * errors removes nothing: what is unused is decided from it. Mounted paths and running containers' data are kept.
+ */
+export function gc(opts: GcOptions): GcResult {
+  const checked = check({ configDir: opts.configDir, shownDir: opts.shownDir ?? shownConfigDir(opts.configDir, opts.root) });
+  if (hasErrors(checked.diagnostics) || !checked.exists) return { ...checked, items: [], removed: false };
+  const under = (p: string) => join(opts.root, p);
+  const listing: GcListing = { images: names(under(imagesDir)), containers: new Map() };
+  for (const n of names(under(containersDir))) listing.containers.set(n, names(under(`${containersDir}/${n}`)));
+  const running = opts.running?.([...listing.containers.keys()]);
+  let mounts = '';
+  if (resolvePath(opts.root) === '/') {
+    try {
+      mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+    } catch {
+      // No /proc: nothing is known to be mounted.
+    }
+  }
+  const busy = (path: string, container?: string): string | undefined => {
+    if (container !== undefined && running?.has(container)) return `container ${container} is running`;
+    if (new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[\\s,/:]|$)`, 'm').test(mounts)) return 'it is mounted or part of a mount';
+    return undefined;
+  };
+  const items = gcItems(checked.model, listing, busy);
+  if (opts.dryRun) return { ...checked, items, removed: false };
+  for (const i of items) if (i.kept === undefined) rmSync(under(i.path), { recursive: true, force: true });
+  for (const n of listing.containers.keys()) {
+    try {
+      rmdirSync(under(`${containersDir}/${n}`));
+    } catch {
+      // Not empty: the container still has data.
+    }
+  }
+  return { ...checked, items, removed: true };
 }

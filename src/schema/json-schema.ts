@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import { containerSchema } from './container.js';
 import { settingsSchema, sliceSchema } from './files.js';
+import { imageSchema } from './image.js';
 
 export function jsonSchema(): object {
   const one = (s: z.ZodMiniType, title: string) => ({ title, ...z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) });
@@ -12,6 +13,7 @@ export function jsonSchema(): object {
       container: one(containerSchema, 'containers/NAME.yaml and profiles/NAME.yaml'),
       slice: one(sliceSchema, 'slices/NAME.yaml'),
       settings: one(settingsSchema, 'machinist.yaml'),
+      image: one(imageSchema, 'images/NAME.yaml'),
     },
   };
 }

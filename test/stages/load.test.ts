@@ -62,7 +62,8 @@ describe('readConfig', () => {
 
   it('reads the known folders in sorted order and reports what it ignores', () => {
     dir = mkdtempSync(join(tmpdir(), 'machinist-read-'));
-    for (const d of ['containers', 'profiles', 'slices', 'images']) mkdirSync(join(dir, d));
+    for (const d of ['containers', 'profiles', 'slices', 'images', 'nodes']) mkdirSync(join(dir, d));
+    writeFileSync(join(dir, 'images/deb.yaml'), 'path: /srv/deb\n');
     writeFileSync(join(dir, 'containers/b.yaml'), 'boot: true\n');
     writeFileSync(join(dir, 'containers/a.yml'), 'boot: true\n');
     writeFileSync(join(dir, 'containers/a.yaml.bak'), '');
@@ -75,12 +76,13 @@ describe('readConfig', () => {
     expect(r.files.map((f) => `${f.kind}:${f.name}:${f.file}`)).toEqual([
       'container:a:/etc/machinist/containers/a.yml',
       'container:b:/etc/machinist/containers/b.yaml',
+      'image:deb:/etc/machinist/images/deb.yaml',
       'settings:machinist:/etc/machinist/machinist.yaml',
       'profile:base:/etc/machinist/profiles/base.yaml',
     ]);
     expect(r.diagnostics.map((d) => `${d.code}:${d.file}`).sort()).toEqual([
       'unsupported-file:/etc/machinist/containers/a.yaml.bak',
-      'unsupported-file:/etc/machinist/images',
+      'unsupported-file:/etc/machinist/nodes',
       'unsupported-file:/etc/machinist/notes.txt',
     ]);
     expect(r.diagnostics.every((d) => d.severity === 'warning')).toBe(true);
