@@ -46,6 +46,19 @@ function runningOf(names: string[], root: string): Set<string> | undefined {
   return new Set(names.filter((_, i) => states[i] === 'active' || states[i] === 'reloading' || states[i] === 'activating'));
 }
 
+/** Root directories of the machines machined knows now (only for the running system: root /). */
+function machineRoots(root: string): string[] {
+  if (resolvePath(root) !== '/') return [];
+  const list = spawnSync('machinectl', ['list', '--no-legend', '--no-pager'], { encoding: 'utf8', timeout: 5000 });
+  if (list.error || list.status !== 0) return [];
+  const names = list.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((n): n is string => !!n);
+  return names.flatMap((n) => {
+    const r = spawnSync('machinectl', ['show', n, '-p', 'RootDirectory', '--value'], { encoding: 'utf8', timeout: 5000 });
+    const dir = r.stdout?.trim();
+    return dir ? [dir] : [];
+  });
+}
+
 const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 const configOption = () => new Option('-c, --config <dir>', 'config directory (default: $MACHINIST_CONFIG_DIR or /etc/machinist)');
 const allowEmptyOption = () =>
@@ -136,8 +149,8 @@ export function program(): Command {
     .option('-n, --dry-run', 'delete nothing; list what would be removed')
     .addOption(formatOption())
     .action((o: { config?: string; root: string; dryRun?: boolean; format: string }) => {
-      const running = (names: string[]) => runningOf(names, o.root);
-      const r = gc({ configDir: configDir(o.config ?? defaultConfig()), root: o.root, dryRun: o.dryRun === true, running });
+      const runningRoots = () => machineRoots(o.root);
+      const r = gc({ configDir: configDir(o.config ?? defaultConfig()), root: o.root, dryRun: o.dryRun === true, runningRoots });
       const code = exitCode(r.diagnostics, false);
       if (o.format === 'json') {
         process.stdout.write(`${JSON.stringify({ ok: code === 0, removed: r.removed, diagnostics: toJSON(r.diagnostics), items: r.items }, null, 2)}\n`);

@@ -210,8 +210,8 @@ export function compile(opts: CompileOptions): CompileResult {
 export interface GcOptions extends CheckOptions {
   root: string;
   dryRun?: boolean;
-  /** Which of these containers run now (asked of systemd at the edge); their data is kept. */
-  running?: (names: string[]) => ReadonlySet<string> | undefined;
+  /** The root directories of the machines running now (asked of machined at the edge): they are kept. */
+  runningRoots?: () => string[];
 }
 
 export interface GcResult extends CheckResult {
@@ -238,7 +238,7 @@ export function gc(opts: GcOptions): GcResult {
   const under = (p: string) => join(opts.root, p);
   const listing: GcListing = { images: names(under(imagesDir)), containers: new Map() };
   for (const n of names(under(containersDir))) listing.containers.set(n, names(under(`${containersDir}/${n}`)));
-  const running = opts.running?.([...listing.containers.keys()]);
+  const roots = opts.runningRoots?.() ?? [];
   let mounts = '';
   if (resolvePath(opts.root) === '/') {
     try {
@@ -247,8 +247,9 @@ export function gc(opts: GcOptions): GcResult {
       // No /proc: nothing is known to be mounted.
     }
   }
-  const busy = (path: string, container?: string): string | undefined => {
-    if (container !== undefined && running?.has(container)) return `container ${container} is running`;
+  const busy = (path: string): string | undefined => {
+    const root = roots.find((r) => r === path || r.startsWith(`${path}/`));
+    if (root !== undefined) return `a running machine's root is ${root}`;
     if (new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[\\s,/:]|$)`, 'm').test(mounts)) return 'it is mounted or part of a mount';
     return undefined;
   };

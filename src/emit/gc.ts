@@ -9,7 +9,7 @@ export interface GcItem {
   path: string;
   /** What the path holds and why it is no longer used. */
   why: string;
-  /** Set when the path is unused but still busy (mounted, or its container runs): then it is kept. */
+  /** Set when the path is unused but still busy (mounted, or a running machine's root): then it is kept. */
   kept?: string;
 }
 
@@ -26,7 +26,7 @@ const versionOf = (id: string) => {
   return i < 0 ? { image: id, version: '?' } : { image: id.slice(0, i), version: id.slice(i + 1) };
 };
 
-export function gcItems(model: Model, listing: GcListing, busy: (path: string, container?: string) => string | undefined): GcItem[] {
+export function gcItems(model: Model, listing: GcListing, busy: (path: string) => string | undefined): GcItem[] {
   const usedImages = new Set<string>();
   const usedData = new Set<string>();
   const names = new Set(model.containers.map((c) => c.name));
@@ -37,8 +37,8 @@ export function gcItems(model: Model, listing: GcListing, busy: (path: string, c
     usedData.add(r.data);
   }
   const items: GcItem[] = [];
-  const add = (path: string, why: string, container?: string) => {
-    const b = busy(path, container);
+  const add = (path: string, why: string) => {
+    const b = busy(path);
     items.push(b === undefined ? { path, why } : { path, why, kept: b });
   };
   for (const id of [...listing.images].sort()) {
@@ -54,7 +54,7 @@ export function gcItems(model: Model, listing: GcListing, busy: (path: string, c
       const why = names.has(name)
         ? `root of container ${name} on image ${v.image} version ${v.version}, which it no longer uses`
         : `root of container ${name} on image ${v.image} version ${v.version}; there is no containers/${name}.yaml`;
-      add(path, why, name);
+      add(path, why);
     }
   }
   return items;
