@@ -173,3 +173,45 @@ describe('restart report', () => {
     expect(renderPlanText(p, { dryRun: false, running: new Set() }, false)).toContain('No running container needs a restart.');
   });
 });
+
+describe('images: compile shows the roots, gc removes only what no container uses', () => {
+  const sha = 'c'.repeat(64);
+  const id = `deb_${sha}`;
+  const state = () => join(root, 'var/lib/machinist');
+
+  it('compile names each root; gc --dry-run deletes nothing, gc deletes exactly the unused paths', () => {
+    put('images/deb.yaml', `url: https://example.org/deb.tar\nsha256: ${sha}\n`);
+    put('containers/web.yaml', 'image: deb\n');
+    const c = cli(['compile', '--config', cfg, '--root', root]);
+    expect(c.code).toBe(0);
+    expect(c.stdout).toContain(`Roots from images:\n  web: overlay of image deb version ${sha}`);
+    for (const d of [`images/${id}`, 'images/deb_local', `containers/web/${id}/upper`, 'containers/web/deb_local/upper', `containers/old/${id}/root`]) {
+      mkdirSync(join(state(), d), { recursive: true });
+    }
+    const dry = cli(['gc', '--config', cfg, '--root', root, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toBe([
+      'would remove /var/lib/machinist/images/deb_local: image deb version local, which no container uses',
+      `would remove /var/lib/machinist/containers/old/${id}: root of container old on image deb version ${sha}; there is no containers/old.yaml`,
+      'would remove /var/lib/machinist/containers/web/deb_local: root of container web on image deb version local, which it no longer uses',
+      '3 unused path(s) would be removed (dry run: nothing deleted).',
+      '',
+    ].join('\n'));
+    expect(existsSync(join(state(), 'containers/old'))).toBe(true);
+    const gc = cli(['gc', '--config', cfg, '--root', root, '--format', 'json']);
+    expect(JSON.parse(gc.stdout)).toMatchObject({ ok: true, removed: true });
+    expect(existsSync(join(state(), 'containers/old'))).toBe(false);
+    expect(existsSync(join(state(), 'images/deb_local'))).toBe(false);
+    expect(existsSync(join(state(), `containers/web/${id}/upper`))).toBe(true);
+    expect(existsSync(join(state(), `images/${id}`))).toBe(true);
+  });
+
+  it('gc decides nothing from a configuration with errors', () => {
+    put('containers/web.yaml', 'image: deb\nbogus: 1\n');
+    mkdirSync(join(state(), 'containers/old/x_local'), { recursive: true });
+    const r = cli(['gc', '--config', cfg, '--root', root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Nothing was removed: gc decides what is unused from the configuration');
+    expect(existsSync(join(state(), 'containers/old/x_local'))).toBe(true);
+  });
+});
