@@ -8,6 +8,7 @@ export function renderGc(items: readonly GcItem[], dryRun: boolean): string {
     else out.push(`${dryRun ? 'would remove' : 'removed'} ${i.path}: ${i.why}`);
   }
   const gone = items.filter((i) => i.kept === undefined).length;
-  out.push(gone ? `${gone} unused path(s) ${dryRun ? 'would be removed (dry run: nothing deleted)' : 'removed'}.` : 'Nothing to remove.');
+  const what = dryRun ? 'would be removed (dry run: nothing deleted)' : 'removed';
+  out.push(gone ? `${gone} unused path(s) ${what}.` : 'Nothing to remove.');
   return out.join('\n');
 }

@@ -7,7 +7,8 @@ export function renderRoots(roots: readonly RootView[]): string[] {
   for (const r of roots) {
     out.push(`  ${r.container}: ${r.summary}`);
     if (r.previous !== undefined) {
-      out.push(`    image version changes: at its next start ${r.container} boots a fresh root (${r.storage}) from version ${r.version};`);
+      const fresh = `a fresh root (${r.storage}) from version ${r.version}`;
+      out.push(`    image version changes: at its next start ${r.container} boots ${fresh};`);
       out.push(`    its root on the old version stays, unused, in ${r.previous} until \`machinist gc\` removes it`);
     }
   }

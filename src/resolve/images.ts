@@ -44,8 +44,13 @@ export function formatFromName(location: string): 'tar' | 'raw' | undefined {
   return undefined;
 }
 
-function at(file: ParsedFile, code: Parameters<typeof diag>[0], message: string, path: YamlPath, hint?: string, which: 'key' | 'value' = 'value'): Diagnostic {
-  return diag(code, message, { file: file.source.file, path, pos: locate(file, path, which), ...(hint ? { hint } : {}) });
+type Code = Parameters<typeof diag>[0];
+
+function at(
+  file: ParsedFile, code: Code, message: string, path: YamlPath, hint?: string, which: 'key' | 'value' = 'value',
+): Diagnostic {
+  const pos = locate(file, path, which);
+  return diag(code, message, { file: file.source.file, path, pos, ...(hint ? { hint } : {}) });
 }
 
 /** One image file, valid against its schema → its model, or the problems that stop it. */
@@ -54,22 +59,29 @@ export function imageOf(file: ParsedFile): { image?: ImageModel; problems: Diagn
   const name = file.source.name;
   const problems: Diagnostic[] = [];
   if (s.url === undefined && s.path === undefined) {
-    problems.push(at(file, 'invalid-value', `image "${name}" says neither url: nor path:`, [], 'Add url: (with sha256:) to download it, or path: for a local file or directory.'));
+    const hint = 'Add url: (with sha256:) to download it, or path: for a local file or directory.';
+    problems.push(at(file, 'invalid-value', `image "${name}" says neither url: nor path:`, [], hint));
     return { problems };
   }
   if (s.url !== undefined && s.path !== undefined) {
-    problems.push(at(file, 'conflicting-keys', 'url and path both say where the image comes from', ['path'], 'Keep url: (a download) or path: (a local file or directory), not both.', 'key'));
+    const hint = 'Keep url: (a download) or path: (a local file or directory), not both.';
+    const message = 'url and path both say where the image comes from';
+    problems.push(at(file, 'conflicting-keys', message, ['path'], hint, 'key'));
   }
   if (s.url !== undefined && s.sha256 === undefined) {
-    problems.push(at(file, 'missing-sha256', `image "${name}" is downloaded from a URL without a sha256 to verify it against`, ['url'], undefined, 'key'));
+    const message = `image "${name}" is downloaded from a URL without a sha256 to verify it against`;
+    problems.push(at(file, 'missing-sha256', message, ['url'], undefined, 'key'));
   }
   const named = formatFromName(s.url ?? s.path!);
   if (s.url !== undefined && s.format === undefined && named === undefined) {
-    problems.push(at(file, 'invalid-value', 'the URL does not say whether the image is a tar archive or a raw disk image', ['url'], 'Add format: tar or format: raw.'));
+    const message = 'the URL does not say whether the image is a tar archive or a raw disk image';
+    problems.push(at(file, 'invalid-value', message, ['url'], 'Add format: tar or format: raw.'));
   }
   const format: ImageFormat = s.format ?? named ?? 'directory';
   if (format === 'directory' && s.sha256 !== undefined) {
-    problems.push(at(file, 'conflicting-keys', 'sha256 cannot be checked for a directory (the path names no .tar or .raw file)', ['sha256'], 'Remove sha256:, or add format: tar or format: raw if the path is such a file.', 'key'));
+    const message = 'sha256 cannot be checked for a directory (the path names no .tar or .raw file)';
+    const hint = 'Remove sha256:, or add format: tar or format: raw if the path is such a file.';
+    problems.push(at(file, 'conflicting-keys', message, ['sha256'], hint, 'key'));
   }
   if (problems.length) return { problems };
   const version = s.sha256 ?? 'local';
@@ -81,7 +93,10 @@ export function imageOf(file: ParsedFile): { image?: ImageModel; problems: Diagn
 }
 
 /** Every image file → models; `errorsOf` gives the parse and schema errors already reported for a file. */
-export function resolveImages(files: readonly ParsedFile[], errorsOf: (f: ParsedFile) => readonly Diagnostic[]): Images {
+export function resolveImages(
+  files: readonly ParsedFile[],
+  errorsOf: (f: ParsedFile) => readonly Diagnostic[],
+): Images {
   const images = new Map<string, ImageModel>();
   const broken = new Set<string>();
   const diagnostics: Diagnostic[] = [];
@@ -109,16 +124,20 @@ export function checkImageUse(c: ContainerModel, imgs: Images): Diagnostic[] {
   const out: Diagnostic[] = [];
   const declared = s.image !== undefined ? imgs.images.get(s.image) : undefined;
   if (s.image !== undefined && imgs.broken.has(s.image)) {
-    out.push(diagAt(c, 'broken-image', `image "${s.image}" has errors (images/${s.image}.yaml), so this container has no root`, ['image'], { hint: `Fix images/${s.image}.yaml.` }));
+    const message = `image "${s.image}" has errors (images/${s.image}.yaml), so this container has no root`;
+    out.push(diagAt(c, 'broken-image', message, ['image'], { hint: `Fix images/${s.image}.yaml.` }));
     return out;
   }
   if (s.storage !== undefined && declared === undefined) {
     const which = s.image === undefined ? 'no image' : `image "${s.image}" has no file images/${s.image}.yaml`;
-    out.push(diagAt(c, 'undeclared-image', `storage: ${s.storage} needs a declared image, but ${which}`, ['storage'], {}, 'key'));
+    const message = `storage: ${s.storage} needs a declared image, but ${which}`;
+    out.push(diagAt(c, 'undeclared-image', message, ['storage'], {}, 'key'));
   }
   if (declared === undefined) return out;
   if ((s.storage ?? 'overlay') === 'overlay' && declared.format === 'raw') {
-    out.push(diagAt(c, 'conflicting-keys', `image "${declared.name}" is a raw disk image, which cannot be the lower layer of an overlay root`, s.storage === undefined ? ['image'] : ['storage'], { hint: 'Add storage: copy (the container gets its own copy of the disk image), or use a tar image.' }));
+    const message = `image "${declared.name}" is a raw disk image, which cannot be the lower layer of an overlay root`;
+    const hint = 'Add storage: copy (the container gets its own copy of the disk image), or use a tar image.';
+    out.push(diagAt(c, 'conflicting-keys', message, s.storage === undefined ? ['image'] : ['storage'], { hint }));
   }
   c.image = declared;
   if (!c.layers.includes(declared.file)) c.layers.push(declared.file);

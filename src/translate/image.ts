@@ -23,7 +23,8 @@ export const containersDir = `${stateDir}/containers`;
 /** The directory (tar, directory) or file (raw) of one image version. */
 export const imagePath = (img: ImageModel) => `${imagesDir}/${img.id}`;
 /** The unit that fetches or imports one image version. */
-export const imageUnit = (img: ImageModel) => `${img.format === 'directory' ? 'machinist-image-fs' : 'machinist-image'}@${img.id}.service`;
+export const imageUnit = (img: ImageModel) =>
+  `${img.format === 'directory' ? 'machinist-image-fs' : 'machinist-image'}@${img.id}.service`;
 
 export type Storage = 'overlay' | 'copy';
 
@@ -55,7 +56,9 @@ export function rootOf(c: ContainerModel): Root | undefined {
   if (!image) return undefined;
   const storage: Storage = c.settings.storage ?? 'overlay';
   const data = `${containersDir}/${c.name}/${image.id}`;
-  if (storage === 'overlay') return { container: c.name, image, storage, data, root: `/var/lib/machines/${c.name}`, unit: mountUnitName(c.name) };
+  if (storage === 'overlay') {
+    return { container: c.name, image, storage, data, root: `/var/lib/machines/${c.name}`, unit: mountUnitName(c.name) };
+  }
   const root = `${data}/${image.format === 'raw' ? 'root.raw' : 'root'}`;
   return { container: c.name, image, storage, data, root, unit: `machinist-copy@${c.name}.service` };
 }
@@ -80,67 +83,79 @@ export function translateImage(img: ImageModel, diagnostics: Diagnostic[]): Gene
     unit.raw('Wants', 'network-online.target');
     unit.raw('After', 'network-online.target');
   }
-  if (img.format === 'directory') service.add('Environment', source, (p: string) => unitEnvironment('MACHINIST_PATH', p), img.location);
+  if (img.format === 'directory') {
+    service.add('Environment', source, (p: string) => unitEnvironment('MACHINIST_PATH', p), img.location);
+  }
   else {
     service.raw('Environment', unitEnvironment('MACHINIST_FORMAT', img.format));
     service.add('Environment', source, (u: string) => unitEnvironment('MACHINIST_URL', u), img.location);
     service.raw('Environment', unitEnvironment('MACHINIST_VERIFY', img.sha256 ?? 'no'));
   }
-  return { kind: 'file', dir: 'unit', rel: `${imageUnit(img)}.d/50-machinist.conf`, doc: doc(header(img.file.source.file), [unit, service]) };
+  const rel = `${imageUnit(img)}.d/50-machinist.conf`;
+  return { kind: 'file', dir: 'unit', rel, doc: doc(header(img.file.source.file), [unit, service]) };
+}
+
+type Section = { name: string; entries: { key: string; value: string }[] };
+
+/** A generated unit or drop-in of container c, made of machinist's own values (safe by construction). */
+function unitFile(c: ContainerModel, r: Root, rel: string, sections: Section[]): GeneratedFile {
+  const comments = header(c.file.source.file, `root from image ${r.image.name}`);
+  return { kind: 'file', dir: 'unit', rel, doc: { comments, sections }, container: c.name };
+}
+
+const entry = (key: string, value: string) => ({ key, value });
+const versionOf = (r: Root) => `image ${r.image.name} version ${r.image.version}`;
+
+/** machinist-copy@NAME.service.d: copy the image version once (skipped once the copy exists). */
+function copyUnits(c: ContainerModel, r: Root): GeneratedFile[] {
+  const fetch = imageUnit(r.image);
+  return [unitFile(c, r, `machinist-copy@${c.name}.service.d/50-machinist.conf`, [
+    { name: 'Unit', entries: [
+      entry('Description', unitText(`machinist: own copy of ${versionOf(r)} for container ${c.name}`)),
+      entry('SourcePath', unitText(c.file.source.file)),
+      entry('ConditionPathExists', `!${r.root}`),
+      entry('Requires', fetch),
+      entry('After', fetch),
+    ] },
+    { name: 'Service', entries: [
+      entry('Environment', unitEnvironment('MACHINIST_IMAGE', imagePath(r.image))),
+      entry('Environment', unitEnvironment('MACHINIST_LAYERS', r.data)),
+      entry('Environment', unitEnvironment('MACHINIST_ROOT', r.root)),
+    ] },
+  ])];
+}
+
+/** var-lib-machines-NAME.mount and machinist-overlay@NAME.service.d: the overlay root and its layers. */
+function overlayUnits(c: ContainerModel, r: Root): GeneratedFile[] {
+  const layers = `machinist-overlay@${c.name}.service`;
+  const needs = `${layers} ${imageUnit(r.image)}`;
+  const options = `lowerdir=${imagePath(r.image)},upperdir=${r.data}/upper,workdir=${r.data}/work`;
+  const mount = unitFile(c, r, r.unit, [
+    { name: 'Unit', entries: [
+      entry('Description', unitText(`machinist: root of container ${c.name}, overlay of ${versionOf(r)}`)),
+      entry('SourcePath', unitText(c.file.source.file)),
+      // A mount's default dependencies order it before local-fs.target, but this one waits for services
+      // (the image fetch) that run after sysinit.target: an ordering cycle. So only the shutdown ones are kept.
+      entry('DefaultDependencies', 'no'),
+      entry('Conflicts', 'umount.target'),
+      entry('Before', 'umount.target'),
+      // Mounted while the container runs: a restart remounts it, so a changed image version takes effect.
+      entry('PartOf', `machine@${c.name}.service`),
+      entry('StopWhenUnneeded', 'yes'),
+      entry('Requires', needs),
+      entry('After', needs),
+      entry('RequiresMountsFor', stateDir),
+    ] },
+    { name: 'Mount', entries: [entry('What', 'overlay'), entry('Where', r.root), entry('Type', 'overlay'), entry('Options', options)] },
+  ]);
+  const dropin = unitFile(c, r, `${layers}.d/50-machinist.conf`, [
+    { name: 'Unit', entries: [entry('SourcePath', unitText(c.file.source.file))] },
+    { name: 'Service', entries: [entry('Environment', unitEnvironment('MACHINIST_LAYERS', r.data))] },
+  ]);
+  return [dropin, mount];
 }
 
 /** The units that make a container's root from its image version. */
 export function translateRoot(c: ContainerModel, r: Root): GeneratedFile[] {
-  const source = c.file.source.file;
-  const extra = `root from image ${r.image.name}`;
-  const fetch = imageUnit(r.image);
-  if (r.storage === 'copy') {
-    const copy = [
-      { name: 'Unit', entries: [
-        { key: 'Description', value: unitText(`machinist: own copy of image ${r.image.name} version ${r.image.version} for container ${c.name}`) },
-        { key: 'SourcePath', value: unitText(source) },
-        { key: 'ConditionPathExists', value: `!${r.root}` },
-        { key: 'Requires', value: fetch },
-        { key: 'After', value: fetch },
-      ] },
-      { name: 'Service', entries: [
-        { key: 'Environment', value: unitEnvironment('MACHINIST_IMAGE', imagePath(r.image)) },
-        { key: 'Environment', value: unitEnvironment('MACHINIST_LAYERS', r.data) },
-        { key: 'Environment', value: unitEnvironment('MACHINIST_ROOT', r.root) },
-      ] },
-    ];
-    return [{ kind: 'file', dir: 'unit', rel: `machinist-copy@${c.name}.service.d/50-machinist.conf`, doc: { comments: header(source, extra), sections: copy }, container: c.name }];
-  }
-  const layers = `machinist-overlay@${c.name}.service`;
-  const mount = [
-    { name: 'Unit', entries: [
-      { key: 'Description', value: unitText(`machinist: root of container ${c.name}, overlay of image ${r.image.name} version ${r.image.version}`) },
-      { key: 'SourcePath', value: unitText(source) },
-      // A mount's default dependencies order it before local-fs.target, but this one waits for services
-      // (the image fetch) that run after sysinit.target: an ordering cycle. So only the shutdown ones are kept.
-      { key: 'DefaultDependencies', value: 'no' },
-      { key: 'Conflicts', value: 'umount.target' },
-      { key: 'Before', value: 'umount.target' },
-      // Mounted while the container runs: a restart remounts it, so a changed image version takes effect.
-      { key: 'PartOf', value: `machine@${c.name}.service` },
-      { key: 'StopWhenUnneeded', value: 'yes' },
-      { key: 'Requires', value: `${layers} ${fetch}` },
-      { key: 'After', value: `${layers} ${fetch}` },
-      { key: 'RequiresMountsFor', value: stateDir },
-    ] },
-    { name: 'Mount', entries: [
-      { key: 'What', value: 'overlay' },
-      { key: 'Where', value: r.root },
-      { key: 'Type', value: 'overlay' },
-      { key: 'Options', value: `lowerdir=${imagePath(r.image)},upperdir=${r.data}/upper,workdir=${r.data}/work` },
-    ] },
-  ];
-  const dropin = [
-    { name: 'Unit', entries: [{ key: 'SourcePath', value: unitText(source) }] },
-    { name: 'Service', entries: [{ key: 'Environment', value: unitEnvironment('MACHINIST_LAYERS', r.data) }] },
-  ];
-  return [
-    { kind: 'file', dir: 'unit', rel: `${layers}.d/50-machinist.conf`, doc: { comments: header(source, extra), sections: dropin }, container: c.name },
-    { kind: 'file', dir: 'unit', rel: r.unit, doc: { comments: header(source, extra), sections: mount }, container: c.name },
-  ];
+  return r.storage === 'copy' ? copyUnits(c, r) : overlayUnits(c, r);
 }

@@ -33,7 +33,10 @@ export function rootViews(containers: readonly ContainerModel[], earlier: (name:
   for (const c of containers) {
     const r = rootOf(c);
     if (!r) continue;
-    const v: RootView = { container: c.name, image: r.image.name, version: r.image.version, storage: r.storage, root: r.root, data: r.data, summary: describeRoot(r) };
+    const v: RootView = {
+      container: c.name, image: r.image.name, version: r.image.version, storage: r.storage, root: r.root, data: r.data,
+      summary: describeRoot(r),
+    };
     for (const text of earlier(c.name)) {
       const before = dataDirIn(text);
       if (before !== undefined && before !== r.data) v.previous = before;
