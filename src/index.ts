@@ -233,7 +233,8 @@ const names = (dir: string): string[] => {
  * errors removes nothing: what is unused is decided from it. Mounted paths and running containers' data are kept.
  */
 export function gc(opts: GcOptions): GcResult {
-  const checked = check({ configDir: opts.configDir, shownDir: opts.shownDir ?? shownConfigDir(opts.configDir, opts.root) });
+  const shownDir = opts.shownDir ?? shownConfigDir(opts.configDir, opts.root);
+  const checked = check({ configDir: opts.configDir, shownDir });
   if (hasErrors(checked.diagnostics) || !checked.exists) return { ...checked, items: [], removed: false };
   const under = (p: string) => join(opts.root, p);
   const listing: GcListing = { images: names(under(imagesDir)), containers: new Map() };
@@ -250,7 +251,9 @@ export function gc(opts: GcOptions): GcResult {
   const busy = (path: string): string | undefined => {
     const root = roots.find((r) => r === path || r.startsWith(`${path}/`));
     if (root !== undefined) return `a running machine's root is ${root}`;
-    if (new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[\\s,/:]|$)`, 'm').test(mounts)) return 'it is mounted or part of a mount';
+    // A mount point, or a lower/upper/work directory in an overlay's options (mountinfo escapes spaces).
+    const used = new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[\\s,/:]|$)`, 'm');
+    if (used.test(mounts)) return 'it is mounted or part of a mount';
     return undefined;
   };
   const items = gcItems(checked.model, listing, busy);

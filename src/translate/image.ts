@@ -57,7 +57,8 @@ export function rootOf(c: ContainerModel): Root | undefined {
   const storage: Storage = c.settings.storage ?? 'overlay';
   const data = `${containersDir}/${c.name}/${image.id}`;
   if (storage === 'overlay') {
-    return { container: c.name, image, storage, data, root: `/var/lib/machines/${c.name}`, unit: mountUnitName(c.name) };
+    const root = `/var/lib/machines/${c.name}`;
+    return { container: c.name, image, storage, data, root, unit: mountUnitName(c.name) };
   }
   const root = `${data}/${image.format === 'raw' ? 'root.raw' : 'root'}`;
   return { container: c.name, image, storage, data, root, unit: `machinist-copy@${c.name}.service` };
@@ -146,7 +147,9 @@ function overlayUnits(c: ContainerModel, r: Root): GeneratedFile[] {
       entry('After', needs),
       entry('RequiresMountsFor', stateDir),
     ] },
-    { name: 'Mount', entries: [entry('What', 'overlay'), entry('Where', r.root), entry('Type', 'overlay'), entry('Options', options)] },
+    { name: 'Mount', entries: [
+      entry('What', 'overlay'), entry('Where', r.root), entry('Type', 'overlay'), entry('Options', options),
+    ] },
   ]);
   const dropin = unitFile(c, r, `${layers}.d/50-machinist.conf`, [
     { name: 'Unit', entries: [entry('SourcePath', unitText(c.file.source.file))] },
