@@ -128,7 +128,7 @@ function failEverything(files: readonly SourceFile[], why: Diagnostic, read: Rea
     if (f.kind !== 'container') continue;
     failed.set(f.name, { file: undefined, errors: [{ ...why, file: f.file }], autostart: true });
   }
-  const model: Model = { containers: [], slices: [], failed };
+  const model: Model = { containers: [], slices: [], images: [], failed };
   const none = { outputs: [], failed: new Map(), brokenSlices: new Set<string>() };
   return { ...fold(model, none, unreadableContainers(read.diagnostics, read.shownDir)), diagnostics: [], files: [] };
 }

@@ -53,7 +53,7 @@ export function fold(
     const shown = f.file?.source.file ?? f.errors.find((d) => d.file !== undefined)?.file ?? `containers/${name}.yaml`;
     failures.push({ name, file: shown, errors: f.errors, autostart: f.autostart });
   }
-  return { model: { containers, slices, failed }, outputs, failures };
+  return { model: { containers, slices, images: model.images, failed }, outputs, failures };
 }
 
 /** Containers whose source file could not be read or is ambiguous (read errors about containers/NAME.yaml). */

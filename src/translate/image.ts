@@ -10,11 +10,13 @@
 // On-disk layout (README "Images"): everything machinist keeps lives under /var/lib/machinist, never as a
 // hidden directory in /var/lib/machines (`machinectl clean` deletes those).
 import type { Diagnostic } from '../diagnostics/types.js';
-import { unitEnvironment, unitText } from '../ini/escape.js';
+import { diag } from '../diagnostics/catalogue.js';
+import { EncodeError, unitEnvironment, unitText } from '../ini/escape.js';
+import { locate } from '../load/parse.js';
 import type { ImageModel } from '../resolve/images.js';
 import type { ContainerModel } from '../resolve/model.js';
 import type { GeneratedFile } from './output.js';
-import { Entries, doc, header } from './output.js';
+import { header } from './output.js';
 
 export const stateDir = '/var/lib/machinist';
 export const imagesDir = `${stateDir}/images`;
@@ -64,6 +66,9 @@ export function rootOf(c: ContainerModel): Root | undefined {
   return { container: c.name, image, storage, data, root, unit: `machinist-copy@${c.name}.service` };
 }
 
+type Section = { name: string; entries: { key: string; value: string }[] };
+const entry = (key: string, value: string) => ({ key, value });
+
 /** One line saying where a container's root comes from (compile --dry-run, explain). */
 export function describeRoot(r: Root): string {
   const img = `image ${r.image.name} version ${r.image.version}`;
@@ -72,31 +77,38 @@ export function describeRoot(r: Root): string {
     : `own copy of ${img} (${imagePath(r.image)}) in ${r.root}`;
 }
 
-/** machinist-image[-fs]@IMAGE_VERSION.service.d/50-machinist.conf: where one image version comes from. */
-export function translateImage(img: ImageModel, diagnostics: Diagnostic[]): GeneratedFile {
-  const owner = { file: img.file, origins: new Map() };
-  const unit = new Entries('Unit', owner, diagnostics);
-  const service = new Entries('Service', owner, diagnostics);
-  const source = img.remote ? ['url'] : ['path'];
-  unit.add('Description', source, unitText, `machinist: image ${img.name} version ${img.version} from ${img.location}`);
-  unit.add('SourcePath', [], unitText, img.file.source.file);
-  if (img.remote) {
-    unit.raw('Wants', 'network-online.target');
-    unit.raw('After', 'network-online.target');
-  }
-  if (img.format === 'directory') {
-    service.add('Environment', source, (p: string) => unitEnvironment('MACHINIST_PATH', p), img.location);
-  }
-  else {
-    service.raw('Environment', unitEnvironment('MACHINIST_FORMAT', img.format));
-    service.add('Environment', source, (u: string) => unitEnvironment('MACHINIST_URL', u), img.location);
-    service.raw('Environment', unitEnvironment('MACHINIST_VERIFY', img.sha256 ?? 'no'));
+/**
+ * machinist-image[-fs]@IMAGE_VERSION.service.d/50-machinist.conf: where one image version comes from. The schema
+ * lets only plain URLs and paths through; should one still not be writable, that is an error at its line.
+ */
+export function translateImage(img: ImageModel, diagnostics: Diagnostic[]): GeneratedFile | undefined {
+  const source = img.remote ? 'url' : 'path';
+  let unit: Section['entries'];
+  let service: Section['entries'];
+  try {
+    unit = [
+      entry('Description', unitText(`machinist: image ${img.name} version ${img.version} from ${img.location}`)),
+      entry('SourcePath', unitText(img.file.source.file)),
+      ...(img.remote ? [entry('Wants', 'network-online.target'), entry('After', 'network-online.target')] : []),
+    ];
+    service = img.format === 'directory'
+      ? [entry('Environment', unitEnvironment('MACHINIST_PATH', img.location))]
+      : [
+          entry('Environment', unitEnvironment('MACHINIST_FORMAT', img.format)),
+          entry('Environment', unitEnvironment('MACHINIST_URL', img.location)),
+          entry('Environment', unitEnvironment('MACHINIST_VERIFY', img.sha256 ?? 'no')),
+        ];
+  } catch (e) {
+    if (!(e instanceof EncodeError)) throw e;
+    const pos = locate(img.file, [source]);
+    diagnostics.push(diag('unencodable-value', `${source} ${e.message}`, { file: img.file.source.file, path: [source], pos }));
+    return undefined;
   }
   const rel = `${imageUnit(img)}.d/50-machinist.conf`;
-  return { kind: 'file', dir: 'unit', rel, doc: doc(header(img.file.source.file), [unit, service]) };
+  const sections = [{ name: 'Unit', entries: unit }, { name: 'Service', entries: service }];
+  return { kind: 'file', dir: 'unit', rel, doc: { comments: header(img.file.source.file), sections } };
 }
 
-type Section = { name: string; entries: { key: string; value: string }[] };
 
 /** A generated unit or drop-in of container c, made of machinist's own values (safe by construction). */
 function unitFile(c: ContainerModel, r: Root, rel: string, sections: Section[]): GeneratedFile {
@@ -104,7 +116,6 @@ function unitFile(c: ContainerModel, r: Root, rel: string, sections: Section[]):
   return { kind: 'file', dir: 'unit', rel, doc: { comments, sections }, container: c.name };
 }
 
-const entry = (key: string, value: string) => ({ key, value });
 const versionOf = (r: Root) => `image ${r.image.name} version ${r.image.version}`;
 
 /** machinist-copy@NAME.service.d: copy the image version once (skipped once the copy exists). */

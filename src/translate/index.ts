@@ -65,7 +65,10 @@ export function translate(model: Model): Translation {
     else sliceFiles.push(file);
   }
   // Every declared image gets its fetch unit, used or not: `systemctl start` of it fetches ahead of time.
-  for (const img of model.images) sliceFiles.push(translateImage(img, diagnostics));
+  for (const img of model.images) {
+    const file = translateImage(img, diagnostics);
+    if (file) sliceFiles.push(file);
+  }
   for (const c of model.containers) {
     if (brokenSlices.size && c.settings.slice !== undefined) {
       const inBroken = slicesOf(c.settings.slice).filter((s) => brokenSlices.has(s));

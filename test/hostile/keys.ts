@@ -149,6 +149,7 @@ export const HOSTILE_KEYS: HostileKey[] = [
   named('users.*.ssh_authorized_keys[]', (q) => `users: { alice: { ssh_authorized_keys: [${q}] } }`),
   named('resolv_conf', (q) => `resolv_conf: ${q}`),
   named('timezone', (q) => `timezone: ${q}`),
+  named('storage', (q) => `storage: ${q}`),
   named('restart', (q) => `restart: ${q}`),
   raw('nspawn.Exec.*', 'nspawn', 'Personality', (q) => `nspawn: { Exec: { Personality: ${q} } }`),
   raw('nspawn.Files.*', 'nspawn', 'PrivateUsersOwnership', (q) => `nspawn: { Files: { PrivateUsersOwnership: ${q} } }`),

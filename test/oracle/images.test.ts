@@ -34,6 +34,7 @@ function compiled(): string {
     mkdirSync(join(base, 'config', rel, '..'), { recursive: true });
     writeFileSync(join(base, 'config', rel), text);
   }
+  mkdirSync(join(base, 'root'));
   const r = compile({ configDir: join(base, 'config'), shownDir: '/etc/machinist', root: join(base, 'root') });
   expect(r.diagnostics).toEqual([]);
   return join(base, 'root/etc/systemd/system');

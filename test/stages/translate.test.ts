@@ -212,7 +212,7 @@ describe('a slice with an unwritable value', () => {
 describe('translate is pure, and one container\'s exception fails only that container', () => {
   const b = ok({ 'containers/a.yaml': 'hostname: a1\nautostart: true\n', 'containers/b.yaml': 'autostart: true\n' });
   const bad = { ...b.model.containers[0]!, settings: { ...b.model.containers[0]!.settings, hostname: { toString: () => { throw new Error('boom'); } } } };
-  const model = { containers: [bad, b.model.containers[1]!] as typeof b.model.containers, slices: [], failed: new Map() };
+  const model = { containers: [bad, b.model.containers[1]!] as typeof b.model.containers, slices: [], images: [], failed: new Map() };
 
   it('fails the container whose translation throws, with an internal error naming its file; writes the other', () => {
     const t = translate(model as typeof b.model);
