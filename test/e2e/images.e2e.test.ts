@@ -184,7 +184,10 @@ describe.skipIf(!E2E)('images: one download, copy-on-write and copied roots, gc'
     expect(failed.stdout).toContain(`machinist-image@${id}.service`);
     const status = await host.run(['systemctl', 'status', '--no-pager', `machinist-image@${id}.service`], { allowFail: true });
     expect(status.stdout).toContain('machinist: image broken version');
-    expect(await host.journal(`machinist-image@${id}.service`)).toMatch(/DOWNLOAD INVALID/);
+    const journal = await host.journal(`machinist-image@${id}.service`);
+    expect(journal).toMatch(/DOWNLOAD INVALID/);
+    // What `systemctl start` points at (journalctl -xe): the failed fetch, named with the image and its URL.
+    expect(journal).toContain(`Failed to start machinist-image@${id}.service - machinist: image broken version ${rootfs.sha256} from ${http!.url('/corrupt.tar')}`);
     expect(await exists(`${STATE}/images/${id}`)).toBe(false);
     expect(await exists(`${STATE}/staging/${id}`)).toBe(false);
     expect(await http!.gets('/corrupt.tar')).toBe(1);
