@@ -58,10 +58,10 @@ export const machineName = pattern(
   'must be a container name (a host name: letters, digits and "-", dot-separated, at most 64 characters)',
   h.containerNameHint,
 );
-/** image: a directory under /var/lib/machines, named like a machine. */
+/** image: a declared image (images/NAME.yaml) or a directory under /var/lib/machines, named like a machine. */
 export const imageName = pattern(
   hostnamePattern,
-  'must be the name of an image directory under /var/lib/machines (letters, digits and "-", dot-separated, at most 64 characters)',
+  'must be the name of an image (images/NAME.yaml) or of an image directory under /var/lib/machines (letters, digits and "-", dot-separated, at most 64 characters)',
   h.imageHint,
 );
 export const profileName = pattern(

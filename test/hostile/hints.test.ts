@@ -47,7 +47,7 @@ describe('hints say what to write', () => {
     const d = refusal('image: https://mirror.example/debian-12.tar.xz\n', ['image'], 1);
     expect(d.message).not.toMatch(/host name/);
     expect(d.message).toMatch(/image directory under \/var\/lib\/machines/);
-    expect(d.hint).toMatch(/not a URL.*machinectl pull-tar URL NAME/);
+    expect(d.hint).toMatch(/not a URL. Declare it in images\/NAME.yaml \(url: and sha256:\), then write image: NAME/);
     expect(refusal('image: /srv/roots/web\n', ['image'], 1).hint).toBe('For a root directory elsewhere, write directory: /srv/roots/web instead of image:.');
   });
 });
