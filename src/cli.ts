@@ -153,7 +153,7 @@ export function program(): Command {
       const r = gc({ configDir: configDir(o.config ?? defaultConfig()), root: o.root, dryRun: o.dryRun === true, runningRoots });
       const code = exitCode(r.diagnostics, false);
       if (o.format === 'json') {
-        process.stdout.write(`${JSON.stringify({ ok: code === 0, removed: r.removed, diagnostics: toJSON(r.diagnostics), items: r.items }, null, 2)}\n`);
+        process.stdout.write(`${jsonText({ ok: code === 0, removed: r.removed, diagnostics: toJSON(r.diagnostics), items: r.items })}\n`);
       } else {
         printDiagnostics(r.diagnostics, r.sources);
         if (code === 0) process.stdout.write(`${renderGc(r.items, o.dryRun === true)}\n`);
