@@ -3,7 +3,7 @@
 import { isPlainObject, rules as R } from './rules.js';
 
 const KEYS0 = new Set(["defaults"]);
-const KEYS1 = new Set(["description","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","restart","nspawn","service"]);
+const KEYS1 = new Set(["description","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","nspawn","service"]);
 const RE2 = /^(?=.{1,64}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 const ONE_OF3 = new Set(["overlay","copy"]);
 const ONE_OF4 = new Set(["no","yes","state","overlay"]);
@@ -30,18 +30,21 @@ const RE24 = /^~?@?[a-z0-9_-]+$/;
 const KEYS25 = new Set(["path","access"]);
 const RE26 = /^[rwm]{1,3}$/;
 const KEYS27 = new Set(["class","access"]);
-const ONE_OF28 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
-const KEYS29 = new Set(["Exec","Files","Network"]);
-const KEYS30 = new Set(["Unit","Service"]);
-const KEYS31 = new Set(["description","profiles","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","restart","nspawn","service"]);
-const RE32 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const KEYS33 = new Set(["description","resources","unit"]);
-const KEYS34 = new Set(["Unit","Slice"]);
-const KEYS35 = new Set(["description","url","path","sha256","format"]);
-const RE36 = /^https?:\/\/[A-Za-z0-9._~!&()*+,;=:@%\[\]\-]+(?:[/?#][A-Za-z0-9._~!&()*+,;=:@%\[\]\-/?#]*)?$/;
-const RE37 = /^[A-Za-z0-9_.,+=@/-]+$/;
-const RE38 = /^[0-9a-f]{64}$/;
-const ONE_OF39 = new Set(["tar","raw"]);
+const RE28 = /^[A-Za-z_][A-Za-z0-9_-]{0,30}$/;
+const KEYS29 = new Set(["ssh_authorized_keys","groups","shell","uid"]);
+const RE30 = /^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/;
+const ONE_OF31 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
+const KEYS32 = new Set(["Exec","Files","Network"]);
+const KEYS33 = new Set(["Unit","Service"]);
+const KEYS34 = new Set(["description","profiles","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","nspawn","service"]);
+const RE35 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const KEYS36 = new Set(["description","resources","unit"]);
+const KEYS37 = new Set(["Unit","Slice"]);
+const KEYS38 = new Set(["description","url","path","sha256","format"]);
+const RE39 = /^https?:\/\/[A-Za-z0-9._~!&()*+,;=:@%\[\]\-]+(?:[/?#][A-Za-z0-9._~!&()*+,;=:@%\[\]\-/?#]*)?$/;
+const RE40 = /^[A-Za-z0-9_.,+=@/-]+$/;
+const RE41 = /^[0-9a-f]{64}$/;
+const ONE_OF42 = new Set(["tar","raw"]);
 
 function check0(v: any): boolean {
   if (!Array.isArray(v)) return false;
@@ -354,18 +357,16 @@ function check27(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean'))) return false;
+    if (!((typeof e === 'string' && R.sshKey(e)))) return false;
   }
   return true;
 }
 
 function check28(v: any): boolean {
-  if (!isPlainObject(v)) return false;
-  for (const k of Reflect.ownKeys(v)) {
-    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
-    if (!(typeof k === 'string')) return false;
-    const e = v[k];
-    if (!(((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean') || check27(e)))) return false;
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE28.test(e)))) return false;
   }
   return true;
 }
@@ -373,26 +374,71 @@ function check28(v: any): boolean {
 function check29(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const k in v) if (!KEYS29.has(k)) return false;
-  const v0 = v["Exec"];
-  if (!((v0 === undefined || check28(v0)))) return false;
-  const v1 = v["Files"];
+  const v0 = v["ssh_authorized_keys"];
+  if (!((v0 === undefined || check27(v0)))) return false;
+  const v1 = v["groups"];
   if (!((v1 === undefined || check28(v1)))) return false;
-  const v2 = v["Network"];
-  if (!((v2 === undefined || check28(v2)))) return false;
+  const v2 = v["shell"];
+  if (!((v2 === undefined || (typeof v2 === 'string' && RE30.test(v2))))) return false;
+  const v3 = v["uid"];
+  if (!((v3 === undefined || (typeof v3 === 'number' && Number.isFinite(v3) && Number.isSafeInteger(v3) && v3 >= 1000 && v3 <= 60000)))) return false;
   return true;
 }
 
 function check30(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS30.has(k)) return false;
-  const v0 = v["Unit"];
-  if (!((v0 === undefined || check28(v0)))) return false;
-  const v1 = v["Service"];
-  if (!((v1 === undefined || check28(v1)))) return false;
+  if (!isPlainObject(v)) return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+    if (!((typeof k === 'string' && RE28.test(k)))) return false;
+    const e = v[k];
+    if (!(check29(e))) return false;
+  }
   return true;
 }
 
 function check31(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean'))) return false;
+  }
+  return true;
+}
+
+function check32(v: any): boolean {
+  if (!isPlainObject(v)) return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+    if (!(typeof k === 'string')) return false;
+    const e = v[k];
+    if (!(((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean') || check31(e)))) return false;
+  }
+  return true;
+}
+
+function check33(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS32.has(k)) return false;
+  const v0 = v["Exec"];
+  if (!((v0 === undefined || check32(v0)))) return false;
+  const v1 = v["Files"];
+  if (!((v1 === undefined || check32(v1)))) return false;
+  const v2 = v["Network"];
+  if (!((v2 === undefined || check32(v2)))) return false;
+  return true;
+}
+
+function check34(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS33.has(k)) return false;
+  const v0 = v["Unit"];
+  if (!((v0 === undefined || check32(v0)))) return false;
+  const v1 = v["Service"];
+  if (!((v1 === undefined || check32(v1)))) return false;
+  return true;
+}
+
+function check35(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const k in v) if (!KEYS1.has(k)) return false;
   const v0 = v["description"];
@@ -447,39 +493,41 @@ function check31(v: any): boolean {
   if (!((v24 === undefined || check23(v24)))) return false;
   const v25 = v["devices"];
   if (!((v25 === undefined || check26(v25)))) return false;
-  const v26 = v["restart"];
-  if (!((v26 === undefined || ONE_OF28.has(v26)))) return false;
-  const v27 = v["nspawn"];
-  if (!((v27 === undefined || check29(v27)))) return false;
-  const v28 = v["service"];
-  if (!((v28 === undefined || check30(v28)))) return false;
+  const v26 = v["users"];
+  if (!((v26 === undefined || check30(v26)))) return false;
+  const v27 = v["restart"];
+  if (!((v27 === undefined || ONE_OF31.has(v27)))) return false;
+  const v28 = v["nspawn"];
+  if (!((v28 === undefined || check33(v28)))) return false;
+  const v29 = v["service"];
+  if (!((v29 === undefined || check34(v29)))) return false;
   return true;
 }
 
-function check32(v: any): boolean {
+function check36(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const k in v) if (!KEYS0.has(k)) return false;
   const v0 = v["defaults"];
-  if (!((v0 === undefined || check31(v0)))) return false;
+  if (!((v0 === undefined || check35(v0)))) return false;
   return true;
 }
 
-function check33(v: any): boolean {
+function check37(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && RE32.test(e)))) return false;
+    if (!((typeof e === 'string' && RE35.test(e)))) return false;
   }
   return true;
 }
 
-function check34(v: any): boolean {
+function check38(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS31.has(k)) return false;
+  for (const k in v) if (!KEYS34.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["profiles"];
-  if (!((v1 === undefined || check33(v1)))) return false;
+  if (!((v1 === undefined || check37(v1)))) return false;
   const v2 = v["image"];
   if (!((v2 === undefined || (typeof v2 === 'string' && RE2.test(v2))))) return false;
   const v3 = v["storage"];
@@ -530,57 +578,59 @@ function check34(v: any): boolean {
   if (!((v25 === undefined || check23(v25)))) return false;
   const v26 = v["devices"];
   if (!((v26 === undefined || check26(v26)))) return false;
-  const v27 = v["restart"];
-  if (!((v27 === undefined || ONE_OF28.has(v27)))) return false;
-  const v28 = v["nspawn"];
-  if (!((v28 === undefined || check29(v28)))) return false;
-  const v29 = v["service"];
-  if (!((v29 === undefined || check30(v29)))) return false;
+  const v27 = v["users"];
+  if (!((v27 === undefined || check30(v27)))) return false;
+  const v28 = v["restart"];
+  if (!((v28 === undefined || ONE_OF31.has(v28)))) return false;
+  const v29 = v["nspawn"];
+  if (!((v29 === undefined || check33(v29)))) return false;
+  const v30 = v["service"];
+  if (!((v30 === undefined || check34(v30)))) return false;
   return true;
 }
 
-function check35(v: any): boolean {
+function check39(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS34.has(k)) return false;
+  for (const k in v) if (!KEYS37.has(k)) return false;
   const v0 = v["Unit"];
-  if (!((v0 === undefined || check28(v0)))) return false;
+  if (!((v0 === undefined || check32(v0)))) return false;
   const v1 = v["Slice"];
-  if (!((v1 === undefined || check28(v1)))) return false;
+  if (!((v1 === undefined || check32(v1)))) return false;
   return true;
 }
 
-function check36(v: any): boolean {
+function check40(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS33.has(k)) return false;
+  for (const k in v) if (!KEYS36.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["resources"];
   if (!((v1 === undefined || check18(v1)))) return false;
   const v2 = v["unit"];
-  if (!((v2 === undefined || check35(v2)))) return false;
+  if (!((v2 === undefined || check39(v2)))) return false;
   return true;
 }
 
-function check37(v: any): boolean {
+function check41(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS35.has(k)) return false;
+  for (const k in v) if (!KEYS38.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["url"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE36.test(v1))))) return false;
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE39.test(v1))))) return false;
   const v2 = v["path"];
-  if (!((v2 === undefined || (typeof v2 === 'string' && R.path(v2) && RE37.test(v2))))) return false;
+  if (!((v2 === undefined || (typeof v2 === 'string' && R.path(v2) && RE40.test(v2))))) return false;
   const v3 = v["sha256"];
-  if (!((v3 === undefined || (typeof v3 === 'string' && RE38.test(v3))))) return false;
+  if (!((v3 === undefined || (typeof v3 === 'string' && RE41.test(v3))))) return false;
   const v4 = v["format"];
-  if (!((v4 === undefined || ONE_OF39.has(v4)))) return false;
+  if (!((v4 === undefined || ONE_OF42.has(v4)))) return false;
   return true;
 }
 
 export const accept = {
-  settings: (v: unknown): boolean => check32(v),
-  profile: (v: unknown): boolean => check34(v),
-  container: (v: unknown): boolean => check34(v),
-  slice: (v: unknown): boolean => check36(v),
-  image: (v: unknown): boolean => check37(v),
+  settings: (v: unknown): boolean => check36(v),
+  profile: (v: unknown): boolean => check38(v),
+  container: (v: unknown): boolean => check38(v),
+  slice: (v: unknown): boolean => check40(v),
+  image: (v: unknown): boolean => check41(v),
 };
