@@ -5,11 +5,9 @@
 import type { ParsedFile } from '../load/parse.js';
 import type { Model } from '../resolve/model.js';
 import type { Output } from '../translate/output.js';
+import { PRIVATE_MODE, PUBLIC_MODE } from '../translate/output.js';
 
-/** The mode of a file that holds something from a file others cannot read. */
-export const PRIVATE_MODE = 0o600;
-/** The mode of every other generated file. */
-export const PUBLIC_MODE = 0o644;
+export { PRIVATE_MODE, PUBLIC_MODE } from '../translate/output.js';
 
 /** The mode an output is written with. */
 export const modeOf = (o: Output): number => (o.kind === 'file' && o.mode !== undefined ? o.mode : PUBLIC_MODE);

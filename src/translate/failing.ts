@@ -17,7 +17,7 @@ import { renderLine } from '../diagnostics/render.js';
 import { unitText, unitWord } from '../ini/escape.js';
 import type { IniDoc } from '../ini/model.js';
 import type { Output } from './output.js';
-import { header, templatePath, unitName } from './output.js';
+import { header, PRIVATE_MODE, templatePath, unitName } from './output.js';
 
 /** A container that could not be compiled. */
 export interface Failure {
@@ -28,6 +28,8 @@ export interface Failure {
   errors: Diagnostic[];
   /** Whether the container would have been started at boot (machines.target.wants). */
   autostart: boolean;
+  /** Made from a file others cannot read: its messages may quote values of that file, so the unit is 0600. */
+  private?: boolean;
 }
 
 /** Errors shown per unit; the rest are counted. */
@@ -82,7 +84,10 @@ export function translateFailing(f: Failure, configDir?: string): Output[] {
       },
     ],
   };
-  const out: Output[] = [{ kind: 'file', dir: 'unit', rel: `${unitName(f.name)}.d/50-machinist.conf`, doc: d, container: f.name }];
+  const rel = `${unitName(f.name)}.d/50-machinist.conf`;
+  const out: Output[] = [
+    { kind: 'file', dir: 'unit', rel, doc: d, container: f.name, ...(f.private ? { mode: PRIVATE_MODE } : {}) },
+  ];
   if (f.autostart) out.push({ kind: 'symlink', dir: 'unit', rel: `machines.target.wants/${unitName(f.name)}`, target: templatePath, container: f.name });
   return out;
 }

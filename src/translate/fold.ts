@@ -51,7 +51,8 @@ export function fold(
   const failures: Failure[] = [];
   for (const [name, f] of [...failed].sort(([a], [b]) => byCodeUnit(a, b))) {
     const shown = f.file?.source.file ?? f.errors.find((d) => d.file !== undefined)?.file ?? `containers/${name}.yaml`;
-    failures.push({ name, file: shown, errors: f.errors, autostart: f.autostart });
+    const secret = f.file?.source.private === true || f.merged?.layers.some((l) => l.source.private) === true;
+    failures.push({ name, file: shown, errors: f.errors, autostart: f.autostart, ...(secret ? { private: true } : {}) });
   }
   return { model: { containers, slices, images: model.images, failed }, outputs, failures };
 }

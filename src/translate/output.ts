@@ -13,6 +13,11 @@ import type { KeyTable } from '../resolve/setting-keys.js';
 import type { PassSection } from '../schema/container.js';
 
 /** nspawn: the .nspawn settings directory; unit: the unit directory (drop-ins, slices, .wants links). */
+
+/** The mode of a file that holds something from a file others cannot read. */
+export const PRIVATE_MODE = 0o600;
+/** The mode of every other generated file. */
+export const PUBLIC_MODE = 0o644;
 export type OutputDir = 'nspawn' | 'unit';
 
 export interface GeneratedFile {

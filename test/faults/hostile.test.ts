@@ -252,6 +252,26 @@ describe('YAML that others cannot read', () => {
   });
 });
 
+describe('a broken YAML file that others cannot read', () => {
+  it('gets a 0600 failing unit from the generator: its messages may quote the file\'s values', () => {
+    setConfig(s.cfg, { ...CONFIG, 'containers/db.yaml': 'environment: { DB_PASSWORD: hunter2 }\nrestart: hunter2\n' });
+    chmodSync(join(s.cfg, 'containers/db.yaml'), 0o600);
+    const normal = join(s.base, 'normal-broken');
+    mkdirSync(normal);
+    const run = { configDir: s.cfg, normal, nspawnDir: join(s.base, 'run-nspawn-broken'), etcDir: join(s.base, 'etc') };
+    const r = generate({ ...run, log: { log() {}, close() {} } });
+    expect(r.failed).toEqual(['db']);
+    const failing = join(normal, 'machine@db.service.d/50-machinist.conf');
+    expect(readFileSync(failing, 'utf8')).toContain('hunter2');
+    expect(statSync(failing).mode & 0o777).toBe(0o600);
+    chmodSync(join(s.cfg, 'containers/db.yaml'), 0o644);
+    rmSync(normal, { recursive: true });
+    mkdirSync(normal);
+    generate({ ...run, log: { log() {}, close() {} } });
+    expect(statSync(failing).mode & 0o777).toBe(0o644);
+  });
+});
+
 describe('a temporary file left by a killed compile', () => {
   it('is removed by the next compile (its writer is gone); one of a running writer stays', () => {
     expect(cli(compileArgs(s)).code).toBe(0);
