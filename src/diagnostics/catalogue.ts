@@ -134,6 +134,11 @@ export const catalogue = {
     summary: 'Settings that systemd accepts but that break something inside the guest without an error.',
     hint: 'Change one of the settings named in the message, or keep them on purpose (--strict makes warnings errors).',
   },
+  'tier-host-network': {
+    severity: 'warning',
+    summary: 'A security tier on a container that explicitly shares the host network: the explicit mode is kept.',
+    hint: 'Remove network.mode: host so the tier gives the container its own network (a veth pair).',
+  },
   'owned-key': {
     severity: 'error',
     summary: 'A pass-through key that a first-class setting already writes.',

@@ -20,18 +20,20 @@ const isScalar = (x: unknown) => x === null || typeof x !== 'object';
 /** file:line:col of an origin, or "unknown". */
 function where(o: Origin | undefined): string {
   const pos = o ? locate(o.file, o.path) : undefined;
-  return o ? `${o.file.source.file}${pos ? `:${pos.line}:${pos.col}` : ''}` : 'unknown';
+  const at = o ? `${o.file.source.file}${pos ? `:${pos.line}:${pos.col}` : ''}` : 'unknown';
+  // A value a security tier supplied names the tier, then where the tier was chosen.
+  return o?.tier !== undefined ? `tier ${o.tier} (${at})` : at;
 }
 
 /**
- * Where a list of scalars came from: the list in the one file all its items came from (one row), or else
+ * Where a list of scalars came from: the list in the one file (and tier) all its items came from (one row), or else
  * each item's own file:line (one row per item), since merging appends the items of several layers.
  */
 function listRows(c: ContainerModel, list: readonly unknown[], path: YamlPath): ExplainRow[] {
   const items = list.map((_, i) => c.origins.get(pathKey([...path, i])));
   const first = items[0];
-  if (!first || items.every((o) => o?.file === first.file)) {
-    const o = first ? { file: first.file, path: first.path.slice(0, -1) } : c.origins.get(pathKey(path));
+  if (!first || items.every((o) => o?.file === first.file && o.tier === first.tier)) {
+    const o = first && first.tier === undefined ? { file: first.file, path: first.path.slice(0, -1) } : (first ?? c.origins.get(pathKey(path)));
     return [{ path: path.join('.'), value: list, from: where(o) }];
   }
   return list.map((v, i) => ({ path: [...path, i].join('.'), value: v, from: where(items[i]) }));

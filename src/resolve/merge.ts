@@ -8,6 +8,8 @@ import type { ParsedFile, YamlPath } from '../load/parse.js';
 export interface Origin {
   file: ParsedFile;
   path: YamlPath;
+  /** Set where a security tier (named here) supplied the value; file and path are where the tier was chosen. */
+  tier?: string;
 }
 
 export type Origins = Map<string, Origin>;

@@ -18,6 +18,7 @@ import { diagAt, failedWith, startsAtBoot } from './model.js';
 import type { ContainerModel, Model } from './model.js';
 import { checkPassthrough } from './passthrough.js';
 import { checkPortClashes } from './ports.js';
+import { applyTier } from './tier.js';
 
 export interface ResolveInput {
   files: ParsedFile[];
@@ -169,7 +170,8 @@ function layersOf(src: Sources, name: string, file: ParsedFile): Expansion {
 
 /** The checks of one merged container; errors (with `found`, those of its profiles) fail it. */
 function checkMerged(src: Sources, c: ContainerModel, found: Diagnostic[], diagnostics: Diagnostic[]): Diagnostic[] {
-  const own = checkContainer(c);
+  const own = applyTier(c);
+  own.push(...checkContainer(c));
   own.push(...checkImageUse(c, src.images));
   if (c.settings.nspawn) own.push(...checkPassthrough('nspawn', c.settings.nspawn, c));
   if (c.settings.service) own.push(...checkPassthrough('service', c.settings.service, c));

@@ -78,6 +78,8 @@ export const dropinUnit = table('Unit', {
 });
 export const dropinService = table('Service', {
   Environment: { at: 'directory', owned: false }, SetCredential: { at: 'users', owned: false }, Slice: 'slice', DeviceAllow: 'devices', Restart: 'restart',
+  // A booted guest without CAP_SYS_BOOT: its reboot is a clean exit (translate/service-dropin.ts).
+  RestartForceExitStatus: { at: 'security.capabilities.drop', owned: false },
   ...resourceSpec,
 });
 

@@ -22,29 +22,30 @@ const RE16 = /^(?:[1-9]\d*|0\.\d*[1-9]\d*|[1-9]\d*\.\d+)%$/;
 const RE17 = /^\d+(?:-\d+)?(?:[, ]\d+(?:-\d+)?)*$/;
 const KEYS18 = new Set(["min","low","high","max","swap_max","nodes"]);
 const KEYS19 = new Set(["weight","device_weight","read_bandwidth_max","write_bandwidth_max","read_iops_max","write_iops_max"]);
-const KEYS20 = new Set(["private_users","private_users_ownership","no_new_privileges","capabilities","system_call_filter","read_only"]);
-const RE21 = /^(?:no|yes|pick|identity|\d+(?::\d+)?)$/;
-const ONE_OF22 = new Set(["off","chown","map","auto"]);
-const KEYS23 = new Set(["add","drop","ambient"]);
-const RE24 = /^~?@?[a-z0-9_-]+$/;
-const KEYS25 = new Set(["path","access"]);
-const RE26 = /^[rwm]{1,3}$/;
-const KEYS27 = new Set(["class","access"]);
-const RE28 = /^[A-Za-z_][A-Za-z0-9_-]{0,30}$/;
-const KEYS29 = new Set(["ssh_authorized_keys","groups","shell","uid"]);
-const RE30 = /^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/;
-const ONE_OF31 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
-const KEYS32 = new Set(["Exec","Files","Network"]);
-const KEYS33 = new Set(["Unit","Service"]);
-const KEYS34 = new Set(["description","profiles","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","nspawn","service"]);
-const RE35 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const KEYS36 = new Set(["description","resources","unit"]);
-const KEYS37 = new Set(["Unit","Slice"]);
-const KEYS38 = new Set(["description","url","path","sha256","format"]);
-const RE39 = /^https?:\/\/[A-Za-z0-9._~!&()*+,;=:@%\[\]\-]+(?:[/?#][A-Za-z0-9._~!&()*+,;=:@%\[\]\-/?#]*)?$/;
-const RE40 = /^[A-Za-z0-9_.,+=@/-]+$/;
-const RE41 = /^[0-9a-f]{64}$/;
-const ONE_OF42 = new Set(["tar","raw"]);
+const KEYS20 = new Set(["tier","private_users","private_users_ownership","no_new_privileges","capabilities","system_call_filter","read_only"]);
+const ONE_OF21 = new Set(["hardened","strict"]);
+const RE22 = /^(?:no|yes|pick|identity|\d+(?::\d+)?)$/;
+const ONE_OF23 = new Set(["off","chown","map","auto"]);
+const KEYS24 = new Set(["add","drop","ambient"]);
+const RE25 = /^~?@?[a-z0-9_-]+$/;
+const KEYS26 = new Set(["path","access"]);
+const RE27 = /^[rwm]{1,3}$/;
+const KEYS28 = new Set(["class","access"]);
+const RE29 = /^[A-Za-z_][A-Za-z0-9_-]{0,30}$/;
+const KEYS30 = new Set(["ssh_authorized_keys","groups","shell","uid"]);
+const RE31 = /^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/;
+const ONE_OF32 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
+const KEYS33 = new Set(["Exec","Files","Network"]);
+const KEYS34 = new Set(["Unit","Service"]);
+const KEYS35 = new Set(["description","profiles","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","nspawn","service"]);
+const RE36 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const KEYS37 = new Set(["description","resources","unit"]);
+const KEYS38 = new Set(["Unit","Slice"]);
+const KEYS39 = new Set(["description","url","path","sha256","format"]);
+const RE40 = /^https?:\/\/[A-Za-z0-9._~!&()*+,;=:@%\[\]\-]+(?:[/?#][A-Za-z0-9._~!&()*+,;=:@%\[\]\-/?#]*)?$/;
+const RE41 = /^[A-Za-z0-9_.,+=@/-]+$/;
+const RE42 = /^[0-9a-f]{64}$/;
+const ONE_OF43 = new Set(["tar","raw"]);
 
 function check0(v: any): boolean {
   if (!Array.isArray(v)) return false;
@@ -287,7 +288,7 @@ function check20(v: any): boolean {
 
 function check21(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS23.has(k)) return false;
+  for (const k in v) if (!KEYS24.has(k)) return false;
   const v0 = v["add"];
   if (!((v0 === undefined || check19(v0)))) return false;
   const v1 = v["drop"];
@@ -301,7 +302,7 @@ function check22(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && RE24.test(e)))) return false;
+    if (!((typeof e === 'string' && RE25.test(e)))) return false;
   }
   return true;
 }
@@ -309,38 +310,40 @@ function check22(v: any): boolean {
 function check23(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const k in v) if (!KEYS20.has(k)) return false;
-  const v0 = v["private_users"];
-  if (!((v0 === undefined || (typeof v0 === 'boolean' || (typeof v0 === 'number' && Number.isFinite(v0) && Number.isSafeInteger(v0) && v0 >= 0) || (typeof v0 === 'string' && RE21.test(v0)))))) return false;
-  const v1 = v["private_users_ownership"];
-  if (!((v1 === undefined || ONE_OF22.has(v1)))) return false;
-  const v2 = v["no_new_privileges"];
-  if (!((v2 === undefined || typeof v2 === 'boolean'))) return false;
-  const v3 = v["capabilities"];
-  if (!((v3 === undefined || check21(v3)))) return false;
-  const v4 = v["system_call_filter"];
-  if (!((v4 === undefined || check22(v4)))) return false;
-  const v5 = v["read_only"];
-  if (!((v5 === undefined || typeof v5 === 'boolean'))) return false;
+  const v0 = v["tier"];
+  if (!((v0 === undefined || ONE_OF21.has(v0)))) return false;
+  const v1 = v["private_users"];
+  if (!((v1 === undefined || (typeof v1 === 'boolean' || (typeof v1 === 'number' && Number.isFinite(v1) && Number.isSafeInteger(v1) && v1 >= 0) || (typeof v1 === 'string' && RE22.test(v1)))))) return false;
+  const v2 = v["private_users_ownership"];
+  if (!((v2 === undefined || ONE_OF23.has(v2)))) return false;
+  const v3 = v["no_new_privileges"];
+  if (!((v3 === undefined || typeof v3 === 'boolean'))) return false;
+  const v4 = v["capabilities"];
+  if (!((v4 === undefined || check21(v4)))) return false;
+  const v5 = v["system_call_filter"];
+  if (!((v5 === undefined || check22(v5)))) return false;
+  const v6 = v["read_only"];
+  if (!((v6 === undefined || typeof v6 === 'boolean'))) return false;
   return true;
 }
 
 function check24(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS25.has(k)) return false;
+  for (const k in v) if (!KEYS26.has(k)) return false;
   const v0 = v["path"];
   if (!((typeof v0 === 'string' && R.deviceNode(v0)))) return false;
   const v1 = v["access"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE26.test(v1))))) return false;
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE27.test(v1))))) return false;
   return true;
 }
 
 function check25(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS27.has(k)) return false;
+  for (const k in v) if (!KEYS28.has(k)) return false;
   const v0 = v["class"];
   if (!((typeof v0 === 'string' && R.deviceClass(v0)))) return false;
   const v1 = v["access"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE26.test(v1))))) return false;
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE27.test(v1))))) return false;
   return true;
 }
 
@@ -366,20 +369,20 @@ function check28(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && RE28.test(e)))) return false;
+    if (!((typeof e === 'string' && RE29.test(e)))) return false;
   }
   return true;
 }
 
 function check29(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS29.has(k)) return false;
+  for (const k in v) if (!KEYS30.has(k)) return false;
   const v0 = v["ssh_authorized_keys"];
   if (!((v0 === undefined || check27(v0)))) return false;
   const v1 = v["groups"];
   if (!((v1 === undefined || check28(v1)))) return false;
   const v2 = v["shell"];
-  if (!((v2 === undefined || (typeof v2 === 'string' && RE30.test(v2))))) return false;
+  if (!((v2 === undefined || (typeof v2 === 'string' && RE31.test(v2))))) return false;
   const v3 = v["uid"];
   if (!((v3 === undefined || (typeof v3 === 'number' && Number.isFinite(v3) && Number.isSafeInteger(v3) && v3 >= 1000 && v3 <= 60000)))) return false;
   return true;
@@ -389,7 +392,7 @@ function check30(v: any): boolean {
   if (!isPlainObject(v)) return false;
   for (const k of Reflect.ownKeys(v)) {
     if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
-    if (!((typeof k === 'string' && RE28.test(k)))) return false;
+    if (!((typeof k === 'string' && RE29.test(k)))) return false;
     const e = v[k];
     if (!(check29(e))) return false;
   }
@@ -418,7 +421,7 @@ function check32(v: any): boolean {
 
 function check33(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS32.has(k)) return false;
+  for (const k in v) if (!KEYS33.has(k)) return false;
   const v0 = v["Exec"];
   if (!((v0 === undefined || check32(v0)))) return false;
   const v1 = v["Files"];
@@ -430,7 +433,7 @@ function check33(v: any): boolean {
 
 function check34(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS33.has(k)) return false;
+  for (const k in v) if (!KEYS34.has(k)) return false;
   const v0 = v["Unit"];
   if (!((v0 === undefined || check32(v0)))) return false;
   const v1 = v["Service"];
@@ -496,7 +499,7 @@ function check35(v: any): boolean {
   const v26 = v["users"];
   if (!((v26 === undefined || check30(v26)))) return false;
   const v27 = v["restart"];
-  if (!((v27 === undefined || ONE_OF31.has(v27)))) return false;
+  if (!((v27 === undefined || ONE_OF32.has(v27)))) return false;
   const v28 = v["nspawn"];
   if (!((v28 === undefined || check33(v28)))) return false;
   const v29 = v["service"];
@@ -516,14 +519,14 @@ function check37(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && RE35.test(e)))) return false;
+    if (!((typeof e === 'string' && RE36.test(e)))) return false;
   }
   return true;
 }
 
 function check38(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS34.has(k)) return false;
+  for (const k in v) if (!KEYS35.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["profiles"];
@@ -581,7 +584,7 @@ function check38(v: any): boolean {
   const v27 = v["users"];
   if (!((v27 === undefined || check30(v27)))) return false;
   const v28 = v["restart"];
-  if (!((v28 === undefined || ONE_OF31.has(v28)))) return false;
+  if (!((v28 === undefined || ONE_OF32.has(v28)))) return false;
   const v29 = v["nspawn"];
   if (!((v29 === undefined || check33(v29)))) return false;
   const v30 = v["service"];
@@ -591,7 +594,7 @@ function check38(v: any): boolean {
 
 function check39(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS37.has(k)) return false;
+  for (const k in v) if (!KEYS38.has(k)) return false;
   const v0 = v["Unit"];
   if (!((v0 === undefined || check32(v0)))) return false;
   const v1 = v["Slice"];
@@ -601,7 +604,7 @@ function check39(v: any): boolean {
 
 function check40(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS36.has(k)) return false;
+  for (const k in v) if (!KEYS37.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["resources"];
@@ -613,17 +616,17 @@ function check40(v: any): boolean {
 
 function check41(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS38.has(k)) return false;
+  for (const k in v) if (!KEYS39.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["url"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE39.test(v1))))) return false;
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE40.test(v1))))) return false;
   const v2 = v["path"];
-  if (!((v2 === undefined || (typeof v2 === 'string' && R.path(v2) && RE40.test(v2))))) return false;
+  if (!((v2 === undefined || (typeof v2 === 'string' && R.path(v2) && RE41.test(v2))))) return false;
   const v3 = v["sha256"];
-  if (!((v3 === undefined || (typeof v3 === 'string' && RE41.test(v3))))) return false;
+  if (!((v3 === undefined || (typeof v3 === 'string' && RE42.test(v3))))) return false;
   const v4 = v["format"];
-  if (!((v4 === undefined || ONE_OF42.has(v4)))) return false;
+  if (!((v4 === undefined || ONE_OF43.has(v4)))) return false;
   return true;
 }
 

@@ -87,6 +87,10 @@ const resources = z.strictObject({
 export { resources as resourcesSchema };
 
 const security = z.strictObject({
+  tier: field(
+    z.enum(['hardened', 'strict']),
+    'Security tier: defaults below everything the container and its profiles set explicitly. hardened: private_users pick, no_new_privileges, an own network (veth unless network.mode says otherwise; an explicit host mode is kept with a warning), and CAP_SYS_PTRACE, CAP_NET_RAW, CAP_SYS_RAWIO and CAP_SYS_BOOT dropped. strict: hardened, plus 27 capabilities dropped (never CAP_SYS_ADMIN) and ~@cpu-emulation ~@debug ~@obsolete ~@raw-io denied. Where the guest configures its own network (veth, bridge, zone, macvlan, ipvlan, interface), CAP_NET_ADMIN and CAP_NET_RAW are kept for its DHCP client. capabilities.add keeps a capability the tier would drop. Without CAP_SYS_BOOT a guest reboot ends the container, so it is restarted: a poweroff from inside restarts it too; stop it with systemctl stop.',
+  ),
   private_users: field(
     hinted(z.union([z.boolean(), z.int().check(z.gte(0)), pattern(/^(?:no|yes|pick|identity|\d+(?::\d+)?)$/, 'must be no, yes, pick, identity or UID[:COUNT]', h.privateUsersHint)]), h.privateUsersHint),
     'User namespacing (PrivateUsers=): no, yes, pick, identity or UID[:COUNT]. With host networking, root in the container then cannot bind ports below 1024 (a warning says so).',

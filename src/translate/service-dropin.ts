@@ -47,6 +47,16 @@ function deviceAllow(d: DeviceInput): string {
   return `${devicePath(spec.spec)} ${spec.access}`;
 }
 
+/**
+ * Without CAP_SYS_BOOT a booted guest's reboot cannot ask nspawn for a restart (exit status 133): systemd in the
+ * guest logs "Exiting container." and nspawn exits 0, like a poweroff (measured on 252). So that a reboot comes
+ * back, exit status 0 restarts the unit too; `systemctl stop` still stops it (a stop job forbids restarts).
+ */
+export function rebootNeedsRestart(c: ContainerModel): boolean {
+  const caps = c.settings.security?.capabilities;
+  return c.settings.boot !== false && caps?.drop?.includes('CAP_SYS_BOOT') === true && caps.add?.includes('CAP_SYS_BOOT') !== true;
+}
+
 export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
   const s = c.settings;
   const unit = new Entries(dropinUnit, c, diagnostics);
@@ -81,6 +91,7 @@ export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): G
   const devices = s.devices;
   if (devices) for (let i = 0; i < devices.length; i++) service.add('DeviceAllow', deviceAllow, devices[i]!, i);
   if (s.restart !== undefined) service.raw('Restart', s.restart);
+  if (rebootNeedsRestart(c)) service.raw('RestartForceExitStatus', '0');
 
   const pass = s.service;
   if (pass) {
