@@ -35,7 +35,7 @@ NODE_INTERPRETER ?=
 
 INSTALL ?= install
 # The shipped template units (units/).
-UNITS := machine@.service machinist-image@.service machinist-image-fs@.service machinist-overlay@.service machinist-copy@.service
+UNITS := machine@.service machinist-image@.service machinist-image-fs@.service machinist-overlay@.service machinist-copy@.service machinist-pod@.service
 BUNDLES := dist/machinist dist/machinist-generator dist/machinist-generator.core.js
 SOURCES := $(shell find src generator -name '*.ts' 2>/dev/null) scripts/build.mjs package.json
 

@@ -114,6 +114,11 @@ export const catalogue = {
     summary: 'storage: set for a container whose image has no file in images/.',
     hint: 'Create images/NAME.yaml saying where the image comes from, or remove storage:.',
   },
+  'unknown-pod': {
+    severity: 'error',
+    summary: 'A pod named in network.pod that has no valid file in pods/.',
+    hint: 'Create pods/NAME.yaml (an empty file is fine) or correct the name.',
+  },
   'conflicting-keys': {
     severity: 'error',
     summary: 'Two settings that cannot be used together.',

@@ -7,7 +7,7 @@ import { FileTooLarge, readRegularFileWith } from '../fs/read.js';
 import { MAX_FILE_BYTES, sizeText } from './limits.js';
 import { bytePos, firstInvalidUtf8 } from './utf8.js';
 
-export type Kind = 'settings' | 'profile' | 'container' | 'slice' | 'image';
+export type Kind = 'settings' | 'profile' | 'container' | 'slice' | 'image' | 'pod';
 
 export interface SourceFile {
   kind: Kind;
@@ -32,7 +32,7 @@ export interface ConfigTexts {
   exists: boolean;
 }
 
-const folders: Record<string, Kind> = { profiles: 'profile', containers: 'container', slices: 'slice', images: 'image' };
+const folders: Record<string, Kind> = { profiles: 'profile', containers: 'container', slices: 'slice', images: 'image', pods: 'pod' };
 // Folders DESIGN.md reserves for later; reported once instead of silently ignored.
 const reserved = new Set(['nodes']);
 

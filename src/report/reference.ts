@@ -58,6 +58,7 @@ export function referenceMarkdown(): string {
   parts.push('### containers/NAME.yaml and profiles/NAME.yaml', '', 'Every key is optional in a profile; a container also may leave all of them out (an empty file is a container that boots /var/lib/machines/NAME with host networking).', '', table(defs['container']!), '');
   parts.push('### slices/NAME.yaml', '', table(defs['slice']!), '');
   parts.push('### images/NAME.yaml', '', 'Where the root file system of image NAME comes from: url + sha256, or path. See "Images and roots" above.', '', table(defs['image']!), '');
+  parts.push('### pods/NAME.yaml', '', table(defs['pod']!), '');
   parts.push('### machinist.yaml', '', table(defs['settings']!, false), '');
   parts.push('### Pass-through keys (`nspawn:`, `service:`, slice `unit:`)', '');
   parts.push('Keys are checked against the lists systemd 252 itself accepts. A key that a first-class setting writes is refused with that setting as the hint.', '');

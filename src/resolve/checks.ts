@@ -13,12 +13,13 @@ const ownInterfaces = new Set(['veth', 'bridge', 'zone', 'macvlan', 'ipvlan', 'i
 const networkCaps = ['CAP_NET_RAW', 'CAP_NET_ADMIN'];
 
 /** Which network.* key each mode needs, and the keys that belong to one mode only. */
-const modeKey: Record<string, 'bridge' | 'zone' | 'macvlan' | 'ipvlan' | 'interfaces'> = {
+const modeKey: Record<string, 'bridge' | 'zone' | 'macvlan' | 'ipvlan' | 'interfaces' | 'pod'> = {
   bridge: 'bridge',
   zone: 'zone',
   macvlan: 'macvlan',
   ipvlan: 'ipvlan',
   interface: 'interfaces',
+  pod: 'pod',
 };
 // The same as pairs, made once (checkContainer runs per container, indexed loops: see merge.ts).
 const modeKeys = Object.entries(modeKey);

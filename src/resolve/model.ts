@@ -5,7 +5,7 @@ import type { Diagnostic } from '../diagnostics/types.js';
 import { locate } from '../load/parse.js';
 import type { ParsedFile, YamlPath } from '../load/parse.js';
 import type { ContainerInput } from '../schema/container.js';
-import type { SliceInput } from '../schema/files.js';
+import type { PodInput, SliceInput } from '../schema/files.js';
 import type { ImageModel } from './images.js';
 import { originOf } from './merge.js';
 import type { Origins } from './merge.js';
@@ -29,11 +29,21 @@ export interface SliceModel {
   settings: SliceInput;
 }
 
+export interface PodModel {
+  name: string;
+  file: ParsedFile;
+  settings: PodInput;
+  /** Its containers (network.mode pod naming it), by name. */
+  members: string[];
+}
+
 export interface Model {
   containers: ContainerModel[];
   slices: SliceModel[];
   /** Declared images without errors, by name. */
   images: ImageModel[];
+  /** Pods that have at least one member, by name (see pods.ts). */
+  pods?: PodModel[];
   /** Containers that could not be compiled, with the errors that stopped them (generator: failing units). */
   failed: Map<string, FailedContainer>;
 }

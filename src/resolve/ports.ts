@@ -6,7 +6,7 @@ import type { Diagnostic } from '../diagnostics/types.js';
 import { locate } from '../load/parse.js';
 import type { YamlPath } from '../load/parse.js';
 import { originOf } from './merge.js';
-import type { ContainerModel, Model, Owner } from './model.js';
+import type { ContainerModel, Model, Owner, PodModel } from './model.js';
 import { diagAt, failedWith } from './model.js';
 
 export interface PublishedPort {
@@ -33,6 +33,19 @@ export function containerPorts(c: ContainerModel): PublishedPort[] {
     out.push({ protocol, port, by: `container "${c.name}"`, owner: c, path: ['network', 'ports', i] });
   }
   return out;
+}
+
+/** The ports a pod publishes on the host (pods/NAME.yaml ports:, TCP only: pods.ts refuses others). */
+export function podPorts(p: PodModel): PublishedPort[] {
+  const ports = p.settings.ports ?? [];
+  const owner: Owner = { file: p.file, origins: new Map() };
+  return ports.map((spec, i) => ({
+    protocol: 'tcp' as const,
+    port: Number(String(spec).replace(/^tcp:/, '').split(':')[0]),
+    by: `pod "${p.name}"`,
+    owner,
+    path: ['ports', i],
+  }));
 }
 
 /** Where a forward is written, as "FILE:LINE" for a message. */
@@ -63,13 +76,24 @@ export function portClashes(ports: readonly PublishedPort[]): Diagnostic[] {
   return out;
 }
 
-/** Port clashes between the containers of the model; a container with one moves to `failed`. */
+/**
+ * Port clashes between the containers and pods of the model; a container with one moves to `failed`, and so
+ * do the members of a pod with one (they must not run without the ports their pod was meant to publish).
+ */
 export function checkPortClashes(model: Model): Diagnostic[] {
-  const out = portClashes(model.containers.flatMap(containerPorts));
+  const pods = model.pods ?? [];
+  const out = portClashes([...model.containers.flatMap(containerPorts), ...pods.flatMap(podPorts)]);
   if (!out.length) return out;
   const bad = new Set(out.map((d) => d.container));
+  for (const p of pods) {
+    const own = out.filter((d) => d.container === undefined && d.file === p.file.source.file);
+    if (!own.length) continue;
+    for (const m of p.members) bad.add(m);
+    for (const c of model.containers) if (p.members.includes(c.name)) model.failed.set(c.name, failedWith(c, own));
+  }
+  if (pods.length) model.pods = pods.filter((p) => p.members.every((m) => !bad.has(m)));
   for (const c of model.containers) {
-    if (!bad.has(c.name)) continue;
+    if (!bad.has(c.name) || model.failed.has(c.name)) continue;
     model.failed.set(c.name, failedWith(c, out.filter((d) => d.container === c.name)));
   }
   model.containers = model.containers.filter((c) => !bad.has(c.name));

@@ -18,6 +18,7 @@ import { diagAt, failedWith, startsAtBoot } from './model.js';
 import type { ContainerModel, Model } from './model.js';
 import { checkPassthrough } from './passthrough.js';
 import { checkPortClashes } from './ports.js';
+import { resolvePods } from './pods.js';
 import { applyTier } from './tier.js';
 
 export interface ResolveInput {
@@ -249,6 +250,8 @@ export function resolve(input: ResolveInput): { model: Model; diagnostics: Diagn
       model.failed.set(name, { file, errors: [d], autostart: true });
     }
   }
+  // Before dependencies: a member of a missing pod fails, and so do the containers that require it.
+  for (const d of resolvePods(input.files, src.errorsOf, model)) diagnostics.push(d);
   for (const d of checkPortClashes(model)) diagnostics.push(d);
   for (const d of checkDependencies(model, new Set(src.containers.keys()))) diagnostics.push(d);
   return { model, diagnostics };

@@ -74,15 +74,23 @@ export type ResourceKey = keyof typeof resourceSpec;
 // directory: or image:) are lists users may add to.
 export const dropinUnit = table('Unit', {
   Description: 'description', SourcePath: machinistSupplied, Requires: 'requires', Wants: 'after', After: 'after',
-  RequiresMountsFor: { at: 'directory', owned: false },
+  RequiresMountsFor: { at: 'directory', owned: false }, BindsTo: 'network.pod',
 });
 export const dropinService = table('Service', {
   Environment: { at: 'directory', owned: false }, SetCredential: { at: 'users', owned: false }, Slice: 'slice', DeviceAllow: 'devices', Restart: 'restart',
   // A booted guest without CAP_SYS_BOOT: its reboot is a clean exit (translate/service-dropin.ts).
-  RestartForceExitStatus: { at: 'security.capabilities.drop', owned: false },
+  RestartForceExitStatus: { at: 'security.capabilities.drop', owned: false }, NetworkNamespacePath: 'network.pod',
   ...resourceSpec,
 });
 
 // machine-NAME.slice.
 export const sliceUnit = table('Unit', { Description: 'description', SourcePath: machinistSupplied });
 export const sliceBody = table('Slice', resourceSpec);
+
+// pods/NAME.yaml: the drop-in of machinist-pod@NAME.service, and per published port a .socket and a .service.
+export const podUnit = table('Unit', { Description: 'description', SourcePath: machinistSupplied, Wants: 'ports' });
+export const podPortUnit = table('Unit', {
+  Description: 'ports', SourcePath: machinistSupplied, PartOf: 'ports', BindsTo: 'ports', After: 'ports', Requires: 'ports',
+});
+export const podPortSocket = table('Socket', { ListenStream: 'ports' });
+export const podPortService = table('Service', { NetworkNamespacePath: machinistSupplied, ExecStart: 'ports' });

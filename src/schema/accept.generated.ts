@@ -11,8 +11,8 @@ const RE5 = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$|^\d{1,10}$/;
 const RE6 = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ONE_OF7 = new Set(["off","copy","bind","symlink","delete","auto"]);
 const ONE_OF8 = new Set(["off","copy-host","copy-static","copy-uplink","copy-stub","replace-host","replace-static","replace-uplink","replace-stub","bind-host","bind-static","bind-uplink","bind-stub","delete","auto"]);
-const KEYS9 = new Set(["mode","bridge","zone","macvlan","ipvlan","interfaces","ports"]);
-const ONE_OF10 = new Set(["host","none","veth","bridge","zone","macvlan","ipvlan","interface"]);
+const KEYS9 = new Set(["mode","bridge","zone","macvlan","ipvlan","interfaces","pod","ports"]);
+const ONE_OF10 = new Set(["host","none","veth","bridge","zone","macvlan","ipvlan","interface","pod"]);
 const RE11 = /^(?:(?:tcp|udp):)?(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])(?::(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))?$/;
 const KEYS12 = new Set(["source","target","readonly","options"]);
 const ONE_OF13 = new Set(["rbind","norbind","idmap","noidmap"]);
@@ -46,6 +46,7 @@ const RE40 = /^https?:\/\/[A-Za-z0-9._~!&()*+,;=:@%\[\]\-]+(?:[/?#][A-Za-z0-9._~
 const RE41 = /^[A-Za-z0-9_.,+=@/-]+$/;
 const RE42 = /^[0-9a-f]{64}$/;
 const ONE_OF43 = new Set(["tar","raw"]);
+const KEYS44 = new Set(["description","ports"]);
 
 function check0(v: any): boolean {
   if (!Array.isArray(v)) return false;
@@ -109,8 +110,10 @@ function check5(v: any): boolean {
   if (!((v4 === undefined || check3(v4)))) return false;
   const v5 = v["interfaces"];
   if (!((v5 === undefined || check3(v5)))) return false;
-  const v6 = v["ports"];
-  if (!((v6 === undefined || check4(v6)))) return false;
+  const v6 = v["pod"];
+  if (!((v6 === undefined || (typeof v6 === 'string' && RE2.test(v6))))) return false;
+  const v7 = v["ports"];
+  if (!((v7 === undefined || check4(v7)))) return false;
   return true;
 }
 
@@ -630,10 +633,21 @@ function check41(v: any): boolean {
   return true;
 }
 
+function check42(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS44.has(k)) return false;
+  const v0 = v["description"];
+  if (!((v0 === undefined || typeof v0 === 'string'))) return false;
+  const v1 = v["ports"];
+  if (!((v1 === undefined || check4(v1)))) return false;
+  return true;
+}
+
 export const accept = {
   settings: (v: unknown): boolean => check36(v),
   profile: (v: unknown): boolean => check38(v),
   container: (v: unknown): boolean => check38(v),
   slice: (v: unknown): boolean => check40(v),
   image: (v: unknown): boolean => check41(v),
+  pod: (v: unknown): boolean => check42(v),
 };

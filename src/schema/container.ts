@@ -36,18 +36,19 @@ const device = hinted(z.union([
   }),
 ]), h.deviceEntryHint);
 
-export const networkModes = ['host', 'none', 'veth', 'bridge', 'zone', 'macvlan', 'ipvlan', 'interface'] as const;
+export const networkModes = ['host', 'none', 'veth', 'bridge', 'zone', 'macvlan', 'ipvlan', 'interface', 'pod'] as const;
 
 const network = z.strictObject({
   mode: field(
     z.enum(networkModes),
-    'host (default): share the host network (Private=no, VirtualEthernet=no). none: own namespace, loopback only. veth: a veth pair to the host. bridge: veth attached to network.bridge. zone: veth in a shared zone. macvlan / ipvlan / interface: the host interfaces listed under those keys.',
+    'host (default): share the host network (Private=no, VirtualEthernet=no). none: own namespace, loopback only. veth: a veth pair to the host. bridge: veth attached to network.bridge. zone: veth in a shared zone. macvlan / ipvlan / interface: the host interfaces listed under those keys. pod: the network namespace of the pod named by network.pod, shared with its other members (loopback between them).',
   ),
   bridge: field(interfaceName, 'Host bridge for mode bridge (Bridge=): an interface name as the kernel takes it (at most 15 characters of printable ASCII without space, "/", ":" or "%", not all digits, not "all" or "default").'),
   zone: field(zoneName, 'Zone name for mode zone (Zone=): at most 12 characters, as nspawn names its interface vz-NAME.'),
   macvlan: field(z.array(interfaceName), 'Host interfaces for mode macvlan (MACVLAN=), named as for bridge.'),
   ipvlan: field(z.array(interfaceName), 'Host interfaces for mode ipvlan (IPVLAN=), named as for bridge.'),
   interfaces: field(z.array(interfaceName), 'Host interfaces moved into the container for mode interface (Interface=), named as for bridge.'),
+  pod: field(machineName, 'Pod (pods/NAME.yaml) whose network namespace this container joins, for mode pod.'),
   ports: field(z.array(port), 'Port forwards "[tcp:|udp:]HOST[:CONTAINER]" (Port=); needs a private network (veth, bridge or zone). A host port (per protocol) can be forwarded by one container only.'),
 });
 

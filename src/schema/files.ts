@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 import type { Kind } from '../load/read.js';
 import { containerSchema, passSection, resourcesSchema } from './container.js';
 import { imageSchema } from './image.js';
-import { field } from './values.js';
+import { field, port } from './values.js';
 
 export const sliceSchema = z.strictObject({
   description: field(z.string(), "Human-readable description (the slice's Description=)."),
@@ -18,6 +18,14 @@ export const sliceSchema = z.strictObject({
   ),
 });
 
+export const podSchema = z.strictObject({
+  description: field(z.string(), "Human-readable description (the pod unit's and its port units' Description=)."),
+  ports: field(
+    z.array(port),
+    'Pod ports published on the host, loopback included: "[tcp:]HOST[:POD]" (a .socket on the host and systemd-socket-proxyd in the pod\'s network namespace; TCP only).',
+  ),
+});
+
 export const settingsSchema = z.strictObject({
   defaults: field(
     z.omit(containerSchema, { profiles: true }),
@@ -25,6 +33,7 @@ export const settingsSchema = z.strictObject({
   ),
 });
 
+export type PodInput = z.infer<typeof podSchema>;
 export type SliceInput = z.infer<typeof sliceSchema>;
 export type SettingsInput = z.infer<typeof settingsSchema>;
 
@@ -34,4 +43,5 @@ export const schemaFor: Record<Kind, z.ZodMiniType> = {
   container: containerSchema,
   slice: sliceSchema,
   image: imageSchema,
+  pod: podSchema,
 };

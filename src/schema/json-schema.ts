@@ -1,7 +1,7 @@
 // JSON Schema for editors (yaml-language-server) and tools, generated from the same zod schemas that validate.
 import * as z from 'zod/mini';
 import { containerSchema } from './container.js';
-import { settingsSchema, sliceSchema } from './files.js';
+import { podSchema, settingsSchema, sliceSchema } from './files.js';
 import { imageSchema } from './image.js';
 
 export function jsonSchema(): object {
@@ -12,6 +12,7 @@ export function jsonSchema(): object {
     $defs: {
       container: one(containerSchema, 'containers/NAME.yaml and profiles/NAME.yaml'),
       slice: one(sliceSchema, 'slices/NAME.yaml'),
+      pod: one(podSchema, 'pods/NAME.yaml'),
       settings: one(settingsSchema, 'machinist.yaml'),
       image: one(imageSchema, 'images/NAME.yaml'),
     },

@@ -24,6 +24,10 @@ const rules: Partial<Record<Kind, NameRule>> = {
     problem: (n) => (hostnamePattern.test(n) ? undefined : 'is not an image name: letters, digits and "-" in dot-separated labels, at most 64 characters'),
     hint: 'Rename the file, e.g. images/debian-12.yaml (no "_", no leading or trailing "-").',
   },
+  pod: {
+    problem: (n) => (hostnamePattern.test(n) ? undefined : `is not ${machine.replace('a machine name', 'a pod name')}`),
+    hint: 'Rename the file so its name is a host name, e.g. pods/frontend.yaml (it names /run/netns/NAME and units).',
+  },
   slice: {
     problem: sliceNameProblem,
     hint: 'Rename the file, e.g. slices/web.yaml or slices/web-batch.yaml (a child of web): letters, digits and "_", single "-" between levels.',

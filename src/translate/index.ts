@@ -10,6 +10,7 @@ import { rootOf, translateImage, translateRoot } from './image.js';
 import { translateNspawn } from './nspawn.js';
 import type { Output } from './output.js';
 import { byOutputPath, templatePath, unitName } from './output.js';
+import { translatePod } from './pod.js';
 import { translateDropin } from './service-dropin.js';
 import { translateSlice } from './slice.js';
 
@@ -90,7 +91,9 @@ export function translate(model: Model): Translation {
     }
   }
   checkFailed(model, failed, diagnostics);
-  const outputs = nspawnFiles.concat(sliceFiles, dropins, links);
+  const podFiles: Output[] = [];
+  for (const p of model.pods ?? []) podFiles.push(...translatePod(p, diagnostics));
+  const outputs = nspawnFiles.concat(sliceFiles, dropins, links, podFiles);
   if (!inOrder(outputs)) outputs.sort(byOutputPath);
   return { outputs, diagnostics, failed, brokenSlices };
 }

@@ -165,6 +165,11 @@ function addNetwork(c: ContainerModel, network: Entries<keyof typeof nspawnNetwo
       network.raw('Private', 'no');
       network.raw('VirtualEthernet', 'no');
       break;
+    case 'pod':
+      // The unit already runs in the pod's namespace (NetworkNamespacePath= in the drop-in): nspawn keeps it.
+      network.raw('Private', 'no');
+      network.raw('VirtualEthernet', 'no');
+      break;
     case 'none':
       network.raw('Private', 'yes');
       network.raw('VirtualEthernet', 'no');

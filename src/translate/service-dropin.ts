@@ -10,6 +10,7 @@ import type { GeneratedFile } from './output.js';
 import { Entries, doc, header, passThrough, sliceUnitName, unitName } from './output.js';
 import { identityCredentials } from './identity.js';
 import type { Credential } from './identity.js';
+import { podNetnsPath, podUnitName } from './pod.js';
 import { devicePath, resourceEntries } from './resources.js';
 import { rootOf } from './image.js';
 
@@ -71,6 +72,10 @@ export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): G
   for (let i = 0; i < after.length; i++) unit.raw('Wants', unitName(after[i]!));
   for (let i = 0; i < requires.length; i++) unit.raw('After', unitName(requires[i]!));
   for (let i = 0; i < after.length; i++) unit.raw('After', unitName(after[i]!));
+  const pod = s.network?.mode === 'pod' ? s.network.pod : undefined;
+  // systemd enters the pod's namespace before nspawn starts, which works with a user namespace too (nspawn's
+  // own --network-namespace-path= does not); BindsTo= stops the member with its pod.
+  if (pod !== undefined) for (const dep of ['BindsTo', 'After'] as const) unit.raw(dep, podUnitName(pod));
   if (s.directory !== undefined) unit.add('RequiresMountsFor', unitWord, s.directory);
   const root = rootOf(c);
   if (root) {
@@ -86,6 +91,7 @@ export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): G
     service.add('Environment', (x: ContainerModel) => nspawnArguments(x, creds), c, undefined, at);
   }
   for (let i = 0; i < creds.length; i++) service.add('SetCredential', credentialValue, creds[i]!);
+  if (pod !== undefined) service.raw('NetworkNamespacePath', podNetnsPath(pod));
   if (s.slice !== undefined) service.raw('Slice', sliceUnitName(s.slice));
   resourceEntries(s.resources, service);
   const devices = s.devices;

@@ -2,7 +2,7 @@
 import type { Kind, SourceFile } from '../../src/load/read.js';
 import { build } from '../../src/pipeline.js';
 
-const kinds: Record<string, Kind> = { containers: 'container', profiles: 'profile', slices: 'slice', images: 'image' };
+const kinds: Record<string, Kind> = { containers: 'container', profiles: 'profile', slices: 'slice', images: 'image', pods: 'pod' };
 
 export function sources(files: Record<string, string>, dir = '/etc/machinist'): SourceFile[] {
   return Object.entries(files).map(([rel, text]) => {

@@ -135,6 +135,7 @@ export const HOSTILE_KEYS: HostileKey[] = [
   named('devices[].access', (q) => `devices: [{ path: /dev/fuse, access: ${q} }]`),
   named('network.mode', (q) => `network: { mode: ${q} }`),
   named('security.private_users_ownership', (q) => `security: { private_users_ownership: ${q} }`),
+  named('network.pod', (q) => `network: { mode: pod, pod: ${q} }`),
   named('security.tier', (q) => `security: { tier: ${q} }`),
   named('security.capabilities.add[]', (q) => `security: { capabilities: { add: [${q}] } }`),
   named('security.capabilities.ambient[]', (q) => `security: { capabilities: { ambient: [${q}] } }`),

@@ -53,6 +53,7 @@ export function unitsIn(unitDir: string): string[] {
   const units = [
     ...names.filter((n) => /^(?:machine|machinist-[a-z-]+)@.+\.service\.d$/.test(n)).map((n) => n.slice(0, -2)),
     ...names.filter((n) => /^machine-.+\.slice$/.test(n) || n.endsWith('.mount')),
+    ...names.filter((n) => /^machinist-pod-.+\.(?:socket|service)$/.test(n)),
   ].sort();
   if (names.includes('machines.target.wants')) units.push('machines.target');
   return units;

@@ -74,7 +74,8 @@ describe('security.tier', () => {
     const w = b.diagnostics.filter((d) => d.code === 'tier-host-network');
     expect(w).toHaveLength(1);
     expect(w[0]).toMatchObject({ severity: 'warning', container: 'hostnet', pos: { line: 2 } });
-    expect(b.diagnostics.filter((d) => d.code !== 'tier-host-network')).toEqual([]);
+    // The tier's private_users with the host's network also breaks low ports in the guest, which is said too.
+    expect(b.diagnostics.filter((d) => d.code !== 'tier-host-network').map((d) => `${d.code} ${d.container}`)).toEqual(['breaks-guest hostnet']);
   });
 
   it('a booted guest without CAP_SYS_BOOT restarts after a clean exit (its reboot); an app container does not', () => {
