@@ -77,6 +77,13 @@ export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): G
   // own --network-namespace-path= does not); BindsTo= stops the member with its pod.
   if (pod !== undefined) for (const dep of ['BindsTo', 'After'] as const) unit.raw(dep, podUnitName(pod));
   if (s.directory !== undefined) unit.add('RequiresMountsFor', unitWord, s.directory);
+  // A device node that is missing (a GPU whose driver is not loaded) fails the start ("Assertion failed"),
+  // before nspawn would fail on it ("Failed to stat …") deeper in the journal.
+  const nodes = s.devices ?? none;
+  for (let i = 0; i < nodes.length; i++) {
+    const spec = deviceSpec(nodes[i]!);
+    if (spec.bind) unit.add('AssertPathExists', unitText, spec.spec, i);
+  }
   const root = rootOf(c);
   if (root) {
     unit.raw('Requires', root.unit);
