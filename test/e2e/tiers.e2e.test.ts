@@ -80,6 +80,8 @@ describe.skipIf(!E2E)('security tiers on a booted systemd', () => {
     config = mkdtempSync(path.join(tmpdir(), 'machinist-e2e-tiers-'));
     mkdirSync(path.join(config, 'containers'));
     const world = new World();
+    // The GPU recipe (examples/gpu) on a host without the GPU: never started at boot, refused on start.
+    writeFileSync(path.join(config, 'containers', 't-gpu.yaml'), 'directory: /\nvolatile: yes\ndevices: [/dev/nvidia0, /dev/dri/renderD128]\n');
     for (const [name, g] of Object.entries(GUESTS)) {
       writeFileSync(path.join(config, 'containers', `${name}.yaml`), `autostart: true\n${g.yaml}`);
       world.osRoot(`/var/lib/machines/${name}`, { shift: g.shift });
@@ -159,6 +161,16 @@ describe.skipIf(!E2E)('security tiers on a booted systemd', () => {
     }, 30_000);
     await running(name);
     expect(field(await status(name), 'NoNewPrivs')).toBe('1');
+  });
+
+  test('a container whose GPU device nodes are missing fails to start, visibly', async () => {
+    const start = await host!.run(['systemctl', 'start', 'machine@t-gpu.service'], { allowFail: true, timeoutMs: 30_000 });
+    expect(start.code).not.toBe(0);
+    expect(start.stderr).toMatch(/Assertion failed/);
+    const show = await host!.run(['systemctl', 'show', 'machine@t-gpu.service', '-p', 'AssertResult', '-p', 'ActiveState']);
+    expect(show.stdout).toMatch(/AssertResult=no/);
+    const journal = await host!.journal('machine@t-gpu.service');
+    expect(journal).toMatch(/Starting requested but asserts failed/);
   });
 
   test('systemd-nspawn did not complain about the files', async () => {
