@@ -152,7 +152,7 @@ export const catalogue = {
   'unsupported-file': {
     severity: 'warning',
     summary: 'A file or folder in the config directory that machinist does not read.',
-    hint: 'Move it away; machinist reads machinist.yaml, profiles/, containers/, slices/ and images/.',
+    hint: 'Move it away; machinist reads machinist.yaml, profiles/, containers/, slices/, images/ and pods/.',
   },
   'foreign-file': {
     severity: 'error',

@@ -111,7 +111,7 @@ describe('compile', () => {
       {
         code: 'invalid-value',
         severity: 'error',
-        message: 'network.mode is "hots"; expected one of: host, none, veth, bridge, zone, macvlan, ipvlan, interface',
+        message: 'network.mode is "hots"; expected one of: host, none, veth, bridge, zone, macvlan, ipvlan, interface, pod',
         file: `${cfg}/containers/web.yaml`,
         path: ['network', 'mode'],
         line: 2,

@@ -51,6 +51,7 @@ function expectedPaths(): string[] {
     '/usr/lib/systemd/system/machinist-image-fs@.service',
     '/usr/lib/systemd/system/machinist-image@.service',
     '/usr/lib/systemd/system/machinist-overlay@.service',
+    '/usr/lib/systemd/system/machinist-pod@.service',
     '/usr/lib/systemd/system-generators',
     '/usr/lib/systemd/system-generators/machinist-generator',
     '/usr/lib/machinist',
@@ -96,7 +97,9 @@ describe('make install / make uninstall (DESTDIR, PREFIX)', () => {
     expect(readFileSync(join(dest, 'usr/bin/machinist'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/node');
     expect(readFileSync(join(dest, 'usr/lib/systemd/system-generators/machinist-generator'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/node');
     expect(lstatSync(join(dest, 'usr/lib/systemd/system-generators/machinist-generator')).mode & 0o777).toBe(0o755);
-    expect(readFileSync(join(dest, 'usr/lib/systemd/system/machine@.service'), 'utf8')).toBe(readFileSync(join(repo, 'units/machine@.service'), 'utf8'));
+    for (const unit of ['machine@.service', 'machinist-pod@.service']) {
+      expect(readFileSync(join(dest, 'usr/lib/systemd/system', unit), 'utf8')).toBe(readFileSync(join(repo, 'units', unit), 'utf8'));
+    }
     expect(lstatSync(join(dest, 'usr/lib/machinist/machinist-generator.core.js')).mode & 0o777).toBe(0o644);
     // The installed generator finds its code in ../../machinist (LIBDIR), as it will on the target.
     const gen = join(dest, 'run-gen');
