@@ -25,13 +25,19 @@ function checkPod(file: ParsedFile): Diagnostic[] {
   for (let i = 0; i < ports.length; i++) {
     if (tcpPort(ports[i]!)) continue;
     const path = ['ports', i];
-    out.push(diag('invalid-value', 'a pod publishes TCP ports only (systemd-socket-proxyd forwards streams)', { file: file.source.file, path, pos: locate(file, path), hint: 'Write "tcp:HOST:POD", or give a member its own network (veth) and forward UDP with network.ports.' }));
+    const hint = 'Write "tcp:HOST:POD", or give a member its own network (veth) and forward UDP with network.ports.';
+    const message = 'a pod publishes TCP ports only (systemd-socket-proxyd forwards streams)';
+    out.push(diag('invalid-value', message, { file: file.source.file, path, pos: locate(file, path), hint }));
   }
   return out;
 }
 
 /** Fill model.pods; members of a missing or broken pod move to model.failed. */
-export function resolvePods(files: readonly ParsedFile[], errorsOf: (f: ParsedFile) => readonly Diagnostic[], model: Model): Diagnostic[] {
+export function resolvePods(
+  files: readonly ParsedFile[],
+  errorsOf: (f: ParsedFile) => readonly Diagnostic[],
+  model: Model,
+): Diagnostic[] {
   const podFiles = new Map<string, ParsedFile>();
   for (const f of files) if (f.source.kind === 'pod') podFiles.set(f.source.name, f);
   const out: Diagnostic[] = [];
@@ -52,12 +58,19 @@ export function resolvePods(files: readonly ParsedFile[], errorsOf: (f: ParsedFi
       p.members.push(c.name);
       continue;
     }
-    const hint = broken.has(pod) ? `Fix pods/${pod}.yaml.` : `${didYouMean(pod, podFiles.keys()) ?? ''} Or create pods/${pod}.yaml (an empty file is fine).`.trim();
-    const d = diagAt(c, 'unknown-pod', broken.has(pod) ? `pod "${pod}" has errors, so its members do not start` : `pod "${pod}" has no file pods/${pod}.yaml`, ['network', 'pod'], { hint });
+    const near = didYouMean(pod, podFiles.keys()) ?? '';
+    const create = `${near} Or create pods/${pod}.yaml (an empty file is fine).`.trim();
+    const hint = broken.has(pod) ? `Fix pods/${pod}.yaml.` : create;
+    const message = broken.has(pod)
+      ? `pod "${pod}" has errors, so its members do not start`
+      : `pod "${pod}" has no file pods/${pod}.yaml`;
+    const d = diagAt(c, 'unknown-pod', message, ['network', 'pod'], { hint });
     out.push(d);
     model.failed.set(c.name, failedWith(c, [d]));
   }
-  if (out.some((d) => d.code === 'unknown-pod')) model.containers = model.containers.filter((c) => !model.failed.has(c.name));
+  if (out.some((d) => d.code === 'unknown-pod')) {
+    model.containers = model.containers.filter((c) => !model.failed.has(c.name));
+  }
   model.pods = [...pods.values()].filter((p) => p.members.length > 0);
   return out;
 }

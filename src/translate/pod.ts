@@ -25,7 +25,8 @@ function podDropin(p: PodModel, stems: string[], diagnostics: Diagnostic[]): Gen
   unit.add('SourcePath', unitText, p.file.source.file);
   // The pod wants its sockets; each socket is PartOf= the pod (it stops with it) but does not keep it needed.
   for (const stem of stems) unit.raw('Wants', `${stem}.socket`);
-  return { kind: 'file', dir: 'unit', rel: `${podUnitName(p.name)}.d/50-machinist.conf`, doc: doc(header(p.file.source.file), [unit]) };
+  const rel = `${podUnitName(p.name)}.d/50-machinist.conf`;
+  return { kind: 'file', dir: 'unit', rel, doc: doc(header(p.file.source.file), [unit]) };
 }
 
 function portUnits(p: PodModel, host: number, inner: number, diagnostics: Diagnostic[]): GeneratedFile[] {
