@@ -74,7 +74,8 @@ export type ResourceKey = keyof typeof resourceSpec;
 // directory: or image:) are lists users may add to.
 export const dropinUnit = table('Unit', {
   Description: 'description', SourcePath: machinistSupplied, Requires: 'requires', Wants: 'after', After: 'after',
-  RequiresMountsFor: { at: 'directory', owned: false }, BindsTo: 'network.pod', AssertPathExists: { at: 'devices', owned: false },
+  RequiresMountsFor: { at: 'directory', owned: false }, BindsTo: { at: 'network.pod', owned: false },
+  AssertPathExists: { at: 'devices', owned: false },
 });
 export const dropinService = table('Service', {
   Environment: { at: 'directory', owned: false }, SetCredential: { at: 'users', owned: false }, Slice: 'slice', DeviceAllow: 'devices', Restart: 'restart',
