@@ -89,8 +89,9 @@ export function program(): Command {
         onWait: () => process.stderr.write(`machinist: another compile is writing into ${o.root}; waiting for it\n`),
       });
       const code = exitCode(r.diagnostics, o.strict === true);
-      const running = r.applied === 'all' || o.dryRun ? runningOf(r.plan.affected, o.root) : undefined;
-      const view = { dryRun: !r.written, running, emptyConfig: r.empty };
+      const names = r.changes.filter((c) => c.kind === 'container').map((c) => c.name);
+      const running = r.applied === 'all' || o.dryRun ? runningOf(names, o.root) : undefined;
+      const view = { dryRun: !r.written, running, emptyConfig: r.empty, changes: r.changes };
       if (o.format === 'json') {
         const plan = planJSON(r.plan, view);
         const out = { ok: code === 0, written: r.written, applied: r.applied, diagnostics: toJSON(r.diagnostics), plan, roots: r.roots };

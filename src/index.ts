@@ -5,6 +5,9 @@ import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { diag } from './diagnostics/catalogue.js';
 import type { Diagnostic } from './diagnostics/types.js';
 import { hasErrors } from './diagnostics/types.js';
+import { systemBaseline } from './emit/baseline.js';
+import { classify } from './emit/classify.js';
+import type { ClassifyOptions, UnitChange } from './emit/classify.js';
 import { commit } from './emit/commit.js';
 import { readSnapshot } from './emit/existing.js';
 import type { Snapshot } from './emit/existing.js';
@@ -31,6 +34,7 @@ export { build } from './pipeline.js';
 export type { Build } from './pipeline.js';
 export type { Diagnostic } from './diagnostics/types.js';
 export type { Plan, Action } from './emit/plan.js';
+export type { Impact, UnitChange } from './emit/classify.js';
 
 export interface CheckOptions {
   configDir: string;
@@ -96,6 +100,11 @@ export interface CompileOptions extends CheckOptions {
   onWait?: () => void;
   /** How long to wait for another compile into the same root (default 60 s). */
   waitSeconds?: number;
+  /**
+   * What systemd reads today besides compile's files (the generator's copies, the template), for `changes`.
+   * Default: read from the running system when root is /, else nothing.
+   */
+  baseline?: ClassifyOptions;
 }
 
 export interface CompileResult extends CheckResult {
@@ -108,6 +117,8 @@ export interface CompileResult extends CheckResult {
   diagnostics: Diagnostic[];
   /** Where each container with a declared image gets its root, and whether its image version changes. */
   roots: RootView[];
+  /** What the plan needs per container and slice: nothing, a reload, live properties, restart, start, stop. */
+  changes: UnitChange[];
 }
 
 const noPlan = (): Plan => ({ actions: [], affected: [], links: {}, diagnostics: [] });
@@ -184,8 +195,11 @@ export function compile(opts: CompileOptions): CompileResult {
   const shownDir = opts.shownDir ?? shownConfigDir(opts.configDir, opts.root);
   let checked = check({ configDir: opts.configDir, shownDir, allowEmpty: opts.allowEmpty });
   const targets = compileTargets(opts.root);
-  const result = (p: Plan, diagnostics: Diagnostic[], applied: CompileResult['applied'] = 'none', s?: Snapshot): CompileResult =>
-    ({ ...checked, plan: p, targets, written: applied !== 'none', applied, diagnostics, roots: rootsOf(checked, s) });
+  const baseline = () => opts.baseline ?? (resolvePath(opts.root) === '/' ? systemBaseline('/') : {});
+  const result = (p: Plan, diagnostics: Diagnostic[], applied: CompileResult['applied'] = 'none', s?: Snapshot): CompileResult => {
+    const changes = p.actions.length ? classify(p, baseline()) : [];
+    return { ...checked, plan: p, targets, written: applied !== 'none', applied, diagnostics, roots: rootsOf(checked, s), changes };
+  };
   const bad = rootProblem(opts.root);
   if (bad) return result(noPlan(), [...checked.diagnostics, bad]);
   const writing = !opts.dryRun && !blocks(checked.diagnostics, opts.strict);

@@ -29,6 +29,8 @@ export interface Action {
   container?: string;
   /** The mode of the new file (create, change): 0644, or 0600 for one made from a file others cannot read. */
   mode?: number;
+  /** The file's text before (change, remove): what emit/classify.ts compares, key by key. */
+  before?: string;
 }
 
 export interface Plan {
@@ -81,8 +83,8 @@ const MISSING: Existing = { type: 'missing' };
  * One action, always with the same properties in the same order (absent ones undefined), so that thousands of
  * them share one object shape instead of each being spread together from parts.
  */
-function action(op: Op, dir: OutputDir, rel: string, path: string, kind: 'file' | 'symlink', container: string | undefined, content?: string, target?: string, diff?: string, mode?: number): Action {
-  return { op, dir, rel, path, kind, content, target, diff, container, mode };
+function action(op: Op, dir: OutputDir, rel: string, path: string, kind: 'file' | 'symlink', container: string | undefined, content?: string, target?: string, diff?: string, mode?: number, before?: string): Action {
+  return { op, dir, rel, path, kind, content, target, diff, container, mode, before };
 }
 
 const octal = (mode: number) => `0${mode.toString(8)}`;
@@ -147,7 +149,7 @@ function planFile(p: Planning, o: Output & { kind: 'file' }, path: string, cur: 
     const who = ownership(cur.text);
     if (who === 'ours') {
       const diff = p.withDiffs ? changeDiff(cur, content, mode, path) : undefined;
-      p.actions.push(action('change', o.dir, o.rel, path, 'file', container, content, undefined, diff, mode));
+      p.actions.push(action('change', o.dir, o.rel, path, 'file', container, content, undefined, diff, mode, cur.text));
     } else if (who === 'edited') {
       const message = `${path} was edited by hand since machinist wrote it; it is left as it is`;
       p.diagnostics.push(diag('edited-file', message, { file: path, container: o.container }));
@@ -176,7 +178,7 @@ function planRemovals(p: Planning, gone: string[], snapshot: Snapshot, targets: 
       const who = ownership(cur.text);
       if (who === 'ours') {
         const diff = p.withDiffs ? fileDiff(cur.text, '', `a${path}`, '/dev/null') : undefined;
-        p.actions.push(action('remove', dir, rel, path, 'file', container, undefined, undefined, diff));
+        p.actions.push(action('remove', dir, rel, path, 'file', container, undefined, undefined, diff, undefined, cur.text));
       } else if (who === 'edited') {
         const message = `${path} is no longer generated, but was edited by hand; it is left in place`;
         const hint = 'Delete it yourself once its settings are no longer needed.';

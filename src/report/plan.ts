@@ -1,5 +1,7 @@
 // A plan for people (what would change, with diffs) and for tools (JSON).
+import type { UnitChange } from '../emit/classify.js';
 import type { Plan } from '../emit/plan.js';
+import { changesJSON, renderChanges } from './changes.js';
 
 export function counts(p: Plan): Record<'create' | 'change' | 'remove' | 'unchanged', number> {
   const c = { create: 0, change: 0, remove: 0, unchanged: 0 };
@@ -13,7 +15,16 @@ export interface PlanView {
   running?: ReadonlySet<string>;
   /** The configuration has no containers (compile --allow-empty): every removal is said out loud. */
   emptyConfig?: boolean;
+  /** What the change needs per container and slice (emit/classify.ts); without it, only who is affected. */
+  changes?: readonly UnitChange[];
 }
+
+/** Running containers that a change needs restarted. */
+const restartNeeded = (p: Plan, view: PlanView): string[] | null => {
+  if (!view.running) return null;
+  if (!view.changes) return p.affected.filter((n) => view.running!.has(n));
+  return view.changes.filter((c) => c.kind === 'container' && c.impact === 'restart' && view.running!.has(c.name)).map((c) => c.name);
+};
 
 /** What a plan means beyond its actions: a compile cut short before, and a removal of everything. */
 function notices(p: Plan, view: PlanView, removals: number): string[] {
@@ -42,7 +53,8 @@ export function renderPlanText(p: Plan, view: PlanView, color: boolean): string 
   if (out.length) out.push('');
   out.push(`${c.create} to create, ${c.change} to change, ${c.remove} to remove, ${c.unchanged} unchanged${view.dryRun ? ' (dry run: nothing written)' : ''}`);
   out.push(...notices(p, view, c.remove));
-  if (p.affected.length) {
+  if (view.changes) out.push(...renderChanges(view.changes, view.running));
+  else if (p.affected.length) {
     if (view.running) {
       const need = p.affected.filter((n) => view.running!.has(n));
       out.push(need.length ? `Running containers that need a restart to pick this up: ${need.join(', ')}` : view.dryRun ? 'No running container would need a restart.' : 'No running container needs a restart.');
@@ -60,6 +72,7 @@ export function planJSON(p: Plan, view: PlanView): object {
     counts: counts(p),
     actions: p.actions.map((a) => ({ op: a.op, path: a.path, kind: a.kind, container: a.container ?? null, target: a.target ?? null, diff: a.diff ?? null })),
     affected: p.affected,
-    restart_needed: view.running ? p.affected.filter((n) => view.running!.has(n)) : null,
+    restart_needed: restartNeeded(p, view),
+    changes: view.changes ? changesJSON(view.changes, view.running) : null,
   };
 }

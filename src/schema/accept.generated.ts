@@ -3,7 +3,7 @@
 import { isPlainObject, rules as R } from './rules.js';
 
 const KEYS0 = new Set(["defaults"]);
-const KEYS1 = new Set(["description","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","nspawn","service"]);
+const KEYS1 = new Set(["description","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","on_change","nspawn","service"]);
 const RE2 = /^(?=.{1,64}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 const ONE_OF3 = new Set(["overlay","copy"]);
 const ONE_OF4 = new Set(["no","yes","state","overlay"]);
@@ -35,18 +35,19 @@ const RE29 = /^[A-Za-z_][A-Za-z0-9_-]{0,30}$/;
 const KEYS30 = new Set(["ssh_authorized_keys","groups","shell","uid"]);
 const RE31 = /^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/;
 const ONE_OF32 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
-const KEYS33 = new Set(["Exec","Files","Network"]);
-const KEYS34 = new Set(["Unit","Service"]);
-const KEYS35 = new Set(["description","profiles","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","nspawn","service"]);
-const RE36 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const KEYS37 = new Set(["description","resources","unit"]);
-const KEYS38 = new Set(["Unit","Slice"]);
-const KEYS39 = new Set(["description","url","path","sha256","format"]);
-const RE40 = /^https?:\/\/[A-Za-z0-9._~!&()*+,;=:@%\[\]\-]+(?:[/?#][A-Za-z0-9._~!&()*+,;=:@%\[\]\-/?#]*)?$/;
-const RE41 = /^[A-Za-z0-9_.,+=@/-]+$/;
-const RE42 = /^[0-9a-f]{64}$/;
-const ONE_OF43 = new Set(["tar","raw"]);
-const KEYS44 = new Set(["description","ports"]);
+const ONE_OF33 = new Set(["restart","manual"]);
+const KEYS34 = new Set(["Exec","Files","Network"]);
+const KEYS35 = new Set(["Unit","Service"]);
+const KEYS36 = new Set(["description","profiles","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","on_change","nspawn","service"]);
+const RE37 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const KEYS38 = new Set(["description","resources","unit"]);
+const KEYS39 = new Set(["Unit","Slice"]);
+const KEYS40 = new Set(["description","url","path","sha256","format"]);
+const RE41 = /^https?:\/\/[A-Za-z0-9._~!&()*+,;=:@%\[\]\-]+(?:[/?#][A-Za-z0-9._~!&()*+,;=:@%\[\]\-/?#]*)?$/;
+const RE42 = /^[A-Za-z0-9_.,+=@/-]+$/;
+const RE43 = /^[0-9a-f]{64}$/;
+const ONE_OF44 = new Set(["tar","raw"]);
+const KEYS45 = new Set(["description","ports"]);
 
 function check0(v: any): boolean {
   if (!Array.isArray(v)) return false;
@@ -424,7 +425,7 @@ function check32(v: any): boolean {
 
 function check33(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS33.has(k)) return false;
+  for (const k in v) if (!KEYS34.has(k)) return false;
   const v0 = v["Exec"];
   if (!((v0 === undefined || check32(v0)))) return false;
   const v1 = v["Files"];
@@ -436,7 +437,7 @@ function check33(v: any): boolean {
 
 function check34(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS34.has(k)) return false;
+  for (const k in v) if (!KEYS35.has(k)) return false;
   const v0 = v["Unit"];
   if (!((v0 === undefined || check32(v0)))) return false;
   const v1 = v["Service"];
@@ -503,10 +504,12 @@ function check35(v: any): boolean {
   if (!((v26 === undefined || check30(v26)))) return false;
   const v27 = v["restart"];
   if (!((v27 === undefined || ONE_OF32.has(v27)))) return false;
-  const v28 = v["nspawn"];
-  if (!((v28 === undefined || check33(v28)))) return false;
-  const v29 = v["service"];
-  if (!((v29 === undefined || check34(v29)))) return false;
+  const v28 = v["on_change"];
+  if (!((v28 === undefined || ONE_OF33.has(v28)))) return false;
+  const v29 = v["nspawn"];
+  if (!((v29 === undefined || check33(v29)))) return false;
+  const v30 = v["service"];
+  if (!((v30 === undefined || check34(v30)))) return false;
   return true;
 }
 
@@ -522,14 +525,14 @@ function check37(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    if (!((typeof e === 'string' && RE36.test(e)))) return false;
+    if (!((typeof e === 'string' && RE37.test(e)))) return false;
   }
   return true;
 }
 
 function check38(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS35.has(k)) return false;
+  for (const k in v) if (!KEYS36.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["profiles"];
@@ -588,16 +591,18 @@ function check38(v: any): boolean {
   if (!((v27 === undefined || check30(v27)))) return false;
   const v28 = v["restart"];
   if (!((v28 === undefined || ONE_OF32.has(v28)))) return false;
-  const v29 = v["nspawn"];
-  if (!((v29 === undefined || check33(v29)))) return false;
-  const v30 = v["service"];
-  if (!((v30 === undefined || check34(v30)))) return false;
+  const v29 = v["on_change"];
+  if (!((v29 === undefined || ONE_OF33.has(v29)))) return false;
+  const v30 = v["nspawn"];
+  if (!((v30 === undefined || check33(v30)))) return false;
+  const v31 = v["service"];
+  if (!((v31 === undefined || check34(v31)))) return false;
   return true;
 }
 
 function check39(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS38.has(k)) return false;
+  for (const k in v) if (!KEYS39.has(k)) return false;
   const v0 = v["Unit"];
   if (!((v0 === undefined || check32(v0)))) return false;
   const v1 = v["Slice"];
@@ -607,7 +612,7 @@ function check39(v: any): boolean {
 
 function check40(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS37.has(k)) return false;
+  for (const k in v) if (!KEYS38.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["resources"];
@@ -619,23 +624,23 @@ function check40(v: any): boolean {
 
 function check41(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS39.has(k)) return false;
+  for (const k in v) if (!KEYS40.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["url"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE40.test(v1))))) return false;
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE41.test(v1))))) return false;
   const v2 = v["path"];
-  if (!((v2 === undefined || (typeof v2 === 'string' && R.path(v2) && RE41.test(v2))))) return false;
+  if (!((v2 === undefined || (typeof v2 === 'string' && R.path(v2) && RE42.test(v2))))) return false;
   const v3 = v["sha256"];
-  if (!((v3 === undefined || (typeof v3 === 'string' && RE42.test(v3))))) return false;
+  if (!((v3 === undefined || (typeof v3 === 'string' && RE43.test(v3))))) return false;
   const v4 = v["format"];
-  if (!((v4 === undefined || ONE_OF43.has(v4)))) return false;
+  if (!((v4 === undefined || ONE_OF44.has(v4)))) return false;
   return true;
 }
 
 function check42(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS44.has(k)) return false;
+  for (const k in v) if (!KEYS45.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["ports"];

@@ -168,6 +168,10 @@ export const containerSchema = z.strictObject({
     z.enum(['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always']),
     'When systemd restarts the container (Restart=). A reboot inside the container always restarts it.',
   ),
+  on_change: field(
+    z.enum(['restart', 'manual']),
+    'What `machinist apply` does when a change needs the running container restarted: restart (default) restarts it; manual lists it as pending and leaves the restart to you (`machinist status` shows it).',
+  ),
   nspawn: field(
     z.strictObject({
       Exec: field(passSection, '[Exec] keys, e.g. KillSignal: SIGRTMIN+3.'),

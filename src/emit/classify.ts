@@ -1,0 +1,220 @@
+// What a plan means for running containers: for each container and slice, the least that makes systemd use the
+// new files. Pure: it compares the settings (not the text: comments and headers are no change) of each file
+// before and after. "Before" is what systemd reads today: the file in /etc, or where compile writes a file the
+// generator had already made, the generator's copy (then an equal file is no change at all).
+//   none     only comments or Description= changed
+//   reload   systemctl daemon-reload is enough (ordering, dependencies, Restart= and other keys read at events)
+//   live     cgroup properties only: systemctl set-property --runtime applies them to the running unit
+//   restart  the .nspawn file or a key that shapes the nspawn command line or its environment changed
+//   start    newly autostarted (started when not running)
+//   stop     the container is gone (its files are removed)
+import { byCodeUnit } from '../order.js';
+import { resourceControlKeys } from '../schema/systemd-keys.js';
+import type { Action, Plan } from './plan.js';
+import { ownerOf } from './plan.js';
+
+export type Impact = 'none' | 'reload' | 'live' | 'restart' | 'start' | 'stop';
+
+/** How strong an impact is: a container needs the strongest of its changes. */
+const RANK: Record<Impact, number> = { none: 0, reload: 1, live: 2, start: 3, restart: 4, stop: 5 };
+
+export interface UnitChange {
+  /** Container (machine@NAME.service) or slice (machine-NAME.slice) name. */
+  name: string;
+  kind: 'container' | 'slice';
+  impact: Impact;
+  /** Why, one line each: "web.nspawn: Exec.Environment", "drop-in: Service.MemoryMax". */
+  reasons: string[];
+  /** The cgroup properties to set live, in `systemctl set-property` form (`Key=` resets a key). */
+  properties: string[];
+  /** The autostart link was added (a stopped container is then started). */
+  autostartAdded: boolean;
+}
+
+/** Keys of [Unit] whose change needs nothing at all: systemd shows them, nothing runs from them. */
+const COSMETIC = new Set(['Unit.Description', 'Unit.Documentation']);
+
+/**
+ * Resource-control keys that the service manager cannot move a running unit to: a new slice or delegation
+ * takes a new cgroup, so a restart. Every other resource-control key (systemd.resource-control(5), the list
+ * in schema/systemd-keys.ts) is a cgroup property set-property changes live.
+ */
+const NOT_LIVE = new Set(['Slice', 'Delegate', 'DisableControllers']);
+const liveKeys = new Set(resourceControlKeys.filter((k) => !NOT_LIVE.has(k)));
+export const isLiveKey = (key: string): boolean => liveKeys.has(key);
+
+/**
+ * [Service] keys that the manager reads when something happens (a stop, an exit, a restart), not when it
+ * starts the process: a daemon-reload is enough. Every other [Service] key shapes how the container is started
+ * (ExecStart=, Environment=, namespaces, credentials) and needs a restart.
+ */
+const READ_AT_EVENTS = new Set([
+  'Restart', 'RestartSec', 'RestartPreventExitStatus', 'RestartForceExitStatus', 'SuccessExitStatus',
+  'TimeoutStopSec', 'TimeoutAbortSec', 'TimeoutSec', 'TimeoutStartSec', 'StartLimitBurst', 'StartLimitIntervalSec',
+  'StartLimitAction', 'FailureAction', 'SuccessAction', 'ExecStopPost', 'ExecStop', 'KillSignal', 'FinalKillSignal',
+  'SendSIGKILL', 'SendSIGHUP', 'RuntimeMaxSec', 'WatchdogSec', 'OOMPolicy',
+]);
+
+/** The settings of a unit or .nspawn file: `Section.Key` → values in order; comments and blank lines skipped. */
+export function settingsOf(text: string | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (text === undefined) return out;
+  let section = '';
+  const lines = text.replace(/\\\n/g, ' ').split('\n');
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (!line || line[0] === '#' || line[0] === ';') continue;
+    if (line[0] === '[' && line.endsWith(']')) {
+      section = line.slice(1, -1);
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq < 0) continue;
+    const key = `${section}.${line.slice(0, eq).trim()}`;
+    const list = out.get(key) ?? [];
+    list.push(line.slice(eq + 1).trim());
+    out.set(key, list);
+  }
+  return out;
+}
+
+/** Keys whose values differ between two files, in a fixed order. */
+export function changedKeys(before: Map<string, string[]>, after: Map<string, string[]>): string[] {
+  const keys = new Set([...before.keys(), ...after.keys()]);
+  const same = (a: string[] | undefined, b: string[] | undefined) =>
+    (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === b![i]);
+  return [...keys].filter((k) => !same(before.get(k), after.get(k))).sort(byCodeUnit);
+}
+
+/** What a change of one key of a unit file needs; `body` is [Service] for a drop-in, [Slice] for a slice. */
+function keyImpact(sectionKey: string, body: 'Service' | 'Slice'): Impact {
+  if (COSMETIC.has(sectionKey)) return 'none';
+  const dot = sectionKey.indexOf('.');
+  const section = sectionKey.slice(0, dot);
+  const key = sectionKey.slice(dot + 1);
+  if (section !== body) return 'reload';
+  if (liveKeys.has(key)) return 'live';
+  if (body === 'Slice') return 'reload';
+  return READ_AT_EVENTS.has(key) ? 'reload' : 'restart';
+}
+
+/** `systemctl set-property` assignments that make a unit's cgroup match `after` for these keys. */
+function propertiesFor(keys: string[], after: Map<string, string[]>, fallback: Map<string, string[]>): string[] {
+  const out: string[] = [];
+  for (const sk of keys) {
+    const key = sk.slice(sk.indexOf('.') + 1);
+    // A key no longer written falls back to what the template says, or else to systemd's default (`Key=`).
+    const values = after.get(sk) ?? fallback.get(`Service.${key}`) ?? [];
+    if (values.length === 1) out.push(`${key}=${values[0]}`);
+    else out.push(`${key}=`, ...values.map((v) => `${key}=${v}`));
+  }
+  return out;
+}
+
+export interface ClassifyOptions {
+  /**
+   * What systemd reads today where the plan creates a file: the generator's copy of it, or undefined. Without
+   * it, a created file is compared with nothing.
+   */
+  previous?: (a: Action) => string | undefined;
+  /** The template's settings (units/machine@.service): what a key removed from a drop-in falls back to. */
+  template?: Map<string, string[]>;
+  /** Autostart links the generator made (machines.target.wants/machine@NAME.service exists already). */
+  generatorLinks?: ReadonlySet<string>;
+}
+
+interface Acc {
+  change: UnitChange;
+  created: number;
+  removed: number;
+  kept: number;
+  changed: number;
+  /** Files created where systemd read nothing before. */
+  fresh: number;
+  /** Files (not links) of it in the plan. */
+  files: number;
+}
+
+function accFor(map: Map<string, Acc>, name: string, kind: UnitChange['kind']): Acc {
+  const key = `${kind}:${name}`;
+  let acc = map.get(key);
+  if (!acc) {
+    acc = { change: { name, kind, impact: 'none', reasons: [], properties: [], autostartAdded: false }, created: 0, removed: 0, kept: 0, changed: 0, fresh: 0, files: 0 };
+    map.set(key, acc);
+  }
+  return acc;
+}
+
+const raise = (c: UnitChange, impact: Impact) => {
+  if (RANK[impact] > RANK[c.impact]) c.impact = impact;
+};
+
+/** One file's change: the keys that differ and what each needs. */
+function fileChange(a: Action, acc: Acc, opts: ClassifyOptions): void {
+  const before = settingsOf(a.op === 'create' ? opts.previous?.(a) : a.before);
+  const after = settingsOf(a.op === 'remove' ? undefined : a.content);
+  const keys = changedKeys(before, after);
+  const label = a.dir === 'nspawn' ? a.rel : acc.change.kind === 'slice' ? a.rel : 'drop-in';
+  if (a.dir === 'nspawn') {
+    if (keys.length) raise(acc.change, 'restart');
+    for (const k of keys) acc.change.reasons.push(`${label}: ${k}`);
+    return;
+  }
+  const body = acc.change.kind === 'slice' ? 'Slice' : 'Service';
+  const live: string[] = [];
+  for (const k of keys) {
+    const impact = keyImpact(k, body);
+    raise(acc.change, impact);
+    acc.change.reasons.push(`${label}: ${k}${impact === 'none' ? ' (no effect on a running unit)' : ''}`);
+    if (impact === 'live') live.push(k);
+  }
+  acc.change.properties.push(...propertiesFor(live, after, acc.change.kind === 'slice' ? new Map() : (opts.template ?? new Map())));
+}
+
+/** Every container and slice the plan touches, with what its change needs; sorted by kind and name. */
+export function classify(p: Plan, opts: ClassifyOptions = {}): UnitChange[] {
+  const map = new Map<string, Acc>();
+  for (const a of p.actions) {
+    const owner = ownerOf(a.dir, a.rel);
+    const name = owner.container ?? owner.slice;
+    if (name === undefined) continue;
+    const acc = accFor(map, name, owner.container !== undefined ? 'container' : 'slice');
+    if (a.kind === 'file') acc.files++;
+    if (a.op === 'unchanged') acc.kept++;
+    else if (a.op === 'create') acc.created++;
+    else if (a.op === 'remove') acc.removed++;
+    else acc.changed++;
+    if (a.op === 'unchanged') continue;
+    if (a.kind === 'symlink') {
+      // A link that only moves from the generator's directory to /etc starts nothing new.
+      if (a.op === 'create' && opts.generatorLinks?.has(a.rel)) continue;
+      if (a.op === 'create') {
+        acc.change.autostartAdded = true;
+        raise(acc.change, 'start');
+      }
+      acc.change.reasons.push(a.op === 'remove' ? 'autostart removed' : 'autostart added');
+      continue;
+    }
+    if (a.op === 'create' && opts.previous?.(a) === undefined) acc.fresh++;
+    fileChange(a, acc, opts);
+  }
+  const out: UnitChange[] = [];
+  for (const acc of map.values()) {
+    const c = acc.change;
+    const gone = acc.removed > 0 && acc.created + acc.kept + acc.changed === 0;
+    if (gone) {
+      // A container that is gone stops; a slice that is gone has nothing left to set.
+      c.impact = c.kind === 'container' ? 'stop' : 'reload';
+      c.properties = [];
+      c.reasons = ['its files are removed'];
+    }
+    if (acc.fresh > 0 && acc.fresh === acc.files) {
+      // Nothing of it ran before: a new unit is started if it is autostarted, and otherwise only loaded.
+      c.impact = c.autostartAdded ? 'start' : 'reload';
+      c.properties = [];
+      c.reasons = c.autostartAdded ? ['new, autostart'] : ['new'];
+    }
+    if (c.impact !== 'none' || c.reasons.length) out.push(c);
+  }
+  return out.sort((a, b) => byCodeUnit(a.kind, b.kind) || byCodeUnit(a.name, b.name));
+}
