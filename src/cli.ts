@@ -8,6 +8,9 @@ import { jsonText, renderPretty, toJSON, wantColor } from './diagnostics/render.
 import type { Diagnostic } from './diagnostics/types.js';
 import { hasErrors } from './diagnostics/types.js';
 import { check, compile, gc } from './index.js';
+import { apply } from './operate/apply.js';
+import { spawnRunner } from './operate/systemctl.js';
+import { renderSteps, stepsJSON } from './report/apply.js';
 import { renderGc } from './report/gc.js';
 import { explainRows, renderExplain } from './report/explain.js';
 import { planJSON, renderPlanText } from './report/plan.js';
@@ -103,6 +106,38 @@ export function program(): Command {
         if (r.written && r.plan.actions.some((a) => a.op !== 'unchanged') && resolvePath(o.root) === '/') process.stdout.write('Run "systemctl daemon-reload" to load the changes.\n');
         if (!r.written && !o.dryRun) process.stderr.write('Nothing was written.\n');
         if (r.applied === 'part') process.stderr.write('Only part of the change was written: compile again to complete it.\n');
+      }
+      process.exitCode = code;
+    });
+
+  p.command('apply')
+    .description('compile, daemon-reload, then do for each container exactly what its change needs (set live, restart, start, stop)')
+    .addOption(configOption())
+    .option('-n, --dry-run', 'change nothing; print the plan and the systemctl commands apply would run')
+    .option('--strict', 'treat warnings as errors')
+    .addOption(allowEmptyOption())
+    .addOption(formatOption())
+    .action((o: { config?: string; dryRun?: boolean; strict?: boolean; allowEmpty?: boolean; format: string }) => {
+      const r = apply({
+        configDir: configDir(o.config ?? defaultConfig()),
+        dryRun: o.dryRun === true,
+        strict: o.strict === true,
+        allowEmpty: o.allowEmpty === true,
+        run: spawnRunner(),
+        onWait: () => process.stderr.write('machinist: another compile is writing into /; waiting for it\n'),
+      });
+      const c = r.compiled;
+      // A step systemd refused is an error like a configuration error (1); I/O and usage stay 2.
+      const code = Math.max(exitCode(c.diagnostics, o.strict === true), r.ok ? 0 : 1);
+      if (o.format === 'json') {
+        const plan = planJSON(c.plan, { dryRun: !c.written, changes: c.changes });
+        process.stdout.write(`${JSON.stringify({ ok: code === 0, dry_run: o.dryRun === true, written: c.written, diagnostics: toJSON(c.diagnostics), plan, steps: stepsJSON(r.steps) }, null, 2)}\n`);
+      } else {
+        printDiagnostics(c.diagnostics, c.sources);
+        const color = wantColor(process.stdout, process.env);
+        if (c.plan.actions.some((a) => a.op !== 'unchanged')) process.stdout.write(`${renderPlanText(c.plan, { dryRun: !c.written, changes: c.changes }, color)}\n\n`);
+        if (!hasErrors(c.diagnostics)) process.stdout.write(`${renderSteps(r.steps, o.dryRun === true, color)}\n`);
+        else process.stderr.write('Nothing was written or done.\n');
       }
       process.exitCode = code;
     });

@@ -21,6 +21,7 @@ const LAYERS: string[][] = [
   ['emit'],
   ['pipeline'],
   ['generator', 'index', 'report'],
+  ['operate'],
   ['cli'],
   ['main'],
 ];
