@@ -9,7 +9,9 @@ import type { Diagnostic } from './diagnostics/types.js';
 import { hasErrors } from './diagnostics/types.js';
 import { check, compile, gc } from './index.js';
 import { apply } from './operate/apply.js';
+import { status } from './operate/status.js';
 import { spawnRunner } from './operate/systemctl.js';
+import { renderStatus, statusJSON } from './report/status.js';
 import { renderSteps, stepsJSON } from './report/apply.js';
 import { renderGc } from './report/gc.js';
 import { explainRows, renderExplain } from './report/explain.js';
@@ -140,6 +142,24 @@ export function program(): Command {
         else process.stderr.write('Nothing was written or done.\n');
       }
       process.exitCode = code;
+    });
+
+  p.command('status')
+    .description('show every container: what runs, its resources, and drift between the YAML, the files and what runs')
+    .argument('[names...]', 'only these containers')
+    .addOption(configOption())
+    .option('-H, --host <[user@]host>', 'read another host over SSH (systemctl -H; repeatable); read-only', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addOption(formatOption())
+    .action((names: string[], o: { config?: string; host: string[]; format: string }) => {
+      const dir = o.config ?? defaultConfig();
+      // A host without a configuration still has containers to show (orphans): then nothing is compared.
+      const configDir = o.host.length ? undefined : existsSync(dir) ? dir : undefined;
+      const rows = status({ run: spawnRunner(30_000), configDir, hosts: o.host, names });
+      if (o.format === 'json') process.stdout.write(`${JSON.stringify(statusJSON(rows), null, 2)}\n`);
+      else process.stdout.write(`${renderStatus(rows, wantColor(process.stdout, process.env))}\n`);
+      const unknown = names.filter((n) => !rows.some((r) => r.name === n));
+      if (unknown.length) process.stderr.write(`machinist: no container ${unknown.join(', ')} in the YAML or running\n`);
+      process.exitCode = unknown.length ? 1 : 0;
     });
 
   p.command('validate')

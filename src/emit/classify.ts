@@ -218,3 +218,12 @@ export function classify(p: Plan, opts: ClassifyOptions = {}): UnitChange[] {
   }
   return out.sort((a, b) => byCodeUnit(a.kind, b.kind) || byCodeUnit(a.name, b.name));
 }
+
+/**
+ * The keys of a container's .nspawn file (dir nspawn) or drop-in (dir unit) that differ between two versions
+ * and need a restart: what `machinist status` calls a pending restart of a running container.
+ */
+export function restartKeys(dir: 'nspawn' | 'unit', before: string | undefined, after: string | undefined): string[] {
+  const keys = changedKeys(settingsOf(before), settingsOf(after));
+  return dir === 'nspawn' ? keys : keys.filter((k) => keyImpact(k, 'Service') === 'restart');
+}

@@ -1,0 +1,199 @@
+// `machinist status`: what the YAML asks, what the files say and what runs, per container, on this host and on
+// others (-H, read through systemd's own SSH transport: `systemctl -H`, `machinectl -H`; read-only).
+// Drift is told only where the YAML is known (this host): a pending restart (the running container started from
+// other settings: units/machine@.service records them under /run/machinist/started/NAME), system.control
+// overrides, hand-edited or foreign files, YAML changed since its files were made, broken YAML.
+import { constants, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { restartKeys, settingsOf } from '../emit/classify.js';
+import { generatorDirs } from '../emit/baseline.js';
+import { readRegularFile } from '../fs/read.js';
+import { compile } from '../index.js';
+import type { CompileResult } from '../index.js';
+import type { StatusRow } from '../report/status.js';
+import { unitName } from '../translate/output.js';
+import type { Runner } from './systemctl.js';
+import { parseShow } from './systemctl.js';
+
+export type { StatusRow } from '../report/status.js';
+
+export const startedDir = 'run/machinist/started';
+
+const PROPS = [
+  'Id', 'LoadState', 'ActiveState', 'SubState', 'MainPID', 'MemoryCurrent', 'MemoryMax', 'CPUUsageNSec',
+  'TasksCurrent', 'NeedDaemonReload', 'WantedBy',
+];
+
+const readText = (path: string): string | undefined => {
+  try {
+    return readRegularFile(path, constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+};
+
+const listDir = (path: string): string[] => {
+  try {
+    return readdirSync(path).sort();
+  } catch {
+    return [];
+  }
+};
+
+/** A number systemd reports, or null when it has none ([not set], infinity, the 2^64-1 "unset"). */
+const num = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && v !== '18446744073709551615' ? Number(v) : null);
+
+/** The files a container runs from, as systemd finds them: compile's in /etc first, else the generator's. */
+function effectiveFiles(root: string, name: string): { nspawn?: string; unit?: string } {
+  const unit = `${unitName(name)}.d/50-machinist.conf`;
+  return {
+    nspawn: readText(join(root, 'etc/systemd/nspawn', `${name}.nspawn`)) ?? readText(join(root, generatorDirs.nspawn, `${name}.nspawn`)),
+    unit: readText(join(root, 'etc/systemd/system', unit)) ?? readText(join(root, generatorDirs.unit, unit)),
+  };
+}
+
+/** Keys that the running container started without: it needs a restart to use them. */
+function pendingRestart(root: string, name: string): string[] {
+  const dir = join(root, startedDir, name);
+  const started = { nspawn: readText(join(dir, 'nspawn')), unit: readText(join(dir, 'dropin')) };
+  if (started.nspawn === undefined && started.unit === undefined) return [];
+  const now = effectiveFiles(root, name);
+  return [...restartKeys('nspawn', started.nspawn, now.nspawn).map((k) => `${name}.nspawn: ${k}`), ...restartKeys('unit', started.unit, now.unit)];
+}
+
+/** Overrides of the unit's settings by `systemctl set-property`: persistent ones, and runtime ones that differ. */
+function controlOverrides(root: string, name: string): string[] {
+  const unit = unitName(name);
+  const out: string[] = [];
+  for (const f of listDir(join(root, 'etc/systemd/system.control', `${unit}.d`))) {
+    out.push(`system.control override: /etc/systemd/system.control/${unit}.d/${f} (outranks machinist's files)`);
+  }
+  const files = settingsOf(effectiveFiles(root, name).unit);
+  for (const f of listDir(join(root, 'run/systemd/system.control', `${unit}.d`))) {
+    const set = settingsOf(readText(join(root, 'run/systemd/system.control', `${unit}.d`, f)));
+    const differs = [...set].filter(([k, v]) => (files.get(k) ?? []).join('\n') !== v.filter((x) => x !== '').join('\n'));
+    if (differs.length) out.push(`runtime override: /run/systemd/system.control/${unit}.d/${f} (${differs.map(([k, v]) => `${k.slice(k.indexOf('.') + 1)}=${v.at(-1)}`).join(' ')})`);
+  }
+  return out;
+}
+
+/** What the YAML and the files say about one container of this host. */
+function yamlDrift(compiled: CompileResult, root: string, name: string): string[] {
+  const drift: string[] = [];
+  const failed = compiled.model.failed.get(name);
+  if (failed) {
+    const e = failed.errors[0];
+    drift.push(`broken YAML: ${e ? `${e.file ?? ''}${e.pos ? `:${e.pos.line}:${e.pos.col}` : ''}: ${e.message}` : 'does not compile'}`);
+  }
+  for (const d of compiled.diagnostics) {
+    if (d.container !== name) continue;
+    if (d.code === 'edited-file') drift.push(`hand-edited file: ${d.file ?? ''}`);
+    if (d.code === 'foreign-file') drift.push(`foreign file: ${d.file ?? ''}`);
+  }
+  const change = compiled.changes.find((c) => c.kind === 'container' && c.name === name);
+  if (change && change.impact !== 'none' && !failed) drift.push(`YAML changed since its files were made (apply would: ${change.impact})`);
+  drift.push(...controlOverrides(root, name));
+  return drift;
+}
+
+/** machinectl's view: state, leader and addresses by machine name. */
+function machines(run: Runner, host: string[]): Map<string, { state: string; leader: number | null; addresses: string[] }> {
+  const out = new Map<string, { state: string; leader: number | null; addresses: string[] }>();
+  const list = run('machinectl', [...host, 'list', '--no-legend', '--no-pager', '--full']);
+  const names = list.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((w) => w[0]);
+  if (!names.length) return out;
+  const shown = parseShow(run('machinectl', [...host, 'show', '--property=Name', '--property=State', '--property=Leader', ...names.map((w) => w[0]!)]).stdout);
+  for (const m of shown) {
+    const name = m.get('Name') ?? '';
+    const words = names.find((w) => w[0] === name) ?? [];
+    // Columns: MACHINE CLASS SERVICE OS VERSION ADDRESSES (the last may list several, "…" when cut).
+    const addresses = words.slice(5).filter((a) => a !== '-' && a !== '…');
+    out.set(name, { state: m.get('State') ?? '', leader: num(m.get('Leader')), addresses });
+  }
+  return out;
+}
+
+/** machine@ units systemd knows (loaded, running or failed), by machine name. */
+function knownUnits(run: Runner, host: string[]): { names: string[]; error?: string } {
+  const r = run('systemctl', [...host, 'list-units', '--all', '--plain', '--no-legend', '--no-pager', 'machine@*.service']);
+  if (r.status !== 0 && !r.stdout.trim()) return { names: [], error: (r.stderr.trim() || `systemctl exited with status ${r.status}`).split('\n')[0] };
+  const names = r.stdout.split('\n').map((l) => /^\S*machine@(.+)\.service\s/.exec(l.trim().replace(/^● /, ''))?.[1]).filter((n): n is string => !!n);
+  return { names };
+}
+
+export interface StatusOptions {
+  run: Runner;
+  /** The config directory of this host; undefined to read only what runs (other hosts). */
+  configDir?: string;
+  /** Hosts ([USER@]HOST) to read over SSH; empty: this host only. */
+  hosts: string[];
+  names: string[];
+  /** Root of this host (tests); default /. */
+  root?: string;
+}
+
+function hostRows(opts: StatusOptions, host: string | null): StatusRow[] {
+  const hostArgs = host ? ['-H', host] : [];
+  const root = opts.root ?? '/';
+  const compiled = host === null && opts.configDir ? compile({ configDir: opts.configDir, root, dryRun: true, allowEmpty: true }) : undefined;
+  const known = knownUnits(opts.run, hostArgs);
+  if (known.error) return [errorRow(host, known.error)];
+  const inYaml = new Set([...(compiled?.model.containers.map((c) => c.name) ?? []), ...(compiled?.model.failed.keys() ?? [])]);
+  let names = [...new Set([...inYaml, ...known.names])].sort();
+  if (opts.names.length) names = names.filter((n) => opts.names.includes(n));
+  if (!names.length) return [];
+  const shown = parseShow(opts.run('systemctl', [...hostArgs, 'show', ...PROPS.map((p) => `--property=${p}`), '--', ...names.map(unitName)]).stdout);
+  const byUnit = new Map(shown.map((m) => [m.get('Id') ?? '', m]));
+  const mach = machines(opts.run, hostArgs);
+  const rows: StatusRow[] = [];
+  for (const name of names) {
+    const u = byUnit.get(unitName(name)) ?? new Map<string, string>();
+    const m = mach.get(name);
+    const state = u.get('ActiveState') ?? 'unknown';
+    const orphan = compiled !== undefined && !inYaml.has(name);
+    if (orphan && (state === 'inactive' || u.get('LoadState') === 'not-found')) continue; // nothing runs
+    const drift = compiled && !orphan ? yamlDrift(compiled, root, name) : [];
+    if (compiled && state === 'active' && !orphan) {
+      const keys = pendingRestart(root, name);
+      if (keys.length) drift.unshift(`pending restart: ${keys.join(', ')}`);
+    }
+    if (u.get('NeedDaemonReload') === 'yes') drift.push('unit files changed on disk: daemon-reload needed');
+    if (orphan) drift.push('orphan: runs without a YAML file');
+    rows.push({
+      host,
+      name,
+      unit: unitName(name),
+      in_yaml: compiled ? inYaml.has(name) : null,
+      state,
+      sub_state: u.get('SubState') ?? '',
+      machine_state: m?.state ?? null,
+      leader: m?.leader ?? null,
+      addresses: m?.addresses ?? [],
+      memory_current: num(u.get('MemoryCurrent')),
+      memory_max: num(u.get('MemoryMax')),
+      cpu_ns: num(u.get('CPUUsageNSec')),
+      tasks: num(u.get('TasksCurrent')),
+      autostart: (u.get('WantedBy') ?? '').split(/\s+/).includes('machines.target'),
+      drift,
+      error: null,
+    });
+  }
+  return rows;
+}
+
+const errorRow = (host: string | null, error: string): StatusRow => ({
+  host, name: '-', unit: '-', in_yaml: null, state: 'unreachable', sub_state: '', machine_state: null, leader: null,
+  addresses: [], memory_current: null, memory_max: null, cpu_ns: null, tasks: null, autostart: false, drift: [], error,
+});
+
+/** One row per container per host; an unreachable host is one row with its error. */
+export function status(opts: StatusOptions): StatusRow[] {
+  if (!opts.hosts.length) return hostRows(opts, null);
+  return opts.hosts.flatMap((h) => {
+    try {
+      return hostRows(opts, h);
+    } catch (e) {
+      return [errorRow(h, e instanceof Error ? e.message : String(e))];
+    }
+  });
+}
