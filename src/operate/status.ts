@@ -61,6 +61,15 @@ function pendingRestart(root: string, name: string): string[] {
   return [...restartKeys('nspawn', started.nspawn, now.nspawn).map((k) => `${name}.nspawn: ${k}`), ...restartKeys('unit', started.unit, now.unit)];
 }
 
+const SIZE = /^(\d+(?:\.\d+)?)([KMGTPE]?)$/;
+/** A value as systemd compares it: sizes in bytes (set-property writes 209715200 for 200M), percentages as numbers. */
+function normal(v: string): string {
+  const size = SIZE.exec(v);
+  if (size) return String(Math.round(Number(size[1]) * 1024 ** ' KMGTPE'.indexOf(size[2] || ' ')));
+  return /^\d+(?:\.\d+)?%$/.test(v) ? `${Number(v.slice(0, -1))}%` : v;
+}
+const same = (a: string[], b: string[]) => a.map(normal).join('\n') === b.map(normal).join('\n');
+
 /** Overrides of the unit's settings by `systemctl set-property`: persistent ones, and runtime ones that differ. */
 function controlOverrides(root: string, name: string): string[] {
   const unit = unitName(name);
@@ -71,7 +80,7 @@ function controlOverrides(root: string, name: string): string[] {
   const files = settingsOf(effectiveFiles(root, name).unit);
   for (const f of listDir(join(root, 'run/systemd/system.control', `${unit}.d`))) {
     const set = settingsOf(readText(join(root, 'run/systemd/system.control', `${unit}.d`, f)));
-    const differs = [...set].filter(([k, v]) => (files.get(k) ?? []).join('\n') !== v.filter((x) => x !== '').join('\n'));
+    const differs = [...set].filter(([k, v]) => !same(files.get(k) ?? [], v.filter((x) => x !== '')));
     if (differs.length) out.push(`runtime override: /run/systemd/system.control/${unit}.d/${f} (${differs.map(([k, v]) => `${k.slice(k.indexOf('.') + 1)}=${v.at(-1)}`).join(' ')})`);
   }
   return out;
