@@ -29,6 +29,7 @@ import type { FailedContainer, Model } from '../resolve/model.js';
 import { fold, unreadableContainers, withFailingUnits } from '../translate/fold.js';
 import { unitName } from '../translate/output.js';
 import { applyEach } from './apply.js';
+import { staleCompiled } from './stale.js';
 import type { Logger } from './log.js';
 
 export interface GenerateOptions {
@@ -140,7 +141,9 @@ function writesOf(built: Build, shownDir: string, etcDir: string) {
   const etc = etcOverrides(names, etcDir);
   const failures = generated.failures.filter((f) => !etc.compiled.has(f.name));
   const outputs = generated.outputs.filter((o) => o.container === undefined || !etc.compiled.has(o.container));
-  return { outputs, failures, unnamed: generated.unnamed, etc };
+  // Compiled containers whose YAML changed since compile wrote them: said, since the change would not apply.
+  const stale = etc.compiled.size ? staleCompiled(generated.outputs, etc.compiled, etcDir) : [];
+  return { outputs, failures, unnamed: generated.unnamed, etc, stale };
 }
 
 type Writes = ReturnType<typeof writesOf>;
@@ -194,6 +197,10 @@ export function generate(opts: GenerateOptions): GenerateResult {
   if (w.etc.compiled.size) {
     const left = [...w.etc.compiled].sort(byCodeUnit).join(' ');
     opts.log.log('info', `left to "machinist compile", whose files in ${etcDir} take precedence: ${left}`);
+    if (w.stale.length) {
+      const stale = w.stale.join(' ');
+      opts.log.log('warning', `the YAML changed since "machinist compile" wrote ${etcDir} for: ${stale}; run "machinist apply" to use it`);
+    }
   }
   if (w.failures.length) {
     const units = w.failures.map((f) => unitName(f.name)).join(' ');
