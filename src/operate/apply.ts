@@ -103,5 +103,11 @@ export function apply(opts: ApplyOptions): ApplyResult {
     // Without the new files loaded, no other step means anything.
     if (s.verb === 'daemon-reload' && done.at(-1)!.result === 'failed') break;
   }
+  // systemd 252 then counts the unit as changed on disk (the new runtime drop-in sorts before machinist's), so
+  // the next apply would reload again: load it now, and a second apply has nothing to do.
+  const set = done.filter((s) => s.verb === 'set-property' && s.result === 'ok').map((s) => s.unit!);
+  if (set.length && needsReload(opts.run, set)) {
+    done.push(carryOut({ verb: 'daemon-reload', command: ['systemctl', 'daemon-reload'], why: 'load the drop-ins set-property wrote' }, opts.run));
+  }
   return { compiled, steps: done, ok: done.every((s) => s.result !== 'failed') };
 }
