@@ -12,6 +12,8 @@
 #   /usr/lib/systemd/system/machine@.service               the template every container runs from
 #   /usr/lib/systemd/system/machinist-{image,image-fs,overlay,copy}@.service  image fetch and root templates
 #   /usr/share/doc/machinist/{README.md,examples/}         documentation and example configurations
+#   /usr/share/man/man1/machinist.1, shell completions     made by `machinist man` / `machinist completions SHELL`
+#   /usr/share/machinist/schema/*.schema.json              JSON Schemas for editors (`machinist schema --kind K`)
 #   /etc/machinist/{containers,profiles,slices,images}/   created if missing; nothing in /etc is ever overwritten
 #   /usr/lib/machinist/machinist-generator.core.js         the generator's code, which the generator (a small loader)
 #                                                          reads from ../../machinist beside its own folder
@@ -29,6 +31,8 @@ SYSTEMDLIBDIR ?= $(PREFIX)/lib/systemd
 # Where the generator finds its code: ../../machinist from SYSTEMDLIBDIR/system-generators (generator/loader.ts).
 LIBDIR := $(patsubst %/,%,$(dir $(SYSTEMDLIBDIR)))/machinist
 DOCDIR ?= $(PREFIX)/share/doc/machinist
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
 NODE ?= node
 NPM ?= npm
 NODE_INTERPRETER ?=
@@ -77,6 +81,20 @@ install: build
 # Each example's README and config/ (not the expected/ trees the tests compare against).
 	cd examples && find . -path '*/expected' -prune -o -type d -exec $(INSTALL) -d -m 0755 '$(DESTDIR)$(DOCDIR)/examples/{}' ';'
 	cd examples && find . -path '*/expected' -prune -o -type f -exec $(INSTALL) -m 0644 '{}' '$(DESTDIR)$(DOCDIR)/examples/{}' ';'
+# Man page, completions and JSON Schemas: made by the CLI itself from the definitions --help and validation use.
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(DATADIR)/zsh/vendor-completions $(DESTDIR)$(DATADIR)/fish/vendor_completions.d \
+		$(DESTDIR)$(DATADIR)/machinist/schema
+	$(NODE) dist/machinist man > $(DESTDIR)$(MANDIR)/man1/machinist.1
+	$(NODE) dist/machinist completions bash > $(DESTDIR)$(DATADIR)/bash-completion/completions/machinist
+	$(NODE) dist/machinist completions zsh > $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_machinist
+	$(NODE) dist/machinist completions fish > $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/machinist.fish
+	$(NODE) dist/machinist schema --kind container > $(DESTDIR)$(DATADIR)/machinist/schema/container.schema.json
+	$(NODE) dist/machinist schema --kind slice > $(DESTDIR)$(DATADIR)/machinist/schema/slice.schema.json
+	$(NODE) dist/machinist schema --kind settings > $(DESTDIR)$(DATADIR)/machinist/schema/machinist.schema.json
+	chmod 0644 $(DESTDIR)$(MANDIR)/man1/machinist.1 $(DESTDIR)$(DATADIR)/bash-completion/completions/machinist \
+		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_machinist $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/machinist.fish \
+		$(DESTDIR)$(DATADIR)/machinist/schema/*.schema.json
 # The configuration directory: created when missing, never touched when present.
 	for d in containers profiles slices images; do $(INSTALL) -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/machinist/$$d; done
 	@if [ -z "$(DESTDIR)" ]; then $(MAKE) --no-print-directory code-cache; fi
@@ -92,7 +110,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/machinist
 	rm -f $(DESTDIR)$(SYSTEMDLIBDIR)/system-generators/machinist-generator
 	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDLIBDIR)/system/$$u; done
-	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -rf $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/machinist
+	rm -f $(DESTDIR)$(MANDIR)/man1/machinist.1 $(DESTDIR)$(DATADIR)/bash-completion/completions/machinist
+	rm -f $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_machinist $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/machinist.fish
 	rm -f $(DESTDIR)$(LIBDIR)/machinist-generator.core.js $(DESTDIR)$(LIBDIR)/machinist-generator.cache
 	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null; true
 # Only empty configuration folders go; anything you wrote stays.

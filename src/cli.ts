@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { jsonText, renderPretty, toJSON, wantColor } from './diagnostics/render.js';
 import type { Diagnostic } from './diagnostics/types.js';
 import { hasErrors } from './diagnostics/types.js';
@@ -11,6 +11,7 @@ import { check, compile, gc } from './index.js';
 import { apply } from './operate/apply.js';
 import { status } from './operate/status.js';
 import { spawnRunner } from './operate/systemctl.js';
+import { bashCompletion, fishCompletion, manPage, zshCompletion } from './report/shell.js';
 import { renderStatus, statusJSON } from './report/status.js';
 import { renderSteps, stepsJSON } from './report/apply.js';
 import { renderGc } from './report/gc.js';
@@ -219,9 +220,26 @@ export function program(): Command {
     });
 
   p.command('schema')
-    .description('print the JSON Schema of container and profile files')
+    .description('print the JSON Schema of the configuration files (with --kind: one file kind, for an editor)')
+    .addOption(new Option('--kind <kind>', 'the schema of one kind of file, as its top-level $ref').choices(['container', 'slice', 'settings']))
+    .action((o: { kind?: string }) => {
+      const all = jsonSchema() as Record<string, unknown>;
+      const one = o.kind ? { ...all, $ref: `#/$defs/${o.kind}` } : all;
+      process.stdout.write(`${jsonText(one)}\n`);
+    });
+
+  p.command('completions')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .action((shell: string) => {
+      const make = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion }[shell as 'bash'];
+      process.stdout.write(make(p));
+    });
+
+  p.command('man')
+    .description('print the man page machinist(1), made from the same definitions as --help')
     .action(() => {
-      process.stdout.write(`${jsonText(jsonSchema())}\n`);
+      process.stdout.write(manPage(p, p.version() ?? ''));
     });
   return p;
 }

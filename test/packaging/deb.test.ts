@@ -62,6 +62,24 @@ function expectedPaths(): string[] {
     '/usr/share/doc/machinist/README.md',
     '/usr/share/doc/machinist/copyright',
     '/usr/share/doc/machinist/examples',
+    // Made by the CLI at install time: man page, completions, JSON Schemas for editors.
+    '/usr/share/man',
+    '/usr/share/man/man1',
+    '/usr/share/man/man1/machinist.1',
+    '/usr/share/bash-completion',
+    '/usr/share/bash-completion/completions',
+    '/usr/share/bash-completion/completions/machinist',
+    '/usr/share/zsh',
+    '/usr/share/zsh/vendor-completions',
+    '/usr/share/zsh/vendor-completions/_machinist',
+    '/usr/share/fish',
+    '/usr/share/fish/vendor_completions.d',
+    '/usr/share/fish/vendor_completions.d/machinist.fish',
+    '/usr/share/machinist',
+    '/usr/share/machinist/schema',
+    '/usr/share/machinist/schema/container.schema.json',
+    '/usr/share/machinist/schema/machinist.schema.json',
+    '/usr/share/machinist/schema/slice.schema.json',
   ]);
   const examples = join(repo, 'examples');
   const walk = (rel: string) => {
@@ -246,7 +264,9 @@ describe.skipIf(!isRoot && !process.env['CI'])('the Debian package on an overlay
   it('dpkg -r removes every installed file, its own .nspawn files in /run, and keeps the admin\'s config', () => {
     const r = inside(['dpkg', '-r', 'machinist']);
     expect(r.code, r.out).toBe(0);
-    for (const p of ['usr/bin/machinist', 'usr/lib/systemd/system-generators/machinist-generator', 'usr/lib/systemd/system/machine@.service', 'usr/share/doc/machinist', 'usr/lib/machinist']) {
+    const installed = ['usr/bin/machinist', 'usr/lib/systemd/system-generators/machinist-generator', 'usr/lib/systemd/system/machine@.service', 'usr/share/doc/machinist', 'usr/lib/machinist'];
+    installed.push('usr/share/man/man1/machinist.1', 'usr/share/bash-completion/completions/machinist', 'usr/share/machinist');
+    for (const p of installed) {
       expect(existsSync(join(merged, p)), p).toBe(false);
     }
     expect(existsSync(join(merged, 'run/systemd/nspawn/web.nspawn'))).toBe(false);
