@@ -152,4 +152,12 @@ describe.skipIf(!E2E)('apply and status on a booted host', () => {
     expect(rows.has('gone')).toBe(false);
     expect(text.split('\n')[0]).toMatch(/^NAME\s+STATE\s+MACHINE/);
   });
+
+  test('status -H: a host that cannot be reached over SSH is a row with the error, not a crash', async () => {
+    // The host has a private network with nothing listening on port 22.
+    const r = await host.run(['machinist', 'status', '-H', 'root@127.0.0.1', '--format', 'json'], { allowFail: true, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = (JSON.parse(r.stdout) as { rows: (Row & { host: string; error: string })[] }).rows;
+    expect(rows).toEqual([expect.objectContaining({ host: 'root@127.0.0.1', state: 'unreachable', error: expect.stringMatching(/\S/) })]);
+  });
 });
