@@ -139,7 +139,8 @@ function accFor(map: Map<string, Acc>, name: string, kind: UnitChange['kind']): 
   const key = `${kind}:${name}`;
   let acc = map.get(key);
   if (!acc) {
-    acc = { change: { name, kind, impact: 'none', reasons: [], properties: [], autostartAdded: false }, created: 0, removed: 0, kept: 0, changed: 0, fresh: 0, files: 0 };
+    const change: UnitChange = { name, kind, impact: 'none', reasons: [], properties: [], autostartAdded: false };
+    acc = { change, created: 0, removed: 0, kept: 0, changed: 0, fresh: 0, files: 0 };
     map.set(key, acc);
   }
   return acc;
@@ -168,7 +169,8 @@ function fileChange(a: Action, acc: Acc, opts: ClassifyOptions): void {
     acc.change.reasons.push(`${label}: ${k}${impact === 'none' ? ' (no effect on a running unit)' : ''}`);
     if (impact === 'live') live.push(k);
   }
-  acc.change.properties.push(...propertiesFor(live, after, acc.change.kind === 'slice' ? new Map() : (opts.template ?? new Map())));
+  const fallback = acc.change.kind === 'slice' ? new Map() : (opts.template ?? new Map());
+  acc.change.properties.push(...propertiesFor(live, after, fallback));
 }
 
 /** Every container and slice the plan touches, with what its change needs; sorted by kind and name. */

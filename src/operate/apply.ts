@@ -15,18 +15,24 @@ import type { Step } from '../report/apply.js';
 export type { Step } from '../report/apply.js';
 
 const ACTIVE = new Set(['active', 'activating', 'reloading']);
+const start = (unit: string): Step => ({ verb: 'start', unit, command: ['systemctl', 'start', unit], why: 'new autostart' });
 
 /**
  * The steps a classified change takes, given which units run now and which containers say on_change: manual.
  * Pure: the commands are returned, not run.
  */
-export function stepsFor(changes: readonly UnitChange[], active: ReadonlyMap<string, string>, manual: ReadonlySet<string>): Step[] {
+export function stepsFor(
+  changes: readonly UnitChange[],
+  active: ReadonlyMap<string, string>,
+  manual: ReadonlySet<string>,
+): Step[] {
   const steps: Step[] = [];
   for (const c of changes) {
     const unit = c.kind === 'slice' ? sliceUnitName(c.name) : unitName(c.name);
     const on = ACTIVE.has(active.get(unit) ?? '');
     const setLive = (why: string) => {
-      if (c.properties.length) steps.push({ verb: 'set-property', unit, command: ['systemctl', 'set-property', '--runtime', unit, ...c.properties], why });
+      if (!c.properties.length) return;
+      steps.push({ verb: 'set-property', unit, command: ['systemctl', 'set-property', '--runtime', unit, ...c.properties], why });
     };
     if (c.kind === 'slice') {
       if (c.impact === 'live' && on) setLive('cgroup properties changed');
@@ -36,17 +42,17 @@ export function stepsFor(changes: readonly UnitChange[], active: ReadonlyMap<str
       if (on) steps.push({ verb: 'stop', unit, command: ['systemctl', 'stop', unit], why: 'its YAML is gone' });
     } else if (c.impact === 'restart') {
       if (!on) {
-        if (c.autostartAdded) steps.push({ verb: 'start', unit, command: ['systemctl', 'start', unit], why: 'new autostart' });
+        if (c.autostartAdded) steps.push(start(unit));
         continue;
       }
       // The new limits hold from now on, even while a manual restart is pending.
       setLive('cgroup properties changed');
       const why = c.reasons.filter((r) => !r.endsWith('(no effect on a running unit)')).join(', ');
-      if (manual.has(c.name)) steps.push({ verb: 'pending', unit, command: [], why: `on_change: manual; needs a restart for ${why}` });
+      if (manual.has(c.name)) steps.push({ verb: 'pending', unit, command: [], why: `on_change: manual; restart for ${why}` });
       else steps.push({ verb: 'restart', unit, command: ['systemctl', 'restart', unit], why });
     } else if (c.impact === 'live' || c.impact === 'start') {
       if (on) setLive('cgroup properties changed');
-      else if (c.autostartAdded) steps.push({ verb: 'start', unit, command: ['systemctl', 'start', unit], why: 'new autostart' });
+      else if (c.autostartAdded) steps.push(start(unit));
     }
   }
   return steps;
@@ -84,7 +90,8 @@ function needsReload(run: Runner, units: readonly string[]): boolean {
 
 export function apply(opts: ApplyOptions): ApplyResult {
   const compiled = compile({ ...opts, root: opts.root ?? '/', dryRun: opts.dryRun === true });
-  if (hasErrors(compiled.diagnostics) || (opts.strict && compiled.diagnostics.length)) return { compiled, steps: [], ok: false };
+  const blocked = hasErrors(compiled.diagnostics) || (opts.strict === true && compiled.diagnostics.length > 0);
+  if (blocked) return { compiled, steps: [], ok: false };
   const units = compiled.changes.map((c) => (c.kind === 'slice' ? sliceUnitName(c.name) : unitName(c.name)));
   const active = activeStates(opts.run, units);
   const manual = new Set(compiled.model.containers.filter((c) => c.settings.on_change === 'manual').map((c) => c.name));
@@ -95,7 +102,9 @@ export function apply(opts: ApplyOptions): ApplyResult {
     steps.push({ verb: 'daemon-reload', command: ['systemctl', 'daemon-reload'], why: 'load the new files' });
   }
   steps.push(...stepsFor(compiled.changes, active, manual));
-  if (opts.dryRun) return { compiled, steps: steps.map((s) => ({ ...s, result: s.verb === 'pending' ? 'pending' : 'planned' })), ok: true };
+  if (opts.dryRun) {
+    return { compiled, steps: steps.map((s) => ({ ...s, result: s.verb === 'pending' ? 'pending' : 'planned' })), ok: true };
+  }
   const done: Step[] = [];
   for (const s of steps) {
     if (s.verb === 'pending') done.push({ ...s, result: 'pending' });
@@ -107,7 +116,8 @@ export function apply(opts: ApplyOptions): ApplyResult {
   // the next apply would reload again: load it now, and a second apply has nothing to do.
   const set = done.filter((s) => s.verb === 'set-property' && s.result === 'ok').map((s) => s.unit!);
   if (set.length && needsReload(opts.run, set)) {
-    done.push(carryOut({ verb: 'daemon-reload', command: ['systemctl', 'daemon-reload'], why: 'load the drop-ins set-property wrote' }, opts.run));
+    const why = 'load the drop-ins set-property wrote';
+    done.push(carryOut({ verb: 'daemon-reload', command: ['systemctl', 'daemon-reload'], why }, opts.run));
   }
   return { compiled, steps: done, ok: done.every((s) => s.result !== 'failed') };
 }

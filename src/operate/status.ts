@@ -41,13 +41,16 @@ const listDir = (path: string): string[] => {
 };
 
 /** A number systemd reports, or null when it has none ([not set], infinity, the 2^64-1 "unset"). */
-const num = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && v !== '18446744073709551615' ? Number(v) : null);
+const UNSET = '18446744073709551615';
+const num = (v: string | undefined): number | null => (v && /^\d+$/.test(v) && v !== UNSET ? Number(v) : null);
 
 /** The files a container runs from, as systemd finds them: compile's in /etc first, else the generator's. */
 function effectiveFiles(root: string, name: string): { nspawn?: string; unit?: string } {
   const unit = `${unitName(name)}.d/50-machinist.conf`;
   return {
-    nspawn: readText(join(root, 'etc/systemd/nspawn', `${name}.nspawn`)) ?? readText(join(root, generatorDirs.nspawn, `${name}.nspawn`)),
+    nspawn:
+      readText(join(root, 'etc/systemd/nspawn', `${name}.nspawn`)) ??
+      readText(join(root, generatorDirs.nspawn, `${name}.nspawn`)),
     unit: readText(join(root, 'etc/systemd/system', unit)) ?? readText(join(root, generatorDirs.unit, unit)),
   };
 }
@@ -58,7 +61,8 @@ function pendingRestart(root: string, name: string): string[] {
   const started = { nspawn: readText(join(dir, 'nspawn')), unit: readText(join(dir, 'dropin')) };
   if (started.nspawn === undefined && started.unit === undefined) return [];
   const now = effectiveFiles(root, name);
-  return [...restartKeys('nspawn', started.nspawn, now.nspawn).map((k) => `${name}.nspawn: ${k}`), ...restartKeys('unit', started.unit, now.unit)];
+  const nspawn = restartKeys('nspawn', started.nspawn, now.nspawn).map((k) => `${name}.nspawn: ${k}`);
+  return [...nspawn, ...restartKeys('unit', started.unit, now.unit)];
 }
 
 const SIZE = /^(\d+(?:\.\d+)?)([KMGTPE]?)$/;
@@ -81,7 +85,9 @@ function controlOverrides(root: string, name: string): string[] {
   for (const f of listDir(join(root, 'run/systemd/system.control', `${unit}.d`))) {
     const set = settingsOf(readText(join(root, 'run/systemd/system.control', `${unit}.d`, f)));
     const differs = [...set].filter(([k, v]) => !same(files.get(k) ?? [], v.filter((x) => x !== '')));
-    if (differs.length) out.push(`runtime override: /run/systemd/system.control/${unit}.d/${f} (${differs.map(([k, v]) => `${k.slice(k.indexOf('.') + 1)}=${v.at(-1)}`).join(' ')})`);
+    if (!differs.length) continue;
+    const values = differs.map(([k, v]) => `${k.slice(k.indexOf('.') + 1)}=${v.at(-1)}`).join(' ');
+    out.push(`runtime override: /run/systemd/system.control/${unit}.d/${f} (${values})`);
   }
   return out;
 }
@@ -92,7 +98,8 @@ function yamlDrift(compiled: CompileResult, root: string, name: string): string[
   const failed = compiled.model.failed.get(name);
   if (failed) {
     const e = failed.errors[0];
-    drift.push(`broken YAML: ${e ? `${e.file ?? ''}${e.pos ? `:${e.pos.line}:${e.pos.col}` : ''}: ${e.message}` : 'does not compile'}`);
+    const at = e ? `${e.file ?? ''}${e.pos ? `:${e.pos.line}:${e.pos.col}` : ''}` : '';
+    drift.push(`broken YAML: ${e ? `${at}: ${e.message}` : 'does not compile'}`);
   }
   for (const d of compiled.diagnostics) {
     if (d.container !== name) continue;
@@ -100,18 +107,27 @@ function yamlDrift(compiled: CompileResult, root: string, name: string): string[
     if (d.code === 'foreign-file') drift.push(`foreign file: ${d.file ?? ''}`);
   }
   const change = compiled.changes.find((c) => c.kind === 'container' && c.name === name);
-  if (change && change.impact !== 'none' && !failed) drift.push(`YAML changed since its files were made (apply would: ${change.impact})`);
+  if (change && change.impact !== 'none' && !failed) {
+    drift.push(`YAML changed since its files were made (apply would: ${change.impact})`);
+  }
   drift.push(...controlOverrides(root, name));
   return drift;
 }
 
 /** machinectl's view: state, leader and addresses by machine name. */
-function machines(run: Runner, host: string[]): Map<string, { state: string; leader: number | null; addresses: string[] }> {
-  const out = new Map<string, { state: string; leader: number | null; addresses: string[] }>();
+interface Machine {
+  state: string;
+  leader: number | null;
+  addresses: string[];
+}
+
+function machines(run: Runner, host: string[]): Map<string, Machine> {
+  const out = new Map<string, Machine>();
   const list = run('machinectl', [...host, 'list', '--no-legend', '--no-pager', '--full']);
   const names = list.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((w) => w[0]);
   if (!names.length) return out;
-  const shown = parseShow(run('machinectl', [...host, 'show', '--property=Name', '--property=State', '--property=Leader', ...names.map((w) => w[0]!)]).stdout);
+  const props = ['--property=Name', '--property=State', '--property=Leader'];
+  const shown = parseShow(run('machinectl', [...host, 'show', ...props, ...names.map((w) => w[0]!)]).stdout);
   for (const m of shown) {
     const name = m.get('Name') ?? '';
     const words = names.find((w) => w[0] === name) ?? [];
@@ -125,8 +141,11 @@ function machines(run: Runner, host: string[]): Map<string, { state: string; lea
 /** machine@ units systemd knows (loaded, running or failed), by machine name. */
 function knownUnits(run: Runner, host: string[]): { names: string[]; error?: string } {
   const r = run('systemctl', [...host, 'list-units', '--all', '--plain', '--no-legend', '--no-pager', 'machine@*.service']);
-  if (r.status !== 0 && !r.stdout.trim()) return { names: [], error: (r.stderr.trim() || `systemctl exited with status ${r.status}`).split('\n')[0] };
-  const names = r.stdout.split('\n').map((l) => /^\S*machine@(.+)\.service\s/.exec(l.trim().replace(/^● /, ''))?.[1]).filter((n): n is string => !!n);
+  if (r.status !== 0 && !r.stdout.trim()) {
+    return { names: [], error: (r.stderr.trim() || `systemctl exited with status ${r.status}`).split('\n')[0] };
+  }
+  const nameOf = (line: string) => /^\S*machine@(.+)\.service\s/.exec(line.trim().replace(/^● /, ''))?.[1];
+  const names = r.stdout.split('\n').map(nameOf).filter((n): n is string => !!n);
   return { names };
 }
 
@@ -144,14 +163,19 @@ export interface StatusOptions {
 function hostRows(opts: StatusOptions, host: string | null): StatusRow[] {
   const hostArgs = host ? ['-H', host] : [];
   const root = opts.root ?? '/';
-  const compiled = host === null && opts.configDir ? compile({ configDir: opts.configDir, root, dryRun: true, allowEmpty: true }) : undefined;
+  const local = host === null && opts.configDir !== undefined;
+  const compiled = local ? compile({ configDir: opts.configDir!, root, dryRun: true, allowEmpty: true }) : undefined;
   const known = knownUnits(opts.run, hostArgs);
   if (known.error) return [errorRow(host, known.error)];
-  const inYaml = new Set([...(compiled?.model.containers.map((c) => c.name) ?? []), ...(compiled?.model.failed.keys() ?? [])]);
+  const inYaml = new Set([
+    ...(compiled?.model.containers.map((c) => c.name) ?? []),
+    ...(compiled?.model.failed.keys() ?? []),
+  ]);
   let names = [...new Set([...inYaml, ...known.names])].sort();
   if (opts.names.length) names = names.filter((n) => opts.names.includes(n));
   if (!names.length) return [];
-  const shown = parseShow(opts.run('systemctl', [...hostArgs, 'show', ...PROPS.map((p) => `--property=${p}`), '--', ...names.map(unitName)]).stdout);
+  const showArgs = [...hostArgs, 'show', ...PROPS.map((p) => `--property=${p}`), '--', ...names.map(unitName)];
+  const shown = parseShow(opts.run('systemctl', showArgs).stdout);
   const byUnit = new Map(shown.map((m) => [m.get('Id') ?? '', m]));
   const mach = machines(opts.run, hostArgs);
   const rows: StatusRow[] = [];

@@ -16,9 +16,16 @@ export interface Step {
 }
 
 export function renderSteps(steps: readonly Step[], dryRun: boolean, color: boolean): string {
-  if (!steps.length) return dryRun ? 'apply would do nothing: every container runs what its files say.' : 'Nothing to do: every container runs what its files say.';
+  if (!steps.length) {
+    return `${dryRun ? 'apply would do nothing' : 'Nothing to do'}: every container runs what its files say.`;
+  }
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const mark = { ok: paint('32', 'ok'), failed: paint('31', 'FAILED'), planned: 'would run', pending: paint('33', 'PENDING') };
+  const mark = {
+    ok: paint('32', 'ok'),
+    failed: paint('31', 'FAILED'),
+    planned: 'would run',
+    pending: paint('33', 'PENDING'),
+  };
   const what = (s: Step) => (s.command.length ? s.command.join(' ') : `restart ${s.unit ?? ''}`);
   const width = Math.min(72, Math.max(...steps.map((s) => what(s).length)));
   const out: string[] = [];
@@ -32,5 +39,12 @@ export function renderSteps(steps: readonly Step[], dryRun: boolean, color: bool
 }
 
 export function stepsJSON(steps: readonly Step[]): object[] {
-  return steps.map((s) => ({ action: s.verb, unit: s.unit ?? null, command: s.command, why: s.why, result: s.result ?? null, error: s.error ?? null }));
+  return steps.map((s) => ({
+    action: s.verb,
+    unit: s.unit ?? null,
+    command: s.command,
+    why: s.why,
+    result: s.result ?? null,
+    error: s.error ?? null,
+  }));
 }

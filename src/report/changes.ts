@@ -15,7 +15,8 @@ export const impactWords: Record<Impact, string> = {
 function whatNow(c: UnitChange, running: ReadonlySet<string> | undefined): string {
   if (c.kind === 'slice' || running === undefined) return '';
   const on = running.has(c.name);
-  if (c.impact === 'restart' || c.impact === 'live' || c.impact === 'stop') return on ? ' (running)' : ' (not running: nothing to do)';
+  const acts = c.impact === 'restart' || c.impact === 'live' || c.impact === 'stop';
+  if (acts) return on ? ' (running)' : ' (not running: nothing to do)';
   if (c.impact === 'start') return on ? ' (already running)' : ' (not running)';
   return '';
 }
