@@ -153,6 +153,7 @@ export const HOSTILE_KEYS: HostileKey[] = [
   named('timezone', (q) => `timezone: ${q}`),
   named('storage', (q) => `storage: ${q}`),
   named('restart', (q) => `restart: ${q}`),
+  named('on_change', (q) => `on_change: ${q}`),
   raw('nspawn.Exec.*', 'nspawn', 'Personality', (q) => `nspawn: { Exec: { Personality: ${q} } }`),
   raw('nspawn.Files.*', 'nspawn', 'PrivateUsersOwnership', (q) => `nspawn: { Files: { PrivateUsersOwnership: ${q} } }`),
   raw('nspawn.Network.*', 'nspawn', 'Port', (q) => `nspawn: { Network: { Port: [${q}] } }`),
