@@ -134,7 +134,8 @@ export function program(): Command {
       const code = Math.max(exitCode(c.diagnostics, o.strict === true), r.ok ? 0 : 1);
       if (o.format === 'json') {
         const plan = planJSON(c.plan, { dryRun: !c.written, changes: c.changes });
-        process.stdout.write(`${JSON.stringify({ ok: code === 0, dry_run: o.dryRun === true, written: c.written, diagnostics: toJSON(c.diagnostics), plan, steps: stepsJSON(r.steps) }, null, 2)}\n`);
+        const out = { ok: code === 0, dry_run: o.dryRun === true, written: c.written, diagnostics: toJSON(c.diagnostics), plan, steps: stepsJSON(r.steps) };
+        process.stdout.write(`${jsonText(out)}\n`);
       } else {
         printDiagnostics(c.diagnostics, c.sources);
         const color = wantColor(process.stdout, process.env);
@@ -156,7 +157,7 @@ export function program(): Command {
       // A host without a configuration still has containers to show (orphans): then nothing is compared.
       const configDir = o.host.length ? undefined : existsSync(dir) ? dir : undefined;
       const rows = status({ run: spawnRunner(30_000), configDir, hosts: o.host, names });
-      if (o.format === 'json') process.stdout.write(`${JSON.stringify(statusJSON(rows), null, 2)}\n`);
+      if (o.format === 'json') process.stdout.write(`${jsonText(statusJSON(rows))}\n`);
       else process.stdout.write(`${renderStatus(rows, wantColor(process.stdout, process.env))}\n`);
       const unknown = names.filter((n) => !rows.some((r) => r.name === n));
       if (unknown.length) process.stderr.write(`machinist: no container ${unknown.join(', ')} in the YAML or running\n`);
