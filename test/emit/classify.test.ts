@@ -110,6 +110,7 @@ const table: Record<string, [string, string, Impact]> = {
   'security.system_call_filter': ['', 'security: { system_call_filter: ["~ptrace"] }', 'restart'],
   'security.read_only': ['', 'security: { read_only: true }', 'restart'],
   devices: ['', 'devices: [/dev/fuse]', 'restart'],
+  users: ['', 'users: { root: { ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBx2 admin@laptop"] } }', 'restart'],
   restart: ['', 'restart: always', 'reload'],
   on_change: ['', 'on_change: manual', 'none'],
   'nspawn.Exec': ['', 'nspawn: { Exec: { KillSignal: SIGTERM } }', 'restart'],
