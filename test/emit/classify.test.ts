@@ -52,6 +52,7 @@ const BASE: Files = {
   'containers/db.yaml': '',
   'slices/s.yaml': '',
   'profiles/p.yaml': '',
+  'images/base.yaml': 'url: https://images.example.org/r.tar.xz\nsha256: 5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\n',
 };
 
 /** key path → [YAML of web before, YAML after, what the change needs]. */
@@ -59,6 +60,7 @@ const table: Record<string, [string, string, Impact]> = {
   description: ['description: a', 'description: b', 'none'],
   profiles: ['', 'profiles: [p]', 'none'],
   image: ['', 'image: base', 'restart'],
+  storage: ['image: base', 'image: base\nstorage: copy', 'restart'],
   directory: ['', 'directory: /srv/web', 'restart'],
   ephemeral: ['', 'ephemeral: true', 'restart'],
   volatile: ['', 'volatile: state', 'restart'],
