@@ -52,6 +52,7 @@ const BASE: Files = {
   'containers/db.yaml': '',
   'slices/s.yaml': '',
   'profiles/p.yaml': '',
+  'pods/front.yaml': '',
   'images/base.yaml': 'url: https://images.example.org/r.tar.xz\nsha256: 5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\n',
 };
 
@@ -76,6 +77,7 @@ const table: Record<string, [string, string, Impact]> = {
   timezone: ['', 'timezone: off', 'restart'],
   resolv_conf: ['', 'resolv_conf: off', 'restart'],
   'network.mode': ['', 'network: { mode: none }', 'restart'],
+  'network.pod': ['', 'network: { mode: pod, pod: front }', 'restart'],
   'network.bridge': ['network: { mode: bridge, bridge: br0 }', 'network: { mode: bridge, bridge: br1 }', 'restart'],
   'network.zone': ['network: { mode: zone, zone: a }', 'network: { mode: zone, zone: b }', 'restart'],
   'network.macvlan': ['network: { mode: macvlan, macvlan: [eth0] }', 'network: { mode: macvlan, macvlan: [eth1] }', 'restart'],
@@ -111,6 +113,7 @@ const table: Record<string, [string, string, Impact]> = {
   'security.capabilities.ambient': ['boot: false\ncommand: [/bin/sh]', 'boot: false\ncommand: [/bin/sh]\nsecurity: { capabilities: { ambient: [CAP_NET_RAW] } }', 'restart'],
   'security.system_call_filter': ['', 'security: { system_call_filter: ["~ptrace"] }', 'restart'],
   'security.read_only': ['', 'security: { read_only: true }', 'restart'],
+  'security.tier': ['', 'security: { tier: hardened }', 'restart'],
   devices: ['', 'devices: [/dev/fuse]', 'restart'],
   users: ['', 'users: { root: { ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBx2 admin@laptop"] } }', 'restart'],
   restart: ['', 'restart: always', 'reload'],
