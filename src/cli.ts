@@ -70,13 +70,8 @@ const configOption = () => new Option('-c, --config <dir>', 'config directory (d
 const allowEmptyOption = () =>
   new Option('--allow-empty', 'accept a configuration without containers (compile then removes every file machinist wrote)');
 
-export function program(): Command {
-  const p = new Command('machinist')
-    .description('Compile YAML container definitions into systemd-nspawn settings, unit drop-ins and slices.')
-    .version('0.1.0')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-
+/** `machinist compile` */
+function addCompile(p: Command): void {
   p.command('compile')
     .description('write .nspawn files, drop-ins, slices and autostart links under ROOT/etc/systemd')
     .addOption(configOption())
@@ -112,7 +107,10 @@ export function program(): Command {
       }
       process.exitCode = code;
     });
+}
 
+/** `machinist apply` */
+function addApply(p: Command): void {
   p.command('apply')
     .description('compile, daemon-reload, then do for each container exactly what its change needs (set live, restart, start, stop)')
     .addOption(configOption())
@@ -145,7 +143,10 @@ export function program(): Command {
       }
       process.exitCode = code;
     });
+}
 
+/** `machinist status` */
+function addStatus(p: Command): void {
   p.command('status')
     .description('show every container: what runs, its resources, and drift between the YAML, the files and what runs')
     .argument('[names...]', 'only these containers')
@@ -163,7 +164,10 @@ export function program(): Command {
       if (unknown.length) process.stderr.write(`machinist: no container ${unknown.join(', ')} in the YAML or running\n`);
       process.exitCode = unknown.length ? 1 : 0;
     });
+}
 
+/** `machinist validate` */
+function addValidate(p: Command): void {
   p.command('validate')
     .description('check the configuration and report every problem; writes nothing')
     .addOption(configOption())
@@ -180,7 +184,10 @@ export function program(): Command {
       }
       process.exitCode = code;
     });
+}
 
+/** `machinist explain` */
+function addExplain(p: Command): void {
   p.command('explain')
     .description('show every effective setting of a container and the file:line it came from')
     .argument('<name>', 'machine name')
@@ -199,7 +206,10 @@ export function program(): Command {
       if (o.format === 'json') process.stdout.write(`${jsonText({ name, file: c.file.source.file, profiles: c.profiles, settings: explainRows(c) })}\n`);
       else process.stdout.write(`${renderExplain(c)}\n`);
     });
+}
 
+/** `machinist gc` */
+function addGc(p: Command): void {
   p.command('gc')
     .description('remove image versions and container data (under /var/lib/machinist) that no container uses')
     .addOption(configOption())
@@ -219,7 +229,10 @@ export function program(): Command {
       }
       process.exitCode = code;
     });
+}
 
+/** `machinist schema` */
+function addSchema(p: Command): void {
   p.command('schema')
     .description('print the JSON Schema of the configuration files (with --kind: one file kind, for an editor)')
     .addOption(new Option('--kind <kind>', 'the schema of one kind of file, as its top-level $ref').choices(['container', 'slice', 'settings']))
@@ -228,7 +241,10 @@ export function program(): Command {
       const one = o.kind ? { ...all, $ref: `#/$defs/${o.kind}` } : all;
       process.stdout.write(`${jsonText(one)}\n`);
     });
+}
 
+/** `machinist completions` */
+function addCompletions(p: Command): void {
   p.command('completions')
     .description('print a shell completion script (bash, zsh or fish)')
     .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
@@ -236,12 +252,33 @@ export function program(): Command {
       const make = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion }[shell as 'bash'];
       process.stdout.write(make(p));
     });
+}
 
+/** `machinist man` */
+function addMan(p: Command): void {
   p.command('man')
     .description('print the man page machinist(1), made from the same definitions as --help')
     .action(() => {
       process.stdout.write(manPage(p, p.version() ?? ''));
     });
+}
+
+export function program(): Command {
+  const p = new Command('machinist')
+    .description('Compile YAML container definitions into systemd-nspawn settings, unit drop-ins and slices.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  addCompile(p);
+  addApply(p);
+  addStatus(p);
+  addValidate(p);
+  addExplain(p);
+  addGc(p);
+  addSchema(p);
+  addCompletions(p);
+  addMan(p);
   return p;
 }
 

@@ -4,6 +4,7 @@ import type { Diagnostic } from '../diagnostics/types.js';
 import { unitCredential, unitEnvironment, unitExecArguments, unitText, unitWord } from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
 import { dropinService, dropinUnit } from '../resolve/setting-keys.js';
+import type { KeyTable } from '../resolve/setting-keys.js';
 import type { DeviceInput } from '../schema/container.js';
 import { deviceSpec } from '../schema/rules.js';
 import type { GeneratedFile } from './output.js';
@@ -58,21 +59,17 @@ export function rebootNeedsRestart(c: ContainerModel): boolean {
   return c.settings.boot !== false && caps?.drop?.includes('CAP_SYS_BOOT') === true && caps.add?.includes('CAP_SYS_BOOT') !== true;
 }
 
-export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
-  const s = c.settings;
-  const unit = new Entries(dropinUnit, c, diagnostics);
-  const service = new Entries(dropinService, c, diagnostics);
+type UnitEntries = Entries<typeof dropinUnit extends KeyTable<infer K> ? K : never>;
 
-  // Indexed loops and encoders passed with their input (no closure per value): see nspawn.ts.
-  if (s.description !== undefined) unit.add('Description', unitText, s.description);
-  unit.add('SourcePath', unitText, c.file.source.file);
+/** [Unit] dependencies: other containers, the pod, the root's mount and its device nodes, the unit making its root. */
+function addDependencies(unit: UnitEntries, c: ContainerModel, pod: string | undefined, rootUnit?: string) {
+  const s = c.settings;
   const requires = s.requires ?? none;
   const after = s.after ?? none;
   for (let i = 0; i < requires.length; i++) unit.raw('Requires', unitName(requires[i]!));
   for (let i = 0; i < after.length; i++) unit.raw('Wants', unitName(after[i]!));
   for (let i = 0; i < requires.length; i++) unit.raw('After', unitName(requires[i]!));
   for (let i = 0; i < after.length; i++) unit.raw('After', unitName(after[i]!));
-  const pod = s.network?.mode === 'pod' ? s.network.pod : undefined;
   // systemd enters the pod's namespace before nspawn starts, which works with a user namespace too (nspawn's
   // own --network-namespace-path= does not); BindsTo= stops the member with its pod.
   if (pod !== undefined) for (const dep of ['BindsTo', 'After'] as const) unit.raw(dep, podUnitName(pod));
@@ -84,11 +81,23 @@ export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): G
     const spec = deviceSpec(nodes[i]!);
     if (spec.bind) unit.add('AssertPathExists', unitText, spec.spec, i);
   }
-  const root = rootOf(c);
-  if (root) {
-    unit.raw('Requires', root.unit);
-    unit.raw('After', root.unit);
+  if (rootUnit !== undefined) {
+    unit.raw('Requires', rootUnit);
+    unit.raw('After', rootUnit);
   }
+}
+
+export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
+  const s = c.settings;
+  const unit = new Entries(dropinUnit, c, diagnostics);
+  const service = new Entries(dropinService, c, diagnostics);
+
+  // Indexed loops and encoders passed with their input (no closure per value): see nspawn.ts.
+  if (s.description !== undefined) unit.add('Description', unitText, s.description);
+  unit.add('SourcePath', unitText, c.file.source.file);
+  const pod = s.network?.mode === 'pod' ? s.network.pod : undefined;
+  const root = rootOf(c);
+  addDependencies(unit, c, pod, root?.unit);
 
   const creds = identityCredentials(c, diagnostics);
   // A root elsewhere than /var/lib/machines/NAME: directory:, a copy of a declared image, an undeclared image's clone.
