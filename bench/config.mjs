@@ -11,9 +11,18 @@ export function writeConfig(n, dir) {
   };
   w('machinist.yaml', 'defaults:\n  restart: on-failure\n  security:\n    no_new_privileges: true\n  timezone: auto\n');
   w('profiles/base.yaml', 'environment:\n  TZ: UTC\n  LANG: C.UTF-8\ntmpfs: [/var/tmp]\nresolv_conf: copy-host\n');
-  w('profiles/hardened.yaml', 'profiles: [base]\nsecurity:\n  private_users: pick\n  system_call_filter: ["~@debug", "~@obsolete", "~@mount"]\n  capabilities:\n    drop: [CAP_SYS_PTRACE, CAP_SYS_MODULE]\n');
-  w('profiles/web.yaml', 'profiles: [hardened]\nnetwork:\n  mode: veth\nresources:\n  memory: { high: 768M, max: 1G }\n  tasks_max: 2048\n');
-  w('profiles/db.yaml', 'profiles: [base]\nresources:\n  memory: { max: 4G, swap_max: 0 }\n  io: { weight: 500 }\nbinds:\n  - { source: /srv/backup, target: /backup, readonly: true }\n');
+  w(
+    'profiles/hardened.yaml',
+    'profiles: [base]\nsecurity:\n  private_users: pick\n  system_call_filter: ["~@debug", "~@obsolete", "~@mount"]\n  capabilities:\n    drop: [CAP_SYS_PTRACE, CAP_SYS_MODULE]\n',
+  );
+  w(
+    'profiles/web.yaml',
+    'profiles: [hardened]\nnetwork:\n  mode: veth\nresources:\n  memory: { high: 768M, max: 1G }\n  tasks_max: 2048\n',
+  );
+  w(
+    'profiles/db.yaml',
+    'profiles: [base]\nresources:\n  memory: { max: 4G, swap_max: 0 }\n  io: { weight: 500 }\nbinds:\n  - { source: /srv/backup, target: /backup, readonly: true }\n',
+  );
   w('slices/tier.yaml', 'description: All tiers\nresources:\n  cpu: { weight: 500 }\n');
   w('slices/tier-web.yaml', 'resources:\n  memory: { max: 64G }\n');
   w('slices/tier-db.yaml', 'resources:\n  memory: { max: 128G }\n  io: { weight: 800 }\n');
@@ -23,10 +32,49 @@ export function writeConfig(n, dir) {
     const kind = i % 4;
     const lines = [`description: Container ${i} of ${n}`];
     // Each web container forwards host ports of its own: one host port reaches one container only.
-    if (kind === 0) lines.push('profiles: [web]', 'slice: tier-web', 'autostart: true', `hostname: web-${i}`, 'network:', `  ports: ["tcp:${10000 + i}:80", "tcp:${40000 + i}:443"]`, 'binds:', `  - /srv/www/${name}:/srv/www`, `  - /srv/shared:/srv/shared:ro`);
-    if (kind === 1) lines.push('profiles: [db]', 'slice: tier-db', 'autostart: true', 'directory: /srv/roots/' + name, 'resources:', '  cpu: { weight: 300, cpus: "0-3" }');
-    if (kind === 2) lines.push('profiles: [hardened]', 'slice: batch', 'boot: false', 'command: ["/usr/bin/python3", "-m", "worker", "--id", "' + i + '"]', 'working_directory: /srv/app', 'image: debian-12', 'network:', '  mode: veth');
-    if (kind === 3) lines.push('profiles: [base]', 'network:', '  mode: bridge', '  bridge: br0', 'devices: [/dev/fuse]', 'security:', '  capabilities:', '    add: [CAP_NET_ADMIN]');
+    if (kind === 0)
+      lines.push(
+        'profiles: [web]',
+        'slice: tier-web',
+        'autostart: true',
+        `hostname: web-${i}`,
+        'network:',
+        `  ports: ["tcp:${10000 + i}:80", "tcp:${40000 + i}:443"]`,
+        'binds:',
+        `  - /srv/www/${name}:/srv/www`,
+        `  - /srv/shared:/srv/shared:ro`,
+      );
+    if (kind === 1)
+      lines.push(
+        'profiles: [db]',
+        'slice: tier-db',
+        'autostart: true',
+        'directory: /srv/roots/' + name,
+        'resources:',
+        '  cpu: { weight: 300, cpus: "0-3" }',
+      );
+    if (kind === 2)
+      lines.push(
+        'profiles: [hardened]',
+        'slice: batch',
+        'boot: false',
+        'command: ["/usr/bin/python3", "-m", "worker", "--id", "' + i + '"]',
+        'working_directory: /srv/app',
+        'image: debian-12',
+        'network:',
+        '  mode: veth',
+      );
+    if (kind === 3)
+      lines.push(
+        'profiles: [base]',
+        'network:',
+        '  mode: bridge',
+        '  bridge: br0',
+        'devices: [/dev/fuse]',
+        'security:',
+        '  capabilities:',
+        '    add: [CAP_NET_ADMIN]',
+      );
     lines.push('environment:', `  APP_ID: "${i}"`, `  APP_ENV: ${i % 3 ? 'prod' : 'staging'}`);
     if (i >= 4 && kind === 0) lines.push(`after: [c${String(i - 3).padStart(4, '0')}]`);
     w(`containers/${name}.yaml`, `${lines.join('\n')}\n`);

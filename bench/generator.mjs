@@ -46,7 +46,8 @@ for (const base of ['examples', 'test/generator/fixtures']) {
   if (!existsSync(d)) continue;
   for (const e of readdirSync(d).sort()) {
     const c = join(d, e, 'config');
-    if (existsSync(join(c, 'containers'))) configs.push({ label: `${base === 'examples' ? '' : 'fixture:'}${e}`, dir: c, example: true });
+    if (existsSync(join(c, 'containers')))
+      configs.push({ label: `${base === 'examples' ? '' : 'fixture:'}${e}`, dir: c, example: true });
   }
 }
 configs.push({ label: '100 containers', dir: generated(100), n: 100 });
@@ -124,7 +125,9 @@ for (const c of configs) {
   const t = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   // Interleaved, so that a noisy neighbour hits all three alike.
   for (let i = 0; i < RUNS; i++) for (const [k, v] of Object.entries(variants)) t[k].push(once(...v));
-  const files = spawnSync('find', [out, '-type', 'f', '-o', '-type', 'l'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
+  const files = spawnSync('find', [out, '-type', 'f', '-o', '-type', 'l'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean).length;
   const stat = (k) => ({ ms: median(t[k].map((x) => x.ms)), cpu: mean(t[k].map((x) => x.cpu)) });
   rows.push({
     ...c,
@@ -144,8 +147,12 @@ for (const c of configs) {
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
 const ms = (x) => `${x.toFixed(1)} ms`;
-console.log(`\nmachinist-generator, whole process: median wall time of ${RUNS} runs, interleaved with node -e 0; mean CPU (user+sys)`);
-console.log(`in brackets. Config and output on ${shm}; node ${process.version}; ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} load average.`);
+console.log(
+  `\nmachinist-generator, whole process: median wall time of ${RUNS} runs, interleaved with node -e 0; mean CPU (user+sys)`,
+);
+console.log(
+  `in brackets. Config and output on ${shm}; node ${process.version}; ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} load average.`,
+);
 console.log('cold: no code cache. installed: with the code cache that make install / the Debian package create.');
 if (baseline) console.log(`baseline: ${baseline}, installed likewise; vs base: installed time / baseline time.`);
 console.log('');
@@ -176,7 +183,10 @@ for (const r of rows) {
   );
 }
 const baseRss = rows.find((r) => r.baseRss !== undefined)?.baseRss;
-if (baseRss !== undefined) console.log(`\npeak RSS of node -e 0: ${baseRss.toFixed(0)} MiB; of the generator without code cache on the largest config: ${rows.at(-1).rssCold?.toFixed(0)} MiB`);
+if (baseRss !== undefined)
+  console.log(
+    `\npeak RSS of node -e 0: ${baseRss.toFixed(0)} MiB; of the generator without code cache on the largest config: ${rows.at(-1).rssCold?.toFixed(0)} MiB`,
+  );
 console.log(fail ? `\n${fail} target(s) missed` : '\nall targets met');
 
 // 5. Optional: a CPU profile of the largest config, to see where the time goes.
@@ -186,6 +196,9 @@ if (PROFILE) {
   const big = configs.at(-1);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'normal'), { recursive: true });
-  spawnSync(node, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100', ...genArgv.slice(1)], { env: env(big.dir, join(work, 'no-cache')), stdio: 'inherit' });
+  spawnSync(node, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100', ...genArgv.slice(1)], {
+    env: env(big.dir, join(work, 'no-cache')),
+    stdio: 'inherit',
+  });
   console.log(`CPU profile of "${big.label}" written to ${dir} (open in Chrome DevTools → Performance)`);
 }

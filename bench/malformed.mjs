@@ -59,7 +59,9 @@ try {
   };
   const trivial = measure(configFor(trivialFile, true));
   const mib = (kib) => (kib / 1024).toFixed(1);
-  console.log(`trivial file: ${trivial.ms.toFixed(0)} ms, ${mib(trivial.rssKiB)} MiB (median of ${RUNS} runs; ratios are to this)`);
+  console.log(
+    `trivial file: ${trivial.ms.toFixed(0)} ms, ${mib(trivial.rssKiB)} MiB (median of ${RUNS} runs; ratios are to this)`,
+  );
   console.log('file                            bytes   time  ratio  memory ratio  exit');
   let worstTime = { ratio: 0 };
   let worstMemory = { ratio: 0 };
@@ -85,7 +87,9 @@ try {
   }
   const { name: slow, ms, ratio: tr } = worstTime;
   const { name: big, kib, ratio: mr } = worstMemory;
-  console.log(`worst time:   ${slow}: ${ms.toFixed(0)} ms, ${tr.toFixed(1)}x the trivial file (bound ${MAX_TIME_RATIO}x)`);
+  console.log(
+    `worst time:   ${slow}: ${ms.toFixed(0)} ms, ${tr.toFixed(1)}x the trivial file (bound ${MAX_TIME_RATIO}x)`,
+  );
   console.log(`worst memory: ${big}: ${mib(kib)} MiB, ${mr.toFixed(2)}x the trivial file (bound ${MAX_MEMORY_RATIO}x)`);
   if (beyond) {
     console.log(`${beyond} file(s) beyond the bounds`);

@@ -31,7 +31,12 @@ await build({
     resolveDir: root,
     loader: 'ts',
   },
-  bundle: true, platform: 'node', format: 'esm', outfile: out, banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }, logLevel: 'warning',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: out,
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: 'warning',
 });
 const m = await import(pathToFileURL(out).href);
 const shm = '/dev/shm';
@@ -57,7 +62,7 @@ for (let r = 0; r <= RUNS; r++) {
   const resolved = m.resolve({ files, fileErrors: new Map() });
   row.resolve = t() - t0;
   t0 = t();
-  const tr = m.translate(resolved.model);
+  m.translate(resolved.model);
   row.translate = t() - t0;
   t0 = t();
   const b = m.build(texts.files);
@@ -65,12 +70,28 @@ for (let r = 0; r <= RUNS; r++) {
   const o = join(work, `out${r}`);
   mkdirSync(join(o, 'normal'), { recursive: true });
   t0 = t();
-  m.generate({ configDir: dir, normal: join(o, 'normal'), nspawnDir: join(o, 'nspawn'), etcDir: join(work, 'etc'), log: { log() {}, close() {} } });
+  m.generate({
+    configDir: dir,
+    normal: join(o, 'normal'),
+    nspawnDir: join(o, 'nspawn'),
+    etcDir: join(work, 'etc'),
+    log: { log() {}, close() {} },
+  });
   row.generate = t() - t0;
   row['gen-build'] = row.generate - row.build;
   if (!b.outputs.length) throw new Error('no outputs');
   rows.push(row);
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-console.log(`${n} containers; load ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-for (const k of Object.keys(rows[0])) console.log(`${k.padEnd(10)} cold ${rows[0][k].toFixed(1).padStart(7)} ms   warm median ${med(rows.slice(1).map((r) => r[k])).toFixed(1).padStart(7)} ms`);
+console.log(
+  `${n} containers; load ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
+for (const k of Object.keys(rows[0]))
+  console.log(
+    `${k.padEnd(10)} cold ${rows[0][k].toFixed(1).padStart(7)} ms   warm median ${med(rows.slice(1).map((r) => r[k]))
+      .toFixed(1)
+      .padStart(7)} ms`,
+  );

@@ -59,7 +59,9 @@ function readCache(path: string, core: Core): Buffer | undefined {
   try {
     const buf = readFileSync(path);
     const head = Buffer.from(header(core));
-    return buf.length > head.length && buf.subarray(0, head.length).equals(head) ? buf.subarray(head.length) : undefined;
+    return buf.length > head.length && buf.subarray(0, head.length).equals(head)
+      ? buf.subarray(head.length)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -79,12 +81,14 @@ function runCore(core: Core, cachedData: Buffer | undefined): Script {
 const SAMPLE: Record<string, string> = {
   'machinist.yaml': 'defaults:\n  restart: on-failure\n  security:\n    no_new_privileges: true\n',
   'profiles/base.yaml': 'environment:\n  TZ: UTC\ntmpfs: [/var/tmp]\nresolv_conf: copy-host\n',
-  'profiles/hardened.yaml': 'profiles: [base]\nsecurity:\n  private_users: pick\n  system_call_filter: ["~@debug"]\n  capabilities:\n    drop: [CAP_SYS_PTRACE]\n',
+  'profiles/hardened.yaml':
+    'profiles: [base]\nsecurity:\n  private_users: pick\n  system_call_filter: ["~@debug"]\n  capabilities:\n    drop: [CAP_SYS_PTRACE]\n',
   'slices/apps.yaml': 'description: Apps\nresources:\n  cpu: { weight: 200 }\n  memory: { max: 8G }\n',
   'slices/apps-web.yaml': 'resources:\n  memory: { high: 2G }\n',
   'containers/web.yaml':
     'description: Web\nprofiles: [hardened]\nautostart: true\nhostname: web\nslice: apps-web\nafter: [db]\nnetwork:\n  mode: veth\n  ports: ["tcp:8080:80"]\nbinds:\n  - /srv/web:/srv/web:ro\n  - { source: /srv/certs, target: /etc/ssl/private, readonly: true }\nresources:\n  cpu: { weight: 100, quota: 150% }\n  memory: { high: 1G, max: 2G }\n  tasks_max: 4096\nenvironment: { APP_ENV: prod }\n',
-  'containers/db.yaml': 'description: DB\nprofiles: [base]\nautostart: true\ndirectory: /srv/roots/db\nslice: apps\ndevices: [/dev/fuse]\nresources:\n  io: { weight: 500 }\n',
+  'containers/db.yaml':
+    'description: DB\nprofiles: [base]\nautostart: true\ndirectory: /srv/roots/db\nslice: apps\ndevices: [/dev/fuse]\nresources:\n  io: { weight: 500 }\n',
   'containers/job.yaml': 'boot: false\ncommand: ["/usr/bin/sleep", "infinity"]\nimage: debian-12\n',
 };
 
@@ -106,7 +110,11 @@ function writeCodeCache(core: Core, file: string | undefined): number {
       writeFileSync(join(tmp, 'config', rel), text);
     }
     for (const d of ['normal', 'early', 'late']) mkdirSync(join(tmp, d));
-    Object.assign(process.env, { MACHINIST_CONFIG_DIR: join(tmp, 'config'), MACHINIST_NSPAWN_DIR: join(tmp, 'nspawn'), MACHINIST_KMSG: '' });
+    Object.assign(process.env, {
+      MACHINIST_CONFIG_DIR: join(tmp, 'config'),
+      MACHINIST_NSPAWN_DIR: join(tmp, 'nspawn'),
+      MACHINIST_KMSG: '',
+    });
     process.argv = [process.argv[0]!, process.argv[1]!, join(tmp, 'normal'), join(tmp, 'early'), join(tmp, 'late')];
     const data = runCore(core, undefined).createCachedData();
     if (process.exitCode !== 0) throw new Error('the generator failed on the sample configuration');

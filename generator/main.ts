@@ -66,8 +66,13 @@ function main(): number {
       }, limit);
     } catch (e) {
       const timedOut = (e as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
-      const reason = timedOut ? `machinist-generator gave up after ${limit / 1000} s` : `machinist-generator failed: ${(e as Error).message}`;
-      log.log('error', timedOut ? `${reason}; the output may be incomplete` : `internal error: ${(e as Error).stack ?? String(e)}`);
+      const reason = timedOut
+        ? `machinist-generator gave up after ${limit / 1000} s`
+        : `machinist-generator failed: ${(e as Error).message}`;
+      log.log(
+        'error',
+        timedOut ? `${reason}; the output may be incomplete` : `internal error: ${(e as Error).stack ?? String(e)}`,
+      );
       try {
         runBounded(() => generateFallback(opts, reason), FALLBACK_MS);
       } catch (e2) {

@@ -20,8 +20,17 @@ mkdirSync('build', { recursive: true });
 // 1. src/schema/accept.generated.ts, the validator generated from the zod schemas (written only when it
 // changes, so that an unchanged schema does not touch the source tree).
 await build({
-  stdin: { contents: "export { acceptSource } from './src/schema/accept-codegen.ts'; export { schemaFor } from './src/schema/files.ts';", resolveDir: '.', loader: 'ts' },
-  bundle: true, platform: 'node', format: 'esm', outfile: 'build/accept-codegen.mjs', logLevel: 'warning',
+  stdin: {
+    contents:
+      "export { acceptSource } from './src/schema/accept-codegen.ts'; export { schemaFor } from './src/schema/files.ts';",
+    resolveDir: '.',
+    loader: 'ts',
+  },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: 'build/accept-codegen.mjs',
+  logLevel: 'warning',
 });
 const { acceptSource, schemaFor } = await import(`${pathToFileURL('build/accept-codegen.mjs').href}?${Date.now()}`);
 const acceptFile = 'src/schema/accept.generated.ts';
@@ -63,7 +72,11 @@ check('machinist', cli.metafile, []);
 const coreFile = 'dist/machinist-generator.core.js';
 const core = await build({ ...common, entryPoints: ['generator/main.ts'], outfile: coreFile, write: false });
 check('machinist-generator', core.metafile, [
-  /node_modules\/commander\//, /^src\/cli\.ts$/, /^src\/report\//, /^src\/schema\/json-schema\.ts$/, /^src\/index\.ts$/,
+  /node_modules\/commander\//,
+  /^src\/cli\.ts$/,
+  /^src\/report\//,
+  /^src\/schema\/json-schema\.ts$/,
+  /^src\/index\.ts$/,
 ]);
 const coreText = core.outputFiles[0].text;
 if (!/^[\x00-\x7f]*$/.test(coreText)) throw new Error('build: the generator bundle is not ASCII');

@@ -8,7 +8,11 @@ let failed = 0;
 for (const name of readdirSync('examples').sort()) {
   const root = mkdtempSync(join(tmpdir(), 'machinist-demo-'));
   console.log(`\n=== examples/${name}: machinist compile --config examples/${name}/config --root ${root} --dry-run\n`);
-  const r = spawnSync(process.execPath, ['dist/machinist', 'compile', '--config', `examples/${name}/config`, '--root', root, '--dry-run'], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    ['dist/machinist', 'compile', '--config', `examples/${name}/config`, '--root', root, '--dry-run'],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0) failed++;
   rmSync(root, { recursive: true, force: true });
 }

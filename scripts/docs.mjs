@@ -8,7 +8,14 @@ import { createRequire } from 'node:module';
 const dir = mkdtempSync(join(tmpdir(), 'machinist-docs-'));
 try {
   const outfile = join(dir, 'reference.cjs');
-  await build({ entryPoints: ['src/report/reference.ts'], bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'warning' });
+  await build({
+    entryPoints: ['src/report/reference.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile,
+    logLevel: 'warning',
+  });
   const { withReference } = createRequire(import.meta.url)(outfile);
   const before = readFileSync('README.md', 'utf8');
   const after = withReference(before);

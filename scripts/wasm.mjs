@@ -22,5 +22,8 @@ export const moduleText = (bytes) =>
 
 if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1]) {
   const root = new URL('..', import.meta.url).pathname;
-  writeFileSync(join(root, 'src/emit/wasm/sha256.wasm.ts'), moduleText(assemble(join(root, 'src/emit/wasm/sha256.wat'))));
+  writeFileSync(
+    join(root, 'src/emit/wasm/sha256.wasm.ts'),
+    moduleText(assemble(join(root, 'src/emit/wasm/sha256.wat'))),
+  );
 }

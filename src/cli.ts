@@ -26,7 +26,8 @@ class UsageError extends Error {}
 const defaultConfig = () => process.env['MACHINIST_CONFIG_DIR'] || '/etc/machinist';
 
 function configDir(dir: string): string {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`config directory ${dir} does not exist (set --config or MACHINIST_CONFIG_DIR)`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`config directory ${dir} does not exist (set --config or MACHINIST_CONFIG_DIR)`);
   return dir;
 }
 
@@ -40,7 +41,8 @@ function exitCode(diags: Diagnostic[], strict: boolean): number {
 }
 
 function printDiagnostics(diags: Diagnostic[], sources: Map<string, string>): void {
-  if (diags.length) process.stderr.write(`${renderPretty(diags, { color: wantColor(process.stderr, process.env), sources })}\n`);
+  if (diags.length)
+    process.stderr.write(`${renderPretty(diags, { color: wantColor(process.stderr, process.env), sources })}\n`);
 }
 
 /** Which of these containers systemd is running now; undefined when that cannot be known (another root). */
@@ -49,7 +51,9 @@ function runningOf(names: string[], root: string): Set<string> | undefined {
   const r = spawnSync('systemctl', ['is-active', ...names.map(unitName)], { encoding: 'utf8', timeout: 5000 });
   if (r.error || typeof r.stdout !== 'string') return undefined;
   const states = r.stdout.trim().split('\n');
-  return new Set(names.filter((_, i) => states[i] === 'active' || states[i] === 'reloading' || states[i] === 'activating'));
+  return new Set(
+    names.filter((_, i) => states[i] === 'active' || states[i] === 'reloading' || states[i] === 'activating'),
+  );
 }
 
 /** Root directories of the machines machined knows now (only for the running system: root /). */
@@ -57,18 +61,28 @@ function machineRoots(root: string): string[] {
   if (resolvePath(root) !== '/') return [];
   const list = spawnSync('machinectl', ['list', '--no-legend', '--no-pager'], { encoding: 'utf8', timeout: 5000 });
   if (list.error || list.status !== 0) return [];
-  const names = list.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((n): n is string => !!n);
+  const names = list.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((n): n is string => !!n);
   return names.flatMap((n) => {
-    const r = spawnSync('machinectl', ['show', n, '-p', 'RootDirectory', '--value'], { encoding: 'utf8', timeout: 5000 });
+    const r = spawnSync('machinectl', ['show', n, '-p', 'RootDirectory', '--value'], {
+      encoding: 'utf8',
+      timeout: 5000,
+    });
     const dir = r.stdout?.trim();
     return dir ? [dir] : [];
   });
 }
 
 const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
-const configOption = () => new Option('-c, --config <dir>', 'config directory (default: $MACHINIST_CONFIG_DIR or /etc/machinist)');
+const configOption = () =>
+  new Option('-c, --config <dir>', 'config directory (default: $MACHINIST_CONFIG_DIR or /etc/machinist)');
 const allowEmptyOption = () =>
-  new Option('--allow-empty', 'accept a configuration without containers (compile then removes every file machinist wrote)');
+  new Option(
+    '--allow-empty',
+    'accept a configuration without containers (compile then removes every file machinist wrote)',
+  );
 
 /** `machinist compile` */
 function addCompile(p: Command): void {
@@ -80,39 +94,60 @@ function addCompile(p: Command): void {
     .option('--strict', 'treat warnings as errors')
     .addOption(allowEmptyOption())
     .addOption(formatOption())
-    .action((o: { config?: string; root: string; dryRun?: boolean; strict?: boolean; allowEmpty?: boolean; format: string }) => {
-      const r = compile({
-        configDir: configDir(o.config ?? defaultConfig()),
-        root: o.root,
-        dryRun: o.dryRun === true,
-        strict: o.strict === true,
-        allowEmpty: o.allowEmpty === true,
-        onWait: () => process.stderr.write(`machinist: another compile is writing into ${o.root}; waiting for it\n`),
-      });
-      const code = exitCode(r.diagnostics, o.strict === true);
-      const names = r.changes.filter((c) => c.kind === 'container').map((c) => c.name);
-      const running = r.applied === 'all' || o.dryRun ? runningOf(names, o.root) : undefined;
-      const view = { dryRun: !r.written, running, emptyConfig: r.empty, changes: r.changes };
-      if (o.format === 'json') {
-        const plan = planJSON(r.plan, view);
-        const out = { ok: code === 0, written: r.written, applied: r.applied, diagnostics: toJSON(r.diagnostics), plan, roots: r.roots };
-        process.stdout.write(`${jsonText(out)}\n`);
-      } else {
-        printDiagnostics(r.diagnostics, r.sources);
-        if (code === 0 || o.dryRun) process.stdout.write(`${renderPlanText(r.plan, view, wantColor(process.stdout, process.env))}\n`);
-        if (code === 0 || o.dryRun) for (const line of renderRoots(r.roots)) process.stdout.write(`${line}\n`);
-        if (r.written && r.plan.actions.some((a) => a.op !== 'unchanged') && resolvePath(o.root) === '/') process.stdout.write('Run "systemctl daemon-reload" to load the changes.\n');
-        if (!r.written && !o.dryRun) process.stderr.write('Nothing was written.\n');
-        if (r.applied === 'part') process.stderr.write('Only part of the change was written: compile again to complete it.\n');
-      }
-      process.exitCode = code;
-    });
+    .action(
+      (o: {
+        config?: string;
+        root: string;
+        dryRun?: boolean;
+        strict?: boolean;
+        allowEmpty?: boolean;
+        format: string;
+      }) => {
+        const r = compile({
+          configDir: configDir(o.config ?? defaultConfig()),
+          root: o.root,
+          dryRun: o.dryRun === true,
+          strict: o.strict === true,
+          allowEmpty: o.allowEmpty === true,
+          onWait: () => process.stderr.write(`machinist: another compile is writing into ${o.root}; waiting for it\n`),
+        });
+        const code = exitCode(r.diagnostics, o.strict === true);
+        const names = r.changes.filter((c) => c.kind === 'container').map((c) => c.name);
+        const running = r.applied === 'all' || o.dryRun ? runningOf(names, o.root) : undefined;
+        const view = { dryRun: !r.written, running, emptyConfig: r.empty, changes: r.changes };
+        if (o.format === 'json') {
+          const plan = planJSON(r.plan, view);
+          const out = {
+            ok: code === 0,
+            written: r.written,
+            applied: r.applied,
+            diagnostics: toJSON(r.diagnostics),
+            plan,
+            roots: r.roots,
+          };
+          process.stdout.write(`${jsonText(out)}\n`);
+        } else {
+          printDiagnostics(r.diagnostics, r.sources);
+          if (code === 0 || o.dryRun)
+            process.stdout.write(`${renderPlanText(r.plan, view, wantColor(process.stdout, process.env))}\n`);
+          if (code === 0 || o.dryRun) for (const line of renderRoots(r.roots)) process.stdout.write(`${line}\n`);
+          if (r.written && r.plan.actions.some((a) => a.op !== 'unchanged') && resolvePath(o.root) === '/')
+            process.stdout.write('Run "systemctl daemon-reload" to load the changes.\n');
+          if (!r.written && !o.dryRun) process.stderr.write('Nothing was written.\n');
+          if (r.applied === 'part')
+            process.stderr.write('Only part of the change was written: compile again to complete it.\n');
+        }
+        process.exitCode = code;
+      },
+    );
 }
 
 /** `machinist apply` */
 function addApply(p: Command): void {
   p.command('apply')
-    .description('compile, daemon-reload, then do for each container exactly what its change needs (set live, restart, start, stop)')
+    .description(
+      'compile, daemon-reload, then do for each container exactly what its change needs (set live, restart, start, stop)',
+    )
     .addOption(configOption())
     .option('-n, --dry-run', 'change nothing; print the plan and the systemctl commands apply would run')
     .option('--strict', 'treat warnings as errors')
@@ -132,12 +167,20 @@ function addApply(p: Command): void {
       const code = Math.max(exitCode(c.diagnostics, o.strict === true), r.ok ? 0 : 1);
       if (o.format === 'json') {
         const plan = planJSON(c.plan, { dryRun: !c.written, changes: c.changes });
-        const out = { ok: code === 0, dry_run: o.dryRun === true, written: c.written, diagnostics: toJSON(c.diagnostics), plan, steps: stepsJSON(r.steps) };
+        const out = {
+          ok: code === 0,
+          dry_run: o.dryRun === true,
+          written: c.written,
+          diagnostics: toJSON(c.diagnostics),
+          plan,
+          steps: stepsJSON(r.steps),
+        };
         process.stdout.write(`${jsonText(out)}\n`);
       } else {
         printDiagnostics(c.diagnostics, c.sources);
         const color = wantColor(process.stdout, process.env);
-        if (c.plan.actions.some((a) => a.op !== 'unchanged')) process.stdout.write(`${renderPlanText(c.plan, { dryRun: !c.written, changes: c.changes }, color)}\n\n`);
+        if (c.plan.actions.some((a) => a.op !== 'unchanged'))
+          process.stdout.write(`${renderPlanText(c.plan, { dryRun: !c.written, changes: c.changes }, color)}\n\n`);
         if (!hasErrors(c.diagnostics)) process.stdout.write(`${renderSteps(r.steps, o.dryRun === true, color)}\n`);
         else process.stderr.write('Nothing was written or done.\n');
       }
@@ -151,7 +194,12 @@ function addStatus(p: Command): void {
     .description('show every container: what runs, its resources, and drift between the YAML, the files and what runs')
     .argument('[names...]', 'only these containers')
     .addOption(configOption())
-    .option('-H, --host <[user@]host>', 'read another host over SSH (systemctl -H; repeatable); read-only', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '-H, --host <[user@]host>',
+      'read another host over SSH (systemctl -H; repeatable); read-only',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .addOption(formatOption())
     .action((names: string[], o: { config?: string; host: string[]; format: string }) => {
       const dir = o.config ?? defaultConfig();
@@ -161,7 +209,8 @@ function addStatus(p: Command): void {
       if (o.format === 'json') process.stdout.write(`${jsonText(statusJSON(rows))}\n`);
       else process.stdout.write(`${renderStatus(rows, wantColor(process.stdout, process.env))}\n`);
       const unknown = names.filter((n) => !rows.some((r) => r.name === n));
-      if (unknown.length) process.stderr.write(`machinist: no container ${unknown.join(', ')} in the YAML or running\n`);
+      if (unknown.length)
+        process.stderr.write(`machinist: no container ${unknown.join(', ')} in the YAML or running\n`);
       process.exitCode = unknown.length ? 1 : 0;
     });
 }
@@ -177,10 +226,14 @@ function addValidate(p: Command): void {
     .action((o: { config?: string; strict?: boolean; allowEmpty?: boolean; format: string }) => {
       const r = check({ configDir: configDir(o.config ?? defaultConfig()), allowEmpty: o.allowEmpty === true });
       const code = exitCode(r.diagnostics, o.strict === true);
-      if (o.format === 'json') process.stdout.write(`${jsonText({ ok: code === 0, containers: r.model.containers.map((c) => c.name), diagnostics: toJSON(r.diagnostics) })}\n`);
+      if (o.format === 'json')
+        process.stdout.write(
+          `${jsonText({ ok: code === 0, containers: r.model.containers.map((c) => c.name), diagnostics: toJSON(r.diagnostics) })}\n`,
+        );
       else {
         printDiagnostics(r.diagnostics, r.sources);
-        if (code === 0) process.stdout.write(`ok: ${r.model.containers.length} container(s), ${r.model.slices.length} slice(s)\n`);
+        if (code === 0)
+          process.stdout.write(`ok: ${r.model.containers.length} container(s), ${r.model.slices.length} slice(s)\n`);
       }
       process.exitCode = code;
     });
@@ -199,11 +252,15 @@ function addExplain(p: Command): void {
       if (!c) {
         const own = r.diagnostics.filter((d) => d.container === name || r.model.failed.get(name)?.errors.includes(d));
         printDiagnostics(own, r.sources);
-        if (!r.model.failed.has(name)) throw new UsageError(`no container "${name}" in ${o.config ?? defaultConfig()}/containers`);
+        if (!r.model.failed.has(name))
+          throw new UsageError(`no container "${name}" in ${o.config ?? defaultConfig()}/containers`);
         process.exitCode = 1;
         return;
       }
-      if (o.format === 'json') process.stdout.write(`${jsonText({ name, file: c.file.source.file, profiles: c.profiles, settings: explainRows(c) })}\n`);
+      if (o.format === 'json')
+        process.stdout.write(
+          `${jsonText({ name, file: c.file.source.file, profiles: c.profiles, settings: explainRows(c) })}\n`,
+        );
       else process.stdout.write(`${renderExplain(c)}\n`);
     });
 }
@@ -218,14 +275,24 @@ function addGc(p: Command): void {
     .addOption(formatOption())
     .action((o: { config?: string; root: string; dryRun?: boolean; format: string }) => {
       const runningRoots = () => machineRoots(o.root);
-      const r = gc({ configDir: configDir(o.config ?? defaultConfig()), root: o.root, dryRun: o.dryRun === true, runningRoots });
+      const r = gc({
+        configDir: configDir(o.config ?? defaultConfig()),
+        root: o.root,
+        dryRun: o.dryRun === true,
+        runningRoots,
+      });
       const code = exitCode(r.diagnostics, false);
       if (o.format === 'json') {
-        process.stdout.write(`${jsonText({ ok: code === 0, removed: r.removed, diagnostics: toJSON(r.diagnostics), items: r.items })}\n`);
+        process.stdout.write(
+          `${jsonText({ ok: code === 0, removed: r.removed, diagnostics: toJSON(r.diagnostics), items: r.items })}\n`,
+        );
       } else {
         printDiagnostics(r.diagnostics, r.sources);
         if (code === 0) process.stdout.write(`${renderGc(r.items, o.dryRun === true)}\n`);
-        else process.stderr.write('Nothing was removed: gc decides what is unused from the configuration, so fix its errors first.\n');
+        else
+          process.stderr.write(
+            'Nothing was removed: gc decides what is unused from the configuration, so fix its errors first.\n',
+          );
       }
       process.exitCode = code;
     });
@@ -235,7 +302,13 @@ function addGc(p: Command): void {
 function addSchema(p: Command): void {
   p.command('schema')
     .description('print the JSON Schema of the configuration files (with --kind: one file kind, for an editor)')
-    .addOption(new Option('--kind <kind>', 'the schema of one kind of file, as its top-level $ref').choices(['container', 'slice', 'settings']))
+    .addOption(
+      new Option('--kind <kind>', 'the schema of one kind of file, as its top-level $ref').choices([
+        'container',
+        'slice',
+        'settings',
+      ]),
+    )
     .action((o: { kind?: string }) => {
       const all = jsonSchema() as Record<string, unknown>;
       const one = o.kind ? { ...all, $ref: `#/$defs/${o.kind}` } : all;

@@ -152,7 +152,10 @@ function countRemovals(diags: Diagnostic[], p: Plan): void {
   const removing = p.actions.filter((a) => a.op === 'remove').length;
   if (empty < 0 || !removing) return;
   const d = diags[empty]!;
-  diags[empty] = { ...d, message: `${d.message} Compiling it would remove all ${removing} files and links machinist wrote.` };
+  diags[empty] = {
+    ...d,
+    message: `${d.message} Compiling it would remove all ${removing} files and links machinist wrote.`,
+  };
 }
 
 /**
@@ -196,9 +199,23 @@ export function compile(opts: CompileOptions): CompileResult {
   let checked = check({ configDir: opts.configDir, shownDir, allowEmpty: opts.allowEmpty });
   const targets = compileTargets(opts.root);
   const baseline = () => opts.baseline ?? (resolvePath(opts.root) === '/' ? systemBaseline('/') : {});
-  const result = (p: Plan, diagnostics: Diagnostic[], applied: CompileResult['applied'] = 'none', s?: Snapshot): CompileResult => {
+  const result = (
+    p: Plan,
+    diagnostics: Diagnostic[],
+    applied: CompileResult['applied'] = 'none',
+    s?: Snapshot,
+  ): CompileResult => {
     const changes = p.actions.length ? classify(p, baseline()) : [];
-    return { ...checked, plan: p, targets, written: applied !== 'none', applied, diagnostics, roots: rootsOf(checked, s), changes };
+    return {
+      ...checked,
+      plan: p,
+      targets,
+      written: applied !== 'none',
+      applied,
+      diagnostics,
+      roots: rootsOf(checked, s),
+      changes,
+    };
   };
   const bad = rootProblem(opts.root);
   if (bad) return result(noPlan(), [...checked.diagnostics, bad]);

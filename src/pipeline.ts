@@ -5,7 +5,7 @@ import type { Diagnostic } from './diagnostics/types.js';
 import { sortDiagnostics } from './diagnostics/types.js';
 import { parseSource } from './load/parse.js';
 import type { ParsedFile } from './load/parse.js';
-import type { Kind, SourceFile } from './load/read.js';
+import type { SourceFile } from './load/read.js';
 import { resolve } from './resolve/resolve.js';
 import { loadValidation } from './schema/load-validation.js';
 import { accept } from './schema/accept.generated.js';
@@ -48,10 +48,17 @@ export function build(sources: readonly SourceFile[], read?: ReadErrors): Build 
     const own = parseDiags.map((d) => (container ? { ...d, container } : d));
     const badName = fileNameProblem(source.kind, source.name);
     if (badName) {
-      own.push(diag('invalid-name', `"${source.name}" from ${source.rel} ${badName.message}`, { file: source.file, hint: badName.hint, ...(container ? { container } : {}) }));
+      own.push(
+        diag('invalid-name', `"${source.name}" from ${source.rel} ${badName.message}`, {
+          file: source.file,
+          hint: badName.hint,
+          ...(container ? { container } : {}),
+        }),
+      );
     }
     // The generated check decides; zod (loaded only then) words what is wrong with a value it refuses.
-    if (parsed.value !== undefined && !parseDiags.length && !accept[source.kind](parsed.value)) own.push(...loadValidation().validateKind(parsed, container));
+    if (parsed.value !== undefined && !parseDiags.length && !accept[source.kind](parsed.value))
+      own.push(...loadValidation().validateKind(parsed, container));
     diagnostics.push(...own);
     const errors = own.filter((d) => d.severity === 'error');
     if (errors.length) fileErrors.set(source.rel, errors);

@@ -14,11 +14,18 @@ describe('README', () => {
   it('documents every top-level key, every nested key and every diagnostic code', () => {
     const ref = referenceMarkdown();
     for (const key of Object.keys(containerSchema.shape)) expect(ref).toContain(`| \`${key}\` |`);
-    for (const key of ['resources.memory.swap_max', 'resources.io.read_iops_max', 'network.ports', 'security.capabilities.drop', 'binds[].readonly', 'devices[].access']) {
+    for (const key of [
+      'resources.memory.swap_max',
+      'resources.io.read_iops_max',
+      'network.ports',
+      'security.capabilities.drop',
+      'binds[].readonly',
+      'devices[].access',
+    ]) {
       expect(ref).toContain(`| \`${key}\` |`);
     }
     for (const code of Object.keys(catalogue)) expect(ref).toContain(`| \`${code}\` |`);
-    expect(ref).not.toMatch(/\| `[^`]+` \| [^|]+ \|  \|/); // no key without a description
+    expect(ref).not.toMatch(/\| `[^`]+` \| [^|]+ \| {2}\|/); // no key without a description
   });
 
   it('documents the merge rules and the exit codes', () => {

@@ -26,7 +26,8 @@ export const catalogue = {
   },
   'ambiguous-value': {
     severity: 'error',
-    summary: 'A plain value that YAML reads as another number or boolean than the text written (0022 as 22, 1.50 as 1.5).',
+    summary:
+      'A plain value that YAML reads as another number or boolean than the text written (0022 as 22, 1.50 as 1.5).',
     hint: 'Quote it to keep the text ("0022"), or write the number as YAML prints it (22).',
   },
   'reserved-key': {
@@ -41,7 +42,8 @@ export const catalogue = {
   },
   'file-too-large': {
     severity: 'error',
-    summary: 'A file beyond the bounds of one configuration file (size, values with aliases expanded, nesting); the message says which.',
+    summary:
+      'A file beyond the bounds of one configuration file (size, values with aliases expanded, nesting); the message says which.',
     hint: 'Split the file, or write settings shared by containers once, in a profile.',
   },
   'too-many-problems': {
@@ -62,7 +64,7 @@ export const catalogue = {
   'invalid-value': {
     severity: 'error',
     summary: 'A value of the wrong type or outside its grammar.',
-    hint: 'Write a value of the form the message names; the README reference lists each key\'s values with examples.',
+    hint: "Write a value of the form the message names; the README reference lists each key's values with examples.",
   },
   'invalid-name': {
     severity: 'error',
@@ -166,7 +168,7 @@ export const catalogue = {
   },
   'overridden-file': {
     severity: 'warning',
-    summary: 'A file of the admin\'s in /etc/systemd replaces what the generator writes for a container.',
+    summary: "A file of the admin's in /etc/systemd replaces what the generator writes for a container.",
     hint: 'Move its settings into the YAML and delete the file, or keep it on purpose.',
   },
   'internal-error': {

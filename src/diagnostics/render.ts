@@ -97,7 +97,8 @@ export function renderPretty(diags: readonly Diagnostic[], opts: RenderOptions):
   }
   const errors = diags.filter((d) => d.severity === 'error').length;
   const warnings = diags.length - errors;
-  if (diags.length) out.push(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  if (diags.length)
+    out.push(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
   return out.join('\n');
 }
 

@@ -49,10 +49,29 @@ export const isLiveKey = (key: string): boolean => liveKeys.has(key);
  * (ExecStart=, Environment=, namespaces, credentials) and needs a restart.
  */
 const READ_AT_EVENTS = new Set([
-  'Restart', 'RestartSec', 'RestartPreventExitStatus', 'RestartForceExitStatus', 'SuccessExitStatus',
-  'TimeoutStopSec', 'TimeoutAbortSec', 'TimeoutSec', 'TimeoutStartSec', 'StartLimitBurst', 'StartLimitIntervalSec',
-  'StartLimitAction', 'FailureAction', 'SuccessAction', 'ExecStopPost', 'ExecStop', 'KillSignal', 'FinalKillSignal',
-  'SendSIGKILL', 'SendSIGHUP', 'RuntimeMaxSec', 'WatchdogSec', 'OOMPolicy',
+  'Restart',
+  'RestartSec',
+  'RestartPreventExitStatus',
+  'RestartForceExitStatus',
+  'SuccessExitStatus',
+  'TimeoutStopSec',
+  'TimeoutAbortSec',
+  'TimeoutSec',
+  'TimeoutStartSec',
+  'StartLimitBurst',
+  'StartLimitIntervalSec',
+  'StartLimitAction',
+  'FailureAction',
+  'SuccessAction',
+  'ExecStopPost',
+  'ExecStop',
+  'KillSignal',
+  'FinalKillSignal',
+  'SendSIGKILL',
+  'SendSIGHUP',
+  'RuntimeMaxSec',
+  'WatchdogSec',
+  'OOMPolicy',
 ]);
 
 /** The settings of a unit or .nspawn file: `Section.Key` → values in order; comments and blank lines skipped. */

@@ -37,7 +37,9 @@ function editScript(a: string[], b: string[]): Op[] | undefined {
   const y = b.slice(start, endB);
   // One side empty (a file created or removed): every line is an addition or a removal, no search needed.
   const oneSided = x.length === 0 || y.length === 0;
-  const middle = oneSided ? [...x.map((line): Op => ({ kind: '-', line })), ...y.map((line): Op => ({ kind: '+', line }))] : myers(x, y);
+  const middle = oneSided
+    ? [...x.map((line): Op => ({ kind: '-', line })), ...y.map((line): Op => ({ kind: '+', line }))]
+    : myers(x, y);
   return middle && [...head, ...middle, ...tail];
 }
 
@@ -147,7 +149,13 @@ const summary = (oldText: string, newText: string, oldLabel: string, newLabel: s
   `(file changed: ${lineCount(oldText)} lines -> ${lineCount(newText)} lines; too different to show line by line)\n`;
 
 /** The unified diff, or undefined when it would take more than the memory bound (see MAX_TRACE). */
-export function unifiedDiff(oldText: string, newText: string, oldLabel: string, newLabel: string, context = 3): string | undefined {
+export function unifiedDiff(
+  oldText: string,
+  newText: string,
+  oldLabel: string,
+  newLabel: string,
+  context = 3,
+): string | undefined {
   if (oldText === newText) return '';
   const ops = editScript(splitLines(oldText), splitLines(newText));
   if (!ops) return undefined;

@@ -77,7 +77,8 @@ function inspect(path: string): Existing {
     if (st.isFile()) return readFile(path);
     return { type: 'other' };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return { type: 'missing' };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return { type: 'missing' };
     if (e instanceof NotRegularFile) return { type: 'other' }; // replaced since the lstat
     throw e;
   }
@@ -91,9 +92,14 @@ function inspectKnown(path: string, entry: Dirent): Existing {
   try {
     if (entry.isFile()) return readFile(path);
     if (entry.isSymbolicLink()) return { type: 'symlink', target: readlinkSync(path) };
-    if (entry.isDirectory() || entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice()) return { type: 'other' };
+    if (entry.isDirectory() || entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice())
+      return { type: 'other' };
   } catch (e) {
-    if (!(e instanceof NotRegularFile) && !['ELOOP', 'EINVAL', 'ENOENT', 'ENXIO', 'EISDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    if (
+      !(e instanceof NotRegularFile) &&
+      !['ELOOP', 'EINVAL', 'ENOENT', 'ENXIO', 'EISDIR'].includes((e as NodeJS.ErrnoException).code ?? '')
+    )
+      throw e;
   }
   return inspect(path);
 }
@@ -120,7 +126,10 @@ const list = (dir: string) => {
 };
 
 /** Paths a machinist output could have: what we may own from an earlier run. */
-function candidates(targets: Targets, names: Record<OutputDir, Map<string, Dirent> | undefined>): [OutputDir, string][] {
+function candidates(
+  targets: Targets,
+  names: Record<OutputDir, Map<string, Dirent> | undefined>,
+): [OutputDir, string][] {
   const out: [OutputDir, string][] = [];
   const listing = (dir: OutputDir) => [...(names[dir]?.keys() ?? list(targets.dirs[dir]))].sort();
   for (const n of listing('nspawn')) if (n.endsWith('.nspawn')) out.push(['nspawn', n]);

@@ -59,4 +59,3 @@ export function gcItems(model: Model, listing: GcListing, busy: (path: string) =
   }
   return items;
 }
-

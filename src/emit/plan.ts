@@ -55,7 +55,11 @@ export interface PlanOptions {
  * A file or link machinist did not make, found where one of its outputs goes (also reported by the generator's
  * writer, for a path taken after the plan was made).
  */
-export const foreignFile = (path: string, container: string | undefined, kind: 'file' | 'symlink' = 'file'): Diagnostic =>
+export const foreignFile = (
+  path: string,
+  container: string | undefined,
+  kind: 'file' | 'symlink' = 'file',
+): Diagnostic =>
   kind === 'symlink'
     ? diag('foreign-file', `${path} exists and was not made by machinist`, { file: path, container })
     : diag('foreign-file', `${path} exists and was not written by machinist; it is left as it is`, {
@@ -83,7 +87,19 @@ const MISSING: Existing = { type: 'missing' };
  * One action, always with the same properties in the same order (absent ones undefined), so that thousands of
  * them share one object shape instead of each being spread together from parts.
  */
-function action(op: Op, dir: OutputDir, rel: string, path: string, kind: 'file' | 'symlink', container: string | undefined, content?: string, target?: string, diff?: string, mode?: number, before?: string): Action {
+function action(
+  op: Op,
+  dir: OutputDir,
+  rel: string,
+  path: string,
+  kind: 'file' | 'symlink',
+  container: string | undefined,
+  content?: string,
+  target?: string,
+  diff?: string,
+  mode?: number,
+  before?: string,
+): Action {
   return { op, dir, rel, path, kind, content, target, diff, container, mode, before };
 }
 
@@ -112,7 +128,14 @@ interface Planning {
 }
 
 /** Plan one wanted symlink against what is at its path (`ours`: the manifest records that very link). */
-function planLink(p: Planning, o: Output & { kind: 'symlink' }, key: string, path: string, cur: Existing, ours: boolean) {
+function planLink(
+  p: Planning,
+  o: Output & { kind: 'symlink' },
+  key: string,
+  path: string,
+  cur: Existing,
+  ours: boolean,
+) {
   const container = o.container || undefined;
   if (cur.type === 'missing') {
     p.actions.push(action('create', o.dir, o.rel, path, 'symlink', container, undefined, o.target));
@@ -178,7 +201,9 @@ function planRemovals(p: Planning, gone: string[], snapshot: Snapshot, targets: 
       const who = ownership(cur.text);
       if (who === 'ours') {
         const diff = p.withDiffs ? fileDiff(cur.text, '', `a${path}`, '/dev/null') : undefined;
-        p.actions.push(action('remove', dir, rel, path, 'file', container, undefined, undefined, diff, undefined, cur.text));
+        p.actions.push(
+          action('remove', dir, rel, path, 'file', container, undefined, undefined, diff, undefined, cur.text),
+        );
       } else if (who === 'edited') {
         const message = `${path} is no longer generated, but was edited by hand; it is left in place`;
         const hint = 'Delete it yourself once its settings are no longer needed.';

@@ -20,7 +20,10 @@ const PSEUDO: Record<number, string> = {
 /** Why `root` cannot be compiled into, or undefined when it can. */
 export function rootProblem(root: string): Diagnostic | undefined {
   const refuse = (why: string, hint?: string) =>
-    diag('invalid-root', `cannot compile into --root ${JSON.stringify(root)}: ${why}`, { file: root, ...(hint ? { hint } : {}) });
+    diag('invalid-root', `cannot compile into --root ${JSON.stringify(root)}: ${why}`, {
+      file: root,
+      ...(hint ? { hint } : {}),
+    });
   if (root === '') return refuse('it is empty');
   try {
     // stat follows a link: a root given as a symbolic link to a directory is fine.

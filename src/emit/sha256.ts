@@ -44,7 +44,9 @@ function loadNative(): ((s: string) => string) | undefined {
     return undefined;
   }
   // crypto.hash (Node >= 20.12) is one call; createHash builds a stream-like object per file.
-  return typeof crypto.hash === 'function' ? (t) => crypto.hash('sha256', t, 'hex') : (t) => crypto.createHash('sha256').update(t).digest('hex');
+  return typeof crypto.hash === 'function'
+    ? (t) => crypto.hash('sha256', t, 'hex')
+    : (t) => crypto.createHash('sha256').update(t).digest('hex');
 }
 
 /** The SHA-256 digest of `s` (UTF-8), in hex. */
@@ -69,6 +71,10 @@ export function sha256Wasm(s: string): string {
   view.setUint32(end - 4, (n * 8) >>> 0);
   w.digest(blocks);
   let hex = '';
-  for (let i = 0; i < 8; i++) hex += view.getUint32(HASH + i * 4, true).toString(16).padStart(8, '0');
+  for (let i = 0; i < 8; i++)
+    hex += view
+      .getUint32(HASH + i * 4, true)
+      .toString(16)
+      .padStart(8, '0');
   return hex;
 }

@@ -7,7 +7,21 @@
 // A temporary file is made with O_CREAT|O_EXCL|O_NOFOLLOW under a name nobody can guess: whatever was planted
 // at a temporary path (a link to another file) is never followed nor overwritten. `compile` (commit.ts) builds
 // its whole change out of these steps; the generator carries out one action at a time (applyAction).
-import { closeSync, constants, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
 import type { OutputDir } from '../translate/output.js';

@@ -6,7 +6,8 @@ import { foreignFile } from '../emit/plan.js';
 import { applyAction, Taken } from '../emit/write.js';
 
 /** A problem inside machinist itself, not in the configuration: the exit status is then non-zero. */
-export const internal = (message: string, file?: string): Diagnostic => diag('internal-error', message, file !== undefined ? { file } : {});
+export const internal = (message: string, file?: string): Diagnostic =>
+  diag('internal-error', message, file !== undefined ? { file } : {});
 
 export const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

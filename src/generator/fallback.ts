@@ -38,7 +38,8 @@ export function generateFallback(opts: FallbackOptions, reason: string): number 
   try {
     for (const entry of readdirSync(join(opts.configDir, 'containers')).sort()) {
       const name = configStem(entry);
-      if (name !== undefined && SAFE_NAME.test(name) && !name.includes('..') && !files.has(name)) files.set(name, entry);
+      if (name !== undefined && SAFE_NAME.test(name) && !name.includes('..') && !files.has(name))
+        files.set(name, entry);
     }
   } catch {
     files.clear();
@@ -54,6 +55,7 @@ export function generateFallback(opts: FallbackOptions, reason: string): number 
   const p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
   const failed = applyEach(p, diags);
   for (const d of diags) opts.log.log(d.severity, renderLine(d));
-  if (failures.length) opts.log.log('info', `${failures.length} container(s) get a failing unit because of the error above`);
+  if (failures.length)
+    opts.log.log('info', `${failures.length} container(s) get a failing unit because of the error above`);
   return failed;
 }

@@ -28,7 +28,10 @@ export interface LoggerOptions {
 function cut(s: string, max: number): string {
   const b = Buffer.from(s);
   if (b.length <= max) return s;
-  return `${b.subarray(0, max - 3).toString().replace(/\uFFFD+$/, '')}…`;
+  return `${b
+    .subarray(0, max - 3)
+    .toString()
+    .replace(/\uFFFD+$/, '')}…`;
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {

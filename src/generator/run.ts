@@ -55,13 +55,13 @@ export interface GenerateResult {
   plan: Plan | undefined;
 }
 
-
 /** The files in /etc/systemd that take precedence over what the generator writes for a container. */
 function etcFilesOf(name: string, etcDir: string, listed: { nspawn: Set<string>; system: Set<string> }): string[] {
   const out: string[] = [];
   if (listed.nspawn.has(`${name}.nspawn`)) out.push(join(etcDir, 'nspawn', `${name}.nspawn`));
   const dropin = `${unitName(name)}.d`;
-  if (listed.system.has(dropin) && existsSync(join(etcDir, 'system', dropin, '50-machinist.conf'))) out.push(join(etcDir, 'system', dropin, '50-machinist.conf'));
+  if (listed.system.has(dropin) && existsSync(join(etcDir, 'system', dropin, '50-machinist.conf')))
+    out.push(join(etcDir, 'system', dropin, '50-machinist.conf'));
   return out;
 }
 
@@ -80,7 +80,10 @@ const writtenByMachinist = (file: string) => {
  * leaves them alone instead of writing copies that never apply); for the others, a hand-written file replaces
  * what the generator writes, which is worth a warning.
  */
-function etcOverrides(containers: readonly string[], etcDir: string): { compiled: Set<string>; warnings: Diagnostic[] } {
+function etcOverrides(
+  containers: readonly string[],
+  etcDir: string,
+): { compiled: Set<string>; warnings: Diagnostic[] } {
   const list = (dir: string) => {
     try {
       return new Set(readdirSync(dir));
@@ -97,7 +100,13 @@ function etcOverrides(containers: readonly string[], etcDir: string): { compiled
       compiled.add(name);
       continue;
     }
-    for (const file of files) warnings.push(diag('overridden-file', `${file} replaces what the generator writes for container "${name}"`, { file, container: name }));
+    for (const file of files)
+      warnings.push(
+        diag('overridden-file', `${file} replaces what the generator writes for container "${name}"`, {
+          file,
+          container: name,
+        }),
+      );
   }
   return { compiled, warnings };
 }
@@ -199,7 +208,10 @@ export function generate(opts: GenerateOptions): GenerateResult {
     opts.log.log('info', `left to "machinist compile", whose files in ${etcDir} take precedence: ${left}`);
     if (w.stale.length) {
       const stale = w.stale.join(' ');
-      opts.log.log('warning', `the YAML changed since "machinist compile" wrote ${etcDir} for: ${stale}; run "machinist apply" to use it`);
+      opts.log.log(
+        'warning',
+        `the YAML changed since "machinist compile" wrote ${etcDir} for: ${stale}; run "machinist apply" to use it`,
+      );
     }
   }
   if (w.failures.length) {

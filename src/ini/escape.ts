@@ -283,7 +283,9 @@ export function tmpfilesFileArgument(lines: readonly string[]): string {
   const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
   if (bytes > TMPFILES_ARGUMENT_MAX) {
     const max = TMPFILES_ARGUMENT_MAX;
-    throw new EncodeError(`hold ${bytes} bytes, more than the ${max} systemd-tmpfiles writes into one file from one line`);
+    throw new EncodeError(
+      `hold ${bytes} bytes, more than the ${max} systemd-tmpfiles writes into one file from one line`,
+    );
   }
   let out = '';
   for (let i = 0; i < lines.length; i++) {

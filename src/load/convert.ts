@@ -86,7 +86,7 @@ export class Converter {
   }
 
   private problem(code: Code, path: YamlPath, message: string, at: unknown, hint?: string) {
-    const range = Array.isArray(at) ? at : (at as Node | undefined)?.range ?? undefined;
+    const range = Array.isArray(at) ? at : ((at as Node | undefined)?.range ?? undefined);
     // A node reached through several aliases is reported once.
     const seen = `${code}\u0000${range?.[0] ?? ''}`;
     if (this.reported.has(seen)) return;

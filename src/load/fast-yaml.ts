@@ -117,7 +117,20 @@ function plainValue(s: string): unknown {
   return s;
 }
 
-const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', f: '\f', v: '\v', a: '\x07', e: '\x1b' };
+const ESCAPES: Record<string, string> = {
+  '\\': '\\',
+  '"': '"',
+  '/': '/',
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '0': '\0',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  a: '\x07',
+  e: '\x1b',
+};
 
 function doubleQuoted(s: string, i: number): [string, number] {
   let out = '';
@@ -275,7 +288,8 @@ function map(L: Line[], i: number, ind: number, depth: number): [unknown, number
   while (i < L.length && L[i]!.ind === ind) {
     const t = L[i]!.text;
     const n = keyLength(t);
-    if (n === 0 || n > 512 || t.charCodeAt(n) !== 58 /* : */ || (n + 1 < t.length && t.charCodeAt(n + 1) !== 32)) giveUp();
+    if (n === 0 || n > 512 || t.charCodeAt(n) !== 58 /* : */ || (n + 1 < t.length && t.charCodeAt(n + 1) !== 32))
+      giveUp();
     const key = t.slice(0, n);
     if (maybeWord(key)) giveUp();
     path.push(key);
@@ -357,7 +371,8 @@ export function fastParse(text: string): { value: unknown; resets: Set<string> }
     if (end < 0) end = text.length;
     const first = text.charCodeAt(start);
     // "---", "..." or "%" at the start of a line: a document marker or a directive.
-    if (first === 37 || ((first === 45 || first === 46) && text.startsWith(first === 45 ? '---' : '...', start))) return undefined;
+    if (first === 37 || ((first === 45 || first === 46) && text.startsWith(first === 45 ? '---' : '...', start)))
+      return undefined;
     let p = start;
     while (text.charCodeAt(p) === 32) p++;
     let q = end;

@@ -53,10 +53,12 @@ export function parseSource(source: SourceFile): { parsed: ParsedFile; diagnosti
 }
 
 /** parseSource without the fast path (also the reference the fast path is tested against). */
-export const parseSourceFully = (source: SourceFile): { parsed: ParsedFile; diagnostics: Diagnostic[] } => loadYamlDoc().parseSourceFully(source);
+export const parseSourceFully = (source: SourceFile): { parsed: ParsedFile; diagnostics: Diagnostic[] } =>
+  loadYamlDoc().parseSourceFully(source);
 
 /**
  * Where a YAML path is in its file. `key` points at the key of a mapping entry (for unknown keys); otherwise the
  * value. A path that does not exist resolves to its deepest existing ancestor, so a diagnostic always has a place.
  */
-export const locate = (file: ParsedFile, path: YamlPath, which: 'key' | 'value' = 'value'): Pos | undefined => loadYamlDoc().locateIn(file, path, which);
+export const locate = (file: ParsedFile, path: YamlPath, which: 'key' | 'value' = 'value'): Pos | undefined =>
+  loadYamlDoc().locateIn(file, path, which);

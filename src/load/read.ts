@@ -32,7 +32,13 @@ export interface ConfigTexts {
   exists: boolean;
 }
 
-const folders: Record<string, Kind> = { profiles: 'profile', containers: 'container', slices: 'slice', images: 'image', pods: 'pod' };
+const folders: Record<string, Kind> = {
+  profiles: 'profile',
+  containers: 'container',
+  slices: 'slice',
+  images: 'image',
+  pods: 'pod',
+};
 // Folders DESIGN.md reserves for later; reported once instead of silently ignored.
 const reserved = new Set(['nodes']);
 
@@ -140,7 +146,7 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
   const r: Reading = { files: [], diagnostics: [], stat: { mode: 0 } };
   let top: string[];
   // Others may not enter the directory: nothing below it is theirs to read.
-  let closed = false;
+  let closed: boolean;
   try {
     closed = (statSync(dir).mode & 0o001) === 0;
     top = readdirSync(dir).sort();
@@ -163,7 +169,9 @@ export function readConfig(dir: string, shownDir: string = dir): ConfigTexts {
     }
     const kind = folders[entry];
     if (kind === undefined) {
-      const why = reserved.has(entry) ? `${entry}/ is not supported yet and is ignored` : `${entry} is not read by machinist`;
+      const why = reserved.has(entry)
+        ? `${entry}/ is not supported yet and is ignored`
+        : `${entry} is not read by machinist`;
       r.diagnostics.push(diag('unsupported-file', why, { file: join(shownDir, entry) }));
       continue;
     }

@@ -15,7 +15,12 @@ import type { Step } from '../report/apply.js';
 export type { Step } from '../report/apply.js';
 
 const ACTIVE = new Set(['active', 'activating', 'reloading']);
-const start = (unit: string): Step => ({ verb: 'start', unit, command: ['systemctl', 'start', unit], why: 'new autostart' });
+const start = (unit: string): Step => ({
+  verb: 'start',
+  unit,
+  command: ['systemctl', 'start', unit],
+  why: 'new autostart',
+});
 
 /**
  * The steps a classified change takes, given which units run now and which containers say on_change: manual.
@@ -32,7 +37,12 @@ export function stepsFor(
     const on = ACTIVE.has(active.get(unit) ?? '');
     const setLive = (why: string) => {
       if (!c.properties.length) return;
-      steps.push({ verb: 'set-property', unit, command: ['systemctl', 'set-property', '--runtime', unit, ...c.properties], why });
+      steps.push({
+        verb: 'set-property',
+        unit,
+        command: ['systemctl', 'set-property', '--runtime', unit, ...c.properties],
+        why,
+      });
     };
     if (c.kind === 'slice') {
       if (c.impact === 'live' && on) setLive('cgroup properties changed');
@@ -48,7 +58,8 @@ export function stepsFor(
       // The new limits hold from now on, even while a manual restart is pending.
       setLive('cgroup properties changed');
       const why = c.reasons.filter((r) => !r.endsWith('(no effect on a running unit)')).join(', ');
-      if (manual.has(c.name)) steps.push({ verb: 'pending', unit, command: [], why: `on_change: manual; restart for ${why}` });
+      if (manual.has(c.name))
+        steps.push({ verb: 'pending', unit, command: [], why: `on_change: manual; restart for ${why}` });
       else steps.push({ verb: 'restart', unit, command: ['systemctl', 'restart', unit], why });
     } else if (c.impact === 'live' || c.impact === 'start') {
       if (on) setLive('cgroup properties changed');
@@ -103,7 +114,11 @@ export function apply(opts: ApplyOptions): ApplyResult {
   }
   steps.push(...stepsFor(compiled.changes, active, manual));
   if (opts.dryRun) {
-    return { compiled, steps: steps.map((s) => ({ ...s, result: s.verb === 'pending' ? 'pending' : 'planned' })), ok: true };
+    return {
+      compiled,
+      steps: steps.map((s) => ({ ...s, result: s.verb === 'pending' ? 'pending' : 'planned' })),
+      ok: true,
+    };
   }
   const done: Step[] = [];
   for (const s of steps) {

@@ -20,8 +20,17 @@ export type { StatusRow } from '../report/status.js';
 export const startedDir = 'run/machinist/started';
 
 const PROPS = [
-  'Id', 'LoadState', 'ActiveState', 'SubState', 'MainPID', 'MemoryCurrent', 'MemoryMax', 'CPUUsageNSec',
-  'TasksCurrent', 'NeedDaemonReload', 'WantedBy',
+  'Id',
+  'LoadState',
+  'ActiveState',
+  'SubState',
+  'MainPID',
+  'MemoryCurrent',
+  'MemoryMax',
+  'CPUUsageNSec',
+  'TasksCurrent',
+  'NeedDaemonReload',
+  'WantedBy',
 ];
 
 const readText = (path: string): string | undefined => {
@@ -84,7 +93,13 @@ function controlOverrides(root: string, name: string): string[] {
   const files = settingsOf(effectiveFiles(root, name).unit);
   for (const f of listDir(join(root, 'run/systemd/system.control', `${unit}.d`))) {
     const set = settingsOf(readText(join(root, 'run/systemd/system.control', `${unit}.d`, f)));
-    const differs = [...set].filter(([k, v]) => !same(files.get(k) ?? [], v.filter((x) => x !== '')));
+    const differs = [...set].filter(
+      ([k, v]) =>
+        !same(
+          files.get(k) ?? [],
+          v.filter((x) => x !== ''),
+        ),
+    );
     if (!differs.length) continue;
     const values = differs.map(([k, v]) => `${k.slice(k.indexOf('.') + 1)}=${v.at(-1)}`).join(' ');
     out.push(`runtime override: /run/systemd/system.control/${unit}.d/${f} (${values})`);
@@ -124,7 +139,10 @@ interface Machine {
 function machines(run: Runner, host: string[]): Map<string, Machine> {
   const out = new Map<string, Machine>();
   const list = run('machinectl', [...host, 'list', '--no-legend', '--no-pager', '--full']);
-  const names = list.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((w) => w[0]);
+  const names = list.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((w) => w[0]);
   if (!names.length) return out;
   const props = ['--property=Name', '--property=State', '--property=Leader'];
   const shown = parseShow(run('machinectl', [...host, 'show', ...props, ...names.map((w) => w[0]!)]).stdout);
@@ -140,12 +158,23 @@ function machines(run: Runner, host: string[]): Map<string, Machine> {
 
 /** machine@ units systemd knows (loaded, running or failed), by machine name. */
 function knownUnits(run: Runner, host: string[]): { names: string[]; error?: string } {
-  const r = run('systemctl', [...host, 'list-units', '--all', '--plain', '--no-legend', '--no-pager', 'machine@*.service']);
+  const r = run('systemctl', [
+    ...host,
+    'list-units',
+    '--all',
+    '--plain',
+    '--no-legend',
+    '--no-pager',
+    'machine@*.service',
+  ]);
   if (r.status !== 0 && !r.stdout.trim()) {
     return { names: [], error: (r.stderr.trim() || `systemctl exited with status ${r.status}`).split('\n')[0] };
   }
   const nameOf = (line: string) => /^\S*machine@(.+)\.service\s/.exec(line.trim().replace(/^● /, ''))?.[1];
-  const names = r.stdout.split('\n').map(nameOf).filter((n): n is string => !!n);
+  const names = r.stdout
+    .split('\n')
+    .map(nameOf)
+    .filter((n): n is string => !!n);
   return { names };
 }
 
@@ -215,8 +244,22 @@ function hostRows(opts: StatusOptions, host: string | null): StatusRow[] {
 }
 
 const errorRow = (host: string | null, error: string): StatusRow => ({
-  host, name: '-', unit: '-', in_yaml: null, state: 'unreachable', sub_state: '', machine_state: null, leader: null,
-  addresses: [], memory_current: null, memory_max: null, cpu_ns: null, tasks: null, autostart: false, drift: [], error,
+  host,
+  name: '-',
+  unit: '-',
+  in_yaml: null,
+  state: 'unreachable',
+  sub_state: '',
+  machine_state: null,
+  leader: null,
+  addresses: [],
+  memory_current: null,
+  memory_max: null,
+  cpu_ns: null,
+  tasks: null,
+  autostart: false,
+  drift: [],
+  error,
 });
 
 /** One row per container per host; an unreachable host is one row with its error. */

@@ -13,7 +13,11 @@ export interface ExplainRow {
   from: string;
 }
 
-const defaults: [string, unknown][] = [['boot', true], ['autostart', false], ['network.mode', 'host']];
+const defaults: [string, unknown][] = [
+  ['boot', true],
+  ['autostart', false],
+  ['network.mode', 'host'],
+];
 
 const isScalar = (x: unknown) => x === null || typeof x !== 'object';
 
@@ -33,7 +37,10 @@ function listRows(c: ContainerModel, list: readonly unknown[], path: YamlPath): 
   const items = list.map((_, i) => c.origins.get(pathKey([...path, i])));
   const first = items[0];
   if (!first || items.every((o) => o?.file === first.file && o.tier === first.tier)) {
-    const o = first && first.tier === undefined ? { file: first.file, path: first.path.slice(0, -1) } : (first ?? c.origins.get(pathKey(path)));
+    const o =
+      first && first.tier === undefined
+        ? { file: first.file, path: first.path.slice(0, -1) }
+        : (first ?? c.origins.get(pathKey(path)));
     return [{ path: path.join('.'), value: list, from: where(o) }];
   }
   return list.map((v, i) => ({ path: [...path, i].join('.'), value: v, from: where(items[i]) }));
@@ -45,8 +52,7 @@ export function explainRows(c: ContainerModel): ExplainRow[] {
     if (Array.isArray(v) && v.every(isScalar)) rows.push(...listRows(c, v, path));
     else if (!isScalar(v)) {
       for (const [k, x] of Object.entries(v as object)) walk(x, [...path, Array.isArray(v) ? Number(k) : k]);
-    }
-    else rows.push({ path: path.join('.'), value: v, from: where(c.origins.get(pathKey(path))) });
+    } else rows.push({ path: path.join('.'), value: v, from: where(c.origins.get(pathKey(path))) });
   };
   walk(c.settings, []);
   const have = new Set(rows.map((r) => r.path));
@@ -75,7 +81,11 @@ function imageRows(c: ContainerModel, have: ReadonlySet<string>): ExplainRow[] {
   };
   const rows: ExplainRow[] = [
     { path: 'image.source', value: img.location, from: at([img.remote ? 'url' : 'path']) },
-    { path: 'image.format', value: img.format, from: (img.file.value as { format?: string }).format !== undefined ? at(['format']) : 'default' },
+    {
+      path: 'image.format',
+      value: img.format,
+      from: (img.file.value as { format?: string }).format !== undefined ? at(['format']) : 'default',
+    },
     { path: 'image.version', value: img.version, from: img.sha256 !== undefined ? at(['sha256']) : 'default' },
     { path: 'root', value: describeRoot(r), from: 'computed' },
   ];

@@ -23,7 +23,9 @@ export interface PlanView {
 const restartNeeded = (p: Plan, view: PlanView): string[] | null => {
   if (!view.running) return null;
   if (!view.changes) return p.affected.filter((n) => view.running!.has(n));
-  return view.changes.filter((c) => c.kind === 'container' && c.impact === 'restart' && view.running!.has(c.name)).map((c) => c.name);
+  return view.changes
+    .filter((c) => c.kind === 'container' && c.impact === 'restart' && view.running!.has(c.name))
+    .map((c) => c.name);
 };
 
 /** What a plan means beyond its actions: a compile cut short before, and a removal of everything. */
@@ -35,7 +37,9 @@ function notices(p: Plan, view: PlanView, removals: number): string[] {
   }
   if (view.emptyConfig && removals) {
     const verb = view.dryRun ? 'would remove' : 'removed';
-    out.push(`WARNING: the configuration has no containers: this ${verb} all ${removals} files and links machinist wrote.`);
+    out.push(
+      `WARNING: the configuration has no containers: this ${verb} all ${removals} files and links machinist wrote.`,
+    );
   }
   return out;
 }
@@ -45,19 +49,29 @@ export function renderPlanText(p: Plan, view: PlanView, color: boolean): string 
   const paint = (code: string) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const marks = { create: paint('32')('create '), change: paint('33')('change '), remove: paint('31')('remove ') };
   const out: string[] = [];
-  for (const a of p.actions) if (a.op !== 'unchanged') out.push(`${marks[a.op]} ${a.path}${a.kind === 'symlink' ? ` -> ${a.target ?? ''}` : ''}`);
+  for (const a of p.actions)
+    if (a.op !== 'unchanged')
+      out.push(`${marks[a.op]} ${a.path}${a.kind === 'symlink' ? ` -> ${a.target ?? ''}` : ''}`);
   for (const a of p.actions) {
     if (a.op === 'change' && a.diff) out.push('', a.diff.trimEnd());
     if (view.dryRun && a.op === 'create' && a.kind === 'file' && a.diff) out.push('', a.diff.trimEnd());
   }
   if (out.length) out.push('');
-  out.push(`${c.create} to create, ${c.change} to change, ${c.remove} to remove, ${c.unchanged} unchanged${view.dryRun ? ' (dry run: nothing written)' : ''}`);
+  out.push(
+    `${c.create} to create, ${c.change} to change, ${c.remove} to remove, ${c.unchanged} unchanged${view.dryRun ? ' (dry run: nothing written)' : ''}`,
+  );
   out.push(...notices(p, view, c.remove));
   if (view.changes) out.push(...renderChanges(view.changes, view.running));
   else if (p.affected.length) {
     if (view.running) {
       const need = p.affected.filter((n) => view.running!.has(n));
-      out.push(need.length ? `Running containers that need a restart to pick this up: ${need.join(', ')}` : view.dryRun ? 'No running container would need a restart.' : 'No running container needs a restart.');
+      out.push(
+        need.length
+          ? `Running containers that need a restart to pick this up: ${need.join(', ')}`
+          : view.dryRun
+            ? 'No running container would need a restart.'
+            : 'No running container needs a restart.',
+      );
     } else {
       out.push(`Containers whose settings change (restart them if they are running): ${p.affected.join(', ')}`);
     }
@@ -70,7 +84,14 @@ export function planJSON(p: Plan, view: PlanView): object {
     dry_run: view.dryRun,
     interrupted: p.interrupted === true,
     counts: counts(p),
-    actions: p.actions.map((a) => ({ op: a.op, path: a.path, kind: a.kind, container: a.container ?? null, target: a.target ?? null, diff: a.diff ?? null })),
+    actions: p.actions.map((a) => ({
+      op: a.op,
+      path: a.path,
+      kind: a.kind,
+      container: a.container ?? null,
+      target: a.target ?? null,
+      diff: a.diff ?? null,
+    })),
     affected: p.affected,
     restart_needed: restartNeeded(p, view),
     changes: view.changes ? changesJSON(view.changes, view.running) : null,

@@ -25,7 +25,11 @@ const quoted = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function bashCompletion(p: Command): string {
   const cmds = visible(p);
-  const words = (c: Command) => flagsOf(c).flatMap((f) => [f.long, f.short ?? '']).filter(Boolean).join(' ');
+  const words = (c: Command) =>
+    flagsOf(c)
+      .flatMap((f) => [f.long, f.short ?? ''])
+      .filter(Boolean)
+      .join(' ');
   const cases = cmds.map((c) => `    ${c.name()}) opts=${quoted(words(c))} ;;`);
   const valueCases = new Map<string, string>();
   for (const c of cmds) {
@@ -109,7 +113,11 @@ export function fishCompletion(p: Command): string {
   return `${out.join('\n')}\n`;
 }
 
-const roff = (s: string) => s.replace(/\\/g, '\\e').replace(/^([.'])/gm, '\\&$1').replace(/-/g, '\\-');
+const roff = (s: string) =>
+  s
+    .replace(/\\/g, '\\e')
+    .replace(/^([.'])/gm, '\\&$1')
+    .replace(/-/g, '\\-');
 
 /** machinist(1): the commands and flags --help shows, with exit status, files and environment. */
 export function manPage(p: Command, version: string): string {
@@ -127,15 +135,31 @@ export function manPage(p: Command, version: string): string {
   }
   out.push(
     '.SH EXIT STATUS',
-    '.TP', '.B 0', 'success (warnings may have been printed)',
-    '.TP', '.B 1',
-    roff('configuration errors, or warnings with --strict; for apply also a step systemd refused; for status an unknown NAME'),
-    '.TP', '.B 2', roff('usage error, an I/O error writing the output, or an internal error'),
-    '.SH ENVIRONMENT', '.TP', '.B MACHINIST_CONFIG_DIR', roff('the config directory (default /etc/machinist)'),
-    '.TP', '.B NO_COLOR', 'no colour, even on a terminal',
+    '.TP',
+    '.B 0',
+    'success (warnings may have been printed)',
+    '.TP',
+    '.B 1',
+    roff(
+      'configuration errors, or warnings with --strict; for apply also a step systemd refused; for status an unknown NAME',
+    ),
+    '.TP',
+    '.B 2',
+    roff('usage error, an I/O error writing the output, or an internal error'),
+    '.SH ENVIRONMENT',
+    '.TP',
+    '.B MACHINIST_CONFIG_DIR',
+    roff('the config directory (default /etc/machinist)'),
+    '.TP',
+    '.B NO_COLOR',
+    'no colour, even on a terminal',
     '.SH FILES',
-    '.TP', '.I /etc/machinist/', roff('machinist.yaml, containers/, profiles/, slices/'),
-    '.TP', '.I /usr/share/machinist/schema/', roff('JSON Schemas for editors (yaml-language-server)'),
+    '.TP',
+    '.I /etc/machinist/',
+    roff('machinist.yaml, containers/, profiles/, slices/'),
+    '.TP',
+    '.I /usr/share/machinist/schema/',
+    roff('JSON Schemas for editors (yaml-language-server)'),
     '.SH SEE ALSO',
     roff('systemd-nspawn(1), systemd.nspawn(5), machinectl(1), systemctl(1), /usr/share/doc/machinist/README.md'),
   );

@@ -25,39 +25,98 @@ const modeKey: Record<string, 'bridge' | 'zone' | 'macvlan' | 'ipvlan' | 'interf
 const modeKeys = Object.entries(modeKey);
 
 export function checkContainer(c: ContainerModel): Diagnostic[] {
-  const s = c.settings;
   const out: Diagnostic[] = [];
+  checkRootAndBoot(c, out);
+  checkUserNamespace(c, out);
+  checkSystemCalls(c, out);
+  checkNetwork(c, out);
+  return out;
+}
+
+/** The root file system and what runs in it: settings systemd-nspawn refuses together. */
+function checkRootAndBoot(c: ContainerModel, out: Diagnostic[]): void {
+  const s = c.settings;
   if (s.image !== undefined && s.directory !== undefined) {
-    out.push(diagAt(c, 'conflicting-keys', 'image and directory both name the root file system', ['directory'], { hint: 'Keep image (a name under /var/lib/machines) or directory (an explicit path), not both.' }));
+    out.push(
+      diagAt(c, 'conflicting-keys', 'image and directory both name the root file system', ['directory'], {
+        hint: 'Keep image (a name under /var/lib/machines) or directory (an explicit path), not both.',
+      }),
+    );
   }
   if (s.boot === false && !s.command?.length) {
-    out.push(diagAt(c, 'invalid-value', 'boot: false needs a command: to run', ['boot'], { hint: 'Add command: ["/path/to/program", "arg"], or remove boot: false to run the image\'s init.' }));
+    out.push(
+      diagAt(c, 'invalid-value', 'boot: false needs a command: to run', ['boot'], {
+        hint: 'Add command: ["/path/to/program", "arg"], or remove boot: false to run the image\'s init.',
+      }),
+    );
   }
   if (s.boot !== false && s.security?.capabilities?.ambient?.length) {
-    out.push(diagAt(c, 'conflicting-keys', 'ambient capabilities cannot be given to a booted init', ['security', 'capabilities', 'ambient'], { hint: 'Set boot: false with a command:, or remove security.capabilities.ambient.' }));
+    out.push(
+      diagAt(
+        c,
+        'conflicting-keys',
+        'ambient capabilities cannot be given to a booted init',
+        ['security', 'capabilities', 'ambient'],
+        { hint: 'Set boot: false with a command:, or remove security.capabilities.ambient.' },
+      ),
+    );
   }
   if (s.image !== undefined && s.ephemeral === true) {
-    out.push(diagAt(c, 'conflicting-keys', 'ephemeral cannot be combined with image (systemd-nspawn refuses --ephemeral with --template=)', ['ephemeral'], { hint: 'Use directory: or the default root with ephemeral: true, or drop ephemeral.' }));
+    out.push(
+      diagAt(
+        c,
+        'conflicting-keys',
+        'ephemeral cannot be combined with image (systemd-nspawn refuses --ephemeral with --template=)',
+        ['ephemeral'],
+        { hint: 'Use directory: or the default root with ephemeral: true, or drop ephemeral.' },
+      ),
+    );
   }
+}
+
+/** Settings that need, or cannot work in, a user namespace. */
+function checkUserNamespace(c: ContainerModel, out: Diagnostic[]): void {
+  const s = c.settings;
   const users = s.security?.private_users;
   const namespaced = users !== undefined && users !== false && users !== 'no';
   if (s.bind_users?.length && !namespaced) {
-    out.push(diagAt(c, 'conflicting-keys', 'bind_users needs user namespacing (systemd-nspawn refuses --bind-user= without --private-users=)', ['bind_users'], { hint: 'Set security.private_users: pick, or remove bind_users.' }, 'key'));
+    out.push(
+      diagAt(
+        c,
+        'conflicting-keys',
+        'bind_users needs user namespacing (systemd-nspawn refuses --bind-user= without --private-users=)',
+        ['bind_users'],
+        { hint: 'Set security.private_users: pick, or remove bind_users.' },
+        'key',
+      ),
+    );
   }
   if (namespaced && s.nspawn?.Exec?.['OOMScoreAdjust'] !== undefined) {
     out.push(
-      diagAt(c, 'conflicting-keys', 'systemd-nspawn cannot set OOMScoreAdjust= inside a user namespace: every start fails with "Failed to adjust OOM score: Permission denied"', ['nspawn', 'Exec', 'OOMScoreAdjust'], {
-        hint: 'Set it on the unit instead, which the container inherits: service: { Service: { OOMScoreAdjust: N } }.',
-      }, 'key'),
+      diagAt(
+        c,
+        'conflicting-keys',
+        'systemd-nspawn cannot set OOMScoreAdjust= inside a user namespace: every start fails with "Failed to adjust OOM score: Permission denied"',
+        ['nspawn', 'Exec', 'OOMScoreAdjust'],
+        {
+          hint: 'Set it on the unit instead, which the container inherits: service: { Service: { OOMScoreAdjust: N } }.',
+        },
+        'key',
+      ),
     );
   }
   const volatileRoot = s.volatile !== undefined && s.volatile !== false && s.volatile !== 'no';
   if (s.security?.private_users_ownership === 'chown' && (s.security.read_only === true || volatileRoot)) {
-    out.push(diagAt(c, 'conflicting-keys', 'private_users_ownership: chown cannot change a read-only or volatile root', ['security', 'private_users_ownership'], { hint: 'Use auto or map, which need no write access to the root.' }));
+    out.push(
+      diagAt(
+        c,
+        'conflicting-keys',
+        'private_users_ownership: chown cannot change a read-only or volatile root',
+        ['security', 'private_users_ownership'],
+        { hint: 'Use auto or map, which need no write access to the root.' },
+      ),
+    );
   }
-  checkSystemCalls(c, out);
-  checkNetwork(c, out);
-  return out;
 }
 
 /** Every system_call_filter entry must be a call or group systemd knows: nspawn ignores others silently. */
@@ -70,7 +129,15 @@ function checkSystemCalls(c: ContainerModel, out: Diagnostic[]): void {
       const known = name.startsWith('@') ? syscallGroups.includes(name) : syscallNames.has(name);
       if (known) continue;
       const near = didYouMean(name, name.startsWith('@') ? syscallGroups : syscallNames);
-      out.push(diagAt(c, 'invalid-value', `"${name}" is not a system call or group systemd knows; systemd-nspawn would ignore it silently`, ['security', 'system_call_filter', i], { hint: near ?? 'systemd-analyze syscall-filter lists the groups and names.' }));
+      out.push(
+        diagAt(
+          c,
+          'invalid-value',
+          `"${name}" is not a system call or group systemd knows; systemd-nspawn would ignore it silently`,
+          ['security', 'system_call_filter', i],
+          { hint: near ?? 'systemd-analyze syscall-filter lists the groups and names.' },
+        ),
+      );
     }
   }
 }
@@ -84,18 +151,45 @@ function checkNetwork(c: ContainerModel, out: Diagnostic[]): void {
     const m = modeKeys[i]![0];
     const key = modeKeys[i]![1];
     if (key !== wanted && net[key] !== undefined) {
-      out.push(diagAt(c, 'conflicting-keys', `network.${key} only applies to mode ${m}, but the mode is ${mode}`, ['network', key], { hint: `Set network.mode: ${m}, or remove network.${key}.` }, 'key'));
+      out.push(
+        diagAt(
+          c,
+          'conflicting-keys',
+          `network.${key} only applies to mode ${m}, but the mode is ${mode}`,
+          ['network', key],
+          { hint: `Set network.mode: ${m}, or remove network.${key}.` },
+          'key',
+        ),
+      );
     }
   }
   if (wanted !== undefined) {
     const v = net[wanted];
     if (v === undefined || (Array.isArray(v) && v.length === 0)) {
-      out.push(diagAt(c, 'invalid-value', `network mode ${mode} needs network.${wanted}`, ['network', 'mode'], { hint: `Add network.${wanted}: naming the host ${mode === 'zone' ? 'zone' : 'interface(s)'}.` }));
+      out.push(
+        diagAt(c, 'invalid-value', `network mode ${mode} needs network.${wanted}`, ['network', 'mode'], {
+          hint: `Add network.${wanted}: naming the host ${mode === 'zone' ? 'zone' : 'interface(s)'}.`,
+        }),
+      );
     }
   }
   out.push(...guestWarnings(c));
   if (net.ports?.length && !privateModes.has(mode)) {
-    out.push(diagAt(c, 'requires-private-network', `port forwards need a private network, but network.mode is ${mode}`, ['network', 'ports'], { hint: mode === 'host' ? 'In host mode the container already listens on the host\'s ports: remove network.ports, or set network.mode: veth.' : 'Use network.mode veth, bridge or zone for port forwards.' }, 'key'));
+    out.push(
+      diagAt(
+        c,
+        'requires-private-network',
+        `port forwards need a private network, but network.mode is ${mode}`,
+        ['network', 'ports'],
+        {
+          hint:
+            mode === 'host'
+              ? "In host mode the container already listens on the host's ports: remove network.ports, or set network.mode: veth."
+              : 'Use network.mode veth, bridge or zone for port forwards.',
+        },
+        'key',
+      ),
+    );
   }
 }
 

@@ -62,8 +62,12 @@ function checkFailed(model: Model, allNames: ReadonlySet<string>, out: Diagnosti
 }
 
 /** Depth-first search; a back edge closes a cycle, reported once at the edge that closes it. */
-function findCycles(model: Model, byName: Map<string, ContainerModel>, edges: Map<string, readonly Edge[]>,
-  fail: (name: string, d: Diagnostic, members?: Iterable<string>) => void): void {
+function findCycles(
+  model: Model,
+  byName: Map<string, ContainerModel>,
+  edges: Map<string, readonly Edge[]>,
+  fail: (name: string, d: Diagnostic, members?: Iterable<string>) => void,
+): void {
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
   const visit = (c: ContainerModel) => {
@@ -105,8 +109,7 @@ export function checkDependencies(model: Model, allNames: ReadonlySet<string>): 
       const e = list[i]!;
       if (e.to === c.name) {
         fail(c.name, diagAt(c, 'dependency-cycle', `container "${c.name}" is ordered after itself`, [e.key, e.index]));
-      }
-      else if (!allNames.has(e.to)) {
+      } else if (!allNames.has(e.to)) {
         const [message, init] = unknown(e, allNames);
         fail(c.name, diagAt(c, 'unknown-container', message, [e.key, e.index], init));
       }

@@ -47,7 +47,12 @@ export function formatFromName(location: string): 'tar' | 'raw' | undefined {
 type Code = Parameters<typeof diag>[0];
 
 function at(
-  file: ParsedFile, code: Code, message: string, path: YamlPath, hint?: string, which: 'key' | 'value' = 'value',
+  file: ParsedFile,
+  code: Code,
+  message: string,
+  path: YamlPath,
+  hint?: string,
+  which: 'key' | 'value' = 'value',
 ): Diagnostic {
   const pos = locate(file, path, which);
   return diag(code, message, { file: file.source.file, path, pos, ...(hint ? { hint } : {}) });

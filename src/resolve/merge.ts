@@ -14,7 +14,8 @@ export interface Origin {
 
 export type Origins = Map<string, Origin>;
 
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isMapping = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // Paths inside merging are carried as their pathKey (parent key + NUL + segment, built incrementally) next to
 // the layer path array that an Origin keeps; every path here has at least one segment.
@@ -22,7 +23,8 @@ const SEP = '\u0000';
 
 /** Set a property, even one named __proto__ (an assignment would change the object's prototype instead). */
 function put(obj: Record<string, unknown>, k: string, v: unknown) {
-  if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__')
+    Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
   else obj[k] = v;
 }
 
@@ -78,8 +80,12 @@ interface Recorder {
 }
 
 /** The recorder for a child of the value `r` records (its key or index `k`, and its place `out` in the result). */
-const child = (r: Recorder, k: string | number, out: string | number = k): Recorder =>
-  ({ origins: r.origins, file: r.file, layerPath: [...r.layerPath, k], outKey: r.outKey + SEP + out });
+const child = (r: Recorder, k: string | number, out: string | number = k): Recorder => ({
+  origins: r.origins,
+  file: r.file,
+  layerPath: [...r.layerPath, k],
+  outKey: r.outKey + SEP + out,
+});
 
 /** `value` replaces what was at the recorder's place: forget the origins inside the old value, take the new. */
 function replaced(r: Recorder, old: unknown, fresh: boolean) {

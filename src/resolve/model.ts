@@ -70,8 +70,12 @@ export function startsAtBoot(settings: Record<string, unknown> | undefined): boo
 }
 
 /** A container whose settings merged but which failed a later check. */
-export const failedWith = (c: ContainerModel, errors: Diagnostic[]): FailedContainer =>
-  ({ file: c.file, errors, merged: c, autostart: startsAtBoot(c.settings) });
+export const failedWith = (c: ContainerModel, errors: Diagnostic[]): FailedContainer => ({
+  file: c.file,
+  errors,
+  merged: c,
+  autostart: startsAtBoot(c.settings),
+});
 
 /** Whose values a diagnostic is about: a container (name set) or a slice file (no origins beyond the file). */
 export interface Owner {
@@ -93,5 +97,11 @@ export function diagAt(
   const o = originOf(c.origins, path);
   const file = o?.file ?? c.file;
   const inFile = o?.path ?? path;
-  return diag(code, message, { file: file.source.file, path: inFile, pos: locate(file, inFile, which), ...(c.name !== undefined ? { container: c.name } : {}), ...init });
+  return diag(code, message, {
+    file: file.source.file,
+    path: inFile,
+    pos: locate(file, inFile, which),
+    ...(c.name !== undefined ? { container: c.name } : {}),
+    ...init,
+  });
 }

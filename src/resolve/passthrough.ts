@@ -5,12 +5,23 @@ import { didYouMean } from '../diagnostics/nearest.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { STRIPPED_EDGE } from '../ini/render.js';
 import {
-  nspawnExecKeys, nspawnFilesKeys, nspawnNetworkKeys, resourceControlKeys, serviceKeys, unitKeys,
+  nspawnExecKeys,
+  nspawnFilesKeys,
+  nspawnNetworkKeys,
+  resourceControlKeys,
+  serviceKeys,
+  unitKeys,
 } from '../schema/systemd-keys.js';
 import { diagAt } from './model.js';
 import type { Owner } from './model.js';
 import {
-  dropinService, dropinUnit, nspawnExec, nspawnFiles, nspawnNetwork, sliceBody, sliceUnit,
+  dropinService,
+  dropinUnit,
+  nspawnExec,
+  nspawnFiles,
+  nspawnNetwork,
+  sliceBody,
+  sliceUnit,
 } from './setting-keys.js';
 import type { KeySource, KeyTable } from './setting-keys.js';
 
@@ -39,7 +50,11 @@ export const ownedKeys: Record<string, Record<string, string>> = {
 };
 
 /** Check one pass-through block (`nspawn`, `service` or `unit`) of merged settings. */
-export function checkPassthrough(field: 'nspawn' | 'service' | 'unit', block: Record<string, Record<string, unknown> | undefined> | undefined, owner: Owner): Diagnostic[] {
+export function checkPassthrough(
+  field: 'nspawn' | 'service' | 'unit',
+  block: Record<string, Record<string, unknown> | undefined> | undefined,
+  owner: Owner,
+): Diagnostic[] {
   if (!block) return [];
   const out: Diagnostic[] = [];
   const sections = passthroughKeys[field]!;
@@ -50,26 +65,61 @@ export function checkPassthrough(field: 'nspawn' | 'service' | 'unit', block: Re
       const path = [field, section, key];
       if (!valid.includes(key)) {
         const near = didYouMean(key, valid);
-        out.push(diagAt(owner, 'unknown-key', `systemd 252 has no key "${key}" in [${section}]`, path, { hint: near ?? `See the [${section}] keys in the README's pass-through section.` }, 'key'));
+        out.push(
+          diagAt(
+            owner,
+            'unknown-key',
+            `systemd 252 has no key "${key}" in [${section}]`,
+            path,
+            { hint: near ?? `See the [${section}] keys in the README's pass-through section.` },
+            'key',
+          ),
+        );
         continue;
       }
       const by = ownedKeys[field]![`${section}.${key}`];
       if (by) {
-        out.push(diagAt(owner, 'owned-key', `${section}.${key} is written by machinist from "${by}"`, path, { hint: `Use ${by} instead; it merges with profiles and is checked.` }, 'key'));
+        out.push(
+          diagAt(
+            owner,
+            'owned-key',
+            `${section}.${key} is written by machinist from "${by}"`,
+            path,
+            { hint: `Use ${by} instead; it merges with profiles and is checked.` },
+            'key',
+          ),
+        );
         continue;
       }
-      const values = Array.isArray(value) ? value : [value];
-      values.forEach((v, i) => {
-        const text = String(v);
-        const refuse = (why: string, init?: { hint: string }) => out.push(diagAt(owner, 'unencodable-value', `${section}.${key} ${why}`, Array.isArray(value) ? [...path, i] : path, init));
-        if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) refuse('contains a newline or control character');
-        else if (text.endsWith('\\')) refuse('ends with a backslash, which would join the next line');
-        // systemd strips spaces and tabs around a value, so it would not be the value written here.
-        else if (STRIPPED_EDGE.test(text)) refuse('starts or ends with white space, which systemd strips', { hint: 'Remove the white space at the start and end of the value.' });
-      });
+      checkValues(owner, section, key, value, path, out);
     }
   }
   return out;
+}
+
+/** A pass-through value (or each of a list) must reach systemd as written: one line, kept whole, not trimmed. */
+function checkValues(owner: Owner, section: string, key: string, value: unknown, path: string[], out: Diagnostic[]) {
+  const values = Array.isArray(value) ? value : [value];
+  values.forEach((v, i) => {
+    const text = String(v);
+    const refuse = (why: string, init?: { hint: string }) =>
+      out.push(
+        diagAt(
+          owner,
+          'unencodable-value',
+          `${section}.${key} ${why}`,
+          Array.isArray(value) ? [...path, i] : path,
+          init,
+        ),
+      );
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(text)) refuse('contains a newline or control character');
+    else if (text.endsWith('\\')) refuse('ends with a backslash, which would join the next line');
+    // systemd strips spaces and tabs around a value, so it would not be the value written here.
+    else if (STRIPPED_EDGE.test(text))
+      refuse('starts or ends with white space, which systemd strips', {
+        hint: 'Remove the white space at the start and end of the value.',
+      });
+  });
 }
 
 /** A pass-through value as systemd reads it: booleans as yes/no. */

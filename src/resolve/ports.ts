@@ -94,7 +94,13 @@ export function checkPortClashes(model: Model): Diagnostic[] {
   if (pods.length) model.pods = pods.filter((p) => p.members.every((m) => !bad.has(m)));
   for (const c of model.containers) {
     if (!bad.has(c.name) || model.failed.has(c.name)) continue;
-    model.failed.set(c.name, failedWith(c, out.filter((d) => d.container === c.name)));
+    model.failed.set(
+      c.name,
+      failedWith(
+        c,
+        out.filter((d) => d.container === c.name),
+      ),
+    );
   }
   model.containers = model.containers.filter((c) => !bad.has(c.name));
   return out;

@@ -32,7 +32,13 @@ export const slicesOf = (name: string) => name.split('-').map((_, i, parts) => p
 
 /** A container must not run without the limits its slice (or a parent slice) was meant to impose. */
 export const brokenSlice = (c: ContainerModel, slice: string) =>
-  diagAt(c, 'unknown-slice', `slice "${slice}" has errors, so this container is not started without its limits`, ['slice'], { hint: `Fix slices/${slice}.yaml.` });
+  diagAt(
+    c,
+    'unknown-slice',
+    `slice "${slice}" has errors, so this container is not started without its limits`,
+    ['slice'],
+    { hint: `Fix slices/${slice}.yaml.` },
+  );
 
 const none: readonly Diagnostic[] = [];
 // Where a layer's settings start in its file: shared by all layers (merging only reads them). Literals with
@@ -122,7 +128,8 @@ interface Sources {
 
 function sourcesOf(input: ResolveInput): Sources {
   const fileErrors = input.fileErrors;
-  const errorsOf = (f: ParsedFile | undefined): readonly Diagnostic[] => (f && fileErrors.size ? (fileErrors.get(f.source.rel) ?? none) : none);
+  const errorsOf = (f: ParsedFile | undefined): readonly Diagnostic[] =>
+    f && fileErrors.size ? (fileErrors.get(f.source.rel) ?? none) : none;
   // Files by kind and name, in one pass (a later file of the same name wins, at the first one's place).
   const src: Sources = {
     settings: undefined,

@@ -36,36 +36,67 @@ const machinistSupplied = '';
 
 // systemd.nspawn(5) [Exec]. KillSignal= is written for an app container only where the user sets none.
 export const nspawnExec = table('Exec', {
-  Boot: 'boot', ProcessTwo: 'boot', KillSignal: { at: 'boot', owned: false }, Parameters: 'command',
-  WorkingDirectory: 'working_directory', User: 'user', Hostname: 'hostname', Environment: 'environment',
-  Timezone: 'timezone', ResolvConf: 'resolv_conf', Ephemeral: 'ephemeral',
-  PrivateUsers: 'security.private_users', NoNewPrivileges: 'security.no_new_privileges',
-  Capability: 'security.capabilities.add', DropCapability: 'security.capabilities.drop',
-  AmbientCapability: 'security.capabilities.ambient', SystemCallFilter: 'security.system_call_filter',
+  Boot: 'boot',
+  ProcessTwo: 'boot',
+  KillSignal: { at: 'boot', owned: false },
+  Parameters: 'command',
+  WorkingDirectory: 'working_directory',
+  User: 'user',
+  Hostname: 'hostname',
+  Environment: 'environment',
+  Timezone: 'timezone',
+  ResolvConf: 'resolv_conf',
+  Ephemeral: 'ephemeral',
+  PrivateUsers: 'security.private_users',
+  NoNewPrivileges: 'security.no_new_privileges',
+  Capability: 'security.capabilities.add',
+  DropCapability: 'security.capabilities.drop',
+  AmbientCapability: 'security.capabilities.ambient',
+  SystemCallFilter: 'security.system_call_filter',
 });
 
 // [Files]. PrivateUsersChown= is the older name of PrivateUsersOwnership=: never written, but refused alike.
 export const nspawnFiles = table('Files', {
-  ReadOnly: 'security.read_only', Volatile: 'volatile', PrivateUsersOwnership: 'security.private_users_ownership',
-  PrivateUsersChown: 'security.private_users_ownership', Bind: 'binds',
-  BindReadOnly: { at: 'binds', shown: 'binds (readonly: true)' }, TemporaryFileSystem: 'tmpfs',
-  Inaccessible: 'inaccessible', BindUser: 'bind_users',
+  ReadOnly: 'security.read_only',
+  Volatile: 'volatile',
+  PrivateUsersOwnership: 'security.private_users_ownership',
+  PrivateUsersChown: 'security.private_users_ownership',
+  Bind: 'binds',
+  BindReadOnly: { at: 'binds', shown: 'binds (readonly: true)' },
+  TemporaryFileSystem: 'tmpfs',
+  Inaccessible: 'inaccessible',
+  BindUser: 'bind_users',
 });
 
 // [Network].
 export const nspawnNetwork = table('Network', {
-  Private: 'network.mode', VirtualEthernet: 'network.mode', Bridge: 'network.bridge', Zone: 'network.zone',
-  MACVLAN: 'network.macvlan', IPVLAN: 'network.ipvlan', Interface: 'network.interfaces', Port: 'network.ports',
+  Private: 'network.mode',
+  VirtualEthernet: 'network.mode',
+  Bridge: 'network.bridge',
+  Zone: 'network.zone',
+  MACVLAN: 'network.macvlan',
+  IPVLAN: 'network.ipvlan',
+  Interface: 'network.interfaces',
+  Port: 'network.ports',
 });
 
 // systemd.resource-control(5): resources: of a container (drop-in [Service]) or of a slice ([Slice]).
 const resourceSpec = {
-  CPUWeight: 'resources.cpu.weight', CPUQuota: 'resources.cpu.quota', AllowedCPUs: 'resources.cpu.cpus',
-  MemoryMin: 'resources.memory.min', MemoryLow: 'resources.memory.low', MemoryHigh: 'resources.memory.high',
-  MemoryMax: 'resources.memory.max', MemorySwapMax: 'resources.memory.swap_max',
-  AllowedMemoryNodes: 'resources.memory.nodes', TasksMax: 'resources.tasks_max', IOWeight: 'resources.io.weight',
-  IODeviceWeight: 'resources.io.device_weight', IOReadBandwidthMax: 'resources.io.read_bandwidth_max',
-  IOWriteBandwidthMax: 'resources.io.write_bandwidth_max', IOReadIOPSMax: 'resources.io.read_iops_max',
+  CPUWeight: 'resources.cpu.weight',
+  CPUQuota: 'resources.cpu.quota',
+  AllowedCPUs: 'resources.cpu.cpus',
+  MemoryMin: 'resources.memory.min',
+  MemoryLow: 'resources.memory.low',
+  MemoryHigh: 'resources.memory.high',
+  MemoryMax: 'resources.memory.max',
+  MemorySwapMax: 'resources.memory.swap_max',
+  AllowedMemoryNodes: 'resources.memory.nodes',
+  TasksMax: 'resources.tasks_max',
+  IOWeight: 'resources.io.weight',
+  IODeviceWeight: 'resources.io.device_weight',
+  IOReadBandwidthMax: 'resources.io.read_bandwidth_max',
+  IOWriteBandwidthMax: 'resources.io.write_bandwidth_max',
+  IOReadIOPSMax: 'resources.io.read_iops_max',
   IOWriteIOPSMax: 'resources.io.write_iops_max',
 } as const;
 export type ResourceKey = keyof typeof resourceSpec;
@@ -73,14 +104,24 @@ export type ResourceKey = keyof typeof resourceSpec;
 // machine@NAME.service.d/50-machinist.conf. RequiresMountsFor= and Environment= (the root directory, from
 // directory: or image:) are lists users may add to.
 export const dropinUnit = table('Unit', {
-  Description: 'description', SourcePath: machinistSupplied, Requires: 'requires', Wants: 'after', After: 'after',
-  RequiresMountsFor: { at: 'directory', owned: false }, BindsTo: { at: 'network.pod', owned: false },
+  Description: 'description',
+  SourcePath: machinistSupplied,
+  Requires: 'requires',
+  Wants: 'after',
+  After: 'after',
+  RequiresMountsFor: { at: 'directory', owned: false },
+  BindsTo: { at: 'network.pod', owned: false },
   AssertPathExists: { at: 'devices', owned: false },
 });
 export const dropinService = table('Service', {
-  Environment: { at: 'directory', owned: false }, SetCredential: { at: 'users', owned: false }, Slice: 'slice', DeviceAllow: 'devices', Restart: 'restart',
+  Environment: { at: 'directory', owned: false },
+  SetCredential: { at: 'users', owned: false },
+  Slice: 'slice',
+  DeviceAllow: 'devices',
+  Restart: 'restart',
   // A booted guest without CAP_SYS_BOOT: its reboot is a clean exit (translate/service-dropin.ts).
-  RestartForceExitStatus: { at: 'security.capabilities.drop', owned: false }, NetworkNamespacePath: 'network.pod',
+  RestartForceExitStatus: { at: 'security.capabilities.drop', owned: false },
+  NetworkNamespacePath: 'network.pod',
   ...resourceSpec,
 });
 
@@ -91,7 +132,12 @@ export const sliceBody = table('Slice', resourceSpec);
 // pods/NAME.yaml: the drop-in of machinist-pod@NAME.service, and per published port a .socket and a .service.
 export const podUnit = table('Unit', { Description: 'description', SourcePath: machinistSupplied, Wants: 'ports' });
 export const podPortUnit = table('Unit', {
-  Description: 'ports', SourcePath: machinistSupplied, PartOf: 'ports', BindsTo: 'ports', After: 'ports', Requires: 'ports',
+  Description: 'ports',
+  SourcePath: machinistSupplied,
+  PartOf: 'ports',
+  BindsTo: 'ports',
+  After: 'ports',
+  Requires: 'ports',
 });
 export const podPortSocket = table('Socket', { ListenStream: 'ports' });
 export const podPortService = table('Service', { NetworkNamespacePath: machinistSupplied, ExecStart: 'ports' });

@@ -17,11 +17,32 @@ export const hardenedDrops = ['CAP_SYS_PTRACE', 'CAP_NET_RAW', 'CAP_SYS_RAWIO', 
 
 /** Capabilities the strict tier drops. Never CAP_SYS_ADMIN: systemd as the guest's PID 1 needs it. */
 export const strictDrops = [
-  'CAP_AUDIT_CONTROL', 'CAP_AUDIT_READ', 'CAP_BLOCK_SUSPEND', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
-  'CAP_DAC_READ_SEARCH', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_LEASE', 'CAP_LINUX_IMMUTABLE', 'CAP_MAC_ADMIN',
-  'CAP_MAC_OVERRIDE', 'CAP_NET_ADMIN',
-  'CAP_NET_BROADCAST', 'CAP_NET_RAW', 'CAP_PERFMON', 'CAP_SYS_BOOT', 'CAP_SYS_MODULE', 'CAP_SYS_NICE', 'CAP_SYS_PACCT',
-  'CAP_SYS_PTRACE', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_SYSLOG',
+  'CAP_AUDIT_CONTROL',
+  'CAP_AUDIT_READ',
+  'CAP_BLOCK_SUSPEND',
+  'CAP_BPF',
+  'CAP_CHECKPOINT_RESTORE',
+  'CAP_DAC_READ_SEARCH',
+  'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER',
+  'CAP_LEASE',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_MAC_ADMIN',
+  'CAP_MAC_OVERRIDE',
+  'CAP_NET_ADMIN',
+  'CAP_NET_BROADCAST',
+  'CAP_NET_RAW',
+  'CAP_PERFMON',
+  'CAP_SYS_BOOT',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_NICE',
+  'CAP_SYS_PACCT',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG',
+  'CAP_SYSLOG',
   'CAP_WAKE_ALARM',
 ] as const;
 
@@ -78,10 +99,11 @@ export function applyTier(c: ContainerModel): Diagnostic[] {
     s.network = { ...s.network, mode: tierNetworkMode };
     put(['network', 'mode']);
   } else if (mode === 'host') {
-    const message = `security.tier ${tier} asks for an own network, but network.mode is host: the container shares ` +
+    const message =
+      `security.tier ${tier} asks for an own network, but network.mode is host: the container shares ` +
       "the host's network";
-    const hint = 'Remove network.mode: host (the tier then gives the container a veth pair), or pick another ' +
-      'private mode.';
+    const hint =
+      'Remove network.mode: host (the tier then gives the container a veth pair), or pick another ' + 'private mode.';
     out.push(diagAt(c, 'tier-host-network', message, ['network', 'mode'], { hint }));
   }
   const caps: Capabilities = { ...security.capabilities };

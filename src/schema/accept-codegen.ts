@@ -70,7 +70,9 @@ class Writer {
       } else if (d.check === 'custom' && ruleNames.has(d.fn)) {
         out.push(`R.${ruleNames.get(d.fn)}(${x})`);
       } else {
-        throw new Error(`accept-codegen: unsupported check "${d.check}${d.format ? `:${d.format}` : ''}" at ${where} (custom checks must be a function of rules.ts)`);
+        throw new Error(
+          `accept-codegen: unsupported check "${d.check}${d.format ? `:${d.format}` : ''}" at ${where} (custom checks must be a function of rules.ts)`,
+        );
       }
     }
     return out;
@@ -87,7 +89,8 @@ class Writer {
     const all = (conds: string[]) => (conds.length === 1 ? conds[0]! : `(${conds.join(' && ')})`);
     switch (def.type) {
       case 'optional':
-        if (def.checks?.some((c) => c._zod.def.check !== 'describe')) throw new Error(`accept-codegen: checks on an optional at ${where}`);
+        if (def.checks?.some((c) => c._zod.def.check !== 'describe'))
+          throw new Error(`accept-codegen: checks on an optional at ${where}`);
         return `(${x} === undefined || ${this.expr(def.innerType!, x, where)})`;
       case 'string':
         return all([`typeof ${x} === 'string'`, ...this.checks(def, x, where)]);
@@ -98,10 +101,14 @@ class Writer {
       case 'enum': {
         const values = Object.values(def.entries ?? {});
         if (!values.every((v) => typeof v === 'string')) throw new Error(`accept-codegen: non-string enum at ${where}`);
-        return all([`${this.constant('ONE_OF', `new Set(${JSON.stringify(values)})`)}.has(${x})`, ...this.checks(def, x, where)]);
+        return all([
+          `${this.constant('ONE_OF', `new Set(${JSON.stringify(values)})`)}.has(${x})`,
+          ...this.checks(def, x, where),
+        ]);
       }
       case 'union':
-        if (def.checks?.some((c) => c._zod.def.check !== 'describe')) throw new Error(`accept-codegen: checks on a union at ${where}`);
+        if (def.checks?.some((c) => c._zod.def.check !== 'describe'))
+          throw new Error(`accept-codegen: checks on a union at ${where}`);
         return `(${def.options!.map((o, i) => this.expr(o, x, `${where}|${i}`)).join(' || ')})`;
       case 'object':
       case 'array':
@@ -125,23 +132,42 @@ class Writer {
       const keys = Object.keys(def.shape ?? {});
       const catchall = def.catchall?._zod.def.type;
       if (catchall === 'never') {
-        lines.push(`for (const k in v) if (!${this.constant('KEYS', `new Set(${JSON.stringify(keys)})`)}.has(k)) return false;`);
+        lines.push(
+          `for (const k in v) if (!${this.constant('KEYS', `new Set(${JSON.stringify(keys)})`)}.has(k)) return false;`,
+        );
       } else if (catchall !== undefined) {
         throw new Error(`accept-codegen: object catchall "${catchall}" at ${where}`);
       }
       keys.forEach((k, i) => {
-        lines.push(`const v${i} = v[${JSON.stringify(k)}];`, `if (!(${this.expr(def.shape![k]!, `v${i}`, `${where}.${k}`)})) return false;`);
+        lines.push(
+          `const v${i} = v[${JSON.stringify(k)}];`,
+          `if (!(${this.expr(def.shape![k]!, `v${i}`, `${where}.${k}`)})) return false;`,
+        );
       });
     } else if (def.type === 'array') {
       lines.push(`if (!Array.isArray(v)) return false;`);
-      lines.push(`for (let i = 0; i < v.length; i++) {`, `  const e = v[i];`, `  if (!(${this.expr(def.element!, 'e', `${where}[]`)})) return false;`, `}`);
+      lines.push(
+        `for (let i = 0; i < v.length; i++) {`,
+        `  const e = v[i];`,
+        `  if (!(${this.expr(def.element!, 'e', `${where}[]`)})) return false;`,
+        `}`,
+      );
     } else {
       const keyDef = def.keyType!._zod.def as unknown as Def;
-      if (keyDef.type !== 'string' || (def.mode !== undefined && def.mode !== 'strict')) throw new Error(`accept-codegen: record keys must be strings at ${where}`);
+      if (keyDef.type !== 'string' || (def.mode !== undefined && def.mode !== 'strict'))
+        throw new Error(`accept-codegen: record keys must be strings at ${where}`);
       // zod: a plain object; own enumerable keys but __proto__, each key and its value checked.
       lines.push(`if (!isPlainObject(v)) return false;`);
-      lines.push(`for (const k of Reflect.ownKeys(v)) {`, `  if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;`);
-      lines.push(`  if (!(${this.expr(def.keyType!, 'k', `${where}(key)`)})) return false;`, `  const e = v[k];`, `  if (!(${this.expr(def.valueType!, 'e', `${where}(value)`)})) return false;`, `}`);
+      lines.push(
+        `for (const k of Reflect.ownKeys(v)) {`,
+        `  if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;`,
+      );
+      lines.push(
+        `  if (!(${this.expr(def.keyType!, 'k', `${where}(key)`)})) return false;`,
+        `  const e = v[k];`,
+        `  if (!(${this.expr(def.valueType!, 'e', `${where}(value)`)})) return false;`,
+        `}`,
+      );
     }
     // Equal schemas written twice (after: and requires:, say) share one function.
     const body = `(v: any): boolean {\n${lines.map((l) => `  ${l}`).join('\n')}\n  return true;\n}`;
@@ -175,7 +201,8 @@ class Writer {
 export function acceptSource(schemas: Record<string, AnySchema>): string {
   const w = new Writer();
   const exports: string[] = ['export const accept = {'];
-  for (const [kind, schema] of Object.entries(schemas)) exports.push(`  ${kind}: (v: unknown): boolean => ${w.expr(schema, 'v', kind)},`);
+  for (const [kind, schema] of Object.entries(schemas))
+    exports.push(`  ${kind}: (v: unknown): boolean => ${w.expr(schema, 'v', kind)},`);
   exports.push('};');
   return w.source(exports);
 }

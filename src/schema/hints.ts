@@ -4,7 +4,13 @@
 import { nearest } from '../diagnostics/nearest.js';
 import { capabilityNames } from './capabilities.js';
 import {
-  bindOptions, bindUserProblem, ifnameProblem, isDeviceClass, pathProblem, tmpfsFlags, tmpfsValues,
+  bindOptions,
+  bindUserProblem,
+  ifnameProblem,
+  isDeviceClass,
+  pathProblem,
+  tmpfsFlags,
+  tmpfsValues,
 } from './rules.js';
 
 export type Hint = (value: unknown) => string | undefined;
@@ -214,7 +220,8 @@ export const hostnameHint: Hint = (v) => {
     .replace(/-+\./g, '.')
     .replace(/\.-+/g, '.')
     .slice(0, 64);
-  if (fixed && fixed !== v) return `Write ${quote(fixed)} (letters, digits and "-", dot-separated, at most 64 characters).`;
+  if (fixed && fixed !== v)
+    return `Write ${quote(fixed)} (letters, digits and "-", dot-separated, at most 64 characters).`;
   return 'Write letters, digits and "-" in dot-separated labels that neither start nor end with "-", at most 64 characters.';
 };
 
@@ -235,9 +242,12 @@ export const imageHint: Hint = (v) => {
 
 export const sliceHint: Hint = (v) => {
   if (typeof v !== 'string') return undefined;
-  const fixed = v.replace(/[^A-Za-z0-9_-]/g, '_').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
+  const fixed = v
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '');
   if (fixed.length > 241 || v.length > 241) {
-    return 'Use a shorter name: machine-NAME.slice must fit systemd\'s 255-character unit names.';
+    return "Use a shorter name: machine-NAME.slice must fit systemd's 255-character unit names.";
   }
   if (fixed && fixed !== v) return `Write ${quote(fixed)} (single "-" between levels: a-b is a child of a).`;
   return 'Write letters, digits and "_", with single "-" between levels, e.g. web or web-batch.';

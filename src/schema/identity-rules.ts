@@ -38,7 +38,7 @@ export function sshKeyProblem(line: string): string | undefined {
   if (line !== line.trim()) return 'starts or ends with whitespace';
   const [type, body, ...rest] = line.split(' ');
   if (!(sshKeyTypes as readonly string[]).includes(type!)) {
-    if (/^[a-z-]+(?:=|,|$)/.test(type!) && line.includes(' ssh-') || /="/.test(type!)) {
+    if ((/^[a-z-]+(?:=|,|$)/.test(type!) && line.includes(' ssh-')) || /="/.test(type!)) {
       return `starts with options (${type!.slice(0, 40)}): key options are not accepted`;
     }
     return `has key type "${type!.slice(0, 40)}"; accepted: ${sshKeyTypes.join(', ')}`;

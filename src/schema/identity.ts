@@ -9,8 +9,12 @@ const userName = pattern(
   'must be a user name systemd-sysusers accepts: a letter or "_", then letters, digits, "_" or "-", at most 31 characters',
 );
 
-const sshKey = explainedRule('sshKey', sshKeyProblem, () =>
-  'Paste the line of the key\'s .pub file, e.g. "ssh-ed25519 AAAAC3Nza… alice@laptop", one key per item; key options such as command= are not accepted.');
+const sshKey = explainedRule(
+  'sshKey',
+  sshKeyProblem,
+  () =>
+    'Paste the line of the key\'s .pub file, e.g. "ssh-ed25519 AAAAC3Nza… alice@laptop", one key per item; key options such as command= are not accepted.',
+);
 
 const user = z.strictObject({
   ssh_authorized_keys: field(
@@ -19,7 +23,10 @@ const user = z.strictObject({
   ),
   groups: field(z.array(userName), 'Supplementary groups (created when the image lacks them). Not for root.'),
   shell: field(
-    pattern(/^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/, 'must be an absolute path of letters, digits and "_.+-", e.g. /bin/bash'),
+    pattern(
+      /^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/,
+      'must be an absolute path of letters, digits and "_.+-", e.g. /bin/bash',
+    ),
     'Login shell (default /bin/sh). Not for root: the image decides.',
   ),
   uid: field(

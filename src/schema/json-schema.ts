@@ -5,7 +5,10 @@ import { podSchema, settingsSchema, sliceSchema } from './files.js';
 import { imageSchema } from './image.js';
 
 export function jsonSchema(): object {
-  const one = (s: z.ZodMiniType, title: string) => ({ title, ...z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) });
+  const one = (s: z.ZodMiniType, title: string) => ({
+    title,
+    ...z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }),
+  });
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'machinist configuration',

@@ -8,8 +8,10 @@ interface NameRule {
   hint: string;
 }
 
-const machine = 'a machine name: a valid host name, letters, digits and "-" in dot-separated labels that neither start nor end with "-", at most 64 characters';
-const profile = 'a profile name: letters, digits, "-", "_" and ".", starting with a letter or digit, at most 64 characters';
+const machine =
+  'a machine name: a valid host name, letters, digits and "-" in dot-separated labels that neither start nor end with "-", at most 64 characters';
+const profile =
+  'a profile name: letters, digits, "-", "_" and ".", starting with a letter or digit, at most 64 characters';
 
 const rules: Partial<Record<Kind, NameRule>> = {
   container: {
@@ -21,7 +23,10 @@ const rules: Partial<Record<Kind, NameRule>> = {
     hint: 'Rename the file, e.g. profiles/hardened.yaml: letters, digits, "-", "_" and ".", at most 64 characters.',
   },
   image: {
-    problem: (n) => (hostnamePattern.test(n) ? undefined : 'is not an image name: letters, digits and "-" in dot-separated labels, at most 64 characters'),
+    problem: (n) =>
+      hostnamePattern.test(n)
+        ? undefined
+        : 'is not an image name: letters, digits and "-" in dot-separated labels, at most 64 characters',
     hint: 'Rename the file, e.g. images/debian-12.yaml (no "_", no leading or trailing "-").',
   },
   pod: {

@@ -47,7 +47,14 @@ export function showChar(c: string): string {
 
 const isAbsolute = (p: string) => p.startsWith('/');
 /** No "//", no "." or ".." components, no trailing slash (except "/"); relative paths are left to isAbsolute. */
-const isNormalised = (p: string) => !p.startsWith('/') || p === '/' || (!p.endsWith('/') && !p.split('/').slice(1).some((c) => c === '' || c === '.' || c === '..'));
+const isNormalised = (p: string) =>
+  !p.startsWith('/') ||
+  p === '/' ||
+  (!p.endsWith('/') &&
+    !p
+      .split('/')
+      .slice(1)
+      .some((c) => c === '' || c === '.' || c === '..'));
 
 /** Why a path is not absolute, normalised and within the kernel's limits, or undefined when it is. */
 export function pathProblem(p: string): string | undefined {
@@ -90,26 +97,45 @@ export function bindStringProblem(s: string): string | undefined {
 // nspawn mounts with MS_STRICTATIME, which makes the kernel drop noatime and relatime without a word: those two
 // are refused (nostrictatime gives relatime).
 export const tmpfsFlags = [
-  'ro', 'rw', 'exec', 'noexec', 'nosuid', 'sync', 'async', 'dirsync', 'diratime', 'nodiratime', 'strictatime',
-  'nostrictatime', 'lazytime', 'nolazytime', 'inode32', 'inode64',
+  'ro',
+  'rw',
+  'exec',
+  'noexec',
+  'nosuid',
+  'sync',
+  'async',
+  'dirsync',
+  'diratime',
+  'nodiratime',
+  'strictatime',
+  'nostrictatime',
+  'lazytime',
+  'nolazytime',
+  'inode32',
+  'inode64',
 ] as const;
 const tmpfsIgnored = new Set(['noatime', 'relatime']);
 const memparse = /^\d+[kKmMgGtTpPeE]?$/;
 const nodeList = '\\d+(?:-\\d+)?';
 /** tmpfs(5) options with a value, and the grammar of each value. */
-export const tmpfsValues: ReadonlyMap<string, { re: RegExp; what: string }> = new Map(Object.entries({
-  size: { re: /^(?:\d+[kKmMgGtTpPeE]?|\d+%)$/, what: 'bytes with k, m or g, or a percentage of RAM, e.g. 64m or 10%' },
-  nr_blocks: { re: memparse, what: 'a number of blocks, with k, m or g, e.g. 16k' },
-  nr_inodes: { re: memparse, what: 'a number of inodes, with k, m or g, e.g. 4k' },
-  mode: { re: /^[0-7]{1,4}$/, what: 'an octal mode, e.g. 0755 or 1777' },
-  uid: { re: /^\d{1,10}$/, what: 'a numeric user ID' },
-  gid: { re: /^\d{1,10}$/, what: 'a numeric group ID' },
-  huge: { re: /^(?:never|always|within_size|advise)$/, what: 'never, always, within_size or advise' },
-  mpol: {
-    re: new RegExp(`^(?:default|local|prefer(?::\\d+)?|bind:${nodeList}|interleave(?::${nodeList})?)$`),
-    what: 'default, local, prefer:NODE, bind:NODES or interleave[:NODES]',
-  },
-}));
+export const tmpfsValues: ReadonlyMap<string, { re: RegExp; what: string }> = new Map(
+  Object.entries({
+    size: {
+      re: /^(?:\d+[kKmMgGtTpPeE]?|\d+%)$/,
+      what: 'bytes with k, m or g, or a percentage of RAM, e.g. 64m or 10%',
+    },
+    nr_blocks: { re: memparse, what: 'a number of blocks, with k, m or g, e.g. 16k' },
+    nr_inodes: { re: memparse, what: 'a number of inodes, with k, m or g, e.g. 4k' },
+    mode: { re: /^[0-7]{1,4}$/, what: 'an octal mode, e.g. 0755 or 1777' },
+    uid: { re: /^\d{1,10}$/, what: 'a numeric user ID' },
+    gid: { re: /^\d{1,10}$/, what: 'a numeric group ID' },
+    huge: { re: /^(?:never|always|within_size|advise)$/, what: 'never, always, within_size or advise' },
+    mpol: {
+      re: new RegExp(`^(?:default|local|prefer(?::\\d+)?|bind:${nodeList}|interleave(?::${nodeList})?)$`),
+      what: 'default, local, prefer:NODE, bind:NODES or interleave[:NODES]',
+    },
+  }),
+);
 
 /** One option of a TemporaryFileSystem= option list: why not, or undefined. */
 export function tmpfsOptionProblem(o: string): string | undefined {

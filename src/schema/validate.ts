@@ -35,7 +35,13 @@ function schemasAt(schema: AnySchema, path: YamlPath, key = false): AnySchema[] 
   for (const seg of steps) {
     const next: AnySchema[] = [];
     const visit = (s: AnySchema) => {
-      const def = s._zod.def as { type: string; shape?: Record<string, AnySchema>; element?: AnySchema; valueType?: AnySchema; options?: AnySchema[] };
+      const def = s._zod.def as {
+        type: string;
+        shape?: Record<string, AnySchema>;
+        element?: AnySchema;
+        valueType?: AnySchema;
+        options?: AnySchema[];
+      };
       if (def.type === 'union') def.options?.forEach((o) => visit(core(o)));
       else if (def.type === 'object' && typeof seg === 'string' && def.shape?.[seg]) next.push(core(def.shape[seg]!));
       else if (def.type === 'array' && typeof seg === 'number' && def.element) next.push(core(def.element));
@@ -77,7 +83,8 @@ function hintAt(schema: AnySchema, path: YamlPath, value: unknown, key = false):
 /** The description of the field at a path (the README reference's text), if it has one. */
 function descriptionAt(schema: AnySchema, path: YamlPath): string | undefined {
   for (const s of schemasAt(schema, path)) {
-    for (const c of (s._zod.def as { checks?: { _zod: { def: { check: string; description?: string } } }[] }).checks ?? []) {
+    for (const c of (s._zod.def as { checks?: { _zod: { def: { check: string; description?: string } } }[] }).checks ??
+      []) {
       const d = c._zod.def;
       if (d.check === 'describe' && d.description) return d.description;
     }
@@ -107,7 +114,13 @@ function objectsAt(schema: AnySchema, path: YamlPath): AnySchema[] {
   for (const seg of path) {
     const next: AnySchema[] = [];
     const visit = (s: AnySchema) => {
-      const def = s._zod.def as { type: string; shape?: Record<string, AnySchema>; element?: AnySchema; valueType?: AnySchema; options?: AnySchema[] };
+      const def = s._zod.def as {
+        type: string;
+        shape?: Record<string, AnySchema>;
+        element?: AnySchema;
+        valueType?: AnySchema;
+        options?: AnySchema[];
+      };
       if (def.type === 'union') def.options?.forEach((o) => visit(core(o)));
       else if (def.type === 'object' && typeof seg === 'string' && def.shape?.[seg]) next.push(core(def.shape[seg]!));
       else if (def.type === 'array' && typeof seg === 'number' && def.element) next.push(core(def.element));
@@ -128,7 +141,8 @@ function objectsAt(schema: AnySchema, path: YamlPath): AnySchema[] {
 
 export function keysAt(schema: AnySchema, path: YamlPath): string[] {
   const keys = new Set<string>();
-  for (const o of objectsAt(schema, path)) for (const k of Object.keys((o._zod.def as unknown as { shape: object }).shape)) keys.add(k);
+  for (const o of objectsAt(schema, path))
+    for (const k of Object.keys((o._zod.def as unknown as { shape: object }).shape)) keys.add(k);
   return [...keys].sort();
 }
 
@@ -138,7 +152,8 @@ function valueAt(root: unknown, path: YamlPath): unknown {
   return v;
 }
 
-const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'mapping' : typeof v);
+const kindOf = (v: unknown) =>
+  v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'mapping' : typeof v;
 
 /** From a failed union, keep the branch that matches the value's type: its issues are the useful ones. */
 function pickBranch(branches: Issue[][]): Issue[] {
@@ -168,10 +183,22 @@ function flatten(issues: readonly Issue[], prefix: YamlPath = []): Issue[] {
   return out;
 }
 
-const tidy = (m: string) => m.replace(/^Invalid input: /, '').replace(/^Invalid option: /, '').replace(/^Invalid string: /, '');
+const tidy = (m: string) =>
+  m
+    .replace(/^Invalid input: /, '')
+    .replace(/^Invalid option: /, '')
+    .replace(/^Invalid string: /, '');
 
 const typeName = (t: string) =>
-  ({ record: 'a mapping', object: 'a mapping', array: 'a list', int: 'a whole number', number: 'a number', string: 'a string', boolean: 'a boolean' })[t] ?? `a ${t}`;
+  ({
+    record: 'a mapping',
+    object: 'a mapping',
+    array: 'a list',
+    int: 'a whole number',
+    number: 'a number',
+    string: 'a string',
+    boolean: 'a boolean',
+  })[t] ?? `a ${t}`;
 
 /**
  * The sentence after "PATH …" for an issue. zod/mini ships no message catalogue (that is what keeps it small),
@@ -186,7 +213,14 @@ function describeIssue(issue: Issue, value: unknown): string {
     case 'too_big':
       return `must be at most ${String(issue.maximum)}${issue.inclusive === false ? ' (exclusive)' : ''}`;
     case 'invalid_union': {
-      const expected = [...new Set(issue.errors.flat().filter((i) => i.code === 'invalid_type' && i.path.length === 0).map((i) => typeName((i as { expected: string }).expected)))];
+      const expected = [
+        ...new Set(
+          issue.errors
+            .flat()
+            .filter((i) => i.code === 'invalid_type' && i.path.length === 0)
+            .map((i) => typeName((i as { expected: string }).expected)),
+        ),
+      ];
       return expected.length ? `must be ${expected.join(' or ')}, not ${kindOf(value)}` : `is not valid here`;
     }
     default:
@@ -283,4 +317,5 @@ export function validateFile(file: ParsedFile, schema: AnySchema, container?: st
 }
 
 /** validateFile with the schema of the file's kind. */
-export const validateKind = (file: ParsedFile, container?: string): Diagnostic[] => validateFile(file, schemaFor[file.source.kind], container);
+export const validateKind = (file: ParsedFile, container?: string): Diagnostic[] =>
+  validateFile(file, schemaFor[file.source.kind], container);

@@ -8,8 +8,20 @@ import * as z from 'zod/mini';
 import * as h from './hints.js';
 import type { Hint } from './hints.js';
 import {
-  ambientCapabilityProblem, bindUserProblem, capabilityProblem, deviceClassProblem, deviceNodeProblem, deviceProblem,
-  hostnamePattern, ifnameProblem, messages, pathProblem, profileNamePattern, rules, sliceNameProblem, zoneProblem,
+  ambientCapabilityProblem,
+  bindUserProblem,
+  capabilityProblem,
+  deviceClassProblem,
+  deviceNodeProblem,
+  deviceProblem,
+  hostnamePattern,
+  ifnameProblem,
+  messages,
+  pathProblem,
+  profileNamePattern,
+  rules,
+  sliceNameProblem,
+  zoneProblem,
 } from './rules.js';
 import type { RuleName } from './rules.js';
 
@@ -90,7 +102,10 @@ export const cpuQuota = pattern(
 
 /** AllowedCPUs= / AllowedMemoryNodes=: indices and ranges, "0-3,6". */
 export const cpuSet = hinted(
-  z.union([count(0), pattern(/^\d+(?:-\d+)?(?:[, ]\d+(?:-\d+)?)*$/, 'must be indices or ranges, e.g. "0-3,6"', h.cpuSetHint)]),
+  z.union([
+    count(0),
+    pattern(/^\d+(?:-\d+)?(?:[, ]\d+(?:-\d+)?)*$/, 'must be indices or ranges, e.g. "0-3,6"', h.cpuSetHint),
+  ]),
   h.cpuSetHint,
 );
 

@@ -53,7 +53,12 @@ export function oneLine(s: string, max = MAX_LINE): string {
 export function failureLines(f: Failure, configDir?: string): string[] {
   const errors = sortDiagnostics(f.errors.filter((d) => d.severity === 'error'));
   const shown = errors.slice(0, MAX_ERRORS).map((d) => oneLine(renderLine(d)));
-  const lines = [oneLine(`machinist: ${unitName(f.name)} is not started: ${f.file} has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}:`), ...shown];
+  const lines = [
+    oneLine(
+      `machinist: ${unitName(f.name)} is not started: ${f.file} has ${errors.length === 1 ? 'an error' : `${errors.length} errors`}:`,
+    ),
+    ...shown,
+  ];
   if (errors.length > MAX_ERRORS) lines.push(oneLine(`machinist: … and ${errors.length - MAX_ERRORS} more`));
   const validate = configDir ? `machinist validate --config ${configDir}` : 'machinist validate';
   lines.push(oneLine(`machinist: fix the file, check it with "${validate}", then run "systemctl daemon-reload".`));
@@ -68,7 +73,10 @@ export function translateFailing(f: Failure, configDir?: string): Output[] {
       {
         name: 'Unit',
         entries: [
-          { key: 'Description', value: unitText(oneLine(`Container ${f.name} (not started: configuration error in ${f.file})`)) },
+          {
+            key: 'Description',
+            value: unitText(oneLine(`Container ${f.name} (not started: configuration error in ${f.file})`)),
+          },
           { key: 'SourcePath', value: unitText(oneLine(f.file)) },
         ],
       },
@@ -88,6 +96,13 @@ export function translateFailing(f: Failure, configDir?: string): Output[] {
   const out: Output[] = [
     { kind: 'file', dir: 'unit', rel, doc: d, container: f.name, ...(f.private ? { mode: PRIVATE_MODE } : {}) },
   ];
-  if (f.autostart) out.push({ kind: 'symlink', dir: 'unit', rel: `machines.target.wants/${unitName(f.name)}`, target: templatePath, container: f.name });
+  if (f.autostart)
+    out.push({
+      kind: 'symlink',
+      dir: 'unit',
+      rel: `machines.target.wants/${unitName(f.name)}`,
+      target: templatePath,
+      container: f.name,
+    });
   return out;
 }

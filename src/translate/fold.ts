@@ -52,7 +52,13 @@ export function fold(
   for (const [name, f] of [...failed].sort(([a], [b]) => byCodeUnit(a, b))) {
     const shown = f.file?.source.file ?? f.errors.find((d) => d.file !== undefined)?.file ?? `containers/${name}.yaml`;
     const secret = f.file?.source.private === true || f.merged?.layers.some((l) => l.source.private) === true;
-    failures.push({ name, file: shown, errors: f.errors, autostart: f.autostart, ...(secret ? { private: true } : {}) });
+    failures.push({
+      name,
+      file: shown,
+      errors: f.errors,
+      autostart: f.autostart,
+      ...(secret ? { private: true } : {}),
+    });
   }
   return { model: { containers, slices, images: model.images, failed }, outputs, failures };
 }

@@ -47,8 +47,9 @@ function checkUsers(c: ContainerModel, names: readonly string[], out: Diagnostic
   const root = users['root'];
   for (const key of ['groups', 'shell', 'uid'] as const) {
     if (root?.[key] !== undefined) {
-      const why = `users.root.${key} cannot be set: the image already has root,`
-        + ' and systemd-sysusers changes no existing account';
+      const why =
+        `users.root.${key} cannot be set: the image already has root,` +
+        ' and systemd-sysusers changes no existing account';
       const hint = 'Keep only ssh_authorized_keys for root.';
       out.push(diagAt(c, 'invalid-value', why, ['users', 'root', key], { hint }, 'key'));
     }
@@ -57,8 +58,9 @@ function checkUsers(c: ContainerModel, names: readonly string[], out: Diagnostic
   for (const n of Object.keys(users)) {
     const from = originOf(c.origins, ['users', n])?.file;
     if (from?.source.private) {
-      const why = `users.${n} comes from ${from.source.file}, which others cannot read, but credentials written inline`
-        + ' are readable by any user of the host';
+      const why =
+        `users.${n} comes from ${from.source.file}, which others cannot read, but credentials written inline` +
+        ' are readable by any user of the host';
       const hint = 'Users and public keys are public: move users: into a file others can read (chmod o+r).';
       out.push(diagAt(c, 'invalid-value', why, ['users', n], { hint }, 'key'));
     }
@@ -81,7 +83,9 @@ function checkUsers(c: ContainerModel, names: readonly string[], out: Diagnostic
 export function identityCredentials(c: ContainerModel, out: Diagnostic[]): Credential[] {
   const users = c.settings.users;
   if (!users) return [];
-  const names = Object.keys(users).filter((n) => n !== 'root').sort();
+  const names = Object.keys(users)
+    .filter((n) => n !== 'root')
+    .sort();
   checkUsers(c, names, out);
   const creds: Credential[] = [];
   const rootKeys = users['root']?.ssh_authorized_keys ?? [];

@@ -91,24 +91,29 @@ export function translateImage(img: ImageModel, diagnostics: Diagnostic[]): Gene
       entry('SourcePath', unitText(img.file.source.file)),
       ...(img.remote ? [entry('Wants', 'network-online.target'), entry('After', 'network-online.target')] : []),
     ];
-    service = img.format === 'directory'
-      ? [entry('Environment', unitEnvironment('MACHINIST_PATH', img.location))]
-      : [
-          entry('Environment', unitEnvironment('MACHINIST_FORMAT', img.format)),
-          entry('Environment', unitEnvironment('MACHINIST_URL', img.location)),
-          entry('Environment', unitEnvironment('MACHINIST_VERIFY', img.sha256 ?? 'no')),
-        ];
+    service =
+      img.format === 'directory'
+        ? [entry('Environment', unitEnvironment('MACHINIST_PATH', img.location))]
+        : [
+            entry('Environment', unitEnvironment('MACHINIST_FORMAT', img.format)),
+            entry('Environment', unitEnvironment('MACHINIST_URL', img.location)),
+            entry('Environment', unitEnvironment('MACHINIST_VERIFY', img.sha256 ?? 'no')),
+          ];
   } catch (e) {
     if (!(e instanceof EncodeError)) throw e;
     const pos = locate(img.file, [source]);
-    diagnostics.push(diag('unencodable-value', `${source} ${e.message}`, { file: img.file.source.file, path: [source], pos }));
+    diagnostics.push(
+      diag('unencodable-value', `${source} ${e.message}`, { file: img.file.source.file, path: [source], pos }),
+    );
     return undefined;
   }
   const rel = `${imageUnit(img)}.d/50-machinist.conf`;
-  const sections = [{ name: 'Unit', entries: unit }, { name: 'Service', entries: service }];
+  const sections = [
+    { name: 'Unit', entries: unit },
+    { name: 'Service', entries: service },
+  ];
   return { kind: 'file', dir: 'unit', rel, doc: { comments: header(img.file.source.file), sections } };
 }
-
 
 /** A generated unit or drop-in of container c, made of machinist's own values (safe by construction). */
 function unitFile(c: ContainerModel, r: Root, rel: string, sections: Section[]): GeneratedFile {
@@ -121,20 +126,28 @@ const versionOf = (r: Root) => `image ${r.image.name} version ${r.image.version}
 /** machinist-copy@NAME.service.d: copy the image version once (skipped once the copy exists). */
 function copyUnits(c: ContainerModel, r: Root): GeneratedFile[] {
   const fetch = imageUnit(r.image);
-  return [unitFile(c, r, `machinist-copy@${c.name}.service.d/50-machinist.conf`, [
-    { name: 'Unit', entries: [
-      entry('Description', unitText(`machinist: own copy of ${versionOf(r)} for container ${c.name}`)),
-      entry('SourcePath', unitText(c.file.source.file)),
-      entry('ConditionPathExists', `!${r.root}`),
-      entry('Requires', fetch),
-      entry('After', fetch),
-    ] },
-    { name: 'Service', entries: [
-      entry('Environment', unitEnvironment('MACHINIST_IMAGE', imagePath(r.image))),
-      entry('Environment', unitEnvironment('MACHINIST_LAYERS', r.data)),
-      entry('Environment', unitEnvironment('MACHINIST_ROOT', r.root)),
-    ] },
-  ])];
+  return [
+    unitFile(c, r, `machinist-copy@${c.name}.service.d/50-machinist.conf`, [
+      {
+        name: 'Unit',
+        entries: [
+          entry('Description', unitText(`machinist: own copy of ${versionOf(r)} for container ${c.name}`)),
+          entry('SourcePath', unitText(c.file.source.file)),
+          entry('ConditionPathExists', `!${r.root}`),
+          entry('Requires', fetch),
+          entry('After', fetch),
+        ],
+      },
+      {
+        name: 'Service',
+        entries: [
+          entry('Environment', unitEnvironment('MACHINIST_IMAGE', imagePath(r.image))),
+          entry('Environment', unitEnvironment('MACHINIST_LAYERS', r.data)),
+          entry('Environment', unitEnvironment('MACHINIST_ROOT', r.root)),
+        ],
+      },
+    ]),
+  ];
 }
 
 /** var-lib-machines-NAME.mount and machinist-overlay@NAME.service.d: the overlay root and its layers. */
@@ -143,24 +156,28 @@ function overlayUnits(c: ContainerModel, r: Root): GeneratedFile[] {
   const needs = `${layers} ${imageUnit(r.image)}`;
   const options = `lowerdir=${imagePath(r.image)},upperdir=${r.data}/upper,workdir=${r.data}/work`;
   const mount = unitFile(c, r, r.unit, [
-    { name: 'Unit', entries: [
-      entry('Description', unitText(`machinist: root of container ${c.name}, overlay of ${versionOf(r)}`)),
-      entry('SourcePath', unitText(c.file.source.file)),
-      // A mount's default dependencies order it before local-fs.target, but this one waits for services
-      // (the image fetch) that run after sysinit.target: an ordering cycle. So only the shutdown ones are kept.
-      entry('DefaultDependencies', 'no'),
-      entry('Conflicts', 'umount.target'),
-      entry('Before', 'umount.target'),
-      // Mounted while the container runs: a restart remounts it, so a changed image version takes effect.
-      entry('PartOf', `machine@${c.name}.service`),
-      entry('StopWhenUnneeded', 'yes'),
-      entry('Requires', needs),
-      entry('After', needs),
-      entry('RequiresMountsFor', stateDir),
-    ] },
-    { name: 'Mount', entries: [
-      entry('What', 'overlay'), entry('Where', r.root), entry('Type', 'overlay'), entry('Options', options),
-    ] },
+    {
+      name: 'Unit',
+      entries: [
+        entry('Description', unitText(`machinist: root of container ${c.name}, overlay of ${versionOf(r)}`)),
+        entry('SourcePath', unitText(c.file.source.file)),
+        // A mount's default dependencies order it before local-fs.target, but this one waits for services
+        // (the image fetch) that run after sysinit.target: an ordering cycle. So only the shutdown ones are kept.
+        entry('DefaultDependencies', 'no'),
+        entry('Conflicts', 'umount.target'),
+        entry('Before', 'umount.target'),
+        // Mounted while the container runs: a restart remounts it, so a changed image version takes effect.
+        entry('PartOf', `machine@${c.name}.service`),
+        entry('StopWhenUnneeded', 'yes'),
+        entry('Requires', needs),
+        entry('After', needs),
+        entry('RequiresMountsFor', stateDir),
+      ],
+    },
+    {
+      name: 'Mount',
+      entries: [entry('What', 'overlay'), entry('Where', r.root), entry('Type', 'overlay'), entry('Options', options)],
+    },
   ]);
   const dropin = unitFile(c, r, `${layers}.d/50-machinist.conf`, [
     { name: 'Unit', entries: [entry('SourcePath', unitText(c.file.source.file))] },

@@ -46,6 +46,22 @@ function translateContainer(c: ContainerModel, diagnostics: Diagnostic[]): Outpu
 
 const isOutputs = (r: Output[] | Diagnostic[]): r is Output[] => r.length > 0 && 'kind' in r[0]!;
 
+/** Slices (one with an unwritable value is broken, and its containers fail) and every declared image's unit. */
+function translateSlicesAndImages(model: Model, out: Output[], broken: Set<string>, diagnostics: Diagnostic[]) {
+  for (const s of model.slices) {
+    const own: Diagnostic[] = [];
+    const file = translateSlice(s, own);
+    diagnostics.push(...own);
+    if (own.some((d) => d.severity === 'error')) broken.add(s.name);
+    else out.push(file);
+  }
+  // Every declared image gets its fetch unit, used or not: `systemctl start` of it fetches ahead of time.
+  for (const img of model.images) {
+    const file = translateImage(img, diagnostics);
+    if (file) out.push(file);
+  }
+}
+
 export function translate(model: Model): Translation {
   // Each kind of output is collected in its own list and the lists are joined in the order the final sort
   // puts them (nspawn/ before unit/; machine-X.slice < machine@X.service.d/ < machines.target.wants/). Each
@@ -58,23 +74,18 @@ export function translate(model: Model): Translation {
   const diagnostics: Diagnostic[] = [];
   const failed = new Map<string, FailedContainer>();
   const brokenSlices = new Set<string>();
-  for (const s of model.slices) {
-    const own: Diagnostic[] = [];
-    const file = translateSlice(s, own);
-    diagnostics.push(...own);
-    if (own.some((d) => d.severity === 'error')) brokenSlices.add(s.name);
-    else sliceFiles.push(file);
-  }
-  // Every declared image gets its fetch unit, used or not: `systemctl start` of it fetches ahead of time.
-  for (const img of model.images) {
-    const file = translateImage(img, diagnostics);
-    if (file) sliceFiles.push(file);
-  }
+  translateSlicesAndImages(model, sliceFiles, brokenSlices, diagnostics);
   for (const c of model.containers) {
     if (brokenSlices.size && c.settings.slice !== undefined) {
       const inBroken = slicesOf(c.settings.slice).filter((s) => brokenSlices.has(s));
       if (inBroken.length) {
-        failed.set(c.name, failedWith(c, inBroken.map((s) => brokenSlice(c, s))));
+        failed.set(
+          c.name,
+          failedWith(
+            c,
+            inBroken.map((s) => brokenSlice(c, s)),
+          ),
+        );
         continue;
       }
     }
@@ -87,7 +98,13 @@ export function translate(model: Model): Translation {
     // The drop-in, then the units that make the root from a declared image (if any).
     for (let i = 1; i < result.length; i++) dropins.push(result[i] as Output);
     if (startsAtBoot(c.settings)) {
-      links.push({ kind: 'symlink', dir: 'unit', rel: `machines.target.wants/${unitName(c.name)}`, target: templatePath, container: c.name });
+      links.push({
+        kind: 'symlink',
+        dir: 'unit',
+        rel: `machines.target.wants/${unitName(c.name)}`,
+        target: templatePath,
+        container: c.name,
+      });
     }
   }
   checkFailed(model, failed, diagnostics);

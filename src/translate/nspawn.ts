@@ -1,7 +1,12 @@
 // Container → NAME.nspawn (systemd.nspawn(5)): what the container is, sees and may do.
 import type { Diagnostic } from '../diagnostics/types.js';
 import {
-  nspawnEnvironment, nspawnPath, nspawnSystemCallFilter, nspawnText, nspawnToken, nspawnWord,
+  nspawnEnvironment,
+  nspawnPath,
+  nspawnSystemCallFilter,
+  nspawnText,
+  nspawnToken,
+  nspawnWord,
 } from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
 import type { BindInput, DeviceInput } from '../schema/container.js';
@@ -33,10 +38,21 @@ function bindEntry(b: BindInput): Bind {
     const target = parts[1];
     const opts = parts[2];
     const options = opts ? opts.split(',') : [];
-    return { source, target: target ?? source, readonly: options.includes('ro'), options: options.filter((o) => o !== 'ro' && o !== 'rw') };
+    return {
+      source,
+      target: target ?? source,
+      readonly: options.includes('ro'),
+      options: options.filter((o) => o !== 'ro' && o !== 'rw'),
+    };
   }
   const fields: [string, string] = ['source', b.target === undefined ? 'source' : 'target'];
-  return { source: b.source, target: b.target ?? b.source, readonly: b.readonly === true, options: b.options ?? [], fields };
+  return {
+    source: b.source,
+    target: b.target ?? b.source,
+    readonly: b.readonly === true,
+    options: b.options ?? [],
+    fields,
+  };
 }
 
 /** The value of Bind=/BindReadOnly=: SOURCE:TARGET[:OPTIONS]. */
@@ -61,7 +77,8 @@ function parameters(words: { params: readonly string[]; command: readonly string
 const tokens = (words: string[]) => words.map(nspawnToken).join(' ');
 const portToken = (p: string | number) => nspawnToken(String(p));
 /** One variable of environment: its value, and (as the last segment of its YAML path) its name. */
-const environment = (value: unknown, name: string | number | undefined) => nspawnEnvironment(name as string, String(value));
+const environment = (value: unknown, name: string | number | undefined) =>
+  nspawnEnvironment(name as string, String(value));
 const devicesPath = ['devices'];
 
 /**

@@ -124,7 +124,6 @@ export class Entries<K extends string = string> {
       this.diagnostics.push(diagAt(this.owner, 'unencodable-value', `${at.join('.')} ${e.message}`, at));
     }
   }
-
 }
 
 type Encoder<T> = (input: T, last: string | number | undefined) => string;

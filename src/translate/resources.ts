@@ -22,7 +22,8 @@ const perDevice: [ResourceKey, keyof NonNullable<Resources['io']>][] = [
   ['IOWriteIOPSMax', 'write_iops_max'],
 ];
 
-const deviceValue = (v: string | number, dev: string | number | undefined) => `${devicePath(dev as string)} ${scalar(v)}`;
+const deviceValue = (v: string | number, dev: string | number | undefined) =>
+  `${devicePath(dev as string)} ${scalar(v)}`;
 
 function one(out: Entries<ResourceKey>, key: ResourceKey, v: string | number | undefined): void {
   if (v !== undefined) out.raw(key, scalar(v));

@@ -34,7 +34,12 @@ export function rootViews(containers: readonly ContainerModel[], earlier: (name:
     const r = rootOf(c);
     if (!r) continue;
     const v: RootView = {
-      container: c.name, image: r.image.name, version: r.image.version, storage: r.storage, root: r.root, data: r.data,
+      container: c.name,
+      image: r.image.name,
+      version: r.image.version,
+      storage: r.storage,
+      root: r.root,
+      data: r.data,
       summary: describeRoot(r),
     };
     for (const text of earlier(c.name)) {
@@ -45,4 +50,3 @@ export function rootViews(containers: readonly ContainerModel[], earlier: (name:
   }
   return out;
 }
-

@@ -56,7 +56,11 @@ function deviceAllow(d: DeviceInput): string {
  */
 export function rebootNeedsRestart(c: ContainerModel): boolean {
   const caps = c.settings.security?.capabilities;
-  return c.settings.boot !== false && caps?.drop?.includes('CAP_SYS_BOOT') === true && caps.add?.includes('CAP_SYS_BOOT') !== true;
+  return (
+    c.settings.boot !== false &&
+    caps?.drop?.includes('CAP_SYS_BOOT') === true &&
+    caps.add?.includes('CAP_SYS_BOOT') !== true
+  );
 }
 
 type UnitEntries = Entries<typeof dropinUnit extends KeyTable<infer K> ? K : never>;

@@ -18,5 +18,10 @@ export function translateSlice(slice: SliceModel, diagnostics: Diagnostic[]): Ge
   resourceEntries(s.resources, body);
   passThrough(unit, s.unit?.Unit, ['unit', 'Unit']);
   passThrough(body, s.unit?.Slice, ['unit', 'Slice']);
-  return { kind: 'file', dir: 'unit', rel: sliceUnitName(slice.name), doc: doc(header(slice.file.source.file), [unit, body]) };
+  return {
+    kind: 'file',
+    dir: 'unit',
+    rel: sliceUnitName(slice.name),
+    doc: doc(header(slice.file.source.file), [unit, body]),
+  };
 }

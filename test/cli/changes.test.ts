@@ -13,7 +13,8 @@ const put = (rel: string, text: string) => {
   mkdirSync(dirname(join(cfg, rel)), { recursive: true });
   writeFileSync(join(cfg, rel), text);
 };
-const cli = (...args: string[]) => spawnSync(process.execPath, [bundle, ...args, '--config', cfg, '--root', root], { encoding: 'utf8' });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [bundle, ...args, '--config', cfg, '--root', root], { encoding: 'utf8' });
 
 beforeEach(() => {
   cfg = mkdtempSync(join(tmpdir(), 'machinist-cfg-'));
@@ -44,6 +45,10 @@ describe('compile --dry-run: what each change needs', () => {
     ]);
     expect(text.stdout).not.toMatch(/restart them|need a restart/);
     const json = JSON.parse(cli('compile', '--dry-run', '--format', 'json').stdout);
-    expect(json.plan.changes.map((c: { name: string; impact: string }) => [c.name, c.impact])).toEqual([['db', 'live'], ['old', 'stop'], ['web', 'none']]);
+    expect(json.plan.changes.map((c: { name: string; impact: string }) => [c.name, c.impact])).toEqual([
+      ['db', 'live'],
+      ['old', 'stop'],
+      ['web', 'none'],
+    ]);
   });
 });

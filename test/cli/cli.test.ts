@@ -15,7 +15,11 @@ function put(rel: string, text: string) {
 }
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 20_000 });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    timeout: 20_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -83,7 +87,9 @@ describe('compile', () => {
     const r = cli(['compile', '--config', cfg, '--root', root, '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`create  ${root}/etc/systemd/nspawn/web.nspawn`);
-    expect(r.stdout).toContain(`create  ${root}/etc/systemd/system/machines.target.wants/machine@web.service -> /usr/lib/systemd/system/machine@.service`);
+    expect(r.stdout).toContain(
+      `create  ${root}/etc/systemd/system/machines.target.wants/machine@web.service -> /usr/lib/systemd/system/machine@.service`,
+    );
     expect(r.stdout).toContain('+MemoryMax=1G');
     expect(r.stdout).toContain('3 to create, 0 to change, 0 to remove, 0 unchanged (dry run: nothing written)');
     expect(existsSync(join(root, 'etc'))).toBe(false);
@@ -91,16 +97,27 @@ describe('compile', () => {
 
   it('writes, then reports a second run as unchanged; JSON carries the same plan', () => {
     expect(cli(['compile', '--config', cfg, '--root', root]).code).toBe(0);
-    expect(readFileSync(join(root, 'etc/systemd/system/machine@web.service.d/50-machinist.conf'), 'utf8')).toContain('Description=Web');
+    expect(readFileSync(join(root, 'etc/systemd/system/machine@web.service.d/50-machinist.conf'), 'utf8')).toContain(
+      'Description=Web',
+    );
     const again = cli(['compile', '--config', cfg, '--root', root, '--format', 'json']);
     const json = JSON.parse(again.stdout);
-    expect(json).toMatchObject({ ok: true, written: true, diagnostics: [], plan: { counts: { create: 0, change: 0, remove: 0, unchanged: 3 }, affected: [] } });
+    expect(json).toMatchObject({
+      ok: true,
+      written: true,
+      diagnostics: [],
+      plan: { counts: { create: 0, change: 0, remove: 0, unchanged: 3 }, affected: [] },
+    });
     put('containers/web.yaml', 'description: Web 2\nautostart: true\n');
-    const changed = JSON.parse(cli(['compile', '--config', cfg, '--root', root, '--dry-run', '--format', 'json']).stdout);
+    const changed = JSON.parse(
+      cli(['compile', '--config', cfg, '--root', root, '--dry-run', '--format', 'json']).stdout,
+    );
     expect(changed.plan.counts).toEqual({ create: 0, change: 1, remove: 0, unchanged: 2 });
     expect(changed.plan.affected).toEqual(['web']);
     expect(changed.plan.restart_needed).toBeNull(); // another root: whether it runs is unknown
-    expect(changed.plan.actions.find((a: { op: string }) => a.op === 'change').diff).toContain('-Description=Web\n+Description=Web 2');
+    expect(changed.plan.actions.find((a: { op: string }) => a.op === 'change').diff).toContain(
+      '-Description=Web\n+Description=Web 2',
+    );
   });
 
   it('JSON diagnostics have code, severity, file, path, line, column and hint', () => {
@@ -111,7 +128,8 @@ describe('compile', () => {
       {
         code: 'invalid-value',
         severity: 'error',
-        message: 'network.mode is "hots"; expected one of: host, none, veth, bridge, zone, macvlan, ipvlan, interface, pod',
+        message:
+          'network.mode is "hots"; expected one of: host, none, veth, bridge, zone, macvlan, ipvlan, interface, pod',
         file: `${cfg}/containers/web.yaml`,
         path: ['network', 'mode'],
         line: 2,
@@ -167,10 +185,18 @@ describe('restart report', () => {
   it('names the containers whose settings change, and says whether running ones need a restart', async () => {
     const { renderPlanText } = await import('../../src/report/plan.js');
     const p = { actions: [], affected: ['db', 'web'], links: {}, diagnostics: [] };
-    expect(renderPlanText(p, { dryRun: true }, false)).toContain('Containers whose settings change (restart them if they are running): db, web');
-    expect(renderPlanText(p, { dryRun: true, running: new Set(['web']) }, false)).toContain('Running containers that need a restart to pick this up: web');
-    expect(renderPlanText(p, { dryRun: true, running: new Set() }, false)).toContain('No running container would need a restart.');
-    expect(renderPlanText(p, { dryRun: false, running: new Set() }, false)).toContain('No running container needs a restart.');
+    expect(renderPlanText(p, { dryRun: true }, false)).toContain(
+      'Containers whose settings change (restart them if they are running): db, web',
+    );
+    expect(renderPlanText(p, { dryRun: true, running: new Set(['web']) }, false)).toContain(
+      'Running containers that need a restart to pick this up: web',
+    );
+    expect(renderPlanText(p, { dryRun: true, running: new Set() }, false)).toContain(
+      'No running container would need a restart.',
+    );
+    expect(renderPlanText(p, { dryRun: false, running: new Set() }, false)).toContain(
+      'No running container needs a restart.',
+    );
   });
 });
 
@@ -185,18 +211,26 @@ describe('images: compile shows the roots, gc removes only what no container use
     const c = cli(['compile', '--config', cfg, '--root', root]);
     expect(c.code).toBe(0);
     expect(c.stdout).toContain(`Roots from images:\n  web: overlay of image deb version ${sha}`);
-    for (const d of [`images/${id}`, 'images/deb_local', `containers/web/${id}/upper`, 'containers/web/deb_local/upper', `containers/old/${id}/root`]) {
+    for (const d of [
+      `images/${id}`,
+      'images/deb_local',
+      `containers/web/${id}/upper`,
+      'containers/web/deb_local/upper',
+      `containers/old/${id}/root`,
+    ]) {
       mkdirSync(join(state(), d), { recursive: true });
     }
     const dry = cli(['gc', '--config', cfg, '--root', root, '--dry-run']);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toBe([
-      'would remove /var/lib/machinist/images/deb_local: image deb version local, which no container uses',
-      `would remove /var/lib/machinist/containers/old/${id}: root of container old on image deb version ${sha}; there is no containers/old.yaml`,
-      'would remove /var/lib/machinist/containers/web/deb_local: root of container web on image deb version local, which it no longer uses',
-      '3 unused path(s) would be removed (dry run: nothing deleted).',
-      '',
-    ].join('\n'));
+    expect(dry.stdout).toBe(
+      [
+        'would remove /var/lib/machinist/images/deb_local: image deb version local, which no container uses',
+        `would remove /var/lib/machinist/containers/old/${id}: root of container old on image deb version ${sha}; there is no containers/old.yaml`,
+        'would remove /var/lib/machinist/containers/web/deb_local: root of container web on image deb version local, which it no longer uses',
+        '3 unused path(s) would be removed (dry run: nothing deleted).',
+        '',
+      ].join('\n'),
+    );
     expect(existsSync(join(state(), 'containers/old'))).toBe(true);
     const gc = cli(['gc', '--config', cfg, '--root', root, '--format', 'json']);
     expect(JSON.parse(gc.stdout)).toMatchObject({ ok: true, removed: true });

@@ -16,7 +16,12 @@ const dir = mkdtempSync(join(tmpdir(), 'machinist-shell-'));
 describe('completions and man page', () => {
   it('name every command and every flag', () => {
     expect(commands).toEqual(expect.arrayContaining(['compile', 'apply', 'status', 'validate', 'explain', 'schema']));
-    for (const text of [bashCompletion(p), zshCompletion(p), fishCompletion(p), manPage(p, '0.1.0').replace(/\\-/g, '-')]) {
+    for (const text of [
+      bashCompletion(p),
+      zshCompletion(p),
+      fishCompletion(p),
+      manPage(p, '0.1.0').replace(/\\-/g, '-'),
+    ]) {
       for (const c of commands) expect(text).toContain(c);
       for (const [, f] of flags) expect(text).toContain(f.replace(/^--/, ''));
     }
@@ -26,7 +31,14 @@ describe('completions and man page', () => {
     const file = join(dir, 'machinist.bash');
     writeFileSync(file, bashCompletion(p));
     const run = (words: string) =>
-      spawnSync('bash', ['-c', `source ${file}; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _machinist; echo "\${COMPREPLY[*]}"`], { encoding: 'utf8' });
+      spawnSync(
+        'bash',
+        [
+          '-c',
+          `source ${file}; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _machinist; echo "\${COMPREPLY[*]}"`,
+        ],
+        { encoding: 'utf8' },
+      );
     expect(run('machinist st').stdout.trim()).toBe('status');
     expect(run('machinist apply --format ""').stdout.trim()).toBe('text json');
     expect(run('machinist status --f').stdout.trim()).toBe('--format');
@@ -35,7 +47,10 @@ describe('completions and man page', () => {
   it('man renders the page without warnings', () => {
     const file = join(dir, 'machinist.1');
     writeFileSync(file, manPage(p, '0.1.0'));
-    const r = spawnSync('man', ['--warnings', '-l', file], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '100', MANPAGER: 'cat' } });
+    const r = spawnSync('man', ['--warnings', '-l', file], {
+      encoding: 'utf8',
+      env: { ...process.env, MANWIDTH: '100', MANPAGER: 'cat' },
+    });
     if (r.error) return; // no man(1) on this machine
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/machinist apply \[options\]/);

@@ -27,14 +27,29 @@ const FIRST: Record<string, string> = {
   desc: 'description: first words\n',
 };
 
-interface Step { action: string; unit: string | null; command: string[]; result: string }
-interface Row { name: string; state: string; sub_state: string; machine_state: string | null; leader: number | null; drift: string[]; memory_max: number | null }
+interface Step {
+  action: string;
+  unit: string | null;
+  command: string[];
+  result: string;
+}
+interface Row {
+  name: string;
+  state: string;
+  sub_state: string;
+  machine_state: string | null;
+  leader: number | null;
+  drift: string[];
+  memory_max: number | null;
+}
 
 describe.skipIf(!E2E)('apply and status on a booted host', () => {
   let host: Host;
   const unit = (n: string) => `machine@${n}.service`;
-  const prop = async (n: string, p: string) => (await host.run(['systemctl', 'show', unit(n), '-p', p, '--value'])).stdout.trim();
-  const pids = async (names: string[]) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await prop(n, 'MainPID')])));
+  const prop = async (n: string, p: string) =>
+    (await host.run(['systemctl', 'show', unit(n), '-p', p, '--value'])).stdout.trim();
+  const pids = async (names: string[]) =>
+    Object.fromEntries(await Promise.all(names.map(async (n) => [n, await prop(n, 'MainPID')])));
   const putYaml = (name: string, body: string) => host.writeFile(`/etc/machinist/containers/${name}.yaml`, yaml(body));
   async function apply(): Promise<{ code: number; steps: Step[]; out: string }> {
     const r = await host.run(['machinist', 'apply', '--format', 'json'], { allowFail: true, timeoutMs: 180_000 });
@@ -45,7 +60,8 @@ describe.skipIf(!E2E)('apply and status on a booted host', () => {
     const r = await host.run(['machinist', 'status', '--format', 'json'], { allowFail: true, timeoutMs: 60_000 });
     return new Map((JSON.parse(r.stdout) as { rows: Row[] }).rows.map((x) => [x.name, x]));
   }
-  const commands = (steps: Step[]) => steps.map((s) => (s.command.length ? s.command.join(' ') : `${s.action} ${s.unit}`));
+  const commands = (steps: Step[]) =>
+    steps.map((s) => (s.command.length ? s.command.join(' ') : `${s.action} ${s.unit}`));
 
   beforeAll(async () => {
     host = await bootHost({
@@ -58,10 +74,14 @@ describe.skipIf(!E2E)('apply and status on a booted host', () => {
         for (const [name, body] of Object.entries(FIRST)) writeFileSync(path.join(dir, `${name}.yaml`), yaml(body));
       },
     });
-    await host.waitFor('every autostart container active', async () => {
-      const states = await Promise.all(Object.keys(FIRST).map((n) => prop(n, 'ActiveState')));
-      return states.every((s) => s === 'active');
-    }, 60_000);
+    await host.waitFor(
+      'every autostart container active',
+      async () => {
+        const states = await Promise.all(Object.keys(FIRST).map((n) => prop(n, 'ActiveState')));
+        return states.every((s) => s === 'active');
+      },
+      60_000,
+    );
   });
 
   hostHooks(() => host, ['machine@*'], 150);
@@ -73,7 +93,10 @@ describe.skipIf(!E2E)('apply and status on a booted host', () => {
     expect(commands(r.steps)).toEqual(['systemctl daemon-reload']);
     expect(await pids(Object.keys(FIRST))).toEqual(before);
     // The template recorded what each container started from.
-    expect((await host.run(['ls', '/run/machinist/started/mem'])).stdout.split('\n').filter(Boolean)).toEqual(['dropin', 'nspawn']);
+    expect((await host.run(['ls', '/run/machinist/started/mem'])).stdout.split('\n').filter(Boolean)).toEqual([
+      'dropin',
+      'nspawn',
+    ]);
   });
 
   test('one apply does exactly what each change needs', async () => {
@@ -98,7 +121,14 @@ describe.skipIf(!E2E)('apply and status on a booted host', () => {
     ]);
     expect(r.steps.every((s) => s.result === 'ok' || s.result === 'pending')).toBe(true);
     // Nothing left for systemd to reload (else the next apply would reload again).
-    const reload = await host.run(['systemctl', 'show', '-p', 'NeedDaemonReload', '--value', ...['mem', 'env', 'man', 'desc', 'new'].map(unit)]);
+    const reload = await host.run([
+      'systemctl',
+      'show',
+      '-p',
+      'NeedDaemonReload',
+      '--value',
+      ...['mem', 'env', 'man', 'desc', 'new'].map(unit),
+    ]);
     expect(reload.stdout.split('\n').filter(Boolean)).toEqual(['no', 'no', 'no', 'no', 'no']);
     const after = await pids(['mem', 'env', 'man', 'desc']);
     expect(after.mem).toBe(before.mem);
@@ -129,8 +159,14 @@ describe.skipIf(!E2E)('apply and status on a booted host', () => {
     await host.run(['systemctl', 'set-property', unit('desc'), 'CPUWeight=50']);
     await host.sh('echo "# my note" >> /etc/systemd/nspawn/env.nspawn');
     // An orphan: a container whose files someone wrote by hand, no YAML.
-    host.writeFile('/etc/systemd/nspawn/ghost.nspawn', '[Exec]\nBoot=yes\n[Files]\nVolatile=yes\n[Network]\nPrivate=no\nVirtualEthernet=no\n');
-    host.writeFile('/etc/systemd/system/machine@ghost.service.d/local.conf', '[Service]\nEnvironment=MACHINIST_ARGS=--directory=/\n');
+    host.writeFile(
+      '/etc/systemd/nspawn/ghost.nspawn',
+      '[Exec]\nBoot=yes\n[Files]\nVolatile=yes\n[Network]\nPrivate=no\nVirtualEthernet=no\n',
+    );
+    host.writeFile(
+      '/etc/systemd/system/machine@ghost.service.d/local.conf',
+      '[Service]\nEnvironment=MACHINIST_ARGS=--directory=/\n',
+    );
     await host.run(['systemctl', 'daemon-reload']);
     await host.run(['systemctl', 'start', unit('ghost')], { timeoutMs: 30_000 });
 
@@ -141,12 +177,22 @@ describe.skipIf(!E2E)('apply and status on a booted host', () => {
       if (!x) throw new Error(`no row ${n} in:\n${text}`);
       return x;
     };
-    expect(row('mem')).toMatchObject({ state: 'active', sub_state: 'running', machine_state: 'running', drift: [], memory_max: 200 * 1024 * 1024 });
+    expect(row('mem')).toMatchObject({
+      state: 'active',
+      sub_state: 'running',
+      machine_state: 'running',
+      drift: [],
+      memory_max: 200 * 1024 * 1024,
+    });
     expect(row('mem').leader).toBeGreaterThan(1);
     expect(row('man').drift).toEqual([expect.stringMatching(/^pending restart: man\.nspawn: Exec\.Environment/)]);
     expect(row('broken').state).toBe('failed');
-    expect(row('broken').drift).toEqual([expect.stringMatching(/^broken YAML: \/etc\/machinist\/containers\/broken\.yaml:1:1: .*environmnt/)]);
-    expect(row('desc').drift).toEqual([expect.stringMatching(/^system\.control override: .*machine@desc\.service\.d\//)]);
+    expect(row('broken').drift).toEqual([
+      expect.stringMatching(/^broken YAML: \/etc\/machinist\/containers\/broken\.yaml:1:1: .*environmnt/),
+    ]);
+    expect(row('desc').drift).toEqual([
+      expect.stringMatching(/^system\.control override: .*machine@desc\.service\.d\//),
+    ]);
     expect(row('env').drift).toEqual([expect.stringMatching(/^hand-edited file: \/etc\/systemd\/nspawn\/env\.nspawn/)]);
     expect(row('ghost').drift).toEqual(['orphan: runs without a YAML file']);
     expect(rows.has('gone')).toBe(false);
@@ -155,9 +201,14 @@ describe.skipIf(!E2E)('apply and status on a booted host', () => {
 
   test('status -H: a host that cannot be reached over SSH is a row with the error, not a crash', async () => {
     // The host has a private network with nothing listening on port 22.
-    const r = await host.run(['machinist', 'status', '-H', 'root@127.0.0.1', '--format', 'json'], { allowFail: true, timeoutMs: 60_000 });
+    const r = await host.run(['machinist', 'status', '-H', 'root@127.0.0.1', '--format', 'json'], {
+      allowFail: true,
+      timeoutMs: 60_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     const rows = (JSON.parse(r.stdout) as { rows: (Row & { host: string; error: string })[] }).rows;
-    expect(rows).toEqual([expect.objectContaining({ host: 'root@127.0.0.1', state: 'unreachable', error: expect.stringMatching(/\S/) })]);
+    expect(rows).toEqual([
+      expect.objectContaining({ host: 'root@127.0.0.1', state: 'unreachable', error: expect.stringMatching(/\S/) }),
+    ]);
   });
 });

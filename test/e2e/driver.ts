@@ -47,12 +47,18 @@ export class Driver {
   async waitState(unit: string, want: string | string[], timeoutMs = 30_000): Promise<void> {
     const ok = Array.isArray(want) ? want : [want];
     let last = '';
-    await this.host.waitFor(`${unit} to be ${ok.join('|')}`, async () => {
-      last = await this.state(unit);
-      return ok.includes(last);
-    }, timeoutMs).catch((e: Error) => {
-      throw new Error(`${e.message} (last: ${last})`);
-    });
+    await this.host
+      .waitFor(
+        `${unit} to be ${ok.join('|')}`,
+        async () => {
+          last = await this.state(unit);
+          return ok.includes(last);
+        },
+        timeoutMs,
+      )
+      .catch((e: Error) => {
+        throw new Error(`${e.message} (last: ${last})`);
+      });
   }
 
   /**
@@ -62,13 +68,19 @@ export class Driver {
    */
   async settle(timeoutMs = 60_000): Promise<void> {
     let last = '';
-    await this.host.waitFor('no systemd jobs queued', async () => {
-      last = (await this.host.run(['systemctl', 'list-jobs', '--no-legend', '--no-pager'])).stdout.trim();
-      return last === '';
-    }, timeoutMs).catch((e: Error) => {
-      throw new Error(`${e.message}
+    await this.host
+      .waitFor(
+        'no systemd jobs queued',
+        async () => {
+          last = (await this.host.run(['systemctl', 'list-jobs', '--no-legend', '--no-pager'])).stdout.trim();
+          return last === '';
+        },
+        timeoutMs,
+      )
+      .catch((e: Error) => {
+        throw new Error(`${e.message}
 ${last}`);
-    });
+      });
   }
 
   /** Run argv inside a container (nsenter into its leader: all namespaces, including a user namespace). */
@@ -79,13 +91,22 @@ ${last}`);
   /** Wait until a booted guest's own systemd has finished starting up. */
   async guestRunning(machine: string, timeoutMs = 45_000): Promise<void> {
     let last = '';
-    await this.host.waitFor(`guest ${machine}: systemctl is-system-running = running|degraded`, async () => {
-      const r = await this.guest(machine, ['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
-      last = r.stdout.trim();
-      return last === 'running' || last === 'degraded';
-    }, timeoutMs).catch((e: Error) => {
-      throw new Error(`${e.message} (last: ${last})`);
-    });
+    await this.host
+      .waitFor(
+        `guest ${machine}: systemctl is-system-running = running|degraded`,
+        async () => {
+          const r = await this.guest(machine, ['systemctl', 'is-system-running'], {
+            allowFail: true,
+            timeoutMs: 5_000,
+          });
+          last = r.stdout.trim();
+          return last === 'running' || last === 'degraded';
+        },
+        timeoutMs,
+      )
+      .catch((e: Error) => {
+        throw new Error(`${e.message} (last: ${last})`);
+      });
   }
 
   async leader(machine: string): Promise<number> {
@@ -122,7 +143,9 @@ ${last}`);
   }
 
   async journalSince(unit: string, cursor: string): Promise<string> {
-    const r = await this.run(['journalctl', '--no-pager', '-o', 'cat', '-u', unit, `--after-cursor=${cursor}`], { allowFail: true });
+    const r = await this.run(['journalctl', '--no-pager', '-o', 'cat', '-u', unit, `--after-cursor=${cursor}`], {
+      allowFail: true,
+    });
     return r.stdout;
   }
 

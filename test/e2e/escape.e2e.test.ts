@@ -53,7 +53,11 @@ interface Case {
 /** One container per value: `yaml(value)` puts the value on line 1 of containers/PREFIX-N.yaml. */
 function cases(prefix: string, values: ReadonlyArray<readonly [string, string]>, yaml: (v: string) => string): Case[] {
   return values.map(([label, value], i) => ({
-    label, value, machine: `${prefix}-${i}`, yaml: `${yaml(value)}\n`, errors: [],
+    label,
+    value,
+    machine: `${prefix}-${i}`,
+    yaml: `${yaml(value)}\n`,
+    errors: [],
   }));
 }
 
@@ -139,7 +143,10 @@ describe.skipIf(!E2E)('hostile values on a booted systemd: refused at their line
   /** `systemctl show -p KEY` lines of a unit, values only. */
   async function shown(unit: string, key: string): Promise<string[]> {
     const r = await host!.run(['systemctl', 'show', unit, '-p', key]);
-    return r.stdout.split('\n').filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith(`${key}=`))
+      .map((l) => l.slice(key.length + 1));
   }
 
   test.each(each(accepted(DEVICES)))('DeviceAllow= holds the device path: %s', async (_label, c) => {

@@ -125,7 +125,12 @@ export async function uidMap(d: Driver, machine: string): Promise<string> {
 async function procStatus(d: Driver, machine: string): Promise<Record<string, string>> {
   const leader = await d.leader(machine);
   const text = (await d.run(['cat', `/proc/${leader}/status`])).stdout;
-  return Object.fromEntries(text.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+  );
 }
 
 async function mountOf(d: Driver, machine: string, target: string): Promise<{ fstype: string; options: string[] }> {
@@ -219,7 +224,11 @@ export function buildWorld(examples: readonly Example[]): World {
   }
   if (has('hardened')) {
     // ReadOnly=yes: nspawn cannot create mount points, so the image must have them (a Caddy image does).
-    w.osRoot('/var/lib/machines/proxy', { shift: SHIFT.proxy, dirs: ['/var/lib/caddy'], files: { '/etc/caddy/Caddyfile': '' } });
+    w.osRoot('/var/lib/machines/proxy', {
+      shift: SHIFT.proxy,
+      dirs: ['/var/lib/caddy'],
+      files: { '/etc/caddy/Caddyfile': '' },
+    });
     w.dir('/srv/proxy/caddy');
     w.file('/srv/proxy/Caddyfile', 'example.org {\n\trespond "hello"\n}\n');
   }
@@ -273,7 +282,9 @@ export function pins(examples: readonly Example[]): Pin[] {
         try {
           const cursor = await d.cursor();
           expect((await d.systemctlMayFail('start', unit)).code).not.toBe(0);
-          expect(await d.journalSince(unit, cursor)).toContain('Failed to create mount point /var/lib/machines/redis/srv/shared: Read-only file system');
+          expect(await d.journalSince(unit, cursor)).toContain(
+            'Failed to create mount point /var/lib/machines/redis/srv/shared: Read-only file system',
+          );
         } finally {
           await d.run(['mkdir', '/var/lib/machines/redis/srv/shared']);
           await d.systemctlMayFail('reset-failed', unit);
@@ -335,12 +346,21 @@ export function cases(examples: readonly Example[]): ContainerCase[] {
       // Reported; an app container without user: stops cleanly (template.e2e.test.ts, edge/scan).
       stopped: { ActiveState: 'failed', Result: 'exit-code' },
       inside: async (d) => {
-        await d.host.waitFor('the gunicorn stand-in in reports to report', async () => (await d.run(['test', '-e', `${REPORTS_OUT}/ready`], { allowFail: true })).code === 0, 15_000);
+        await d.host.waitFor(
+          'the gunicorn stand-in in reports to report',
+          async () => (await d.run(['test', '-e', `${REPORTS_OUT}/ready`], { allowFail: true })).code === 0,
+          15_000,
+        );
         const read = async (f: string) => (await d.run(['cat', `${REPORTS_OUT}/${f}`])).stdout;
         const y = yamlOf('app', 'reports');
         const command = y.command as string[];
         expect((await read('args')).split('\n').slice(0, -1)).toEqual(command.slice(1));
-        const env = Object.fromEntries((await read('environ')).split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+        const env = Object.fromEntries(
+          (await read('environ'))
+            .split('\0')
+            .filter(Boolean)
+            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        );
         expect(env).toMatchObject(envOf('app', 'reports'));
         expect((await read('cwd')).trim()).toBe(y.working_directory);
         expect((await read('user')).trim()).toBe(y.user);
@@ -392,7 +412,9 @@ export function cases(examples: readonly Example[]): ContainerCase[] {
         expect(tmp.options).toContain(`size=${8 * 1024 * 1024}k`); // mode=1777 is tmpfs's default: not listed
         expect((await mountOf(d, 'devbox', '/var/tmp')).options).toContain(`size=${2 * 1024 * 1024}k`);
         // BindUser=alice
-        expect((await d.guest('devbox', ['getent', 'passwd', 'alice'])).stdout).toMatch(/^alice:.*:\/run\/host\/home\/alice:/m);
+        expect((await d.guest('devbox', ['getent', 'passwd', 'alice'])).stdout).toMatch(
+          /^alice:.*:\/run\/host\/home\/alice:/m,
+        );
         // LimitNOFILE= from the nspawn: pass-through. nspawn cannot raise a hard limit above its own (in a user
         // namespace, or where CAP_SYS_RESOURCE is missing, as in the Docker-run VM of CI whose limit is 20000), and
         // then sets the closest value: so the container gets min(524288, nspawn's hard limit).
@@ -402,7 +424,8 @@ export function cases(examples: readonly Example[]): ContainerCase[] {
         };
         const nspawnHard = await nofile(Number((await d.show('machine@devbox.service', 'MainPID')).MainPID));
         expect(await nofile(await d.leader('devbox'))).toBe(Math.min(524288, nspawnHard));
-        for (const dev of ['/dev/fuse', '/dev/kvm']) expect((await d.guest('devbox', ['test', '-c', dev], { allowFail: true })).code, dev).toBe(0);
+        for (const dev of ['/dev/fuse', '/dev/kvm'])
+          expect((await d.guest('devbox', ['test', '-c', dev], { allowFail: true })).code, dev).toBe(0);
         await expectOwnNetwork(d, 'devbox', ['host0']);
         expect((await d.run(['ip', 'link', 'show', 've-devbox'])).code).toBe(0);
       },
@@ -479,12 +502,29 @@ export function cases(examples: readonly Example[]): ContainerCase[] {
       kind: 'os',
       props: {
         api: { Slice: 'machine-lab-web.slice', MemoryMax: bytes('2G'), Restart: 'on-failure' },
-        pg: { Slice: 'machine-lab-db.slice', CPUWeight: '200', MemoryLow: bytes('2G'), MemoryMax: bytes('6G'), IOWeight: '800', Restart: 'on-failure' },
-        redis: { Slice: 'machine-lab-db.slice', CPUWeight: '200', MemoryMax: bytes('1G'), IOWeight: '800', Restart: 'on-failure' },
+        pg: {
+          Slice: 'machine-lab-db.slice',
+          CPUWeight: '200',
+          MemoryLow: bytes('2G'),
+          MemoryMax: bytes('6G'),
+          IOWeight: '800',
+          Restart: 'on-failure',
+        },
+        redis: {
+          Slice: 'machine-lab-db.slice',
+          CPUWeight: '200',
+          MemoryMax: bytes('1G'),
+          IOWeight: '800',
+          Restart: 'on-failure',
+        },
         www: { Slice: 'machine-lab-web.slice', MemoryMax: bytes('2G'), Restart: 'on-failure' },
       }[name],
       contains: {
-        api: { Requires: ['machine@pg.service'], Wants: ['machine@redis.service'], After: ['machine@pg.service', 'machine@redis.service'] },
+        api: {
+          Requires: ['machine@pg.service'],
+          Wants: ['machine@redis.service'],
+          After: ['machine@pg.service', 'machine@redis.service'],
+        },
         pg: {},
         redis: {},
         www: { Wants: ['machine@api.service'], After: ['machine@api.service'] },

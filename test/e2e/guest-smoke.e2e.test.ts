@@ -88,8 +88,18 @@ describe.skipIf(!E2E)('guest infrastructure: cached Debian root, HTTP fixture, n
 
     const staging = '/var/lib/machines/.e2e-pull';
     const t0 = Date.now();
-    await host.run(['/usr/lib/systemd/systemd-pull', 'tar', '--direct', '--settings=no', `--verify=${rootfs.sha256}`,
-      http.url('/debian-12.tar'), staging], { timeoutMs: 120_000 });
+    await host.run(
+      [
+        '/usr/lib/systemd/systemd-pull',
+        'tar',
+        '--direct',
+        '--settings=no',
+        `--verify=${rootfs.sha256}`,
+        http.url('/debian-12.tar'),
+        staging,
+      ],
+      { timeoutMs: 120_000 },
+    );
     process.stderr.write(`[e2e] systemd-pull of the ${statSync(rootfs.tar).size} byte tar: ${Date.now() - t0} ms\n`);
     expect((await host.run(['cat', `${staging}/etc/os-release`])).stdout).toMatch(/VERSION_CODENAME=bookworm/);
     await host.run(['rm', '-rf', staging]);
@@ -101,8 +111,18 @@ describe.skipIf(!E2E)('guest infrastructure: cached Debian root, HTTP fixture, n
   test('HTTP fixture: a corrupted file fails verification, a truncated one unpacking, each in one GET', async () => {
     if (!http) throw new Error('needs the previous test');
     const pull = (urlPath: string) =>
-      host.run(['/usr/lib/systemd/systemd-pull', 'tar', '--direct', '--settings=no', `--verify=${rootfs.sha256}`,
-        http!.url(urlPath), '/var/lib/machines/.e2e-bad'], { allowFail: true, timeoutMs: 120_000 });
+      host.run(
+        [
+          '/usr/lib/systemd/systemd-pull',
+          'tar',
+          '--direct',
+          '--settings=no',
+          `--verify=${rootfs.sha256}`,
+          http!.url(urlPath),
+          '/var/lib/machines/.e2e-bad',
+        ],
+        { allowFail: true, timeoutMs: 120_000 },
+      );
     // A byte inside a file's data, not a header: tar is happy, only the sha256 is not.
     const corrupt = await pull('/corrupt.tar');
     expect(corrupt.code).not.toBe(0);
@@ -117,8 +137,9 @@ describe.skipIf(!E2E)('guest infrastructure: cached Debian root, HTTP fixture, n
     const cut = await host.run(['curl', '-sS', '-o', '/dev/null', http.url('/cut.tar')], { allowFail: true });
     expect(cut.code).toBe(18); // curl: partial file (transfer closed with outstanding read data)
     expect((await http.requests()).find((r) => r.path === '/cut.tar')?.bytes).toBe(MiB);
-    const missing = await host.run(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', http.url('/nope')],
-      { allowFail: true });
+    const missing = await host.run(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', http.url('/nope')], {
+      allowFail: true,
+    });
     expect(missing.stdout).toBe('404');
   });
 

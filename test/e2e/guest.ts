@@ -92,9 +92,16 @@ function nspawnFile(o: GuestOptions): string {
   const files = [...seed, ...(o.nspawn?.files ?? [])];
   return [
     '# machinist e2e guest (test/e2e/guest.ts)',
-    '[Exec]', 'Boot=yes', ...(o.nspawn?.exec ?? []), '',
-    '[Files]', ...files, '',
-    '[Network]', ...(o.nspawn?.network ?? ['Private=no', 'VirtualEthernet=no']), '',
+    '[Exec]',
+    'Boot=yes',
+    ...(o.nspawn?.exec ?? []),
+    '',
+    '[Files]',
+    ...files,
+    '',
+    '[Network]',
+    ...(o.nspawn?.network ?? ['Private=no', 'VirtualEthernet=no']),
+    '',
   ].join('\n');
 }
 
@@ -126,13 +133,15 @@ function dropIn(o: GuestOptions): string {
 /** Overlay root for the guest (idempotent: a second call keeps the existing upper layer). */
 export async function mountRoot(host: Host, name: string, image: string): Promise<void> {
   const p = paths(name);
-  await host.sh([
-    `mountpoint -q ${q(p.root)} && exit 0`,
-    `mkdir -p ${q(p.layers)} ${q(p.root)}`,
-    `mountpoint -q ${q(p.layers)} || mount -t tmpfs -o mode=0700 tmpfs ${q(p.layers)}`,
-    `mkdir -p ${q(p.layers)}/upper ${q(p.layers)}/work`,
-    `mount -t overlay -o lowerdir=${image},upperdir=${p.layers}/upper,workdir=${p.layers}/work overlay ${q(p.root)}`,
-  ].join('\n'));
+  await host.sh(
+    [
+      `mountpoint -q ${q(p.root)} && exit 0`,
+      `mkdir -p ${q(p.layers)} ${q(p.root)}`,
+      `mountpoint -q ${q(p.layers)} || mount -t tmpfs -o mode=0700 tmpfs ${q(p.layers)}`,
+      `mkdir -p ${q(p.layers)}/upper ${q(p.layers)}/work`,
+      `mount -t overlay -o lowerdir=${image},upperdir=${p.layers}/upper,workdir=${p.layers}/work overlay ${q(p.root)}`,
+    ].join('\n'),
+  );
 }
 
 /** Lay out root, seed, credentials, .nspawn and drop-in; daemon-reload. Does not start the guest. */
@@ -177,18 +186,29 @@ export function guestHandle(host: Host, name: string): Guest {
     unit,
     run: (argv, opts) => host.inMachine(name, argv, opts),
     runAsService: (argv, opts) =>
-      host.inMachine(name, ['systemd-run', '--quiet', '--wait', '--pipe', '-p', 'StandardInput=null', '--', ...argv],
-        opts),
+      host.inMachine(
+        name,
+        ['systemd-run', '--quiet', '--wait', '--pipe', '-p', 'StandardInput=null', '--', ...argv],
+        opts,
+      ),
     async waitRunning(timeoutMs = 60_000) {
       let state = '';
-      await host.waitFor(`guest ${name}: is-system-running = running|degraded`, async () => {
-        const r = await host.inMachine(name, ['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
-        state = r.stdout.trim();
-        return state === 'running' || state === 'degraded';
-      }, timeoutMs);
+      await host.waitFor(
+        `guest ${name}: is-system-running = running|degraded`,
+        async () => {
+          const r = await host.inMachine(name, ['systemctl', 'is-system-running'], {
+            allowFail: true,
+            timeoutMs: 5_000,
+          });
+          state = r.stdout.trim();
+          return state === 'running' || state === 'degraded';
+        },
+        timeoutMs,
+      );
       if (state === 'degraded') {
-        const failed = await host.inMachine(name, ['systemctl', '--failed', '--no-legend', '--plain'],
-          { allowFail: true });
+        const failed = await host.inMachine(name, ['systemctl', '--failed', '--no-legend', '--plain'], {
+          allowFail: true,
+        });
         process.stderr.write(`[e2e] guest ${name} is degraded; failed units:\n${failed.stdout}`);
       }
       return state;

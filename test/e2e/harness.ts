@@ -161,7 +161,12 @@ export function isMountPoint(dir: string): boolean {
 }
 
 function runSync(cmd: string, args: string[], timeoutMs = 10_000): { code: number; out: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs, env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: CLEAN_ENV,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return { code: r.status ?? 128, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
 }
 
@@ -243,7 +248,11 @@ let hooksInstalled = false;
 function installProcessHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     process.once(sig, () => {
       if (live.size) log(`${sig}: tearing down ${live.size} host(s)`);
       void Promise.allSettled([...live].map((h) => h.teardown())).then(() => {
@@ -270,7 +279,7 @@ function sweepStale(parent: string): void {
   }
   for (const e of entries) {
     const base = path.join(parent, e);
-    let owner = NaN;
+    let owner: number;
     try {
       owner = Number(readFileSync(path.join(base, 'owner'), 'utf8').trim());
     } catch {
@@ -321,8 +330,11 @@ class HostImpl implements Host {
     mkdirSync(path.join(this.tmp, 'upper'));
     mkdirSync(path.join(this.tmp, 'work'));
     r = runSync('mount', [
-      '-t', 'overlay', `${PREFIX}overlay`,
-      '-o', `lowerdir=/,upperdir=${this.tmp}/upper,workdir=${this.tmp}/work`,
+      '-t',
+      'overlay',
+      `${PREFIX}overlay`,
+      '-o',
+      `lowerdir=/,upperdir=${this.tmp}/upper,workdir=${this.tmp}/work`,
       this.merged,
     ]);
     if (r.code !== 0) throw new Error(`mount overlay ${this.merged}: ${r.out}`);
@@ -347,7 +359,17 @@ class HostImpl implements Host {
     this.child.on('error', (e) => log(`systemd-nspawn: ${e.message}`));
     this.watcher = spawn(
       'sh',
-      ['-c', WATCHER, 'machinist-e2e-watcher', String(process.pid), String(this.nspawnPid), this.name, this.merged, this.tmp, this.base],
+      [
+        '-c',
+        WATCHER,
+        'machinist-e2e-watcher',
+        String(process.pid),
+        String(this.nspawnPid),
+        this.name,
+        this.merged,
+        this.tmp,
+        this.base,
+      ],
       { stdio: 'ignore', detached: true, env: CLEAN_ENV },
     );
     this.watcher.unref();
@@ -360,7 +382,7 @@ class HostImpl implements Host {
   /** The leader is nspawn's child that lives in another PID namespace. */
   findLeader(): number | undefined {
     const ours = nsOf('self', 'pid');
-    let candidates: number[] = [];
+    let candidates: number[];
     try {
       candidates = readFileSync(`/proc/${this.nspawnPid}/task/${this.nspawnPid}/children`, 'utf8')
         .trim()
@@ -600,7 +622,8 @@ export async function waitFor(desc: string, check: () => Promise<boolean>, timeo
       last = e;
     }
     if (Date.now() >= deadline) {
-      const why = last instanceof Error ? ` (last error: ${last.message})` : last ? ` (last error: ${String(last)})` : '';
+      const why =
+        last instanceof Error ? ` (last error: ${last.message})` : last ? ` (last error: ${String(last)})` : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for: ${desc}${why}`);
     }
     await sleep(200);
@@ -627,21 +650,29 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
     if (opts.setup) await opts.setup(host.root);
     host.spawnNspawn(opts.privateNetwork ?? true, opts.nspawnArgs);
 
-    await waitFor('the booted host leader (systemd-nspawn child in a new PID namespace)', async () => {
-      if (host.nspawnExited()) throw new Error('systemd-nspawn exited');
-      const pid = host.findLeader();
-      if (pid !== undefined) host.leader = pid;
-      return pid !== undefined;
-    }, Math.min(10_000, left()));
+    await waitFor(
+      'the booted host leader (systemd-nspawn child in a new PID namespace)',
+      async () => {
+        if (host.nspawnExited()) throw new Error('systemd-nspawn exited');
+        const pid = host.findLeader();
+        if (pid !== undefined) host.leader = pid;
+        return pid !== undefined;
+      },
+      Math.min(10_000, left()),
+    );
 
     let state = '';
-    await waitFor('systemctl is-system-running: running or degraded', async () => {
-      if (host.nspawnExited()) throw new Error('systemd-nspawn exited');
-      const r = await host.run(['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
-      state = r.stdout.trim();
-      if (state === 'maintenance' || state === 'stopping') throw new Error(`system is ${state}`);
-      return state === 'running' || state === 'degraded';
-    }, left());
+    await waitFor(
+      'systemctl is-system-running: running or degraded',
+      async () => {
+        if (host.nspawnExited()) throw new Error('systemd-nspawn exited');
+        const r = await host.run(['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
+        state = r.stdout.trim();
+        if (state === 'maintenance' || state === 'stopping') throw new Error(`system is ${state}`);
+        return state === 'running' || state === 'degraded';
+      },
+      left(),
+    );
     if (state === 'degraded') {
       const failed = await host.run(['systemctl', '--failed', '--no-legend', '--plain'], { allowFail: true });
       log(`${name}: booted host is degraded; failed units:\n${failed.stdout}`);
@@ -649,9 +680,13 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
     log(`${name}: booted (${state}) in ${Date.now() - t0} ms, leader ${host.leader}, root ${host.root}`);
     return host;
   } catch (e) {
-    log(`${name}: boot failed: ${e instanceof Error ? e.message : String(e)}\n--- console ---\n${host.bootLog().slice(-8000)}`);
+    log(
+      `${name}: boot failed: ${e instanceof Error ? e.message : String(e)}\n--- console ---\n${host.bootLog().slice(-8000)}`,
+    );
     if (host.leader && !host.nspawnExited()) {
-      const j = await host.run(['journalctl', '-b', '--no-pager', '-n', '80'], { allowFail: true, timeoutMs: 5_000 }).catch(() => undefined);
+      const j = await host
+        .run(['journalctl', '-b', '--no-pager', '-n', '80'], { allowFail: true, timeoutMs: 5_000 })
+        .catch(() => undefined);
       if (j) log(`--- journal ---\n${j.stdout}`);
     }
     await host.teardown();
@@ -660,7 +695,8 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
 }
 
 /** What systemd and systemd-nspawn say when they skip or reject a setting (oracles.md §1, §2). */
-export const CONFIG_COMPLAINT = /Unknown key|Unknown section|Failed to parse|ignoring|Invalid|is not valid|not trusted/i;
+export const CONFIG_COMPLAINT =
+  /Unknown key|Unknown section|Failed to parse|ignoring|Invalid|is not valid|not trusted/i;
 
 /**
  * Lines of a journal (or any log) that complain about a setting in one of our files: they match CONFIG_COMPLAINT

@@ -63,12 +63,17 @@ describe.skipIf(!E2E)('identity: users and SSH keys through credentials, compile
     const root = { key: rootKey, port: SSH_PORT };
     await waitForSsh(host, root);
     const keys = '/root/.ssh/authorized_keys';
-    expect((await ssh(host, root, `id -u; stat -c %a:%U ${keys}; cat ${keys}`)).stdout)
-      .toBe(`0\n600:root\n${rootKey.publicKey}\n`);
+    expect((await ssh(host, root, `id -u; stat -c %a:%U ${keys}; cat ${keys}`)).stdout).toBe(
+      `0\n600:root\n${rootKey.publicKey}\n`,
+    );
 
     const alice = { key: aliceKey, port: SSH_PORT, user: 'alice' };
     await waitForSsh(host, alice);
-    const who = await ssh(host, alice, 'id -un; id -u; id -Gn; echo "$SHELL"; stat -c %a:%U ~ ~/.ssh ~/.ssh/authorized_keys');
+    const who = await ssh(
+      host,
+      alice,
+      'id -un; id -u; id -Gn; echo "$SHELL"; stat -c %a:%U ~ ~/.ssh ~/.ssh/authorized_keys',
+    );
     expect(who.stdout).toBe(
       ['alice', '1000', 'alice adm machinist-e2e', '/bin/bash', '700:alice', '700:alice', '600:alice', ''].join('\n'),
     );

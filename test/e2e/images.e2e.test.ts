@@ -17,7 +17,12 @@ import { hostHooks } from './hooks.js';
 import { startHttp, type HttpFixture } from './http-fixture.js';
 import { INSTALLED, installIntoHost } from './install.js';
 import {
-  ensureRootfs, IMAGE_DIR_IN_HOST, IMAGE_TAR_IN_HOST, ROOTFS_BUILD_TIMEOUT_MS, rootfsNspawnArgs, type Rootfs,
+  ensureRootfs,
+  IMAGE_DIR_IN_HOST,
+  IMAGE_TAR_IN_HOST,
+  ROOTFS_BUILD_TIMEOUT_MS,
+  rootfsNspawnArgs,
+  type Rootfs,
 } from './rootfs.js';
 
 const E2E = process.env.MACHINIST_E2E === '1';
@@ -37,7 +42,10 @@ async function firstFileData(tar: string): Promise<number> {
 function sha256File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
-    createReadStream(file).on('data', (d) => h.update(d)).on('end', () => resolve(h.digest('hex'))).on('error', reject);
+    createReadStream(file)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
   });
 }
 
@@ -64,17 +72,25 @@ describe.skipIf(!E2E)('images: one download, copy-on-write and copied roots, gc'
   /** The guest's own systemd says running (machined registered it, its boot finished without a failed unit). */
   async function waitRunning(name: string): Promise<void> {
     let last = '';
-    await host.waitFor(`guest ${name} running`, async () => {
-      const r = await host.inMachine(name, ['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
-      last = r.stdout.trim();
-      return last === 'running' || last === 'degraded';
-    }, 90_000);
+    await host.waitFor(
+      `guest ${name} running`,
+      async () => {
+        const r = await host.inMachine(name, ['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
+        last = r.stdout.trim();
+        return last === 'running' || last === 'degraded';
+      },
+      90_000,
+    );
     if (last !== 'running') {
       const failed = await host.inMachine(name, ['systemctl', '--failed', '--no-legend'], { allowFail: true });
       expect(`${name}: ${last}\n${failed.stdout}`).toBe(`${name}: running\n`);
     }
   }
-  const start = (...names: string[]) => host.run(['systemctl', 'start', ...names.map((n) => `machine@${n}.service`)], { allowFail: true, timeoutMs: 180_000 });
+  const start = (...names: string[]) =>
+    host.run(['systemctl', 'start', ...names.map((n) => `machine@${n}.service`)], {
+      allowFail: true,
+      timeoutMs: 180_000,
+    });
 
   beforeAll(async () => {
     rootfs = await ensureRootfs();
@@ -182,12 +198,16 @@ describe.skipIf(!E2E)('images: one download, copy-on-write and copied roots, gc'
     const id = imageId('broken', rootfs.sha256);
     const failed = await host.run(['systemctl', '--failed', '--no-legend', '--plain']);
     expect(failed.stdout).toContain(`machinist-image@${id}.service`);
-    const status = await host.run(['systemctl', 'status', '--no-pager', `machinist-image@${id}.service`], { allowFail: true });
+    const status = await host.run(['systemctl', 'status', '--no-pager', `machinist-image@${id}.service`], {
+      allowFail: true,
+    });
     expect(status.stdout).toContain('machinist: image broken version');
     const journal = await host.journal(`machinist-image@${id}.service`);
     expect(journal).toMatch(/DOWNLOAD INVALID/);
     // What `systemctl start` points at (journalctl -xe): the failed fetch, named with the image and its URL.
-    expect(journal).toContain(`Failed to start machinist-image@${id}.service - machinist: image broken version ${rootfs.sha256} from ${http!.url('/corrupt.tar')}`);
+    expect(journal).toContain(
+      `Failed to start machinist-image@${id}.service - machinist: image broken version ${rootfs.sha256} from ${http!.url('/corrupt.tar')}`,
+    );
     expect(await exists(`${STATE}/images/${id}`)).toBe(false);
     expect(await exists(`${STATE}/staging/${id}`)).toBe(false);
     expect(await http!.gets('/corrupt.tar')).toBe(1);
@@ -216,7 +236,9 @@ describe.skipIf(!E2E)('images: one download, copy-on-write and copied roots, gc'
     writeConfig('images/debian-12.yaml', `url: ${http!.url('/debian-12-v2.tar')}\nsha256: ${sha2}\n`);
     const dry = await host.run(['machinist', 'compile', '--config', CONFIG, '--dry-run']);
     expect(dry.stdout).toContain(`web: overlay of image debian-12 version ${sha2}`);
-    expect(dry.stdout).toContain(`image version changes: at its next start web boots a fresh root (overlay) from version ${sha2}`);
+    expect(dry.stdout).toContain(
+      `image version changes: at its next start web boots a fresh root (overlay) from version ${sha2}`,
+    );
     expect(dry.stdout).toContain(`its root on the old version stays, unused, in ${STATE}/containers/web/${old} until`);
     await compile();
     await host.run(['systemctl', 'restart', 'machine@web.service'], { timeoutMs: 180_000 });
@@ -234,11 +256,15 @@ describe.skipIf(!E2E)('images: one download, copy-on-write and copied roots, gc'
     await compile();
     expect(await exists(`${STATE}/containers/api/${old}/upper`)).toBe(true);
     const dry = await host.run(['machinist', 'gc', '--config', CONFIG, '--dry-run']);
-    expect(dry.stdout).toContain(`would remove ${STATE}/containers/api/${old}: root of container api on image debian-12 version ${rootfs.sha256}; there is no containers/api.yaml`);
+    expect(dry.stdout).toContain(
+      `would remove ${STATE}/containers/api/${old}: root of container api on image debian-12 version ${rootfs.sha256}; there is no containers/api.yaml`,
+    );
     // web runs on the new version (its old upper layer is no longer mounted), so its old root goes too.
     expect(dry.stdout).toContain(`would remove ${STATE}/containers/web/${old}: root of container web`);
     expect(dry.stdout).toContain(`would remove ${STATE}/containers/db/${old}: root of container db`);
-    expect(dry.stdout).toContain(`would remove ${STATE}/images/${old}: image debian-12 version ${rootfs.sha256}, which no container uses`);
+    expect(dry.stdout).toContain(
+      `would remove ${STATE}/images/${old}: image debian-12 version ${rootfs.sha256}, which no container uses`,
+    );
     expect(await exists(`${STATE}/containers/api/${old}`)).toBe(true);
     const gc = await host.run(['machinist', 'gc', '--config', CONFIG], { timeoutMs: 240_000 });
     expect(gc.stdout).toContain(`removed ${STATE}/containers/api/${old}`);

@@ -32,7 +32,7 @@ function hasMakeInstall(): boolean {
 /** The newest .deb under build/, if any. */
 export function debPackage(): string | undefined {
   const dir = path.join(REPO, 'build');
-  let debs: string[] = [];
+  let debs: string[];
   try {
     debs = readdirSync(dir).filter((f) => /^machinist_.*\.deb$/.test(f));
   } catch {
@@ -53,7 +53,8 @@ function forced(): InstallMethod | undefined {
 /** The method for a host that must have machinist before it boots (generator mode): make, else bundle. */
 export function preBootMethod(): InstallMethod {
   const f = forced();
-  if (f === 'deb') throw new Error('MACHINIST_E2E_INSTALL=deb: a package is installed into a running host, not before boot');
+  if (f === 'deb')
+    throw new Error('MACHINIST_E2E_INSTALL=deb: a package is installed into a running host, not before boot');
   return f ?? (hasMakeInstall() ? 'make' : 'bundle');
 }
 

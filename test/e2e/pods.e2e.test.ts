@@ -30,7 +30,11 @@ const POD_YAML = 'description: e2e pod\nports: ["tcp:18080:80"]\n';
 const HOST_ADDR = '10.77.0.1';
 
 /** Python one-liner that prints the HTTP status of a GET, or the error. */
-const get = (url: string) => ['/usr/bin/python3', '-c', `import urllib.request as u\ntry: print(u.urlopen(${JSON.stringify(url)}, timeout=5).status)\nexcept Exception as e: print("error", e)`];
+const get = (url: string) => [
+  '/usr/bin/python3',
+  '-c',
+  `import urllib.request as u\ntry: print(u.urlopen(${JSON.stringify(url)}, timeout=5).status)\nexcept Exception as e: print("error", e)`,
+];
 
 describe.skipIf(!E2E)('pods on a booted systemd', () => {
   let host: Host | undefined;
@@ -38,9 +42,13 @@ describe.skipIf(!E2E)('pods on a booted systemd', () => {
   hostHooks(() => host, ['machine@p-*', 'machinist-pod*'], 80);
 
   const inGuest = (machine: string, argv: string[]) =>
-    host!.inMachine(machine, ['systemd-run', '--wait', '--pipe', '--quiet', '-p', 'StandardInput=null', ...argv], { allowFail: true, timeoutMs: 30_000 });
+    host!.inMachine(machine, ['systemd-run', '--wait', '--pipe', '--quiet', '-p', 'StandardInput=null', ...argv], {
+      allowFail: true,
+      timeoutMs: 30_000,
+    });
   const netnsOf = async (pid: number | string) => (await host!.run(['readlink', `/proc/${pid}/ns/net`])).stdout.trim();
-  const active = async (unit: string) => (await host!.run(['systemctl', 'is-active', unit], { allowFail: true })).stdout.trim();
+  const active = async (unit: string) =>
+    (await host!.run(['systemctl', 'is-active', unit], { allowFail: true })).stdout.trim();
 
   beforeAll(async () => {
     config = mkdtempSync(path.join(tmpdir(), 'machinist-e2e-pods-'));
@@ -68,14 +76,39 @@ describe.skipIf(!E2E)('pods on a booted systemd', () => {
     await host.waitFor(`${PREP_UNIT} done`, async () => (await active(PREP_UNIT)) === 'active', 60_000);
     await host.run(['systemctl', 'start', 'machine@p-a.service', 'machine@p-b.service'], { timeoutMs: 60_000 });
     for (const name of Object.keys(MEMBERS)) {
-      await host.waitFor(`guest ${name} running`, async () => {
-        const r = await host!.inMachine(name, ['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
-        return ['running', 'degraded'].includes(r.stdout.trim());
-      }, 60_000);
+      await host.waitFor(
+        `guest ${name} running`,
+        async () => {
+          const r = await host!.inMachine(name, ['systemctl', 'is-system-running'], {
+            allowFail: true,
+            timeoutMs: 5_000,
+          });
+          return ['running', 'degraded'].includes(r.stdout.trim());
+        },
+        60_000,
+      );
     }
     // Servers in the pod: p-a on port 80, p-b (user namespace) on port 81: below 1024 in both.
-    await host.inMachine('p-a', ['systemd-run', '--unit=srv', '/usr/bin/python3', '-m', 'http.server', '80', '--bind', '127.0.0.1']);
-    await host.inMachine('p-b', ['systemd-run', '--unit=srv', '/usr/bin/python3', '-m', 'http.server', '81', '--bind', '127.0.0.1']);
+    await host.inMachine('p-a', [
+      'systemd-run',
+      '--unit=srv',
+      '/usr/bin/python3',
+      '-m',
+      'http.server',
+      '80',
+      '--bind',
+      '127.0.0.1',
+    ]);
+    await host.inMachine('p-b', [
+      'systemd-run',
+      '--unit=srv',
+      '/usr/bin/python3',
+      '-m',
+      'http.server',
+      '81',
+      '--bind',
+      '127.0.0.1',
+    ]);
   }, 240_000);
   afterAll(() => {
     if (config) rmSync(config, { recursive: true, force: true });
@@ -92,8 +125,16 @@ describe.skipIf(!E2E)('pods on a booted systemd', () => {
   });
 
   test('the members talk over 127.0.0.1 both ways, below port 1024 in the user namespace too', async () => {
-    await host!.waitFor('p-a reaches p-b', async () => (await inGuest('p-a', get('http://127.0.0.1:81/'))).stdout.trim() === '200', 20_000);
-    await host!.waitFor('p-b reaches p-a', async () => (await inGuest('p-b', get('http://127.0.0.1:80/'))).stdout.trim() === '200', 20_000);
+    await host!.waitFor(
+      'p-a reaches p-b',
+      async () => (await inGuest('p-a', get('http://127.0.0.1:81/'))).stdout.trim() === '200',
+      20_000,
+    );
+    await host!.waitFor(
+      'p-b reaches p-a',
+      async () => (await inGuest('p-b', get('http://127.0.0.1:80/'))).stdout.trim() === '200',
+      20_000,
+    );
   });
 
   test("the host's own namespace does not reach the pod's loopback", async () => {
@@ -106,7 +147,13 @@ describe.skipIf(!E2E)('pods on a booted systemd', () => {
   });
 
   test('no complaint about the files', async () => {
-    for (const u of ['machine@p-a.service', 'machine@p-b.service', 'machinist-pod@front.service', 'machinist-pod-front-tcp-18080.socket', 'machinist-pod-front-tcp-18080.service']) {
+    for (const u of [
+      'machine@p-a.service',
+      'machine@p-b.service',
+      'machinist-pod@front.service',
+      'machinist-pod-front-tcp-18080.socket',
+      'machinist-pod-front-tcp-18080.service',
+    ]) {
       expect(configWarnings(await host!.journal(u), ['.nspawn', '50-machinist.conf', 'machinist-pod'])).toEqual([]);
     }
   });
@@ -117,7 +164,11 @@ describe.skipIf(!E2E)('pods on a booted systemd', () => {
     expect(await active('machinist-pod@front.service')).toBe('active');
     await host!.run(['systemctl', 'stop', 'machine@p-b.service'], { timeoutMs: 30_000 });
     // The proxy keeps the pod until it has been idle for its --exit-idle-time (30 s).
-    await host!.waitFor('pod stopped', async () => (await active('machinist-pod@front.service')) === 'inactive', 60_000);
+    await host!.waitFor(
+      'pod stopped',
+      async () => (await active('machinist-pod@front.service')) === 'inactive',
+      60_000,
+    );
     expect((await host!.run(['test', '-e', '/run/netns/front'], { allowFail: true })).code).not.toBe(0);
     expect(await active('machinist-pod-front-tcp-18080.socket')).toBe('inactive');
     expect((await host!.run(get('http://127.0.0.1:18080/'), { allowFail: true })).stdout).toMatch(/^error/);

@@ -59,14 +59,27 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
     return (await host.run(argv, { allowFail: true })).stdout;
   }
   async function guestRunning(machine: string, timeoutMs: number): Promise<void> {
-    await host.waitFor(`guest ${machine}: is-system-running = running|degraded`, async () => {
-      const r = await host.inMachine(machine, ['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5000 });
-      return ['running', 'degraded'].includes(r.stdout.trim());
-    }, timeoutMs);
+    await host.waitFor(
+      `guest ${machine}: is-system-running = running|degraded`,
+      async () => {
+        const r = await host.inMachine(machine, ['systemctl', 'is-system-running'], {
+          allowFail: true,
+          timeoutMs: 5000,
+        });
+        return ['running', 'degraded'].includes(r.stdout.trim());
+      },
+      timeoutMs,
+    );
   }
   const machines = async () => (await host.run(['machinectl', 'list', '--no-legend'])).stdout;
 
-  interface Killed { pid: string; leader: number; restarts: number; cursor: string; killedAt: number }
+  interface Killed {
+    pid: string;
+    leader: number;
+    restarts: number;
+    cursor: string;
+    killedAt: number;
+  }
 
   /** Start a container, wait for its guest, then SIGKILL its systemd-nspawn; returns what it was before. */
   async function startAndKill(name: string): Promise<Killed> {
@@ -82,10 +95,14 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
   /** kill -9 of nspawn → a new nspawn, the unit active, the guest running with a new leader, all bounded. */
   async function expectBack(name: string, restartSec: number): Promise<void> {
     const k = await startAndKill(name);
-    await host.waitFor(`${unit(name)} active again with a new systemd-nspawn`, async () => {
-      const now = await show(unit(name), 'ActiveState', 'MainPID', 'NRestarts');
-      return now.ActiveState === 'active' && now.MainPID !== k.pid && Number(now.NRestarts) === k.restarts + 1;
-    }, restartSec * 1000 + START_BUDGET_MS);
+    await host.waitFor(
+      `${unit(name)} active again with a new systemd-nspawn`,
+      async () => {
+        const now = await show(unit(name), 'ActiveState', 'MainPID', 'NRestarts');
+        return now.ActiveState === 'active' && now.MainPID !== k.pid && Number(now.NRestarts) === k.restarts + 1;
+      },
+      restartSec * 1000 + START_BUDGET_MS,
+    );
     const active = Date.now() - k.killedAt;
     const newLeader = async () => (await host.machineLeader(name)) !== k.leader;
     await host.waitFor(`machine ${name} registered with a new leader`, newLeader, 5_000);
@@ -130,18 +147,25 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
 
   test('the generated units carry the restart policy', async () => {
     expect(await show(unit('r-fail'), 'Restart', 'RestartUSec', 'LoadState')).toEqual({
-      Restart: 'on-failure', RestartUSec: `${RESTART_SEC}s`, LoadState: 'loaded',
+      Restart: 'on-failure',
+      RestartUSec: `${RESTART_SEC}s`,
+      LoadState: 'loaded',
     });
     expect(await show(unit('r-always'), 'Restart', 'RestartUSec')).toEqual({ Restart: 'always', RestartUSec: '100ms' });
     expect(await show(unit('r-none'), 'Restart')).toEqual({ Restart: 'no' });
     // The template's stop-post command as systemd parsed it: one argv across the continuation lines, specifiers
     // expanded, `$$` kept for exec time (systemctl shows it unexpanded), failure ignored.
     const post = (await show(unit('r-fail'), 'ExecStopPost')).ExecStopPost!;
-    expect(post).toMatch(new RegExp([
-      /argv\[\]=\/bin\/sh -c if \[ "\$\$\(machinectl show --property=Unit --value -- "\$\$1" 2>\/dev\/null\)"/.source,
-      / = "\$\$2" \]; then\s+busctl call \S+ \S+ \S+\s+UnregisterMachine s "\$\$1"; fi/.source,
-      / machine-stop-post r-fail machine@r-fail\.service ; ignore_errors=yes ;/.source,
-    ].join('')));
+    expect(post).toMatch(
+      new RegExp(
+        [
+          /argv\[\]=\/bin\/sh -c if \[ "\$\$\(machinectl show --property=Unit --value -- "\$\$1" 2>\/dev\/null\)"/
+            .source,
+          / = "\$\$2" \]; then\s+busctl call \S+ \S+ \S+\s+UnregisterMachine s "\$\$1"; fi/.source,
+          / machine-stop-post r-fail machine@r-fail\.service ; ignore_errors=yes ;/.source,
+        ].join(''),
+      ),
+    );
   });
 
   test('restart: on-failure brings the container back within RestartSec + start time', async () => {
@@ -160,7 +184,9 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
     // Longer than any restart above would take: still failed, never restarted, no machine left in machined.
     await new Promise((r) => setTimeout(r, (RESTART_SEC + 1) * 1000));
     expect(await show(unit('r-none'), 'ActiveState', 'Result', 'NRestarts')).toEqual({
-      ActiveState: 'failed', Result: 'signal', NRestarts: String(k.restarts),
+      ActiveState: 'failed',
+      Result: 'signal',
+      NRestarts: String(k.restarts),
     });
     expect(await machines()).not.toMatch(/^r-none\s/m);
 
@@ -173,11 +199,24 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
 
   test('a machine of the same name run by another unit keeps its record when machine@NAME fails on it', async () => {
     // systemd-nspawn by hand (as a transient unit): machine "r-none" belongs to foreign-r-none.service.
-    await host.run([
-      'systemd-run', '--unit=foreign-r-none', '--property=Type=notify', '--',
-      'systemd-nspawn', '--quiet', '--keep-unit', '--directory=/', '--volatile=yes', '--machine=r-none',
-      '--as-pid2', 'sleep', 'infinity',
-    ], { timeoutMs: 30_000 });
+    await host.run(
+      [
+        'systemd-run',
+        '--unit=foreign-r-none',
+        '--property=Type=notify',
+        '--',
+        'systemd-nspawn',
+        '--quiet',
+        '--keep-unit',
+        '--directory=/',
+        '--volatile=yes',
+        '--machine=r-none',
+        '--as-pid2',
+        'sleep',
+        'infinity',
+      ],
+      { timeoutMs: 30_000 },
+    );
     const owner = async () => (await host.run(['machinectl', 'show', 'r-none', '-p', 'Unit', '--value'])).stdout.trim();
     expect(await owner()).toBe('foreign-r-none.service');
     const c = await cursor();

@@ -58,13 +58,17 @@ describe.skipIf(!E2E)('system call deny lists on a booted systemd', () => {
       },
     });
     for (const name of Object.keys(CONTAINERS)) {
-      await host.waitFor(`guest ${name} running`, async () => {
-        const r = await host!.inMachine(name, ['systemctl', 'is-system-running'], {
-          allowFail: true,
-          timeoutMs: 5_000,
-        });
-        return ['running', 'degraded'].includes(r.stdout.trim());
-      }, 60_000);
+      await host.waitFor(
+        `guest ${name} running`,
+        async () => {
+          const r = await host!.inMachine(name, ['systemctl', 'is-system-running'], {
+            allowFail: true,
+            timeoutMs: 5_000,
+          });
+          return ['running', 'degraded'].includes(r.stdout.trim());
+        },
+        60_000,
+      );
     }
   });
   afterAll(() => {

@@ -36,10 +36,26 @@ export async function sshKeyPair(host: Host, name: string): Promise<SshKey> {
 /** The ssh argv for `command` (one string, run by the remote user's shell) on target. */
 export function sshArgv(t: SshTarget, command: string): string[] {
   return [
-    'ssh', '-p', String(t.port), '-i', t.key.path,
-    '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5',
-    `${t.user ?? 'root'}@${t.address ?? '127.0.0.1'}`, '--', command,
+    'ssh',
+    '-p',
+    String(t.port),
+    '-i',
+    t.key.path,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'ConnectTimeout=5',
+    `${t.user ?? 'root'}@${t.address ?? '127.0.0.1'}`,
+    '--',
+    command,
   ];
 }
 
@@ -51,12 +67,18 @@ export function ssh(host: Host, t: SshTarget, command: string, opts?: RunOptions
 /** Wait (bounded) until a login on target works, e.g. after the guest booted and sshd came up. */
 export async function waitForSsh(host: Host, t: SshTarget, timeoutMs = 30_000): Promise<void> {
   let last = '';
-  await host.waitFor(`ssh ${t.user ?? 'root'}@${t.address ?? '127.0.0.1'} -p ${t.port}`, async () => {
-    const r = await ssh(host, t, 'true', { allowFail: true, timeoutMs: 10_000 });
-    last = r.stderr.trim();
-    if (r.code !== 0 && /Permission denied/.test(last)) throw new Error(last); // sshd is up: the key is wrong
-    return r.code === 0;
-  }, timeoutMs).catch((e: unknown) => {
-    throw new Error(`${e instanceof Error ? e.message : String(e)}${last ? `\nssh said: ${last}` : ''}`);
-  });
+  await host
+    .waitFor(
+      `ssh ${t.user ?? 'root'}@${t.address ?? '127.0.0.1'} -p ${t.port}`,
+      async () => {
+        const r = await ssh(host, t, 'true', { allowFail: true, timeoutMs: 10_000 });
+        last = r.stderr.trim();
+        if (r.code !== 0 && /Permission denied/.test(last)) throw new Error(last); // sshd is up: the key is wrong
+        return r.code === 0;
+      },
+      timeoutMs,
+    )
+    .catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}${last ? `\nssh said: ${last}` : ''}`);
+    });
 }

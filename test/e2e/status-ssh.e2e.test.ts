@@ -35,18 +35,31 @@ describe.skipIf(!E2E || !HAVE_SSHD)('status -H: two booted hosts over SSH, one t
       // Unpacked beside the root, then only sshd and its library copied in (unpacking into the merged / would
       // replace its /lib symbolic link).
       const unpacked = path.join(keys, 'unpacked');
-      for (const deb of readdirSync(DEBS).filter((n) => n.endsWith('.deb'))) await exec('dpkg', ['-x', path.join(DEBS, deb), unpacked]);
+      for (const deb of readdirSync(DEBS).filter((n) => n.endsWith('.deb')))
+        await exec('dpkg', ['-x', path.join(DEBS, deb), unpacked]);
       await exec('cp', [path.join(unpacked, 'usr/sbin/sshd'), path.join(root, 'usr/sbin/sshd')]);
-      await exec('sh', ['-c', `cp -P ${unpacked}/usr/lib/x86_64-linux-gnu/libwrap.so* ${root}/usr/lib/x86_64-linux-gnu/`]);
+      await exec('sh', [
+        '-c',
+        `cp -P ${unpacked}/usr/lib/x86_64-linux-gnu/libwrap.so* ${root}/usr/lib/x86_64-linux-gnu/`,
+      ]);
     }
     const dir = path.join(root, 'etc/machinist-e2e-ssh');
     mkdirSync(dir, { recursive: true });
     await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
     await exec('cp', [path.join(keys, 'id.pub'), path.join(dir, 'authorized_keys')]);
-    writeFileSync(path.join(dir, 'sshd_config'), [
-      'Port 22', `HostKey ${dir.slice(root.length)}/host_key`, `AuthorizedKeysFile ${dir.slice(root.length)}/authorized_keys`,
-      'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'UsePAM no', 'StrictModes no', '',
-    ].join('\n'));
+    writeFileSync(
+      path.join(dir, 'sshd_config'),
+      [
+        'Port 22',
+        `HostKey ${dir.slice(root.length)}/host_key`,
+        `AuthorizedKeysFile ${dir.slice(root.length)}/authorized_keys`,
+        'PermitRootLogin prohibit-password',
+        'PasswordAuthentication no',
+        'UsePAM no',
+        'StrictModes no',
+        '',
+      ].join('\n'),
+    );
     mkdirSync(path.join(root, 'etc/machinist/containers'), { recursive: true });
     writeFileSync(path.join(root, 'etc/machinist/containers', `${container}.yaml`), CONTAINER);
   }
@@ -55,19 +68,39 @@ describe.skipIf(!E2E || !HAVE_SSHD)('status -H: two booted hosts over SSH, one t
     await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(keys, 'id')]);
     // systemd runs `ssh -xT HOST systemd-stdio-bridge` from PATH: this one brings the test's key and knows no hosts.
     mkdirSync(bin);
-    writeFileSync(path.join(bin, 'ssh'), [
-      '#!/bin/sh',
-      `exec /usr/bin/ssh -i ${keys}/id -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \\`,
-      '  -o ConnectTimeout=5 -o LogLevel=ERROR "$@"', '',
-    ].join('\n'));
+    writeFileSync(
+      path.join(bin, 'ssh'),
+      [
+        '#!/bin/sh',
+        `exec /usr/bin/ssh -i ${keys}/id -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \\`,
+        '  -o ConnectTimeout=5 -o LogLevel=ERROR "$@"',
+        '',
+      ].join('\n'),
+    );
     chmodSync(path.join(bin, 'ssh'), 0o755);
     for (const container of ['alpha', 'beta']) {
       const host = await bootHost({ timeoutMs: 120_000, setup: (root) => prepare(root, container) });
       hosts.push(host);
-      await host.sh('mkdir -p /run/sshd && (getent passwd sshd >/dev/null || useradd -r -M -d /run/sshd -s /usr/sbin/nologin sshd)');
-      await host.run(['systemd-run', '--unit=machinist-e2e-sshd', '/usr/sbin/sshd', '-D', '-e', '-f', '/etc/machinist-e2e-ssh/sshd_config']);
-      await host.waitFor(`machine@${container} active`, async () =>
-        (await host.run(['systemctl', 'is-active', `machine@${container}.service`], { allowFail: true })).stdout.trim() === 'active', 60_000);
+      await host.sh(
+        'mkdir -p /run/sshd && (getent passwd sshd >/dev/null || useradd -r -M -d /run/sshd -s /usr/sbin/nologin sshd)',
+      );
+      await host.run([
+        'systemd-run',
+        '--unit=machinist-e2e-sshd',
+        '/usr/sbin/sshd',
+        '-D',
+        '-e',
+        '-f',
+        '/etc/machinist-e2e-ssh/sshd_config',
+      ]);
+      await host.waitFor(
+        `machine@${container} active`,
+        async () =>
+          (
+            await host.run(['systemctl', 'is-active', `machine@${container}.service`], { allowFail: true })
+          ).stdout.trim() === 'active',
+        60_000,
+      );
     }
     // A veth pair between the two hosts' network namespaces.
     const [a, b] = hosts as [Host, Host];
@@ -89,24 +122,54 @@ describe.skipIf(!E2E || !HAVE_SSHD)('status -H: two booted hosts over SSH, one t
     });
   });
 
-  test('one table with a HOST column: each host\'s container, read over SSH; an unreachable host is a row', async () => {
-    const argv = ['nsenter', '-t', String(hosts[0]!.leader), '-n', '--', 'env', `PATH=${bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
-      process.execPath, path.join(REPO, 'dist/machinist'), 'status', '--format', 'json',
-      '-H', `root@${ADDR.a}`, '-H', `root@${ADDR.b}`, '-H', `root@${ADDR.none}`];
+  test("one table with a HOST column: each host's container, read over SSH; an unreachable host is a row", async () => {
+    const argv = [
+      'nsenter',
+      '-t',
+      String(hosts[0]!.leader),
+      '-n',
+      '--',
+      'env',
+      `PATH=${bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
+      process.execPath,
+      path.join(REPO, 'dist/machinist'),
+      'status',
+      '--format',
+      'json',
+      '-H',
+      `root@${ADDR.a}`,
+      '-H',
+      `root@${ADDR.b}`,
+      '-H',
+      `root@${ADDR.none}`,
+    ];
     const r = await exec(argv[0]!, argv.slice(1), { timeoutMs: 120_000, allowFail: true });
     expect(r.code, r.stderr).toBe(0);
-    const rows = (JSON.parse(r.stdout) as { rows: { host: string; name: string; state: string; machine_state: string | null; error: string | null }[] }).rows;
-    expect(rows.map((x) => [x.host, x.name, x.state, x.machine_state]), r.stdout).toEqual([
+    const rows = (
+      JSON.parse(r.stdout) as {
+        rows: { host: string; name: string; state: string; machine_state: string | null; error: string | null }[];
+      }
+    ).rows;
+    expect(
+      rows.map((x) => [x.host, x.name, x.state, x.machine_state]),
+      r.stdout,
+    ).toEqual([
       [`root@${ADDR.a}`, 'alpha', 'active', 'running'],
       [`root@${ADDR.b}`, 'beta', 'active', 'running'],
       [`root@${ADDR.none}`, '-', 'unreachable', null],
     ]);
     expect(rows[2]!.error).toMatch(/\S/);
-    const text = await exec(argv[0]!, argv.slice(1).filter((x) => x !== '--format' && x !== 'json'), { timeoutMs: 120_000, allowFail: true });
+    const text = await exec(
+      argv[0]!,
+      argv.slice(1).filter((x) => x !== '--format' && x !== 'json'),
+      { timeoutMs: 120_000, allowFail: true },
+    );
     const lines = text.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^HOST\s+NAME\s+STATE/);
     expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual([
-      `root@${ADDR.a} alpha`, `root@${ADDR.b} beta`, `root@${ADDR.none} -`,
+      `root@${ADDR.a} alpha`,
+      `root@${ADDR.b} beta`,
+      `root@${ADDR.none} -`,
     ]);
   });
 });

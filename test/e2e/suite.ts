@@ -20,7 +20,18 @@ import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } f
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Driver } from './driver.js';
-import { buildWorld, cases, configExtras, hostExtras, pins, sliceCases, yamlOf, type ContainerCase, type Example, type Mode } from './examples.js';
+import {
+  buildWorld,
+  cases,
+  configExtras,
+  hostExtras,
+  pins,
+  sliceCases,
+  yamlOf,
+  type ContainerCase,
+  type Example,
+  type Mode,
+} from './examples.js';
 import { bootHost, CONFIG_COMPLAINT, type Host } from './harness.js';
 import { hostHooks } from './hooks.js';
 import { INSTALLED, installIntoHost, installIntoRoot, preBootMethod, REPO, runningHostMethod } from './install.js';
@@ -38,7 +49,13 @@ export interface SuiteOptions {
 const CONFIG = '/etc/machinist';
 const BROKEN = path.join(REPO, 'test/e2e/fixtures/broken');
 /** Units of host services the e2e host does not need; masked so that it boots fast and quietly. */
-const MASKED_IN_HOST = ['postgresql.service', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'man-db.timer', 'e2scrub_all.timer'];
+const MASKED_IN_HOST = [
+  'postgresql.service',
+  'apt-daily.timer',
+  'apt-daily-upgrade.timer',
+  'man-db.timer',
+  'e2scrub_all.timer',
+];
 
 /** Where machinist's outputs land in each mode. */
 export function outputs(mode: Mode) {
@@ -55,7 +72,10 @@ const machineUnit = (name: string) => `machine@${name}.service`;
  * /machine.slice/machine-lab.slice/… in a message about the nested cgroup layout is not about our files.
  */
 export function complaintAboutOurFiles(message: string): boolean {
-  return CONFIG_COMPLAINT.test(message) && /\.nspawn\b|50-machinist\.conf|machine@\.service:\d|machine-[\w-]+\.slice:\d|\/etc\/machinist\//.test(message);
+  return (
+    CONFIG_COMPLAINT.test(message) &&
+    /\.nspawn\b|50-machinist\.conf|machine@\.service:\d|machine-[\w-]+\.slice:\d|\/etc\/machinist\//.test(message)
+  );
 }
 
 export function defineSuite(title: string, opts: SuiteOptions): void {
@@ -72,8 +92,10 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
 
     /** Copy the examples' configurations (and the broken fixtures) into a root's /etc/machinist. */
     function putConfig(root: string): void {
-      for (const e of examples) cpSync(path.join(REPO, 'examples', e, 'config'), path.join(root, CONFIG), { recursive: true });
-      for (const [rel, content] of Object.entries(configExtras(examples))) writeFileSync(path.join(root, CONFIG, rel), content);
+      for (const e of examples)
+        cpSync(path.join(REPO, 'examples', e, 'config'), path.join(root, CONFIG), { recursive: true });
+      for (const [rel, content] of Object.entries(configExtras(examples)))
+        writeFileSync(path.join(root, CONFIG, rel), content);
       if (opts.broken && mode === 'generator') cpSync(BROKEN, path.join(root, CONFIG), { recursive: true });
     }
 
@@ -117,37 +139,59 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
     hostHooks(() => host, ['machine@*', 'machines.target', 'machine-*.slice'], 200);
 
     test('machinist is installed and its output is where systemd reads it', async () => {
-      for (const p of [INSTALLED.cli, INSTALLED.generator]) expect((await host.run(['test', '-x', p], { allowFail: true })).code, p).toBe(0);
-      expect((await host.run(['test', '-f', INSTALLED.template], { allowFail: true })).code, INSTALLED.template).toBe(0);
+      for (const p of [INSTALLED.cli, INSTALLED.generator])
+        expect((await host.run(['test', '-x', p], { allowFail: true })).code, p).toBe(0);
+      expect((await host.run(['test', '-f', INSTALLED.template], { allowFail: true })).code, INSTALLED.template).toBe(
+        0,
+      );
       expect((await host.run(['machinist', '--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
       for (const c of all) {
-        expect((await host.run(['test', '-f', `${out.nspawn}/${c.name}.nspawn`], { allowFail: true })).code, `${c.name}.nspawn`).toBe(0);
-        expect((await host.run(['test', '-f', `${out.units}/${machineUnit(c.name)}.d/50-machinist.conf`], { allowFail: true })).code, `${c.name} drop-in`).toBe(0);
+        expect(
+          (await host.run(['test', '-f', `${out.nspawn}/${c.name}.nspawn`], { allowFail: true })).code,
+          `${c.name}.nspawn`,
+        ).toBe(0);
+        expect(
+          (
+            await host.run(['test', '-f', `${out.units}/${machineUnit(c.name)}.d/50-machinist.conf`], {
+              allowFail: true,
+            })
+          ).code,
+          `${c.name} drop-in`,
+        ).toBe(0);
       }
     });
 
-    test(mode === 'generator' ? 'after boot: every autostart container is active, the others are not started' : 'after compile, daemon-reload and start machines.target: every autostart container is active, the others are not started', async () => {
-      const wants = await machinesWants();
-      for (const c of all) {
-        const unit = machineUnit(c.name);
-        if (c.blocked) {
-          expect(await d.state(unit), unit).not.toBe('active');
-        } else if (c.autostart) {
-          expect(await d.state(unit), unit).toBe('active');
-          expect(wants, unit).toContain(unit);
-        } else {
-          expect(await d.state(unit), unit).toBe('inactive');
-          expect(wants, unit).not.toContain(unit);
+    test(
+      mode === 'generator'
+        ? 'after boot: every autostart container is active, the others are not started'
+        : 'after compile, daemon-reload and start machines.target: every autostart container is active, the others are not started',
+      async () => {
+        const wants = await machinesWants();
+        for (const c of all) {
+          const unit = machineUnit(c.name);
+          if (c.blocked) {
+            expect(await d.state(unit), unit).not.toBe('active');
+          } else if (c.autostart) {
+            expect(await d.state(unit), unit).toBe('active');
+            expect(wants, unit).toContain(unit);
+          } else {
+            expect(await d.state(unit), unit).toBe('inactive');
+            expect(wants, unit).not.toContain(unit);
+          }
         }
-      }
-    });
+      },
+    );
 
     for (const c of all) containerTests(c);
 
     for (const s of sliceCases(examples)) {
       test(`slice ${s.unit}: systemctl show reports the compiled settings`, async () => {
         const p = await d.show(s.unit, 'ActiveState', 'SourcePath', ...Object.keys(s.props));
-        expect(p).toEqual({ ActiveState: 'active', SourcePath: `${CONFIG}/slices/${s.unit.replace(/^machine-|\.slice$/g, '')}.yaml`, ...s.props });
+        expect(p).toEqual({
+          ActiveState: 'active',
+          SourcePath: `${CONFIG}/slices/${s.unit.replace(/^machine-|\.slice$/g, '')}.yaml`,
+          ...s.props,
+        });
       });
     }
 
@@ -159,31 +203,40 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
       });
     }
 
-    test(mode === 'generator' ? 'a second daemon-reload changes nothing' : 'a second compile and daemon-reload change nothing', async () => {
-      const running = all.filter((c) => c.kind !== 'job' && !c.blocked).map((c) => machineUnit(c.name));
-      const pids = async () => Promise.all(running.map(async (u) => `${u}=${(await d.show(u, 'MainPID')).MainPID}`));
-      const snapshot = async () => {
-        const stat = await host.sh(`find ${out.nspawn} ${out.units} \\( -name '*.nspawn' -o -path '*machine*' \\) -printf '%p %y %T@ %l\\n' 2>/dev/null | LC_ALL=C sort`);
-        return { nspawn: await d.tree(out.nspawn), units: await d.tree(out.units), stat: stat.stdout };
-      };
-      const before = await snapshot();
-      const pidsBefore = await pids();
-      expect(Object.keys(before.nspawn).length).toBeGreaterThan(0);
-      if (mode === 'compile') {
-        const dry = JSON.parse((await host.run(['machinist', 'compile', '--dry-run', '--format', 'json'])).stdout) as { plan: { counts: Record<string, number> } };
-        expect(dry.plan.counts).toMatchObject({ create: 0, change: 0, remove: 0 });
-        const r = await host.run(['machinist', 'compile']);
-        expect(r.stdout).toMatch(/0 to create, 0 to change, 0 to remove/);
-      }
-      await d.systemctl('daemon-reload');
-      const after = await snapshot();
-      expect(after.nspawn).toEqual(before.nspawn);
-      expect(after.units).toEqual(before.units);
-      // compile: not even rewritten (modification times kept); the generator writes into fresh directories
-      if (mode === 'compile') expect(after.stat).toBe(before.stat);
-      expect(await pids()).toEqual(pidsBefore);
-      for (const u of running) expect((await d.show(u, 'NeedDaemonReload')).NeedDaemonReload, u).toBe('no');
-    });
+    test(
+      mode === 'generator'
+        ? 'a second daemon-reload changes nothing'
+        : 'a second compile and daemon-reload change nothing',
+      async () => {
+        const running = all.filter((c) => c.kind !== 'job' && !c.blocked).map((c) => machineUnit(c.name));
+        const pids = async () => Promise.all(running.map(async (u) => `${u}=${(await d.show(u, 'MainPID')).MainPID}`));
+        const snapshot = async () => {
+          const stat = await host.sh(
+            `find ${out.nspawn} ${out.units} \\( -name '*.nspawn' -o -path '*machine*' \\) -printf '%p %y %T@ %l\\n' 2>/dev/null | LC_ALL=C sort`,
+          );
+          return { nspawn: await d.tree(out.nspawn), units: await d.tree(out.units), stat: stat.stdout };
+        };
+        const before = await snapshot();
+        const pidsBefore = await pids();
+        expect(Object.keys(before.nspawn).length).toBeGreaterThan(0);
+        if (mode === 'compile') {
+          const dry = JSON.parse(
+            (await host.run(['machinist', 'compile', '--dry-run', '--format', 'json'])).stdout,
+          ) as { plan: { counts: Record<string, number> } };
+          expect(dry.plan.counts).toMatchObject({ create: 0, change: 0, remove: 0 });
+          const r = await host.run(['machinist', 'compile']);
+          expect(r.stdout).toMatch(/0 to create, 0 to change, 0 to remove/);
+        }
+        await d.systemctl('daemon-reload');
+        const after = await snapshot();
+        expect(after.nspawn).toEqual(before.nspawn);
+        expect(after.units).toEqual(before.units);
+        // compile: not even rewritten (modification times kept); the generator writes into fresh directories
+        if (mode === 'compile') expect(after.stat).toBe(before.stat);
+        expect(await pids()).toEqual(pidsBefore);
+        for (const u of running) expect((await d.show(u, 'NeedDaemonReload')).NeedDaemonReload, u).toBe('no');
+      },
+    );
 
     if (opts.broken) brokenTests();
     if (opts.remove) removalTest(opts.remove);
@@ -193,7 +246,10 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
       const brokenUnits = new Set(brokenNames.map(machineUnit));
       const complaints = entries
         .filter((e) => !brokenUnits.has(String(e._SYSTEMD_UNIT ?? '')) && !brokenUnits.has(String(e.UNIT ?? '')))
-        .map((e) => `${String(e.SYSLOG_IDENTIFIER ?? '')}: ${typeof e.MESSAGE === 'string' ? e.MESSAGE : JSON.stringify(e.MESSAGE)}`)
+        .map(
+          (e) =>
+            `${String(e.SYSLOG_IDENTIFIER ?? '')}: ${typeof e.MESSAGE === 'string' ? e.MESSAGE : JSON.stringify(e.MESSAGE)}`,
+        )
         .filter(complaintAboutOurFiles);
       expect(entries.length).toBeGreaterThan(100); // the journal is really there
       expect(complaints).toEqual([]);
@@ -269,7 +325,9 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
           await d.settle(); // containers that require this one were restarted with it
           await d.systemctl('stop', unit);
           // an orderly shutdown, not a kill: inactive, not failed
-          expect(await d.show(unit, 'ActiveState', 'Result')).toEqual(c.stopped ?? { ActiveState: 'inactive', Result: 'success' });
+          expect(await d.show(unit, 'ActiveState', 'Result')).toEqual(
+            c.stopped ?? { ActiveState: 'inactive', Result: 'success' },
+          );
           expect(await d.machines()).not.toContain(c.name);
           await d.systemctl('start', unit);
           expect(await d.state(unit)).toBe('active');
@@ -283,11 +341,21 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
             const before = await d.show(unit, 'MainPID', 'NRestarts');
             const leader = await d.leader(c.name);
             // what `systemctl reboot` does, minus its calls to logind (which a read-only guest may lack)
-            await d.guest(c.name, ['systemctl', 'start', '--no-block', '--job-mode=replace-irreversibly', 'reboot.target']);
-            await host.waitFor(`${unit} back after a reboot inside`, async () => {
-              const now = await d.show(unit, 'ActiveState', 'NRestarts');
-              return now.ActiveState === 'active' && Number(now.NRestarts) === Number(before.NRestarts) + 1;
-            }, 60_000);
+            await d.guest(c.name, [
+              'systemctl',
+              'start',
+              '--no-block',
+              '--job-mode=replace-irreversibly',
+              'reboot.target',
+            ]);
+            await host.waitFor(
+              `${unit} back after a reboot inside`,
+              async () => {
+                const now = await d.show(unit, 'ActiveState', 'NRestarts');
+                return now.ActiveState === 'active' && Number(now.NRestarts) === Number(before.NRestarts) + 1;
+              },
+              60_000,
+            );
             await host.waitFor(`a new leader for ${c.name}`, async () => (await d.leader(c.name)) !== leader, 15_000);
             await d.guestRunning(c.name);
             await d.settle();
@@ -314,7 +382,9 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
         // network mode none: loopback only
         expect([...log.matchAll(/clamscan-e2e: netdev (\S+)/g)].map((m) => m[1])).toEqual(['lo']);
         expect(log).toContain('clamscan-e2e: done');
-        expect((await d.run(['test', '-e', `/var/lib/machines/${c.name}/clamscan-e2e-marker`], { allowFail: true })).code).not.toBe(0);
+        expect(
+          (await d.run(['test', '-e', `/var/lib/machines/${c.name}/clamscan-e2e-marker`], { allowFail: true })).code,
+        ).not.toBe(0);
         expect(await d.machines()).not.toContain(c.name);
       });
 
@@ -385,19 +455,27 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
           // autostart: false: there, but not started
           expect(wants).not.toContain(machineUnit('typo'));
           expect(await d.state(machineUnit('typo'))).toBe('inactive');
-          const status = (await d.systemctlMayFail('status', '--no-pager', '-l', '-n', '20', machineUnit('broken'))).stdout;
+          const status = (await d.systemctlMayFail('status', '--no-pager', '-l', '-n', '20', machineUnit('broken')))
+            .stdout;
           expect(status).toContain(`${CONFIG}/containers/broken.yaml:${at('broken', 'memroy')}`);
           expect(status).toContain('memroy');
-          const garbled = (await d.systemctlMayFail('status', '--no-pager', '-l', '-n', '20', machineUnit('garbled'))).stdout;
+          const garbled = (await d.systemctlMayFail('status', '--no-pager', '-l', '-n', '20', machineUnit('garbled')))
+            .stdout;
           expect(garbled).toContain(`${CONFIG}/containers/garbled.yaml`);
-          for (const n of brokenNames) expect((await host.run(['test', '-e', `${out.nspawn}/${n}.nspawn`], { allowFail: true })).code, n).not.toBe(0);
+          for (const n of brokenNames)
+            expect((await host.run(['test', '-e', `${out.nspawn}/${n}.nspawn`], { allowFail: true })).code, n).not.toBe(
+              0,
+            );
           // starting by hand fails, and says why
           const cursor = await d.cursor();
           const r = await d.systemctlMayFail('start', machineUnit('typo'));
           expect(r.code).not.toBe(0);
           expect(await d.state(machineUnit('typo'))).toBe('failed');
-          expect(await d.journalSince(machineUnit('typo'), cursor)).toContain(`${CONFIG}/containers/typo.yaml:${at('typo', 'maybe')}`);
-          for (const c of all.filter((x) => x.autostart && !x.blocked)) expect(await d.state(machineUnit(c.name)), c.name).toBe('active');
+          expect(await d.journalSince(machineUnit('typo'), cursor)).toContain(
+            `${CONFIG}/containers/typo.yaml:${at('typo', 'maybe')}`,
+          );
+          for (const c of all.filter((x) => x.autostart && !x.blocked))
+            expect(await d.state(machineUnit(c.name)), c.name).toBe('active');
         });
       } else {
         test('broken YAML: compile refuses with file and line, and writes nothing', async () => {
@@ -411,7 +489,8 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
             expect(r.stdout + r.stderr).toContain(`${CONFIG}/containers/garbled.yaml`);
             expect({ nspawn: await d.tree(out.nspawn), units: await d.tree(out.units) }).toEqual(before);
           } finally {
-            for (const n of brokenNames) rmSync(path.join(host.root, CONFIG, 'containers', `${n}.yaml`), { force: true });
+            for (const n of brokenNames)
+              rmSync(path.join(host.root, CONFIG, 'containers', `${n}.yaml`), { force: true });
           }
         });
       }
@@ -427,7 +506,11 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
           expect(r.stdout).toMatch(/remove/);
         }
         await d.systemctl('daemon-reload');
-        for (const p of [`${out.nspawn}/${name}.nspawn`, `${out.units}/${unit}.d/50-machinist.conf`, `${out.units}/machines.target.wants/${unit}`]) {
+        for (const p of [
+          `${out.nspawn}/${name}.nspawn`,
+          `${out.units}/${unit}.d/50-machinist.conf`,
+          `${out.units}/machines.target.wants/${unit}`,
+        ]) {
           expect((await host.run(['test', '-e', p], { allowFail: true })).code, p).not.toBe(0);
         }
         // only the bare template is left
@@ -437,7 +520,8 @@ export function defineSuite(title: string, opts: SuiteOptions): void {
         expect(p.UnitFileState).not.toMatch(/enabled|generated/);
         expect(await machinesWants()).not.toContain(unit);
         // the others carry on
-        for (const c of all.filter((x) => x.autostart && !x.blocked && x.name !== name)) expect(await d.state(machineUnit(c.name)), c.name).toBe('active');
+        for (const c of all.filter((x) => x.autostart && !x.blocked && x.name !== name))
+          expect(await d.state(machineUnit(c.name)), c.name).toBe('active');
       });
     }
   });

@@ -26,18 +26,55 @@ const GUESTS: Record<string, { shift: number; yaml: string }> = {
   't-open': { shift: 0x40100000, yaml: 'security: { private_users: pick }\nnetwork: { mode: veth }\n' },
   't-hard': { shift: 0x40110000, yaml: 'security: { tier: hardened }\n' },
   't-strict': { shift: 0x40120000, yaml: 'security: { tier: strict }\n' },
-  't-add': { shift: 0x40130000, yaml: 'security: { tier: strict, capabilities: { add: [CAP_SYS_PTRACE] } }\nnetwork: { mode: none }\n' },
+  't-add': {
+    shift: 0x40130000,
+    yaml: 'security: { tier: strict, capabilities: { add: [CAP_SYS_PTRACE] } }\nnetwork: { mode: none }\n',
+  },
 };
 
 /** Capability numbers (linux/capability.h) by name. */
 const CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN',
-  'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE',
-  'CAP_SYS_PACCT', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
-  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP',
-  'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ',
-  'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_DAC_READ_SEARCH',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETPCAP',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_NET_BROADCAST',
+  'CAP_NET_ADMIN',
+  'CAP_NET_RAW',
+  'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_CHROOT',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT',
+  'CAP_SYS_NICE',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG',
+  'CAP_MKNOD',
+  'CAP_LEASE',
+  'CAP_AUDIT_WRITE',
+  'CAP_AUDIT_CONTROL',
+  'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE',
+  'CAP_MAC_ADMIN',
+  'CAP_SYSLOG',
+  'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND',
+  'CAP_AUDIT_READ',
+  'CAP_PERFMON',
+  'CAP_BPF',
+  'CAP_CHECKPOINT_RESTORE',
 ];
 const capsOf = (hex: string) => CAPS.filter((_, bit) => (BigInt(`0x${hex}`) >> BigInt(bit)) & 1n);
 
@@ -67,13 +104,22 @@ describe.skipIf(!E2E)('security tiers on a booted systemd', () => {
     });
   const status = async (machine: string) => (await host!.inMachine(machine, ['cat', '/proc/1/status'])).stdout;
   const field = (text: string, name: string) => new RegExp(`^${name}:\\s*(\\S+)`, 'm').exec(text)?.[1] ?? '';
-  const nspawnFile = (name: string) => readFileSync(path.join(host!.root, 'etc/systemd/nspawn', `${name}.nspawn`), 'utf8');
-  const dropped = (name: string) => (/^DropCapability=(.*)$/m.exec(nspawnFile(name))?.[1] ?? '').split(' ').filter(Boolean);
+  const nspawnFile = (name: string) =>
+    readFileSync(path.join(host!.root, 'etc/systemd/nspawn', `${name}.nspawn`), 'utf8');
+  const dropped = (name: string) =>
+    (/^DropCapability=(.*)$/m.exec(nspawnFile(name))?.[1] ?? '').split(' ').filter(Boolean);
   async function running(machine: string, timeoutMs = 60_000): Promise<void> {
-    await host!.waitFor(`guest ${machine} running`, async () => {
-      const r = await host!.inMachine(machine, ['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
-      return r.stdout.trim() === 'running';
-    }, timeoutMs);
+    await host!.waitFor(
+      `guest ${machine} running`,
+      async () => {
+        const r = await host!.inMachine(machine, ['systemctl', 'is-system-running'], {
+          allowFail: true,
+          timeoutMs: 5_000,
+        });
+        return r.stdout.trim() === 'running';
+      },
+      timeoutMs,
+    );
   }
 
   beforeAll(async () => {
@@ -81,7 +127,10 @@ describe.skipIf(!E2E)('security tiers on a booted systemd', () => {
     mkdirSync(path.join(config, 'containers'));
     const world = new World();
     // The GPU recipe (examples/gpu) on a host without the GPU: never started at boot, refused on start.
-    writeFileSync(path.join(config, 'containers', 't-gpu.yaml'), 'directory: /\nvolatile: yes\ndevices: [/dev/nvidia0, /dev/dri/renderD128]\n');
+    writeFileSync(
+      path.join(config, 'containers', 't-gpu.yaml'),
+      'directory: /\nvolatile: yes\ndevices: [/dev/nvidia0, /dev/dri/renderD128]\n',
+    );
     for (const [name, g] of Object.entries(GUESTS)) {
       writeFileSync(path.join(config, 'containers', `${name}.yaml`), `autostart: true\n${g.yaml}`);
       world.osRoot(`/var/lib/machines/${name}`, { shift: g.shift });
@@ -96,32 +145,47 @@ describe.skipIf(!E2E)('security tiers on a booted systemd', () => {
         if (!r.written) throw new Error(`compile wrote nothing: ${r.diagnostics.map((d) => d.message).join('; ')}`);
       },
     });
-    await host.waitFor(`${PREP_UNIT} done`, async () => (await host!.run(['systemctl', 'is-active', PREP_UNIT], { allowFail: true })).stdout.trim() === 'active', 60_000);
+    await host.waitFor(
+      `${PREP_UNIT} done`,
+      async () =>
+        (await host!.run(['systemctl', 'is-active', PREP_UNIT], { allowFail: true })).stdout.trim() === 'active',
+      60_000,
+    );
     for (const name of Object.keys(GUESTS)) await running(name);
   }, 240_000);
   afterAll(() => {
     if (config) rmSync(config, { recursive: true, force: true });
   });
 
-  test.each(['t-hard', 't-strict', 't-add'])('%s boots to running with systemd as PID 1 and NoNewPrivs', async (name) => {
-    expect((await host!.inMachine(name, ['cat', '/proc/1/comm'])).stdout.trim()).toBe('systemd');
-    expect((await host!.inMachine(name, ['systemctl', 'is-system-running'], { allowFail: true })).stdout.trim()).toBe('running');
-    const st = await status(name);
-    expect(field(st, 'NoNewPrivs')).toBe('1');
-    expect(field(st, 'Seccomp')).toBe('2');
-    expect((await host!.inMachine(name, ['cat', '/proc/self/uid_map'])).stdout).toMatch(new RegExp(`^\\s*0\\s+${GUESTS[name]!.shift}\\s+65536`));
-  });
+  test.each(['t-hard', 't-strict', 't-add'])(
+    '%s boots to running with systemd as PID 1 and NoNewPrivs',
+    async (name) => {
+      expect((await host!.inMachine(name, ['cat', '/proc/1/comm'])).stdout.trim()).toBe('systemd');
+      expect((await host!.inMachine(name, ['systemctl', 'is-system-running'], { allowFail: true })).stdout.trim()).toBe(
+        'running',
+      );
+      const st = await status(name);
+      expect(field(st, 'NoNewPrivs')).toBe('1');
+      expect(field(st, 'Seccomp')).toBe('2');
+      expect((await host!.inMachine(name, ['cat', '/proc/self/uid_map'])).stdout).toMatch(
+        new RegExp(`^\\s*0\\s+${GUESTS[name]!.shift}\\s+65536`),
+      );
+    },
+  );
 
-  test.each(['t-hard', 't-strict', 't-add'])('%s: CapBnd lacks every dropped capability and keeps the rest', async (name) => {
-    const baseline = capsOf(field(await status('t-open'), 'CapBnd'));
-    expect(baseline).toContain('CAP_SYS_ADMIN');
-    const drops = dropped(name);
-    expect(drops.length).toBeGreaterThan(0);
-    const caps = capsOf(field(await status(name), 'CapBnd'));
-    for (const cap of drops) expect(caps, cap).not.toContain(cap);
-    for (const cap of baseline) if (!drops.includes(cap)) expect(caps, cap).toContain(cap);
-    expect(caps).toContain('CAP_SYS_ADMIN');
-  });
+  test.each(['t-hard', 't-strict', 't-add'])(
+    '%s: CapBnd lacks every dropped capability and keeps the rest',
+    async (name) => {
+      const baseline = capsOf(field(await status('t-open'), 'CapBnd'));
+      expect(baseline).toContain('CAP_SYS_ADMIN');
+      const drops = dropped(name);
+      expect(drops.length).toBeGreaterThan(0);
+      const caps = capsOf(field(await status(name), 'CapBnd'));
+      for (const cap of drops) expect(caps, cap).not.toContain(cap);
+      for (const cap of baseline) if (!drops.includes(cap)) expect(caps, cap).toContain(cap);
+      expect(caps).toContain('CAP_SYS_ADMIN');
+    },
+  );
 
   test('hardened drops its four, except CAP_NET_RAW which its own (veth) network keeps for DHCP', () => {
     expect(dropped('t-hard')).toEqual(['CAP_SYS_PTRACE', 'CAP_SYS_RAWIO', 'CAP_SYS_BOOT']);
@@ -155,19 +219,34 @@ describe.skipIf(!E2E)('security tiers on a booted systemd', () => {
     const leader = await host!.machineLeader(name);
     await host!.inMachine(name, ['systemctl', 'reboot'], { allowFail: true });
     await host!.waitFor(`${name} restarted`, async () => Number(await show()) > before, 30_000);
-    await host!.waitFor(`${name} has a new leader`, async () => {
-      const now = await host!.run(['machinectl', 'show', name, '-p', 'Leader', '--value'], { allowFail: true });
-      return now.code === 0 && Number(now.stdout.trim()) > 0 && Number(now.stdout.trim()) !== leader;
-    }, 30_000);
+    await host!.waitFor(
+      `${name} has a new leader`,
+      async () => {
+        const now = await host!.run(['machinectl', 'show', name, '-p', 'Leader', '--value'], { allowFail: true });
+        return now.code === 0 && Number(now.stdout.trim()) > 0 && Number(now.stdout.trim()) !== leader;
+      },
+      30_000,
+    );
     await running(name);
     expect(field(await status(name), 'NoNewPrivs')).toBe('1');
   });
 
   test('a container whose GPU device nodes are missing fails to start, visibly', async () => {
-    const start = await host!.run(['systemctl', 'start', 'machine@t-gpu.service'], { allowFail: true, timeoutMs: 30_000 });
+    const start = await host!.run(['systemctl', 'start', 'machine@t-gpu.service'], {
+      allowFail: true,
+      timeoutMs: 30_000,
+    });
     expect(start.code).not.toBe(0);
     expect(start.stderr).toMatch(/Assertion failed/);
-    const show = await host!.run(['systemctl', 'show', 'machine@t-gpu.service', '-p', 'AssertResult', '-p', 'ActiveState']);
+    const show = await host!.run([
+      'systemctl',
+      'show',
+      'machine@t-gpu.service',
+      '-p',
+      'AssertResult',
+      '-p',
+      'ActiveState',
+    ]);
     expect(show.stdout).toMatch(/AssertResult=no/);
     const journal = await host!.journal('machine@t-gpu.service');
     expect(journal).toMatch(/Starting requested but asserts failed/);

@@ -16,7 +16,8 @@ type Files = Record<string, string>;
 
 /** Every leaf key path of a zod (mini) object schema: nested objects are walked, anything else is a leaf. */
 function leaves(schema: unknown, prefix = ''): string[] {
-  let def = (schema as { _zod: { def: { type: string; innerType?: unknown; shape?: Record<string, unknown> } } })._zod.def;
+  let def = (schema as { _zod: { def: { type: string; innerType?: unknown; shape?: Record<string, unknown> } } })._zod
+    .def;
   while (def.type === 'optional') def = (def.innerType as typeof schema as { _zod: { def: typeof def } })._zod.def;
   if (def.type !== 'object') return [prefix];
   return Object.entries(def.shape!).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k));
@@ -53,7 +54,8 @@ const BASE: Files = {
   'slices/s.yaml': '',
   'profiles/p.yaml': '',
   'pods/front.yaml': '',
-  'images/base.yaml': 'url: https://images.example.org/r.tar.xz\nsha256: 5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\n',
+  'images/base.yaml':
+    'url: https://images.example.org/r.tar.xz\nsha256: 5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\n',
 };
 
 /** key path → [YAML of web before, YAML after, what the change needs]. */
@@ -67,7 +69,11 @@ const table: Record<string, [string, string, Impact]> = {
   volatile: ['', 'volatile: state', 'restart'],
   boot: ['command: [/bin/sh]', 'boot: false\ncommand: [/bin/sh]', 'restart'],
   command: ['', 'command: [/bin/sh]', 'restart'],
-  working_directory: ['boot: false\ncommand: [/bin/sh]', 'boot: false\ncommand: [/bin/sh]\nworking_directory: /srv', 'restart'],
+  working_directory: [
+    'boot: false\ncommand: [/bin/sh]',
+    'boot: false\ncommand: [/bin/sh]\nworking_directory: /srv',
+    'restart',
+  ],
   user: ['boot: false\ncommand: [/bin/sh]', 'boot: false\ncommand: [/bin/sh]\nuser: alice', 'restart'],
   autostart: ['', 'autostart: true', 'start'],
   after: ['', 'after: [db]', 'reload'],
@@ -80,14 +86,30 @@ const table: Record<string, [string, string, Impact]> = {
   'network.pod': ['', 'network: { mode: pod, pod: front }', 'restart'],
   'network.bridge': ['network: { mode: bridge, bridge: br0 }', 'network: { mode: bridge, bridge: br1 }', 'restart'],
   'network.zone': ['network: { mode: zone, zone: a }', 'network: { mode: zone, zone: b }', 'restart'],
-  'network.macvlan': ['network: { mode: macvlan, macvlan: [eth0] }', 'network: { mode: macvlan, macvlan: [eth1] }', 'restart'],
-  'network.ipvlan': ['network: { mode: ipvlan, ipvlan: [eth0] }', 'network: { mode: ipvlan, ipvlan: [eth1] }', 'restart'],
-  'network.interfaces': ['network: { mode: interface, interfaces: [eth0] }', 'network: { mode: interface, interfaces: [eth1] }', 'restart'],
+  'network.macvlan': [
+    'network: { mode: macvlan, macvlan: [eth0] }',
+    'network: { mode: macvlan, macvlan: [eth1] }',
+    'restart',
+  ],
+  'network.ipvlan': [
+    'network: { mode: ipvlan, ipvlan: [eth0] }',
+    'network: { mode: ipvlan, ipvlan: [eth1] }',
+    'restart',
+  ],
+  'network.interfaces': [
+    'network: { mode: interface, interfaces: [eth0] }',
+    'network: { mode: interface, interfaces: [eth1] }',
+    'restart',
+  ],
   'network.ports': ['network: { mode: veth }', 'network: { mode: veth, ports: ["tcp:80:80"] }', 'restart'],
   binds: ['', 'binds: [/srv/a]', 'restart'],
   tmpfs: ['', 'tmpfs: [/tmp]', 'restart'],
   inaccessible: ['', 'inaccessible: [/srv]', 'restart'],
-  bind_users: ['security: { private_users: pick }', 'security: { private_users: pick }\nbind_users: [alice]', 'restart'],
+  bind_users: [
+    'security: { private_users: pick }',
+    'security: { private_users: pick }\nbind_users: [alice]',
+    'restart',
+  ],
   'resources.cpu.weight': ['', 'resources: { cpu: { weight: 50 } }', 'live'],
   'resources.cpu.quota': ['', 'resources: { cpu: { quota: 50% } }', 'live'],
   'resources.cpu.cpus': ['', 'resources: { cpu: { cpus: "0-1" } }', 'live'],
@@ -110,17 +132,29 @@ const table: Record<string, [string, string, Impact]> = {
   'security.no_new_privileges': ['', 'security: { no_new_privileges: true }', 'restart'],
   'security.capabilities.add': ['', 'security: { capabilities: { add: [CAP_NET_ADMIN] } }', 'restart'],
   'security.capabilities.drop': ['', 'security: { capabilities: { drop: [CAP_NET_RAW] } }', 'restart'],
-  'security.capabilities.ambient': ['boot: false\ncommand: [/bin/sh]', 'boot: false\ncommand: [/bin/sh]\nsecurity: { capabilities: { ambient: [CAP_NET_RAW] } }', 'restart'],
+  'security.capabilities.ambient': [
+    'boot: false\ncommand: [/bin/sh]',
+    'boot: false\ncommand: [/bin/sh]\nsecurity: { capabilities: { ambient: [CAP_NET_RAW] } }',
+    'restart',
+  ],
   'security.system_call_filter': ['', 'security: { system_call_filter: ["~ptrace"] }', 'restart'],
   'security.read_only': ['', 'security: { read_only: true }', 'restart'],
   'security.tier': ['', 'security: { tier: hardened }', 'restart'],
   devices: ['', 'devices: [/dev/fuse]', 'restart'],
-  users: ['', 'users: { root: { ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBx2 admin@laptop"] } }', 'restart'],
+  users: [
+    '',
+    'users: { root: { ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBx2 admin@laptop"] } }',
+    'restart',
+  ],
   restart: ['', 'restart: always', 'reload'],
   on_change: ['', 'on_change: manual', 'none'],
   'nspawn.Exec': ['', 'nspawn: { Exec: { KillSignal: SIGTERM } }', 'restart'],
   'nspawn.Files': ['', 'nspawn: { Files: { Overlay: "/a:/b" } }', 'restart'],
-  'nspawn.Network': ['network: { mode: veth }', 'network: { mode: veth }\nnspawn: { Network: { VirtualEthernetExtra: "a:b" } }', 'restart'],
+  'nspawn.Network': [
+    'network: { mode: veth }',
+    'network: { mode: veth }\nnspawn: { Network: { VirtualEthernetExtra: "a:b" } }',
+    'restart',
+  ],
   'service.Unit': ['', 'service: { Unit: { ConditionPathExists: /srv } }', 'reload'],
   'service.Service': ['', 'service: { Service: { TimeoutStopSec: 2min } }', 'reload'],
 };
@@ -153,7 +187,13 @@ describe('what a plan means for each container', () => {
 
   it('a Description= change restarts nothing', () => {
     const c = changes(one('description: old'), one('description: new'));
-    expect(c).toEqual([expect.objectContaining({ name: 'web', impact: 'none', reasons: ['drop-in: Unit.Description (no effect on a running unit)'] })]);
+    expect(c).toEqual([
+      expect.objectContaining({
+        name: 'web',
+        impact: 'none',
+        reasons: ['drop-in: Unit.Description (no effect on a running unit)'],
+      }),
+    ]);
   });
 
   it('a deleted container is stopped, not restarted', () => {
@@ -166,7 +206,7 @@ describe('what a plan means for each container', () => {
     expect(c[0]).toMatchObject({ impact: 'live', properties: ['MemoryHigh=1G', 'MemoryMax=2G'] });
   });
 
-  it('a removed limit falls back to the template, or else to systemd\'s default', () => {
+  it("a removed limit falls back to the template, or else to systemd's default", () => {
     const template = settingsOf('[Service]\nTasksMax=16384\n');
     const c = classify(planOf(one('resources: { tasks_max: 10, memory: { max: 1G } }'), one('')), { template });
     expect(c[0]).toMatchObject({ impact: 'live', properties: ['MemoryMax=', 'TasksMax=16384'] });
@@ -183,13 +223,18 @@ describe('what a plan means for each container', () => {
   });
 
   it('a live change together with a restart: restart, and the properties are still known', () => {
-    const c = changes(one('resources: { memory: { max: 1G } }'), one('resources: { memory: { max: 2G } }\nhostname: x'));
+    const c = changes(
+      one('resources: { memory: { max: 1G } }'),
+      one('resources: { memory: { max: 2G } }\nhostname: x'),
+    );
     expect(c[0]).toMatchObject({ impact: 'restart', properties: ['MemoryMax=2G'] });
   });
 
   it('output equal to what the generator already made needs nothing', () => {
     const after = one('autostart: true\nresources: { memory: { max: 1G } }');
-    const made = new Map(outputs(after).flatMap((o) => (o.kind === 'file' ? [[`${o.dir}:${o.rel}`, renderOwned(o.doc)] as const] : [])));
+    const made = new Map(
+      outputs(after).flatMap((o) => (o.kind === 'file' ? [[`${o.dir}:${o.rel}`, renderOwned(o.doc)] as const] : [])),
+    );
     const opts: ClassifyOptions = {
       previous: (a) => made.get(`${a.dir}:${a.rel}`),
       generatorLinks: new Set(['machines.target.wants/machine@web.service']),
@@ -203,22 +248,39 @@ describe('what a plan means for each container', () => {
 
   it('a generator copy that differs is compared key by key', () => {
     const after = one('resources: { memory: { max: 2G } }');
-    const made = new Map(outputs(one('resources: { memory: { max: 1G } }')).flatMap((o) => (o.kind === 'file' ? [[o.rel, renderOwned(o.doc)] as const] : [])));
+    const made = new Map(
+      outputs(one('resources: { memory: { max: 1G } }')).flatMap((o) =>
+        o.kind === 'file' ? [[o.rel, renderOwned(o.doc)] as const] : [],
+      ),
+    );
     const p = plan(outputs(after), { entries: new Map(), links: new Map() }, compileTargets('/r'));
-    expect(classify(p, { previous: (a) => made.get(a.rel) })[0]).toMatchObject({ impact: 'live', properties: ['MemoryMax=2G'] });
+    expect(classify(p, { previous: (a) => made.get(a.rel) })[0]).toMatchObject({
+      impact: 'live',
+      properties: ['MemoryMax=2G'],
+    });
   });
 
   it('a new container without autostart needs only a reload; a second plan needs nothing', () => {
-    expect(changes({ 'containers/db.yaml': '' }, { 'containers/db.yaml': '', ...one('') }).map((c) => c.impact)).toEqual(['reload']);
+    expect(
+      changes({ 'containers/db.yaml': '' }, { 'containers/db.yaml': '', ...one('') }).map((c) => c.impact),
+    ).toEqual(['reload']);
     expect(changes(one('autostart: true'), one('autostart: true'))).toEqual([]);
   });
 
   it('slice limits are set live on the slice', () => {
-    const c = changes({ ...one('slice: s'), 'slices/s.yaml': 'resources: { cpu: { weight: 10 } }' }, { ...one('slice: s'), 'slices/s.yaml': 'resources: { cpu: { weight: 20 } }' });
-    expect(c).toEqual([expect.objectContaining({ kind: 'slice', name: 's', impact: 'live', properties: ['CPUWeight=20'] })]);
+    const c = changes(
+      { ...one('slice: s'), 'slices/s.yaml': 'resources: { cpu: { weight: 10 } }' },
+      { ...one('slice: s'), 'slices/s.yaml': 'resources: { cpu: { weight: 20 } }' },
+    );
+    expect(c).toEqual([
+      expect.objectContaining({ kind: 'slice', name: 's', impact: 'live', properties: ['CPUWeight=20'] }),
+    ]);
   });
 
   it('reads settings, not text: comments, blank lines and continuations', () => {
-    expect([...settingsOf('# x\n[A]\nK=1\n; y\n\nK=2\n[B]\nL=a \\\n b\n')]).toEqual([['A.K', ['1', '2']], ['B.L', ['a   b']]]);
+    expect([...settingsOf('# x\n[A]\nK=1\n; y\n\nK=2\n[B]\nL=a \\\n b\n')]).toEqual([
+      ['A.K', ['1', '2']],
+      ['B.L', ['a   b']],
+    ]);
   });
 });

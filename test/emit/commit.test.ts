@@ -22,7 +22,8 @@ const put = (rel: string, text: string) => {
   mkdirSync(dirname(join(cfg, rel)), { recursive: true });
   writeFileSync(join(cfg, rel), text);
 };
-const run = (more: Partial<Parameters<typeof compile>[0]> = {}) => compile({ configDir: cfg, root, shownDir: '/etc/machinist', ...more });
+const run = (more: Partial<Parameters<typeof compile>[0]> = {}) =>
+  compile({ configDir: cfg, root, shownDir: '/etc/machinist', ...more });
 const JOURNAL = () => join(root, 'var/lib/machinist/journal.json');
 /** Every name below root, hidden ones included. */
 const names = () => readdirSync(root, { recursive: true }).map(String).sort();
@@ -62,7 +63,9 @@ describe('a rename that fails halfway', () => {
     expect(r.applied).toBe('part');
     expect(r.written).toBe(true);
     const d = r.diagnostics.find((x) => x.code === 'write-error')!;
-    expect(d.message).toMatch(/^cannot write \S+: input\/output error \(EIO\)\. 2 of 6 changes were made; the next compile completes the rest\.$/);
+    expect(d.message).toMatch(
+      /^cannot write \S+: input\/output error \(EIO\)\. 2 of 6 changes were made; the next compile completes the rest\.$/,
+    );
     expect(d.hint).toBe('The disk reported an error: check the kernel log (dmesg).');
     expect(existsSync(JOURNAL())).toBe(true);
     expect(names().filter((n) => n.includes('.#'))).toEqual([]);
@@ -77,7 +80,7 @@ describe('a rename that fails halfway', () => {
     expect(run().plan.interrupted).toBeUndefined();
   });
 
-  it('when the first output\'s rename fails: nothing was changed, and no journal is left', () => {
+  it("when the first output's rename fails: nothing was changed, and no journal is left", () => {
     failRename(2);
     const r = run();
     expect(r.applied).toBe('none');
@@ -92,7 +95,9 @@ describe('compiles into one root take turns', () => {
   /** Hold the root's lock from another process for `seconds`; resolves once it is held. */
   function holdLock(seconds: number): Promise<() => Promise<void>> {
     return new Promise((resolve) => {
-      const child = spawn('flock', [root, 'sh', '-c', `echo held; sleep ${seconds}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn('flock', [root, 'sh', '-c', `echo held; sleep ${seconds}`], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       const done = new Promise<void>((r) => child.on('close', () => r()));
       child.stdout.once('data', () => resolve(() => done));
     });
@@ -102,7 +107,9 @@ describe('compiles into one root take turns', () => {
     const finished = await holdLock(3);
     const r = run({ waitSeconds: 1 });
     expect(r.diagnostics.map((d) => d.code)).toEqual(['busy-root']);
-    expect(r.diagnostics[0]!.message).toBe(`another machinist compile has been writing into ${root} for over 1 s; nothing was changed`);
+    expect(r.diagnostics[0]!.message).toBe(
+      `another machinist compile has been writing into ${root} for over 1 s; nothing was changed`,
+    );
     expect(r.written).toBe(false);
     expect(existsSync(join(root, 'etc'))).toBe(false);
     await finished();
@@ -122,7 +129,8 @@ describe('compiles into one root take turns', () => {
 describe('diffs only when they are shown', () => {
   it('a compile without --dry-run computes none, however big the change; a dry run shows a bounded one', () => {
     // 2,500 variables: near the size limit of one file (load/limits.ts), and far past what a line diff can trace.
-    const env = (v: string) => `environment:\n${Array.from({ length: 2_500 }, (_, i) => `  K${i}: "${v}${i}"\n`).join('')}`;
+    const env = (v: string) =>
+      `environment:\n${Array.from({ length: 2_500 }, (_, i) => `  K${i}: "${v}${i}"\n`).join('')}`;
     put('containers/a.yaml', env('x'));
     const first = run();
     expect(first.applied).toBe('all');
@@ -132,7 +140,11 @@ describe('diffs only when they are shown', () => {
     const diffs = preview.plan.actions.filter((a) => a.op === 'change').map((a) => a.diff!);
     expect(diffs.length).toBe(1);
     expect(diffs[0]).toMatch(/\(file changed: \d+ lines -> \d+ lines; too different to show line by line\)\n$/);
-    expect(run().plan.actions.filter((a) => a.op === 'change').map((a) => a.diff)).toEqual([undefined]);
+    expect(
+      run()
+        .plan.actions.filter((a) => a.op === 'change')
+        .map((a) => a.diff),
+    ).toEqual([undefined]);
   }, 60_000);
 });
 

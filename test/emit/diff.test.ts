@@ -53,7 +53,12 @@ const cases: Array<[name: string, oldText: string, newText: string, context: num
   ['old lacks the final newline', 'a\nb\nc', 'a\nb\nc\n', 3],
   ['new lacks the final newline', 'a\nb\nc\n', 'a\nb\nc', 3],
   ['both lack it, last line changed', 'a\nb\nc', 'a\nb\nd', 3],
-  ['both lack it, change far before the end', lines(1, 12) + 'end', lines(1, 12).replace('line 2\n', 'two\n') + 'end', 3],
+  [
+    'both lack it, change far before the end',
+    lines(1, 12) + 'end',
+    lines(1, 12).replace('line 2\n', 'two\n') + 'end',
+    3,
+  ],
   ['both lack it, change near the end', lines(1, 5) + 'end', lines(1, 5).replace('line 4\n', 'four\n') + 'end', 3],
   ['creation without final newline', '', 'only', 3],
   ['deletion of a file without final newline', 'only', '', 3],
@@ -143,7 +148,9 @@ describe('diffs stay small', () => {
   it('summarises a change of two big files that differ everywhere instead of diffing them', () => {
     const before = process.memoryUsage().rss;
     const out = fileDiff(lines(20_000, 'A='), lines(20_000, 'B='), 'a/f', 'b/f');
-    expect(out).toBe('--- a/f\n+++ b/f\n(file changed: 20000 lines -> 20000 lines; too different to show line by line)\n');
+    expect(out).toBe(
+      '--- a/f\n+++ b/f\n(file changed: 20000 lines -> 20000 lines; too different to show line by line)\n',
+    );
     expect(process.memoryUsage().rss - before).toBeLessThan(512 * 1024 * 1024);
     expect(unifiedDiff(lines(20_000, 'A='), lines(20_000, 'B='), 'a/f', 'b/f')).toBeUndefined();
   });

@@ -23,7 +23,24 @@ describe('sha256', () => {
 
   it('matches node:crypto on random text, non-ASCII and lone surrogates included', () => {
     const rnd = seeded(7).int;
-    const alphabet = ['a', 'Z', '0', ' ', '\n', '=', '#', 'é', 'ß', '日', '\u00a0', '😀', '\ud800', '\udc00', '\u0000', '\uffff'];
+    const alphabet = [
+      'a',
+      'Z',
+      '0',
+      ' ',
+      '\n',
+      '=',
+      '#',
+      'é',
+      'ß',
+      '日',
+      '\u00a0',
+      '😀',
+      '\ud800',
+      '\udc00',
+      '\u0000',
+      '\uffff',
+    ];
     for (let i = 0; i < 2000; i++) {
       let s = '';
       const n = rnd(400);

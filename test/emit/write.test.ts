@@ -3,7 +3,18 @@
 // left alone; a failed write is an internal error that does not stop the others; and what a time limit cut
 // off mid-write is cleaned up before the emergency path looks again.
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
@@ -24,7 +35,8 @@ import { buildFrom } from '../helpers/sources.js';
 const stand = vi.hoisted(() => ({ writeFileSync: undefined as undefined | ((...a: unknown[]) => void) }));
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs')>();
-  const writeFileSync = (...a: unknown[]) => (stand.writeFileSync ?? (real.writeFileSync as (...a: unknown[]) => void))(...a);
+  const writeFileSync = (...a: unknown[]) =>
+    (stand.writeFileSync ?? (real.writeFileSync as (...a: unknown[]) => void))(...a);
   return { ...real, default: { ...real, writeFileSync }, writeFileSync };
 });
 
@@ -49,7 +61,10 @@ const DROPIN = 'machine@web.service.d/50-machinist.conf';
 const LINK = 'machines.target.wants/machine@web.service';
 
 /** Plan against the directories as they are, then carry the plan out the way the generator does. */
-function run(outputs: Output[], before?: () => void): { failed: number; diags: Diagnostic[]; plan: ReturnType<typeof plan> } {
+function run(
+  outputs: Output[],
+  before?: () => void,
+): { failed: number; diags: Diagnostic[]; plan: ReturnType<typeof plan> } {
   const p = plan(outputs, readSnapshot(targets, outputs), targets, { diffs: false });
   before?.();
   const diags: Diagnostic[] = [...p.diagnostics];
@@ -84,7 +99,9 @@ describe('writing the generator output', () => {
     mkdirSync(normal);
     const r = run(outputs);
     expect(r.failed).toBe(0);
-    expect(r.plan.actions.filter((a) => a.op !== 'unchanged').every((a) => a.dir === 'unit' && a.op === 'create')).toBe(true);
+    expect(r.plan.actions.filter((a) => a.op !== 'unchanged').every((a) => a.dir === 'unit' && a.op === 'create')).toBe(
+      true,
+    );
     const after = statSync(join(nspawn, 'web.nspawn'));
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
     expect(ownership(readFileSync(join(normal, DROPIN), 'utf8'))).toBe('ours');
@@ -94,7 +111,9 @@ describe('writing the generator output', () => {
     run(outputsOf(WEB));
     const r = run(outputsOf({ 'containers/web.yaml': 'autostart: true\nresources: { memory: { max: 2G } }\n' }));
     expect(r.failed).toBe(0);
-    expect(r.plan.actions.filter((a) => a.op !== 'unchanged').map((a) => `${a.op} ${a.rel}`)).toEqual([`change ${DROPIN}`]);
+    expect(r.plan.actions.filter((a) => a.op !== 'unchanged').map((a) => `${a.op} ${a.rel}`)).toEqual([
+      `change ${DROPIN}`,
+    ]);
     expect(readFileSync(join(normal, DROPIN), 'utf8')).toContain('MemoryMax=2G');
     expect(ownership(readFileSync(join(normal, DROPIN), 'utf8'))).toBe('ours');
   });
@@ -115,11 +134,15 @@ describe('writing the generator output', () => {
       `foreign-file web ${join(normal, DROPIN)}`,
       `foreign-file web ${join(normal, LINK)}`,
     ]);
-    expect(r.diags[0]!.message).toBe(`${join(normal, DROPIN)} exists and was not written by machinist; it is left as it is`);
+    expect(r.diags[0]!.message).toBe(
+      `${join(normal, DROPIN)} exists and was not written by machinist; it is left as it is`,
+    );
     expect(r.diags[1]!.message).toBe(`${join(normal, LINK)} exists and was not made by machinist`);
     // Everything else was still written.
     expect(ownership(readFileSync(join(normal, 'machine@db.service.d/50-machinist.conf'), 'utf8'))).toBe('ours');
-    expect(readlinkSync(join(normal, 'machines.target.wants/machine@db.service'))).toBe('/usr/lib/systemd/system/machine@.service');
+    expect(readlinkSync(join(normal, 'machines.target.wants/machine@db.service'))).toBe(
+      '/usr/lib/systemd/system/machine@.service',
+    );
   });
 
   it('looks at what is in the .nspawn directory by its listing, opening nothing that is not a regular file', () => {
@@ -149,10 +172,11 @@ describe('writing the generator output', () => {
     expect(lstatSync(join(normal, LINK)).isSymbolicLink()).toBe(true);
   });
 
-  it('removes a file it created in place when writing it fails, so that it is not left looking like someone else\'s', () => {
+  it("removes a file it created in place when writing it fails, so that it is not left looking like someone else's", () => {
     const outputs = outputsOf(WEB);
     stand.writeFileSync = (target) => {
-      if (typeof target === 'number') throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      if (typeof target === 'number')
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     };
     const r = run(outputs);
     expect(r.failed).toBe(2); // the drop-in (in place) and the .nspawn file (temporary file)
@@ -201,8 +225,14 @@ describe('writing the generator output', () => {
     mkdirSync(join(config, 'containers'), { recursive: true });
     writeFileSync(join(config, 'containers/web.yaml'), 'autostart: true\n');
     const lines: string[] = [];
-    const failed = generateFallback({ configDir: config, normal, nspawnDir: nspawn, log: { log: (_l, line) => lines.push(line), close() {} } }, 'gave up');
-    expect({ failed, lines }).toEqual({ failed: 0, lines: ['1 container(s) get a failing unit because of the error above'] });
+    const failed = generateFallback(
+      { configDir: config, normal, nspawnDir: nspawn, log: { log: (_l, line) => lines.push(line), close() {} } },
+      'gave up',
+    );
+    expect({ failed, lines }).toEqual({
+      failed: 0,
+      lines: ['1 container(s) get a failing unit because of the error above'],
+    });
     expect(readFileSync(join(normal, DROPIN), 'utf8')).toContain('ExecStartPre=/bin/false');
   });
 
@@ -210,7 +240,9 @@ describe('writing the generator output', () => {
     const outputs = outputsOf(WEB).filter((o) => o.dir === 'nspawn');
     stopMidWrite(outputs);
     stand.writeFileSync = undefined;
-    expect(names(nspawn)).toEqual([expect.stringMatching(new RegExp(`^\\.#web\\.nspawn\\.machinist-${process.pid}-[0-9a-z]+$`))]);
+    expect(names(nspawn)).toEqual([
+      expect.stringMatching(new RegExp(`^\\.#web\\.nspawn\\.machinist-${process.pid}-[0-9a-z]+$`)),
+    ]);
     discardUnfinished();
     expect(names(nspawn)).toEqual([]);
   });

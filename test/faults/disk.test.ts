@@ -83,7 +83,9 @@ describe.skipIf(!isRoot)('file system faults (tmpfs as ROOT)', () => {
           expect(treeDiff(now, snapshot), `${pages} pages free: "nothing was changed"`).toEqual([]);
           outcomes.add('none');
         } else {
-          expect(r.stderr).toMatch(/\d+ of \d+ changes were made; the next compile completes the rest|the next compile completes the record/);
+          expect(r.stderr).toMatch(
+            /\d+ of \d+ changes were made; the next compile completes the rest|the next compile completes the record/,
+          );
           outcomes.add('part');
         }
       }
@@ -104,7 +106,9 @@ describe.skipIf(!isRoot)('file system faults (tmpfs as ROOT)', () => {
     sh('mount', '-o', 'remount,ro', s.root);
     const r = cli(compileArgs(s));
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error\[write-error\]: cannot write \S+: read-only file system \(EROFS\)\. Nothing was changed\./);
+    expect(r.stderr).toMatch(
+      /error\[write-error\]: cannot write \S+: read-only file system \(EROFS\)\. Nothing was changed\./,
+    );
     expect(r.stderr).toContain('hint: Remount it read-write');
     noTrace(r.stderr);
     sh('mount', '-o', 'remount,rw', s.root);
@@ -118,7 +122,9 @@ describe.skipIf(!isRoot)('file system faults (tmpfs as ROOT)', () => {
     setConfig(s.cfg, AFTER);
     const r = cli(compileArgs(s), {}, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--']);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/error\[write-error\]: cannot write \S+: permission denied \(EACCES\)\. Nothing was changed\./);
+    expect(r.stderr).toMatch(
+      /error\[write-error\]: cannot write \S+: permission denied \(EACCES\)\. Nothing was changed\./,
+    );
     expect(r.stderr).toContain('hint: Run as root (sudo machinist compile)');
     noTrace(r.stderr);
     expect(treeDiff(tree(), before)).toEqual([]);

@@ -1,7 +1,19 @@
 // Shared by the fault-injection tests: a sandbox (config, ROOT, and a directory outside ROOT that nothing may
 // touch), the CLI bundle as a process, and whole trees read and written back, temporary files included.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -28,7 +40,7 @@ export function sandbox(): Sandbox {
   chmodSync(base, 0o755);
   const s = { base, cfg: join(base, 'cfg'), root: join(base, 'root'), outside: join(base, 'outside') };
   for (const d of [s.cfg, s.root, s.outside]) mkdirSync(d, { mode: 0o755 });
-  writeFileSync(join(s.outside, 'victim'), 'not machinist\'s\n');
+  writeFileSync(join(s.outside, 'victim'), "not machinist's\n");
   symlinkSync(TEMPLATE, join(s.outside, 'victimlink'));
   return s;
 }
@@ -52,7 +64,11 @@ export interface Run {
 export function cli(args: string[], env: Record<string, string> = {}, prefix: string[] = []): Run {
   const cmd = prefix.length ? prefix[0]! : process.execPath;
   const argv = prefix.length ? [...prefix.slice(1), process.execPath, bin, ...args] : [bin, ...args];
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 30_000 });
+  const r = spawnSync(cmd, argv, {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    timeout: 30_000,
+  });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -70,7 +86,8 @@ export function cliAsync(args: string[], env: Record<string, string> = {}): Prom
 
 export const compileArgs = (s: Sandbox, ...more: string[]) => ['compile', '--config', s.cfg, '--root', s.root, ...more];
 
-export type Entry = { type: 'file'; content: string; mode: number } | { type: 'symlink'; target: string } | { type: 'dir'; mode: number };
+export type Entry =
+  { type: 'file'; content: string; mode: number } | { type: 'symlink'; target: string } | { type: 'dir'; mode: number };
 
 /** Every entry below `dir` (directories too, hidden names too), by path relative to it. */
 export function readTree(dir: string): Map<string, Entry> {
@@ -80,7 +97,8 @@ export function readTree(dir: string): Map<string, Entry> {
       const r = rel ? `${rel}/${name}` : name;
       const st = lstatSync(join(dir, r));
       if (st.isSymbolicLink()) out.set(r, { type: 'symlink', target: readlinkSync(join(dir, r)) });
-      else if (st.isFile()) out.set(r, { type: 'file', content: readFileSync(join(dir, r), 'utf8'), mode: st.mode & 0o7777 });
+      else if (st.isFile())
+        out.set(r, { type: 'file', content: readFileSync(join(dir, r), 'utf8'), mode: st.mode & 0o7777 });
       else if (st.isDirectory()) {
         out.set(r, { type: 'dir', mode: st.mode & 0o7777 });
         walk(r);
@@ -106,7 +124,8 @@ export function writeTree(dir: string, tree: Map<string, Entry>): void {
 /** Paths whose entries differ between two trees (empty: the same). */
 export function treeDiff(a: Map<string, Entry>, b: Map<string, Entry>): string[] {
   const out: string[] = [];
-  for (const k of new Set([...a.keys(), ...b.keys()])) if (JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k))) out.push(k);
+  for (const k of new Set([...a.keys(), ...b.keys()]))
+    if (JSON.stringify(a.get(k)) !== JSON.stringify(b.get(k))) out.push(k);
   return out.sort();
 }
 
@@ -127,11 +146,13 @@ export function recordedLinks(root: string): Set<string> {
 /** Autostart links in ROOT that no record knows, apart from the ones the admin made (`admin`). */
 export function unrecordedLinks(root: string, admin: readonly string[] = []): string[] {
   const recorded = recordedLinks(root);
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(join(root, WANTS));
   } catch {
     return [];
   }
-  return names.filter((n) => !n.startsWith('.#') && !admin.includes(n) && !recorded.has(`unit:machines.target.wants/${n}`));
+  return names.filter(
+    (n) => !n.startsWith('.#') && !admin.includes(n) && !recorded.has(`unit:machines.target.wants/${n}`),
+  );
 }

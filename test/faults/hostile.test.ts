@@ -1,13 +1,36 @@
 // What a compile must refuse or survive without root privileges of the test: planted symbolic links (at a
 // temporary name, as an output directory), a tampered or broken record of links, concurrent compiles into one
 // root, a --root or --config that is wrong, and YAML that others may not read.
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { generate } from '../../src/generator/run.js';
 import { tmpName, writeTemp } from '../../src/emit/write.js';
 import type { Sandbox } from './helpers.js';
-import { cli, cliAsync, compileArgs, ensureBundle, MANIFEST, readTree, sandbox, setConfig, TEMPLATE, treeDiff, unrecordedLinks, WANTS } from './helpers.js';
+import {
+  cli,
+  cliAsync,
+  compileArgs,
+  ensureBundle,
+  MANIFEST,
+  readTree,
+  sandbox,
+  setConfig,
+  TEMPLATE,
+  treeDiff,
+  unrecordedLinks,
+  WANTS,
+} from './helpers.js';
 
 const CONFIG = {
   'containers/web.yaml': 'autostart: true\nresources: { memory: { max: 1G } }\n',
@@ -46,12 +69,12 @@ describe('planted symbolic links', () => {
     const tmp = writeTemp(path, 'new\n', 0o644, false);
     expect(planted).not.toContain(tmp);
     expect(readFileSync(tmp, 'utf8')).toBe('new\n');
-    expect(readFileSync(victim, 'utf8')).toBe('not machinist\'s\n');
+    expect(readFileSync(victim, 'utf8')).toBe("not machinist's\n");
     for (const p of planted) expect(readlinkSync(p)).toBe(victim);
     // Every name taken: it gives up (EEXIST) rather than write through any of them.
     for (const p of next(5)) symlinkSync(victim, p);
     expect(() => writeTemp(path, 'new\n', 0o644, false)).toThrow(/EEXIST/);
-    expect(readFileSync(victim, 'utf8')).toBe('not machinist\'s\n');
+    expect(readFileSync(victim, 'utf8')).toBe("not machinist's\n");
   });
 
   it('refuses to write into a drop-in directory that is a symbolic link, and never prunes through one', () => {
@@ -59,7 +82,9 @@ describe('planted symbolic links', () => {
     symlinkSync(s.outside, join(s.root, DROPIN_DIR));
     const r = cli(compileArgs(s));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`error[foreign-file]: ${join(s.root, DROPIN_DIR)}/50-machinist.conf cannot be written: ${join(s.root, DROPIN_DIR)} is a symbolic link`);
+    expect(r.stderr).toContain(
+      `error[foreign-file]: ${join(s.root, DROPIN_DIR)}/50-machinist.conf cannot be written: ${join(s.root, DROPIN_DIR)} is a symbolic link`,
+    );
     expect(r.stderr).toContain('Nothing was written.');
     expect(readTree(s.outside).has('50-machinist.conf')).toBe(false);
 
@@ -81,7 +106,9 @@ describe('planted symbolic links', () => {
     const before = readTree(s.outside);
     const r = cli(compileArgs(s));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error[write-error]: cannot write ${join(s.root, 'etc/systemd/nspawn/db.nspawn')}: ${join(s.root, 'etc/systemd/nspawn')} is a symbolic link. Nothing was changed.`);
+    expect(r.stderr).toContain(
+      `error[write-error]: cannot write ${join(s.root, 'etc/systemd/nspawn/db.nspawn')}: ${join(s.root, 'etc/systemd/nspawn')} is a symbolic link. Nothing was changed.`,
+    );
     expect(treeDiff(readTree(s.outside), before)).toEqual([]);
     expect(readTree(join(s.root, 'etc/systemd/system')).size).toBe(0);
     noTrace(r.stderr);
@@ -108,15 +135,23 @@ describe('the record of links', () => {
   });
 
   it.each([
-    ['a directory', () => {
-      rmSync(join(s.root, MANIFEST));
-      mkdirSync(join(s.root, MANIFEST));
-    }, 'it is not a regular file'],
+    [
+      'a directory',
+      () => {
+        rmSync(join(s.root, MANIFEST));
+        mkdirSync(join(s.root, MANIFEST));
+      },
+      'it is not a regular file',
+    ],
     ['not JSON', () => writeFileSync(join(s.root, MANIFEST), '{"links": {'), 'it is not valid JSON'],
-    ['a symbolic link', () => {
-      rmSync(join(s.root, MANIFEST));
-      symlinkSync(join(s.outside, 'victim'), join(s.root, MANIFEST));
-    }, 'it is a symbolic link (ELOOP)'],
+    [
+      'a symbolic link',
+      () => {
+        rmSync(join(s.root, MANIFEST));
+        symlinkSync(join(s.outside, 'victim'), join(s.root, MANIFEST));
+      },
+      'it is a symbolic link (ELOOP)',
+    ],
   ])('refuses to compile when the record is %s (exit 2), and changes nothing', (_what, spoil, cause) => {
     spoil();
     setConfig(s.cfg, { 'containers/web.yaml': 'autostart: true\n' });
@@ -126,14 +161,18 @@ describe('the record of links', () => {
     expect(r.stderr).toContain(`error[manifest-error]: cannot read ${join(s.root, MANIFEST)}: ${cause}`);
     expect(r.stderr).toContain(`hint: Move it away (mv ${join(s.root, MANIFEST)}`);
     expect(treeDiff(readTree(s.root), before)).toEqual([]);
-    expect(readFileSync(join(s.outside, 'victim'), 'utf8')).toBe('not machinist\'s\n');
+    expect(readFileSync(join(s.outside, 'victim'), 'utf8')).toBe("not machinist's\n");
     noTrace(r.stderr);
   });
 });
 
 describe('concurrent compiles into one root', () => {
-  it('take turns: every run succeeds, the tree is one compile\'s whole result, every link is recorded', async () => {
-    const other = { 'containers/web.yaml': 'autostart: false\n', 'containers/c1.yaml': 'autostart: true\n', 'containers/c2.yaml': 'autostart: true\n' };
+  it("take turns: every run succeeds, the tree is one compile's whole result, every link is recorded", async () => {
+    const other = {
+      'containers/web.yaml': 'autostart: false\n',
+      'containers/c1.yaml': 'autostart: true\n',
+      'containers/c2.yaml': 'autostart: true\n',
+    };
     const cfg2 = join(s.base, 'cfg2');
     mkdirSync(cfg2, { mode: 0o755 });
     setConfig(cfg2, other);
@@ -144,10 +183,15 @@ describe('concurrent compiles into one root', () => {
       return readTree(root);
     });
     for (let round = 0; round < 6; round++) {
-      const runs = await Promise.all([0, 1, 2, 3].map((i) => cliAsync(['compile', '--config', i % 2 ? cfg2 : s.cfg, '--root', s.root])));
+      const runs = await Promise.all(
+        [0, 1, 2, 3].map((i) => cliAsync(['compile', '--config', i % 2 ? cfg2 : s.cfg, '--root', s.root])),
+      );
       for (const r of runs) expect(r.code, r.stderr).toBe(0);
       const tree = readTree(s.root);
-      expect(trees.some((t) => treeDiff(t, tree).length === 0), `round ${round}: a mixed tree`).toBe(true);
+      expect(
+        trees.some((t) => treeDiff(t, tree).length === 0),
+        `round ${round}: a mixed tree`,
+      ).toBe(true);
       expect(unrecordedLinks(s.root)).toEqual([]);
     }
   }, 120_000);
@@ -179,7 +223,9 @@ describe('a --config that names the wrong folder', () => {
     const wrong = join(s.cfg, 'containers');
     const v = cli(['validate', '--config', wrong]);
     expect(v.code).toBe(1);
-    expect(v.stderr).toContain(`error[empty-config]: ${wrong} has no containers/ folder: is --config pointing at the right folder?`);
+    expect(v.stderr).toContain(
+      `error[empty-config]: ${wrong} has no containers/ folder: is --config pointing at the right folder?`,
+    );
     const c = cli(['compile', '--config', wrong, '--root', s.root]);
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('Compiling it would remove all 6 files and links machinist wrote.');
@@ -197,7 +243,9 @@ describe('a --config that names the wrong folder', () => {
     expect(cli(['validate', '--config', s.cfg, '--allow-empty']).code).toBe(0);
     const preview = cli(compileArgs(s, '--dry-run', '--allow-empty'));
     expect(preview.code).toBe(0);
-    expect(preview.stdout).toContain('WARNING: the configuration has no containers: this would remove all 6 files and links machinist wrote.');
+    expect(preview.stdout).toContain(
+      'WARNING: the configuration has no containers: this would remove all 6 files and links machinist wrote.',
+    );
     const r = cli(compileArgs(s, '--allow-empty'));
     expect(r.code).toBe(0);
     expect([...readTree(s.root).values()].filter((e) => e.type !== 'dir').length).toBe(1); // the record of links
@@ -224,7 +272,11 @@ describe('YAML that others cannot read', () => {
     expect(cli(compileArgs(s)).code).toBe(0);
     expect(mode('etc/systemd/nspawn/db.nspawn')).toBe(0o644);
 
-    setConfig(s.cfg, { ...SECRET, 'containers/db.yaml': 'profiles: [secret]\n', 'profiles/secret.yaml': 'environment: { DB_PASSWORD: hunter2 }\n' });
+    setConfig(s.cfg, {
+      ...SECRET,
+      'containers/db.yaml': 'profiles: [secret]\n',
+      'profiles/secret.yaml': 'environment: { DB_PASSWORD: hunter2 }\n',
+    });
     chmodSync(join(s.cfg, 'profiles/secret.yaml'), 0o600);
     expect(cli(compileArgs(s)).code).toBe(0);
     expect(mode('etc/systemd/nspawn/db.nspawn')).toBe(0o600);
@@ -237,13 +289,19 @@ describe('YAML that others cannot read', () => {
     expect(mode('etc/systemd/system/machine@web.service.d/50-machinist.conf')).toBe(0o600);
   });
 
-  it('the generator\'s copy in /run is private too', () => {
+  it("the generator's copy in /run is private too", () => {
     setConfig(s.cfg, SECRET);
     chmodSync(join(s.cfg, 'containers/db.yaml'), 0o600);
     const normal = join(s.base, 'normal');
     const nspawnDir = join(s.base, 'run-nspawn');
     mkdirSync(normal);
-    const r = generate({ configDir: s.cfg, normal, nspawnDir, etcDir: join(s.base, 'etc'), log: { log() {}, close() {} } });
+    const r = generate({
+      configDir: s.cfg,
+      normal,
+      nspawnDir,
+      etcDir: join(s.base, 'etc'),
+      log: { log() {}, close() {} },
+    });
     expect(r.failed).toEqual([]);
     expect(statSync(join(nspawnDir, 'db.nspawn')).mode & 0o777).toBe(0o600);
     expect(statSync(join(normal, 'machine@db.service.d/50-machinist.conf')).mode & 0o777).toBe(0o600);
@@ -253,7 +311,7 @@ describe('YAML that others cannot read', () => {
 });
 
 describe('a broken YAML file that others cannot read', () => {
-  it('gets a 0600 failing unit from the generator: its messages may quote the file\'s values', () => {
+  it("gets a 0600 failing unit from the generator: its messages may quote the file's values", () => {
     setConfig(s.cfg, { ...CONFIG, 'containers/db.yaml': 'environment: { DB_PASSWORD: hunter2 }\nrestart: hunter2\n' });
     chmodSync(join(s.cfg, 'containers/db.yaml'), 0o600);
     const normal = join(s.base, 'normal-broken');

@@ -8,7 +8,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entry, Sandbox } from './helpers.js';
-import { cli, cliAsync, compileArgs, ensureBundle, readTree, sandbox, setConfig, TEMPLATE, treeDiff, unrecordedLinks, WANTS, writeTree } from './helpers.js';
+import {
+  cli,
+  cliAsync,
+  compileArgs,
+  ensureBundle,
+  readTree,
+  sandbox,
+  setConfig,
+  TEMPLATE,
+  treeDiff,
+  unrecordedLinks,
+  WANTS,
+  writeTree,
+} from './helpers.js';
 import { rmSync, symlinkSync } from 'node:fs';
 
 const BEFORE = {
@@ -54,17 +67,19 @@ afterAll(() => rmSync(s.base, { recursive: true, force: true }));
 describe('a compile killed at every step', () => {
   it('the change is real: files and links are created, changed and removed', () => {
     const changed = treeDiff(before, after);
-    expect(changed).toEqual(expect.arrayContaining([
-      'etc/systemd/nspawn/old.nspawn',
-      'etc/systemd/nspawn/new.nspawn',
-      'etc/systemd/system/machine-gone.slice',
-      'etc/systemd/system/machine-fresh.slice',
-      'etc/systemd/system/machine@chg.service.d/50-machinist.conf',
-      `${WANTS}/machine@old.service`,
-      `${WANTS}/machine@unlinked.service`,
-      `${WANTS}/machine@new.service`,
-      'var/lib/machinist/manifest.json',
-    ]));
+    expect(changed).toEqual(
+      expect.arrayContaining([
+        'etc/systemd/nspawn/old.nspawn',
+        'etc/systemd/nspawn/new.nspawn',
+        'etc/systemd/system/machine-gone.slice',
+        'etc/systemd/system/machine-fresh.slice',
+        'etc/systemd/system/machine@chg.service.d/50-machinist.conf',
+        `${WANTS}/machine@old.service`,
+        `${WANTS}/machine@unlinked.service`,
+        `${WANTS}/machine@new.service`,
+        'var/lib/machinist/manifest.json',
+      ]),
+    );
     expect(after.get(`${WANTS}/${ADMIN}`)).toEqual({ type: 'symlink', target: TEMPLATE });
   });
 
@@ -84,12 +99,15 @@ describe('a compile killed at every step', () => {
       const left = readTree(s.root);
       expect(treeDiff(readTree(s.outside), outsideTree), `step ${n}: outside ROOT`).toEqual([]);
       expect(unrecordedLinks(s.root, [ADMIN]), `step ${n}: links no record knows`).toEqual([]);
-      const outputs = (t: Map<string, Entry>) => new Map([...t].filter(([k]) => k.startsWith('etc/') && !k.includes('/.#')));
+      const outputs = (t: Map<string, Entry>) =>
+        new Map([...t].filter(([k]) => k.startsWith('etc/') && !k.includes('/.#')));
       const mixed = treeDiff(outputs(left), outputs(before)).length > 0;
       if (mixed) {
         const preview = await cliAsync(compileArgs(s, '--dry-run'));
         expect(preview.code, `step ${n}: ${preview.stderr}`).toBe(0);
-        expect(preview.stdout, `step ${n}: a mixed tree is announced`).toContain('cut short before it finished; compiling again completes it');
+        expect(preview.stdout, `step ${n}: a mixed tree is announced`).toContain(
+          'cut short before it finished; compiling again completes it',
+        );
       }
       const heal = await cliAsync(compileArgs(s));
       expect(heal.code, `step ${n}: ${heal.stderr}`).toBe(0);
@@ -102,7 +120,7 @@ describe('a compile killed at every step', () => {
     expect(killed).toBeGreaterThan(20);
   }, 180_000);
 
-  it('never records the admin\'s link, so deleting every container leaves it', () => {
+  it("never records the admin's link, so deleting every container leaves it", () => {
     writeTree(s.root, after);
     setConfig(s.cfg, { 'containers/x.yaml': '' });
     const r = cli(compileArgs(s));

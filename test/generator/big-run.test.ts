@@ -34,7 +34,12 @@ function generate(n: number, nodeFlags: string[]) {
     env: { ...env, MACHINIST_KMSG: '', MACHINIST_CODE_CACHE: join(base, 'none'), MACHINIST_CODE_CACHE_DEBUG: '1' },
     timeout: 60_000,
   });
-  return { code: r.status, stderr: r.stderr, normal: treeObject(readTree(d.normal)), nspawn: treeObject(readTree(d.nspawn)) };
+  return {
+    code: r.status,
+    stderr: r.stderr,
+    normal: treeObject(readTree(d.normal)),
+    nspawn: treeObject(readTree(d.nspawn)),
+  };
 }
 
 describe('big runs', () => {

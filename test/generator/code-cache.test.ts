@@ -30,10 +30,16 @@ function generateWith(cacheFile: string) {
 
 describe('code cache', () => {
   it('--write-code-cache FILE makes the cache (creating its folder) and prints nothing', () => {
-    const r = spawnSync(process.execPath, [generatorBin, '--write-code-cache', cache], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' }, timeout: 30_000 });
+    const r = spawnSync(process.execPath, [generatorBin, '--write-code-cache', cache], {
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '' },
+      timeout: 30_000,
+    });
     expect({ code: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: '', stderr: '' });
     const head = readFileSync(cache).subarray(0, 200).toString('latin1').split('\n')[0];
-    expect(head).toMatch(new RegExp(`^machinist-generator code cache [0-9a-f]{16} node ${process.version} ${process.arch}$`));
+    expect(head).toMatch(
+      new RegExp(`^machinist-generator code cache [0-9a-f]{16} node ${process.version} ${process.arch}$`),
+    );
     expect(readFileSync(cache).length).toBeGreaterThan(50_000);
   });
 
@@ -51,7 +57,13 @@ describe('code cache', () => {
     const good = readFileSync(cache);
     const nl = good.indexOf(10);
     const other = join(dir, 'other.cache');
-    writeFileSync(other, Buffer.concat([Buffer.from('machinist-generator code cache 0000000000000000 node v0.0.0 x64\n'), good.subarray(nl + 1)]));
+    writeFileSync(
+      other,
+      Buffer.concat([
+        Buffer.from('machinist-generator code cache 0000000000000000 node v0.0.0 x64\n'),
+        good.subarray(nl + 1),
+      ]),
+    );
     const corrupt = join(dir, 'corrupt.cache');
     writeFileSync(corrupt, Buffer.concat([good.subarray(0, nl + 1), Buffer.alloc(good.length - nl - 1, 0x5a)]));
     const reference = generateWith(join(dir, 'missing.cache')).tree;

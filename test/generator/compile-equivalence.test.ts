@@ -7,7 +7,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, generatorDirs, readTree, repo, resetNormal, runCli, runGenerator, treeObject } from './helpers.js';
+import {
+  ensureBuilt,
+  generatorDirs,
+  readTree,
+  repo,
+  resetNormal,
+  runCli,
+  runGenerator,
+  treeObject,
+} from './helpers.js';
 import type { GeneratorDirs } from './helpers.js';
 
 function configs(): [string, string][] {

@@ -40,8 +40,18 @@ describe('arguments and exit status', () => {
   it('takes NORMAL EARLY LATE, exits 0 and logs nothing for a good config', () => {
     writeConfig(cfg, WEB);
     const r = runGenerator(cfg, d);
-    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr, kmsg: r.kmsg }).toEqual({ code: 0, stdout: '', stderr: '', kmsg: '' });
-    expect([...readTree(d.normal).keys()]).toEqual(['machine@web.service.d', 'machine@web.service.d/50-machinist.conf', 'machines.target.wants', 'machines.target.wants/machine@web.service']);
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr, kmsg: r.kmsg }).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+      kmsg: '',
+    });
+    expect([...readTree(d.normal).keys()]).toEqual([
+      'machine@web.service.d',
+      'machine@web.service.d/50-machinist.conf',
+      'machines.target.wants',
+      'machines.target.wants/machine@web.service',
+    ]);
     expect([...readTree(d.nspawn).keys()]).toEqual(['web.nspawn']);
   });
 
@@ -87,7 +97,9 @@ describe('the .nspawn directory: owned files only', () => {
     const r = runGenerator(cfg, d);
     expect(r.code).toBe(0);
     expect(readTree(d.nspawn).size).toBe(0);
-    expect(readFileSync(join(d.normal, 'machine@web.service.d/50-machinist.conf'), 'utf8')).toContain('ExecStartPre=/bin/false');
+    expect(readFileSync(join(d.normal, 'machine@web.service.d/50-machinist.conf'), 'utf8')).toContain(
+      'ExecStartPre=/bin/false',
+    );
   });
 
   it('fails only the container with a hostile value, however it is caught, and writes the others', () => {
@@ -117,7 +129,12 @@ describe('the .nspawn directory: owned files only', () => {
     expect(readFileSync(join(d.nspawn, 'web.nspawn'), 'utf8')).toBe('[Exec]\nBoot=yes\n');
     expect(readFileSync(join(d.nspawn, 'other.nspawn'), 'utf8')).toBe('[Exec]\nBoot=no\n');
     expect(readTree(d.nspawn).has('db.nspawn')).toBe(true);
-    expect(r.kmsg).toMatch(new RegExp(`^<3>machinist-generator: ${d.nspawn}/web\\.nspawn: error\\[foreign-file\\]: ${d.nspawn}/web\\.nspawn exists and was not written by machinist`, 'm'));
+    expect(r.kmsg).toMatch(
+      new RegExp(
+        `^<3>machinist-generator: ${d.nspawn}/web\\.nspawn: error\\[foreign-file\\]: ${d.nspawn}/web\\.nspawn exists and was not written by machinist`,
+        'm',
+      ),
+    );
   });
 
   it('leaves an edited file of a container that is gone, with a warning', () => {
@@ -140,7 +157,9 @@ describe('containers that cannot be read still fail visibly', () => {
     mkdirSync(join(cfg, 'containers/odd.yaml'));
     const r = runGenerator(cfg, d);
     expect(r.code).toBe(0);
-    expect(readFileSync(join(d.normal, 'machine@odd.service.d/50-machinist.conf'), 'utf8')).toMatch(/ExecStartPre=:\/bin\/echo ".*containers\/odd\.yaml: error\[read-error\]: cannot read containers\/odd\.yaml/);
+    expect(readFileSync(join(d.normal, 'machine@odd.service.d/50-machinist.conf'), 'utf8')).toMatch(
+      /ExecStartPre=:\/bin\/echo ".*containers\/odd\.yaml: error\[read-error\]: cannot read containers\/odd\.yaml/,
+    );
     expect(readTree(d.normal).has('machines.target.wants/machine@odd.service')).toBe(true);
     expect(readTree(d.nspawn).has('web.nspawn')).toBe(true);
   });
@@ -150,7 +169,9 @@ describe('containers that cannot be read still fail visibly', () => {
     expect(spawnSync('mkfifo', [join(cfg, 'containers/pipe.yaml')]).status).toBe(0);
     const r = runGenerator(cfg, d, { MACHINIST_TIME_LIMIT_MS: '5000' });
     expect(r.code).toBe(0);
-    expect(r.kmsg).toMatch(/^<3>machinist-generator: .*containers\/pipe\.yaml: error\[read-error\]: cannot read containers\/pipe\.yaml: not a regular file/m);
+    expect(r.kmsg).toMatch(
+      /^<3>machinist-generator: .*containers\/pipe\.yaml: error\[read-error\]: cannot read containers\/pipe\.yaml: not a regular file/m,
+    );
     expect(readTree(d.normal).has('machine@pipe.service.d/50-machinist.conf')).toBe(true);
     expect(readTree(d.nspawn).has('web.nspawn')).toBe(true);
   });
@@ -160,7 +181,9 @@ describe('containers that cannot be read still fail visibly', () => {
     const r = runGenerator(cfg, d);
     expect(r.code).toBe(0);
     expect(r.kmsg).toMatch(/^<3>machinist-generator: .*bad_name\.yaml: error\[invalid-name\]/m);
-    expect(r.kmsg).toMatch(/^<4>machinist-generator: .*warning\[invalid-name\]: "bad_name" is not a valid machine name, so no unit/m);
+    expect(r.kmsg).toMatch(
+      /^<4>machinist-generator: .*warning\[invalid-name\]: "bad_name" is not a valid machine name, so no unit/m,
+    );
     expect([...readTree(d.normal).keys()].some((k) => k.includes('bad_name'))).toBe(false);
   });
 });
@@ -170,7 +193,9 @@ describe('the time limit', () => {
     writeBenchConfig(300, cfg);
     const r = runGenerator(cfg, d, { MACHINIST_TIME_LIMIT_MS: '5' });
     expect(r.code).toBe(1);
-    expect(r.kmsg).toMatch(/^<3>machinist-generator: machinist-generator gave up after 0\.005 s; the output may be incomplete$/m);
+    expect(r.kmsg).toMatch(
+      /^<3>machinist-generator: machinist-generator gave up after 0\.005 s; the output may be incomplete$/m,
+    );
     const conf = readFileSync(join(d.normal, 'machine@c0042.service.d/50-machinist.conf'), 'utf8');
     expect(conf).toContain('error[internal-error]: machinist-generator gave up after 0.005 s');
     expect(conf).toContain('ExecStartPre=/bin/false');
@@ -203,7 +228,9 @@ describe('logging', () => {
     expect(lines.slice(0, 2)).toEqual(['<3>machinist-generator: e with a newline', '<4>machinist-generator: w']);
     expect(lines[2]).toMatch(/^<6>machinist-generator: x+…$/);
     expect(Buffer.byteLength(lines[2]!)).toBeLessThanOrEqual(903);
-    expect(readFileSync(err, 'utf8')).toBe(`machinist-generator: e with a newline\nmachinist-generator: w\nmachinist-generator: ${'x'.repeat(2000)}\n`);
+    expect(readFileSync(err, 'utf8')).toBe(
+      `machinist-generator: e with a newline\nmachinist-generator: w\nmachinist-generator: ${'x'.repeat(2000)}\n`,
+    );
   });
 
   it('never creates a kmsg file where there is none, and still logs to stderr', () => {
@@ -240,14 +267,23 @@ describe('admin files that override the generated ones (library call)', () => {
   };
   const run = (etc: string) => {
     const lines: string[] = [];
-    const r = generate({ configDir: cfg, normal: d.normal, nspawnDir: d.nspawn, etcDir: etc, log: { log: (level, line) => lines.push(`${level}: ${line}`), close: () => {} } });
+    const r = generate({
+      configDir: cfg,
+      normal: d.normal,
+      nspawnDir: d.nspawn,
+      etcDir: etc,
+      log: { log: (level, line) => lines.push(`${level}: ${line}`), close: () => {} },
+    });
     return { r, lines };
   };
 
   it('warns when a hand-written file in /etc/systemd replaces what it generates', () => {
     writeConfig(cfg, { ...WEB, ...DB });
     const etc = temp('machinist-etc-');
-    writeConfig(etc, { 'nspawn/web.nspawn': '[Exec]\nBoot=yes\n', 'system/machine@db.service.d/50-machinist.conf': '[Unit]\n' });
+    writeConfig(etc, {
+      'nspawn/web.nspawn': '[Exec]\nBoot=yes\n',
+      'system/machine@db.service.d/50-machinist.conf': '[Unit]\n',
+    });
     const { r, lines } = run(etc);
     expect(r.internalErrors).toBe(0);
     expect(lines).toEqual([

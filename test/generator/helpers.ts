@@ -1,7 +1,17 @@
 // Shared by the generator tests: run the built bundles as real processes, and read an output tree so that two
 // trees can be compared path for path and byte for byte (symlinks by target).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +22,8 @@ export const generatorBin = join(repo, 'dist/machinist-generator');
 
 /** Build the bundles once if a test run starts without them (npm test builds first). */
 export function ensureBuilt(): void {
-  if (!existsSync(cliBin) || !existsSync(generatorBin)) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: repo });
+  if (!existsSync(cliBin) || !existsSync(generatorBin))
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: repo });
 }
 
 export type Entry = { type: 'file'; text: string } | { type: 'symlink'; target: string } | { type: 'dir' };
@@ -43,7 +54,11 @@ export interface Run {
 }
 
 export function runCli(args: string[], env: Record<string, string> = {}): Run {
-  const r = spawnSync(process.execPath, [cliBin, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 30_000 });
+  const r = spawnSync(process.execPath, [cliBin, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    timeout: 30_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -59,17 +74,35 @@ export interface GeneratorDirs {
 /** Three fresh generator directories (as systemd makes them), an .nspawn directory and a fake kmsg file. */
 export function generatorDirs(prefix = 'machinist-gen-'): GeneratorDirs {
   const base = mkdtempSync(join(tmpdir(), prefix));
-  const d = { base, normal: join(base, 'normal'), early: join(base, 'early'), late: join(base, 'late'), nspawn: join(base, 'nspawn'), kmsg: join(base, 'kmsg') };
+  const d = {
+    base,
+    normal: join(base, 'normal'),
+    early: join(base, 'early'),
+    late: join(base, 'late'),
+    nspawn: join(base, 'nspawn'),
+    kmsg: join(base, 'kmsg'),
+  };
   for (const x of [d.normal, d.early, d.late]) mkdirSync(x);
   writeFileSync(d.kmsg, '');
   return d;
 }
 
 /** Run the generator bundle as systemd would (argv NORMAL EARLY LATE), with the test overrides. */
-export function runGenerator(configDir: string, d: GeneratorDirs, env: Record<string, string> = {}, args = [d.normal, d.early, d.late]): Run & { kmsg: string } {
+export function runGenerator(
+  configDir: string,
+  d: GeneratorDirs,
+  env: Record<string, string> = {},
+  args = [d.normal, d.early, d.late],
+): Run & { kmsg: string } {
   const r = spawnSync(process.execPath, [generatorBin, ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env['PATH'] ?? '', MACHINIST_CONFIG_DIR: configDir, MACHINIST_NSPAWN_DIR: d.nspawn, MACHINIST_KMSG: d.kmsg, ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      MACHINIST_CONFIG_DIR: configDir,
+      MACHINIST_NSPAWN_DIR: d.nspawn,
+      MACHINIST_KMSG: d.kmsg,
+      ...env,
+    },
     timeout: 30_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, kmsg: readFileSync(d.kmsg, 'utf8') };

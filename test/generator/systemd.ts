@@ -27,11 +27,20 @@ export function worldReadable(path: string): void {
   if (st.isDirectory()) for (const n of readdirSync(path)) worldReadable(join(path, n));
 }
 
-const env = (dir: string) => ({ PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: '/', SYSTEMD_UNIT_PATH: `${dir}:` });
+const env = (dir: string) => ({
+  PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+  HOME: '/',
+  SYSTEMD_UNIT_PATH: `${dir}:`,
+});
 
 /** Lines of `systemd-analyze verify UNITS…` output (stdout and stderr). */
 export function verify(dir: string, units: string[]): string[] {
-  const r = spawnSync('systemd-analyze', ['verify', ...units], { cwd: dir, env: env(dir), encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('systemd-analyze', ['verify', ...units], {
+    cwd: dir,
+    env: env(dir),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return `${r.stdout}${r.stderr}`.split('\n').filter(Boolean);
 }
 
@@ -77,7 +86,13 @@ export function dump(dir: string, units: string[]): { units: Map<string, UnitDum
   worldReadable(dir);
   const cmd = [SYSTEMD!, '--test', '--system', '--unit=machinist-test.target', '--no-pager', '--log-target=console'];
   const argv = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...cmd] : cmd;
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, env: env(dir), encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(argv[0]!, argv.slice(1), {
+    cwd: dir,
+    env: env(dir),
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 64 << 20,
+  });
   const out = new Map<string, UnitDump>();
   let cur: UnitDump | undefined;
   let execKind: string | undefined;

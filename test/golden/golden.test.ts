@@ -6,7 +6,16 @@
 //
 // Review every changed expected file by eye before committing it: it is what machinist promises to write.
 import {
-  existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,7 +32,9 @@ const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const SHOWN = '/etc/machinist';
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
-const examples = readdirSync(EXAMPLES).filter((n) => existsSync(join(EXAMPLES, n, 'config'))).sort();
+const examples = readdirSync(EXAMPLES)
+  .filter((n) => existsSync(join(EXAMPLES, n, 'config')))
+  .sort();
 
 type Entry = { type: 'file'; content: Buffer } | { type: 'symlink'; target: string } | { type: 'other'; what: string };
 
@@ -44,7 +55,8 @@ function readTree(root: string): Map<string, Entry> {
   return out;
 }
 
-const show = (e: Entry) => (e.type === 'file' ? `file (${e.content.length} bytes)` : e.type === 'symlink' ? `symlink -> ${e.target}` : e.what);
+const show = (e: Entry) =>
+  e.type === 'file' ? `file (${e.content.length} bytes)` : e.type === 'symlink' ? `symlink -> ${e.target}` : e.what;
 
 /** Missing, extra and different paths of `actual` against `expected`, with a diff for each changed file. */
 function compareTrees(expected: Map<string, Entry>, actual: Map<string, Entry>): string[] {
@@ -54,13 +66,17 @@ function compareTrees(expected: Map<string, Entry>, actual: Map<string, Entry>):
     if (!got) problems.push(`missing (expected, not written): ${rel} (${show(want)})`);
     else if (want.type === 'file' && got.type === 'file') {
       if (!want.content.equals(got.content)) {
-        problems.push(`different: ${rel}\n${unifiedDiff(want.content.toString('utf8'), got.content.toString('utf8'), `expected/${rel}`, `actual/${rel}`)}`);
+        problems.push(
+          `different: ${rel}\n${unifiedDiff(want.content.toString('utf8'), got.content.toString('utf8'), `expected/${rel}`, `actual/${rel}`)}`,
+        );
       }
     } else if (want.type === 'symlink' && got.type === 'symlink') {
-      if (want.target !== got.target) problems.push(`different: ${rel}: symlink -> ${want.target} expected, -> ${got.target} written`);
+      if (want.target !== got.target)
+        problems.push(`different: ${rel}: symlink -> ${want.target} expected, -> ${got.target} written`);
     } else problems.push(`different: ${rel}: ${show(want)} expected, ${show(got)} written`);
   }
-  for (const [rel, got] of actual) if (!expected.has(rel)) problems.push(`extra (written, not expected): ${rel} (${show(got)})`);
+  for (const [rel, got] of actual)
+    if (!expected.has(rel)) problems.push(`extra (written, not expected): ${rel} (${show(got)})`);
   return problems;
 }
 
@@ -77,7 +93,9 @@ function writeTree(root: string, tree: Map<string, Entry>): void {
 
 /** Everything every output says, in output order, as one string. */
 function rendered(b: Build): string {
-  return b.outputs.map((o) => `== ${o.dir}:${o.rel}\n${o.kind === 'file' ? renderOwned(o.doc) : `-> ${o.target}\n`}`).join('');
+  return b.outputs
+    .map((o) => `== ${o.dir}:${o.rel}\n${o.kind === 'file' ? renderOwned(o.doc) : `-> ${o.target}\n`}`)
+    .join('');
 }
 
 /** mtime (ns) of every entry below root, directories included: a rewrite or a rename would show. */
@@ -103,7 +121,11 @@ describe('examples compile to their golden trees', () => {
     for (const ex of readdirSync(EXAMPLES)) {
       expect(existsSync(join(EXAMPLES, ex, 'config')), `examples/${ex} has no config/`).toBe(true);
       expect(existsSync(join(EXAMPLES, ex, 'README.md')), `examples/${ex} has no README.md`).toBe(true);
-      if (!UPDATE) expect(existsSync(join(EXAMPLES, ex, 'expected')), `examples/${ex} has no expected/ (run UPDATE_GOLDEN=1)`).toBe(true);
+      if (!UPDATE)
+        expect(
+          existsSync(join(EXAMPLES, ex, 'expected')),
+          `examples/${ex} has no expected/ (run UPDATE_GOLDEN=1)`,
+        ).toBe(true);
     }
   });
 
@@ -122,7 +144,10 @@ describe('examples compile to their golden trees', () => {
       const actual = readTree(root);
       if (UPDATE) writeTree(expectedDir, actual);
       const problems = compareTrees(readTree(expectedDir), actual);
-      expect(problems.length, `examples/${ex}/expected differs (UPDATE_GOLDEN=1 rewrites it):\n\n${problems.join('\n')}`).toBe(0);
+      expect(
+        problems.length,
+        `examples/${ex}/expected differs (UPDATE_GOLDEN=1 rewrites it):\n\n${problems.join('\n')}`,
+      ).toBe(0);
     });
 
     it('compiles again without changing anything', () => {

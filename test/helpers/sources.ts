@@ -2,11 +2,17 @@
 import type { Kind, SourceFile } from '../../src/load/read.js';
 import { build } from '../../src/pipeline.js';
 
-const kinds: Record<string, Kind> = { containers: 'container', profiles: 'profile', slices: 'slice', images: 'image', pods: 'pod' };
+const kinds: Record<string, Kind> = {
+  containers: 'container',
+  profiles: 'profile',
+  slices: 'slice',
+  images: 'image',
+  pods: 'pod',
+};
 
 export function sources(files: Record<string, string>, dir = '/etc/machinist'): SourceFile[] {
   return Object.entries(files).map(([rel, text]) => {
-    const [folder, base] = rel.includes('/') ? rel.split('/') as [string, string] : ['', rel];
+    const [folder, base] = rel.includes('/') ? (rel.split('/') as [string, string]) : ['', rel];
     const kind: Kind = folder ? kinds[folder]! : 'settings';
     return { kind, name: base.replace(/\.ya?ml$/, ''), rel, file: `${dir}/${rel}`, text };
   });

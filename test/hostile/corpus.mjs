@@ -42,16 +42,50 @@ function generated() {
   const deepBlock = Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}a:`).join('\n');
   return [
     text('too-large.yaml', `description: ${'x'.repeat(LIMIT)}\n`, [{ code: 'file-too-large' }]),
-    text('many-unknown-keys.yaml', filled('', (i) => `k${i}: 1\n`, LIMIT), listed('unknown-key', 1, 1)),
-    text('many-values.yaml', filled('tmpfs: [/a', () => ',1', LIMIT - 2, ']\n'), [{ code: 'file-too-large' }]),
-    text('long-flow-list.yaml', filled('binds: [/a:/a', () => ', /a:/a', LIMIT - 2, ']\n'), []),
-    text('many-syntax-errors.yaml', filled('', () => 'a\n:\n', LIMIT), [{ code: 'yaml-syntax' }]),
-    text('many-comments.yaml', filled('boot: true\n', () => '#x\n', LIMIT), []),
-    text('many-anchors.yaml', filled('', (i) => `k${i}: &a${i} 1\n`, LIMIT), listed('unknown-key', 1, 1)),
-    text('many-ambiguous-numbers.yaml', filled('environment:\n', (i) => `  V${i}: 0${i}\n`, LIMIT), listed('ambiguous-value', 2, 7)),
-    text('many-escapes.yaml', filled('description: "', () => '\\n', LIMIT - 2, '"\n'), []),
+    text(
+      'many-unknown-keys.yaml',
+      filled('', (i) => `k${i}: 1\n`, LIMIT),
+      listed('unknown-key', 1, 1),
+    ),
+    text(
+      'many-values.yaml',
+      filled('tmpfs: [/a', () => ',1', LIMIT - 2, ']\n'),
+      [{ code: 'file-too-large' }],
+    ),
+    text(
+      'long-flow-list.yaml',
+      filled('binds: [/a:/a', () => ', /a:/a', LIMIT - 2, ']\n'),
+      [],
+    ),
+    text(
+      'many-syntax-errors.yaml',
+      filled('', () => 'a\n:\n', LIMIT),
+      [{ code: 'yaml-syntax' }],
+    ),
+    text(
+      'many-comments.yaml',
+      filled('boot: true\n', () => '#x\n', LIMIT),
+      [],
+    ),
+    text(
+      'many-anchors.yaml',
+      filled('', (i) => `k${i}: &a${i} 1\n`, LIMIT),
+      listed('unknown-key', 1, 1),
+    ),
+    text(
+      'many-ambiguous-numbers.yaml',
+      filled('environment:\n', (i) => `  V${i}: 0${i}\n`, LIMIT),
+      listed('ambiguous-value', 2, 7),
+    ),
+    text(
+      'many-escapes.yaml',
+      filled('description: "', () => '\\n', LIMIT - 2, '"\n'),
+      [],
+    ),
     text('deep-block.yaml', `${deepBlock} 1\n`, [{ code: 'file-too-large', line: 66 }]),
-    text('deep-flow.yaml', `command: ${'['.repeat(LIMIT / 2 - 8)}${']'.repeat(LIMIT / 2 - 8)}\n`, [{ code: 'file-too-large' }]),
+    text('deep-flow.yaml', `command: ${'['.repeat(LIMIT / 2 - 8)}${']'.repeat(LIMIT / 2 - 8)}\n`, [
+      { code: 'file-too-large' },
+    ]),
   ];
 }
 

@@ -9,7 +9,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/diagnostics/types.js';
 import { renderIni } from '../../src/ini/render.js';
 import { build } from '../../src/pipeline.js';
@@ -136,7 +136,10 @@ function parseAllNspawn(): { complaints: Map<string, string[]>; output: string[]
 
 /** `Key=` lines of a rendered file. */
 const linesOf = (file: string | undefined, key: string) =>
-  (file ?? '').split('\n').filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+  (file ?? '')
+    .split('\n')
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1));
 
 const skip = unavailable !== undefined && !process.env.CI;
 
@@ -174,7 +177,11 @@ describe.skipIf(skip)('hostile values: refused at their line, or read back exact
 
   it('covers every string-valued key of the container schema', () => {
     const covered = new Set(HOSTILE_KEYS.map((k) => k.path.replace(/ \(.*\)$/, '')));
-    expect(stringKeys().filter((p) => !covered.has(p)).join(' ')).toBe('');
+    expect(
+      stringKeys()
+        .filter((p) => !covered.has(p))
+        .join(' '),
+    ).toBe('');
   });
 
   it('has cases of both outcomes for the keys that carry text', () => {
@@ -187,16 +194,24 @@ describe.skipIf(skip)('hostile values: refused at their line, or read back exact
     );
   });
 
-  eachCase(CASES.filter((c) => c.errors.length > 0), 'refused at line 1, nothing written', (c) => {
-    expect(c.errors.map((d) => d.pos?.line)).toContain(1);
-    expect(c.nspawn).toBeUndefined();
-    expect(c.dropin).toBeUndefined();
-  });
+  eachCase(
+    CASES.filter((c) => c.errors.length > 0),
+    'refused at line 1, nothing written',
+    (c) => {
+      expect(c.errors.map((d) => d.pos?.line)).toContain(1);
+      expect(c.nspawn).toBeUndefined();
+      expect(c.dropin).toBeUndefined();
+    },
+  );
 
-  eachCase(accepted().filter((c) => c.dropin !== undefined), 'systemd read the whole drop-in', (c) => {
-    const restart = c.key.path === 'restart' ? c.value : 'always';
-    expect(dumped(units.dump, unitName(c), 'Restart')).toEqual([restart]);
-  });
+  eachCase(
+    accepted().filter((c) => c.dropin !== undefined),
+    'systemd read the whole drop-in',
+    (c) => {
+      const restart = c.key.path === 'restart' ? c.value : 'always';
+      expect(dumped(units.dump, unitName(c), 'Restart')).toEqual([restart]);
+    },
+  );
 
   eachCase(accepted('unit'), 'what systemd holds is the value', (c) => {
     const r = c.key.reading as Extract<HostileKey['reading'], { kind: 'unit' }>;

@@ -8,7 +8,8 @@ import { containerSchema } from '../../src/schema/container.js';
 import { keysAt } from '../../src/schema/validate.js';
 import { buildFrom } from '../helpers/sources.js';
 
-const errorsOf = (yaml: string) => buildFrom({ 'containers/web.yaml': yaml }).diagnostics.filter((d) => d.severity === 'error');
+const errorsOf = (yaml: string) =>
+  buildFrom({ 'containers/web.yaml': yaml }).diagnostics.filter((d) => d.severity === 'error');
 
 /** The one error of a file, which must be at `line` and `path`. */
 function refusal(yaml: string, path: (string | number)[], line: number) {
@@ -48,7 +49,9 @@ describe('hints say what to write', () => {
     expect(d.message).not.toMatch(/host name/);
     expect(d.message).toMatch(/image directory under \/var\/lib\/machines/);
     expect(d.hint).toMatch(/not a URL. Declare it in images\/NAME.yaml \(url: and sha256:\), then write image: NAME/);
-    expect(refusal('image: /srv/roots/web\n', ['image'], 1).hint).toBe('For a root directory elsewhere, write directory: /srv/roots/web instead of image:.');
+    expect(refusal('image: /srv/roots/web\n', ['image'], 1).hint).toBe(
+      'For a root directory elsewhere, write directory: /srv/roots/web instead of image:.',
+    );
   });
 });
 
@@ -65,7 +68,8 @@ describe('every refusal says what to write', () => {
   };
   walk([]);
   const wrong = ['[[1]]', '{ q: 1 }', '"%bad value%"', '-5', '"/a/../b"', 'yes'];
-  const nest = (path: string[], value: string) => path.reduceRight((inner, k) => `{ ${k}: ${inner} }`, value).slice(2, -2);
+  const nest = (path: string[], value: string) =>
+    path.reduceRight((inner, k) => `{ ${k}: ${inner} }`, value).slice(2, -2);
 
   it.each(paths.map((p) => [p.join('.'), p] as const))('%s', (_label, path) => {
     for (const value of wrong) {
@@ -80,10 +84,20 @@ describe('every refusal says what to write', () => {
 describe('the generated validator agrees with zod on these values', () => {
   // accept.generated.ts decides alone when it says yes, so it must refuse whatever zod refuses.
   const docs = [
-    'network: { mode: bridge, bridge: "br%0" }', 'network: { mode: zone, zone: abcdefghijklm }', 'network: { mode: zone, zone: abcdefghijkl }',
-    'security: { capabilities: { drop: [CAP_NET_RAWW], add: [all] } }', 'security: { capabilities: { ambient: [all] } }',
-    `slice: ${'a'.repeat(242)}`, `slice: ${'a'.repeat(241)}`, `directory: /srv/${'a'.repeat(256)}`, 'devices: ["/dev/dri/*", char-drm, { class: block-loop }]',
-    'devices: [/srv/x]', 'tmpfs: ["/run/x:noatime"]', 'tmpfs: ["/run/x:size=10m,mode=0700"]', 'bind_users: [root]', 'bind_users: [alice]',
+    'network: { mode: bridge, bridge: "br%0" }',
+    'network: { mode: zone, zone: abcdefghijklm }',
+    'network: { mode: zone, zone: abcdefghijkl }',
+    'security: { capabilities: { drop: [CAP_NET_RAWW], add: [all] } }',
+    'security: { capabilities: { ambient: [all] } }',
+    `slice: ${'a'.repeat(242)}`,
+    `slice: ${'a'.repeat(241)}`,
+    `directory: /srv/${'a'.repeat(256)}`,
+    'devices: ["/dev/dri/*", char-drm, { class: block-loop }]',
+    'devices: [/srv/x]',
+    'tmpfs: ["/run/x:noatime"]',
+    'tmpfs: ["/run/x:size=10m,mode=0700"]',
+    'bind_users: [root]',
+    'bind_users: [alice]',
     'resources: { io: { device_weight: { "/dev/sd\0a": 100 } } }',
   ];
   it.each(docs)('%s', (yaml) => {

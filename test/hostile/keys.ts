@@ -46,10 +46,19 @@ const under = (dir: string) => (t: string) => `${dir}/${t}`;
 const isPath = (k: HostileKey) => k.value !== text;
 const nspawn: Reading = { kind: 'nspawn' };
 /** A key the schema restricts to a grammar (names, enums, sizes): hostile values are refused, the rest parsed. */
-const named = (path: string, yaml: (q: string) => string): HostileKey =>
-  ({ path, value: text, yaml, reading: nspawn, bounded: true });
-const raw = (path: string, file: 'unit' | 'nspawn', key: string, yaml: (q: string) => string): HostileKey =>
-  ({ path, value: text, yaml, reading: { kind: 'raw', file, key } });
+const named = (path: string, yaml: (q: string) => string): HostileKey => ({
+  path,
+  value: text,
+  yaml,
+  reading: nspawn,
+  bounded: true,
+});
+const raw = (path: string, file: 'unit' | 'nspawn', key: string, yaml: (q: string) => string): HostileKey => ({
+  path,
+  value: text,
+  yaml,
+  reading: { kind: 'raw', file, key },
+});
 
 export const HOSTILE_KEYS: HostileKey[] = [
   {

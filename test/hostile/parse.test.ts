@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { jsonText, renderPretty, toJSON } from '../../src/diagnostics/render.js';
 import type { Diagnostic } from '../../src/diagnostics/types.js';
 import { generate } from '../../src/generator/run.js';
@@ -42,7 +42,9 @@ const ofBad = (ds: readonly Diagnostic[]) => ds.filter((d) => d.file?.endsWith('
 const summary = (ds: readonly Diagnostic[]) =>
   ofBad(ds).map((d) => `${d.code} ${d.pos ? `${d.pos.line}:${d.pos.col}` : '-'} ${d.message}`);
 const matches = (d: Diagnostic, want: Expected) =>
-  d.code === want.code && (want.line === undefined || d.pos?.line === want.line) && (want.col === undefined || d.pos?.col === want.col);
+  d.code === want.code &&
+  (want.line === undefined || d.pos?.line === want.line) &&
+  (want.col === undefined || d.pos?.col === want.col);
 
 describe('the malformed corpus', () => {
   const corpus = malformedCorpus();
@@ -58,7 +60,10 @@ describe('the malformed corpus', () => {
       const bad = ofBad(checked.diagnostics);
       for (const want of entry.expect) {
         const got = summary(checked.diagnostics).join('\n');
-        expect(bad.some((d) => matches(d, want)), `${entry.name} should report ${JSON.stringify(want)}; got:\n${got}`).toBe(true);
+        expect(
+          bad.some((d) => matches(d, want)),
+          `${entry.name} should report ${JSON.stringify(want)}; got:\n${got}`,
+        ).toBe(true);
       }
       expect(checked.diagnostics.filter((d) => d.code === 'internal-error')).toEqual([]);
       expect(bad.length).toBeLessThanOrEqual(52);
@@ -73,19 +78,23 @@ describe('the malformed corpus', () => {
     });
   }
 
-  it('every file with an error fails alone in the generator: the good container is generated', { timeout: 180_000 }, () => {
-    for (const entry of corpus) {
-      if (!entry.expect.length) continue;
-      const dir = configWith(entry.bytes);
-      const d = generatorDirs();
-      temps.push(d.base);
-      const log = { log: () => {}, close: () => {} };
-      const r = generate({ configDir: dir, normal: d.normal, nspawnDir: d.nspawn, etcDir: join(d.base, 'etc'), log });
-      const outcome = { name: entry.name, internal: r.internalErrors, containers: r.containers, failed: r.failed };
-      expect(outcome).toEqual({ name: entry.name, internal: 0, containers: ['good'], failed: ['bad'] });
-      expect(readTree(d.nspawn).has('good.nspawn')).toBe(true);
-    }
-  });
+  it(
+    'every file with an error fails alone in the generator: the good container is generated',
+    { timeout: 180_000 },
+    () => {
+      for (const entry of corpus) {
+        if (!entry.expect.length) continue;
+        const dir = configWith(entry.bytes);
+        const d = generatorDirs();
+        temps.push(d.base);
+        const log = { log: () => {}, close: () => {} };
+        const r = generate({ configDir: dir, normal: d.normal, nspawnDir: d.nspawn, etcDir: join(d.base, 'etc'), log });
+        const outcome = { name: entry.name, internal: r.internalErrors, containers: r.containers, failed: r.failed };
+        expect(outcome).toEqual({ name: entry.name, internal: 0, containers: ['good'], failed: ['bad'] });
+        expect(readTree(d.nspawn).has('good.nspawn')).toBe(true);
+      }
+    },
+  );
 });
 
 describe('the alias bomb', () => {
@@ -101,7 +110,9 @@ describe('the alias bomb', () => {
   });
 
   it('allows aliases of ordinary size', () => {
-    const { parsed, diagnostics } = parseSource(sources({ 'containers/a.yaml': 'environment: &e { A: x }\nx: &l [*e, *e]\n' })[0]!);
+    const { parsed, diagnostics } = parseSource(
+      sources({ 'containers/a.yaml': 'environment: &e { A: x }\nx: &l [*e, *e]\n' })[0]!,
+    );
     expect(diagnostics).toEqual([]);
     expect(parsed.value).toEqual({ environment: { A: 'x' }, x: [{ A: 'x' }, { A: 'x' }] });
   });
@@ -114,7 +125,9 @@ describe('the alias bomb', () => {
     const r = runGenerator(dir, d);
     expect(r.code).toBe(0);
     expect([...readTree(d.nspawn).keys()]).toEqual(['good.nspawn']);
-    expect(readFileSync(join(d.normal, 'machine@bad.service.d/50-machinist.conf'), 'utf8')).toMatch(/aliases expand the file/);
+    expect(readFileSync(join(d.normal, 'machine@bad.service.d/50-machinist.conf'), 'utf8')).toMatch(
+      /aliases expand the file/,
+    );
   });
 });
 
@@ -138,7 +151,8 @@ describe('__proto__ keys', () => {
   });
 
   it('other names of Object.prototype are ordinary keys: validate, compile and the generator agree', () => {
-    const text = 'environment: {constructor: a, toString: b, hasOwnProperty: c, valueOf: "1"}\nnspawn: {Exec: {constructor: x}}\n';
+    const text =
+      'environment: {constructor: a, toString: b, hasOwnProperty: c, valueOf: "1"}\nnspawn: {Exec: {constructor: x}}\n';
     const dir = configWith(text);
     const checked = check({ configDir: dir });
     expect(checked.diagnostics.map((d) => d.code)).toEqual(['unknown-key']); // nspawn.Exec.constructor
@@ -146,7 +160,9 @@ describe('__proto__ keys', () => {
     const ok = compile({ configDir: fixed, root: temp('machinist-hostile-root-') });
     expect(ok.diagnostics).toEqual([]);
     const dropin = readFileSync(join(ok.targets.dirs.unit, 'machine@bad.service.d/50-machinist.conf'), 'utf8');
-    expect(dropin + readFileSync(join(ok.targets.dirs.nspawn, 'bad.nspawn'), 'utf8')).toMatch(/constructor=a[\s\S]*toString=b/);
+    expect(dropin + readFileSync(join(ok.targets.dirs.nspawn, 'bad.nspawn'), 'utf8')).toMatch(
+      /constructor=a[\s\S]*toString=b/,
+    );
   });
 });
 
@@ -174,10 +190,21 @@ describe('plain scalars arrive as written, or are refused with a hint to quote',
   });
 
   it('keeps canonical numbers and quoted text exactly', () => {
-    const lines = ['PORT: 8080', 'NEG: -5', 'RATIO: 1.5', 'ON: true', 'UMASK: "0022"', 'BIG: "12345678901234567890"', "V: '1.50'"];
+    const lines = [
+      'PORT: 8080',
+      'NEG: -5',
+      'RATIO: 1.5',
+      'ON: true',
+      'UMASK: "0022"',
+      'BIG: "12345678901234567890"',
+      "V: '1.50'",
+    ];
     const { diagnostics, nspawn } = envOf(lines.map((l) => `  ${l}\n`).join(''));
     expect(diagnostics).toEqual([]);
-    const text = nspawn && nspawn.kind === 'file' ? nspawn.doc.sections.flatMap((s) => s.entries.map((e) => `${e.key}=${e.value}`)) : [];
+    const text =
+      nspawn && nspawn.kind === 'file'
+        ? nspawn.doc.sections.flatMap((s) => s.entries.map((e) => `${e.key}=${e.value}`))
+        : [];
     expect(text.filter((l) => l.startsWith('Environment='))).toEqual([
       'Environment=PORT=8080',
       'Environment=NEG=-5',
@@ -200,7 +227,10 @@ describe('plain scalars arrive as written, or are refused with a hint to quote',
     for (const text of texts) {
       expect(fastParse(text), text).toBeUndefined();
       const full = parseSourceFully(sources({ 'containers/x.yaml': text })[0]!);
-      expect(full.diagnostics.map((d) => d.code), text).toEqual(['ambiguous-value']);
+      expect(
+        full.diagnostics.map((d) => d.code),
+        text,
+      ).toEqual(['ambiguous-value']);
     }
   });
 
@@ -220,8 +250,10 @@ describe('tags', () => {
     expect(diagnostics[0]!.hint).toMatch(/^Did you mean "!reset"\?/);
   });
 
-  it('keeps !reset and YAML\'s own tags', () => {
-    const { parsed, diagnostics } = parseSource(sources({ 'containers/t.yaml': 'binds: !reset [/a:/a]\ndescription: !!str 0022\n' })[0]!);
+  it("keeps !reset and YAML's own tags", () => {
+    const { parsed, diagnostics } = parseSource(
+      sources({ 'containers/t.yaml': 'binds: !reset [/a:/a]\ndescription: !!str 0022\n' })[0]!,
+    );
     expect(diagnostics).toEqual([]);
     expect(parsed.value).toEqual({ binds: ['/a:/a'], description: '0022' });
   });
@@ -240,30 +272,46 @@ describe('bounded cost of every file', () => {
     const text = Array.from({ length: 500 }, (_, i) => `k${i}: 1`).join('\n');
     const d = ofBad(check({ configDir: configWith(text) }).diagnostics);
     expect(d).toHaveLength(51);
-    expect(d.filter((x) => x.code === 'too-many-problems')).toMatchObject([{ message: 'and 450 more problems in this file, not shown' }]);
+    expect(d.filter((x) => x.code === 'too-many-problems')).toMatchObject([
+      { message: 'and 450 more problems in this file, not shown' },
+    ]);
   });
 });
 
 describe('README', () => {
   it('states the bounds of a file as limits.ts sets them', () => {
     const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8').replace(/\s+/g, ' ');
-    expect(readme).toContain(`at most ${sizeText(MAX_FILE_BYTES)}, ${MAX_VALUES} values and ${MAX_DEPTH} levels of nesting`);
+    expect(readme).toContain(
+      `at most ${sizeText(MAX_FILE_BYTES)}, ${MAX_VALUES} values and ${MAX_DEPTH} levels of nesting`,
+    );
     expect(readme).toContain(`at most ${MAX_FILE_DIAGNOSTICS} are listed per file`);
   });
 });
 
 describe('UTF-8', () => {
   it('refuses a file that is not UTF-8 at the line and column of the first bad byte', () => {
-    const dir = configWith(Buffer.concat([Buffer.from('boot: true\ndescription: café '), Buffer.from([0xff]), Buffer.from('\n')]));
+    const dir = configWith(
+      Buffer.concat([Buffer.from('boot: true\ndescription: café '), Buffer.from([0xff]), Buffer.from('\n')]),
+    );
     const d = ofBad(check({ configDir: dir }).diagnostics);
     const message = 'containers/bad.yaml is not valid UTF-8: byte 0xff at line 2, column 19';
-    expect(d.map((x) => [x.code, x.pos, x.message])).toEqual([['invalid-encoding', { line: 2, col: 19, length: 1 }, message]]);
+    expect(d.map((x) => [x.code, x.pos, x.message])).toEqual([
+      ['invalid-encoding', { line: 2, col: 19, length: 1 }, message],
+    ]);
   });
 
   it('accepts every valid sequence, refuses overlong forms, surrogates and truncated ones', () => {
     const ok = Buffer.from('description: "é ☕ 日本 😀 \u{10ffff}"\n');
     expect(ofBad(check({ configDir: configWith(ok) }).diagnostics)).toEqual([]);
-    for (const bad of [[0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe6, 0x97], [0x80], [0xfe]]) {
+    for (const bad of [
+      [0xc0, 0xaf],
+      [0xe0, 0x80, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xe6, 0x97],
+      [0x80],
+      [0xfe],
+    ]) {
       const dir = configWith(Buffer.concat([Buffer.from('description: "'), Buffer.from(bad), Buffer.from('"\n')]));
       const got = ofBad(check({ configDir: dir }).diagnostics).map((x) => [x.code, x.pos?.col]);
       expect(got, bad.join(' ')).toEqual([['invalid-encoding', 15]]);
@@ -300,7 +348,7 @@ describe('diagnostics are safe to print', () => {
     expect(JSON.parse(json)).toEqual({ diagnostics: toJSON(c.diagnostics) });
   });
 
-  it('shows a CRLF file\'s lines without their CR', () => {
+  it("shows a CRLF file's lines without their CR", () => {
     const c = check({ configDir: configWith('boot: true\r\nrestart: sometimes\r\n') });
     const out = renderPretty(c.diagnostics, { color: false, sources: c.sources });
     expect(out).toContain('2 | restart: sometimes\n    |          ^^^^^^^^^\n');
@@ -344,7 +392,11 @@ describe('errors a user can act on', () => {
 
   it('says that YAML merge keys are not supported, and what to use instead', () => {
     const d = first('x-base: &base { boot: true }\n<<: *base\n');
-    expect(d).toMatchObject({ code: 'unknown-key', message: 'YAML merge keys (<<) are not supported', pos: { line: 2, col: 1 } });
+    expect(d).toMatchObject({
+      code: 'unknown-key',
+      message: 'YAML merge keys (<<) are not supported',
+      pos: { line: 2, col: 1 },
+    });
     expect(d.hint).toMatch(/profile/);
   });
 

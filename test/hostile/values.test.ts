@@ -16,9 +16,12 @@ import { runContainer } from '../oracle/nspawn-oracle.js';
 
 const skipOracle = examplesOracleUnavailable !== undefined && !process.env.CI;
 
-const diagnosticsOf = (yaml: string, extra: Record<string, string> = {}) => buildFrom({ 'containers/web.yaml': yaml, ...extra }).diagnostics;
-const errorsOf = (yaml: string, extra: Record<string, string> = {}) => diagnosticsOf(yaml, extra).filter((d) => d.severity === 'error');
-const warningsOf = (yaml: string, extra: Record<string, string> = {}) => diagnosticsOf(yaml, extra).filter((d) => d.severity === 'warning');
+const diagnosticsOf = (yaml: string, extra: Record<string, string> = {}) =>
+  buildFrom({ 'containers/web.yaml': yaml, ...extra }).diagnostics;
+const errorsOf = (yaml: string, extra: Record<string, string> = {}) =>
+  diagnosticsOf(yaml, extra).filter((d) => d.severity === 'error');
+const warningsOf = (yaml: string, extra: Record<string, string> = {}) =>
+  diagnosticsOf(yaml, extra).filter((d) => d.severity === 'warning');
 
 /** The one error of a file, which must be at `line` and `path`. */
 function refusal(yaml: string, path: (string | number)[], line: number) {
@@ -69,7 +72,12 @@ describe('interface, bridge and zone names: as the kernel and systemd-nspawn tak
   });
 
   it.skipIf(skipOracle)('systemd-nspawn ignores every such Bridge= (the container would use the host network)', () => {
-    const complaints = nspawnSays(`[Network]\n${bad.filter((n) => !/\s/.test(n)).map((n) => `Bridge=${n}`).join('\n')}\n`);
+    const complaints = nspawnSays(
+      `[Network]\n${bad
+        .filter((n) => !/\s/.test(n))
+        .map((n) => `Bridge=${n}`)
+        .join('\n')}\n`,
+    );
     expect(complaints.filter((l) => l.includes('Interface name is not valid'))).toHaveLength(bad.length - 1);
   });
 
@@ -104,23 +112,35 @@ describe('interface, bridge and zone names: as the kernel and systemd-nspawn tak
 
 describe('capabilities: the names systemd 252 knows', () => {
   it('refuses CAP_NET_RAWW in drop: at its line and suggests CAP_NET_RAW', () => {
-    const d = refusal('security:\n  capabilities:\n    drop:\n      - CAP_SYS_PTRACE\n      - CAP_NET_RAWW\n', ['security', 'capabilities', 'drop', 1], 5);
+    const d = refusal(
+      'security:\n  capabilities:\n    drop:\n      - CAP_SYS_PTRACE\n      - CAP_NET_RAWW\n',
+      ['security', 'capabilities', 'drop', 1],
+      5,
+    );
     expect(d.message).toMatch(/not a capability systemd knows/);
     expect(d.hint).toMatch(/^Did you mean "CAP_NET_RAW"\?/);
   });
 
   it('suggests the CAP_ spelling for a bare or lower-case name', () => {
-    expect(refusal('security: { capabilities: { add: [net_admin] } }\n', ['security', 'capabilities', 'add', 0], 1).hint).toMatch(/"CAP_NET_ADMIN"/);
+    expect(
+      refusal('security: { capabilities: { add: [net_admin] } }\n', ['security', 'capabilities', 'add', 0], 1).hint,
+    ).toMatch(/"CAP_NET_ADMIN"/);
   });
 
   it('accepts all in add: and drop:, but not in ambient:', () => {
     expect(errorsOf('security: { capabilities: { add: [all], drop: [all] } }\n')).toEqual([]);
-    const d = refusal('boot: false\ncommand: [/bin/true]\nsecurity: { capabilities: { ambient: [all] } }\n', ['security', 'capabilities', 'ambient', 0], 3);
+    const d = refusal(
+      'boot: false\ncommand: [/bin/true]\nsecurity: { capabilities: { ambient: [all] } }\n',
+      ['security', 'capabilities', 'ambient', 0],
+      3,
+    );
     expect(d.message).toContain('AmbientCapability=all');
   });
 
   it.skipIf(skipOracle)('systemd-nspawn ignores an unknown name and refuses AmbientCapability=all', () => {
-    expect(nspawnSays('[Exec]\nDropCapability=CAP_NET_RAWW\n')).toEqual([expect.stringContaining('Failed to parse capability, ignoring: CAP_NET_RAWW')]);
+    expect(nspawnSays('[Exec]\nDropCapability=CAP_NET_RAWW\n')).toEqual([
+      expect.stringContaining('Failed to parse capability, ignoring: CAP_NET_RAWW'),
+    ]);
     const ambient = runContainer('[Exec]\nAmbientCapability=all\n', ['/bin/true']);
     expect(ambient.status).not.toBe(0);
     expect(ambient.stderr).toContain('AmbientCapability= does not support the value all.');
@@ -140,7 +160,9 @@ describe('names and paths that systemd or the kernel cannot hold', () => {
     const d = refusal(`slice: ${long(242)}\n`, ['slice'], 1);
     expect(d.message).toMatch(/at most 241/);
     const b = buildFrom({ [`slices/${long(250)}.yaml`]: '' });
-    expect(b.diagnostics).toEqual([expect.objectContaining({ code: 'invalid-name', hint: expect.stringContaining('slices/web.yaml') })]);
+    expect(b.diagnostics).toEqual([
+      expect.objectContaining({ code: 'invalid-name', hint: expect.stringContaining('slices/web.yaml') }),
+    ]);
   });
 
   it('refuses a slice with so many levels that its cgroup path passes PATH_MAX', () => {
@@ -151,7 +173,10 @@ describe('names and paths that systemd or the kernel cannot hold', () => {
 
   it.skipIf(skipOracle)('a 241-character slice compiles, and systemd takes its 255-character unit name', async () => {
     const name = long(241);
-    const { root, result } = compileInto({ [`slices/${name}.yaml`]: 'resources: { cpu: { weight: 50 } }\n', 'containers/web.yaml': `slice: ${name}\n` });
+    const { root, result } = compileInto({
+      [`slices/${name}.yaml`]: 'resources: { cpu: { weight: 50 } }\n',
+      'containers/web.yaml': `slice: ${name}\n`,
+    });
     expect(result.diagnostics).toEqual([]);
     const v = await verifyUnits(join(root, 'etc/systemd/system'));
     expect(v.units).toContain(`machine-${name}.slice`);
@@ -180,7 +205,10 @@ describe.skipIf(skipOracle)('machine names as systemd-nspawn takes them', () => 
   const nspawnName = (name: string) => {
     const dir = mkdtempSync(join(tmpdir(), 'machinist-values-'));
     temps.push(dir);
-    const r = spawnSync('systemd-nspawn', [`--machine=${name}`, '-D', dir, '--register=no'], { encoding: 'utf8', timeout: 15_000 });
+    const r = spawnSync('systemd-nspawn', [`--machine=${name}`, '-D', dir, '--register=no'], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
     return r.stderr.split('\n')[0] ?? '';
   };
   it.each(['web_1', 'a'.repeat(65), 'a..b', '-a', 'a-', 'bé'])('refuses %s, and so does nspawn', (name) => {
@@ -206,10 +234,21 @@ describe('hostname: as systemd-nspawn takes Hostname=', () => {
 });
 
 describe('control characters in map keys', () => {
-  it.each(['\\0', '\\x1b', '\\t'])('refuses a device key with %s at the key\'s line, quoted, without a crash', (esc) => {
+  it.each(['\\0', '\\x1b', '\\t'])("refuses a device key with %s at the key's line, quoted, without a crash", (esc) => {
     const yaml = `resources:\n  io:\n    device_weight:\n      "/dev/sd${esc}a": 100\n`;
-    const d = refusal(yaml, ['resources', 'io', 'device_weight', `/dev/sd${JSON.parse(`"${esc.replace('\\x', '\\u00').replace('\\0', '\\u0000')}"`)}a`], 4);
-    expect(d.message).toMatch(/^key "\/dev\/sd\\(u00..|t)a" in resources\.io\.device_weight contains the control character U\+00/);
+    const d = refusal(
+      yaml,
+      [
+        'resources',
+        'io',
+        'device_weight',
+        `/dev/sd${JSON.parse(`"${esc.replace('\\x', '\\u00').replace('\\0', '\\u0000')}"`)}a`,
+      ],
+      4,
+    );
+    expect(d.message).toMatch(
+      /^key "\/dev\/sd\\(u00..|t)a" in resources\.io\.device_weight contains the control character U\+00/,
+    );
   });
 });
 
@@ -234,11 +273,18 @@ describe('devices: device nodes under /dev/, or classes of /proc/devices', () =>
   });
 
   it('allows a class in the cgroup without binding anything, as a string or { class, access }', () => {
-    const b = buildFrom({ 'containers/web.yaml': 'devices: [char-drm, /dev/fuse, { class: "char-cpu/*", access: r }, { path: /dev/net/tun, access: rw }]\n' });
+    const b = buildFrom({
+      'containers/web.yaml':
+        'devices: [char-drm, /dev/fuse, { class: "char-cpu/*", access: r }, { path: /dev/net/tun, access: rw }]\n',
+    });
     expect(b.diagnostics).toEqual([]);
     const dropin = outputText(b, 'machine@web.service.d/50-machinist.conf');
-    expect(dropin).toContain('DeviceAllow=char-drm rwm\nDeviceAllow=/dev/fuse rwm\nDeviceAllow="char-cpu/*" r\nDeviceAllow=/dev/net/tun rw');
-    const binds = outputText(b, 'web.nspawn').split('\n').filter((l) => l.startsWith('Bind'));
+    expect(dropin).toContain(
+      'DeviceAllow=char-drm rwm\nDeviceAllow=/dev/fuse rwm\nDeviceAllow="char-cpu/*" r\nDeviceAllow=/dev/net/tun rw',
+    );
+    const binds = outputText(b, 'web.nspawn')
+      .split('\n')
+      .filter((l) => l.startsWith('Bind'));
     expect(binds).toEqual(['Bind=/dev/fuse', 'Bind=/dev/net/tun']);
   });
 
@@ -275,31 +321,54 @@ describe('tmpfs options and bind_users', () => {
     expect(d.hint).toMatch(hint);
   });
 
-  const goodOptions = '/run/x:size=10m,nr_inodes=1k,mode=0700,uid=0,gid=0,huge=never,mpol=default,inode64,noexec,nosuid,nodiratime,lazytime,ro';
+  const goodOptions =
+    '/run/x:size=10m,nr_inodes=1k,mode=0700,uid=0,gid=0,huge=never,mpol=default,inode64,noexec,nosuid,nodiratime,lazytime,ro';
 
-  it.skipIf(skipOracle)('systemd-nspawn mounts the options the schema accepts, and fails the start on an unknown one', () => {
-    const text = nspawnOf(`boot: false\ncommand: [/bin/sh, -c, 'grep " /run/x " /proc/self/mounts']\ntmpfs: ["${goodOptions}"]\n`);
-    const ok = runContainer(text);
-    expect(ok.status).toBe(0);
-    expect(ok.stdout.toString()).toBe('tmpfs /run/x tmpfs ro,lazytime,nosuid,nodev,noexec,nodiratime,size=10240k,nr_inodes=1024,mode=700,inode64 0 0\n');
-    const ignored = runContainer('[Files]\nTemporaryFileSystem=/run/x:noatime\n', ['/bin/sh', '-c', 'grep " /run/x " /proc/self/mounts']);
-    expect(ignored.stdout.toString()).toBe('tmpfs /run/x tmpfs rw,nodev 0 0\n');
-    const bad = runContainer('[Files]\nTemporaryFileSystem=/run/x:bogus\n', ['/bin/true']);
-    expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toMatch(/Failed to mount tmpfs .*Invalid argument/);
-  });
+  it.skipIf(skipOracle)(
+    'systemd-nspawn mounts the options the schema accepts, and fails the start on an unknown one',
+    () => {
+      const text = nspawnOf(
+        `boot: false\ncommand: [/bin/sh, -c, 'grep " /run/x " /proc/self/mounts']\ntmpfs: ["${goodOptions}"]\n`,
+      );
+      const ok = runContainer(text);
+      expect(ok.status).toBe(0);
+      expect(ok.stdout.toString()).toBe(
+        'tmpfs /run/x tmpfs ro,lazytime,nosuid,nodev,noexec,nodiratime,size=10240k,nr_inodes=1024,mode=700,inode64 0 0\n',
+      );
+      const ignored = runContainer('[Files]\nTemporaryFileSystem=/run/x:noatime\n', [
+        '/bin/sh',
+        '-c',
+        'grep " /run/x " /proc/self/mounts',
+      ]);
+      expect(ignored.stdout.toString()).toBe('tmpfs /run/x tmpfs rw,nodev 0 0\n');
+      const bad = runContainer('[Files]\nTemporaryFileSystem=/run/x:bogus\n', ['/bin/true']);
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr).toMatch(/Failed to mount tmpfs .*Invalid argument/);
+    },
+  );
 
-  it.each(['root', 'nobody', 'a.b', '1000', '-x', 'x$', 'a'.repeat(32)])('refuses bind_users %j at its line', (user) => {
-    const d = refusal(`security: { private_users: pick }\nnetwork: { mode: veth }\nbind_users:\n  - "${user}"\n`, ['bind_users', 0], 4);
-    expect(d.hint).toMatch(/Remove "root"|Remove "nobody"|user name as \/etc\/passwd/);
-  });
+  it.each(['root', 'nobody', 'a.b', '1000', '-x', 'x$', 'a'.repeat(32)])(
+    'refuses bind_users %j at its line',
+    (user) => {
+      const d = refusal(
+        `security: { private_users: pick }\nnetwork: { mode: veth }\nbind_users:\n  - "${user}"\n`,
+        ['bind_users', 0],
+        4,
+      );
+      expect(d.hint).toMatch(/Remove "root"|Remove "nobody"|user name as \/etc\/passwd/);
+    },
+  );
 
   it.skipIf(skipOracle)('systemd-nspawn ignores invalid user names and refuses to start with root or nobody', () => {
-    const complaints = nspawnSays('[Files]\nBindUser=a.b\nBindUser=1000\nBindUser=x$\nBindUser=' + 'a'.repeat(32) + '\n');
+    const complaints = nspawnSays(
+      '[Files]\nBindUser=a.b\nBindUser=1000\nBindUser=x$\nBindUser=' + 'a'.repeat(32) + '\n',
+    );
     expect(complaints.filter((l) => l.includes('not valid, ignoring'))).toHaveLength(4);
     const base = '[Exec]\nPrivateUsers=pick\n[Files]\nPrivateUsersOwnership=off\n';
     expect(runContainer(`${base}BindUser=root\n`, ['/bin/true']).stderr).toContain("Mapping 'root' user not supported");
-    expect(runContainer(`${base}BindUser=nobody\n`, ['/bin/true']).stderr).toContain("Mapping 'nobody' user not supported");
+    expect(runContainer(`${base}BindUser=nobody\n`, ['/bin/true']).stderr).toContain(
+      "Mapping 'nobody' user not supported",
+    );
   });
 });
 
@@ -313,7 +382,11 @@ describe('one host port, one container', () => {
     const b = buildFrom(files);
     expect(b.diagnostics).toEqual([
       expect.objectContaining({
-        code: 'port-clash', container: 'b', file: '/etc/machinist/containers/b.yaml', path: ['network', 'ports', 1], pos: expect.objectContaining({ line: 5 }),
+        code: 'port-clash',
+        container: 'b',
+        file: '/etc/machinist/containers/b.yaml',
+        path: ['network', 'ports', 1],
+        pos: expect.objectContaining({ line: 5 }),
         message: 'host port tcp:8080 is already forwarded by container "a" (/etc/machinist/containers/a.yaml:3)',
       }),
     ]);
@@ -324,31 +397,61 @@ describe('one host port, one container', () => {
   it('finds a forward repeated within one container, and one inherited from a profile', () => {
     const d = errorsOf('network: { mode: veth, ports: [80, "tcp:80:8080"] }\n');
     expect(d.map((x) => [x.code, x.path])).toEqual([['port-clash', ['network', 'ports', 1]]]);
-    const b = buildFrom({ 'profiles/p.yaml': 'network:\n  ports: [443]\n', 'containers/c.yaml': 'profiles: [p]\nnetwork: { mode: veth }\n', 'containers/d.yaml': 'profiles: [p]\nnetwork: { mode: veth }\n' });
-    expect(b.diagnostics.map((x) => [x.code, x.container, x.file])).toEqual([['port-clash', 'd', '/etc/machinist/profiles/p.yaml']]);
+    const b = buildFrom({
+      'profiles/p.yaml': 'network:\n  ports: [443]\n',
+      'containers/c.yaml': 'profiles: [p]\nnetwork: { mode: veth }\n',
+      'containers/d.yaml': 'profiles: [p]\nnetwork: { mode: veth }\n',
+    });
+    expect(b.diagnostics.map((x) => [x.code, x.container, x.file])).toEqual([
+      ['port-clash', 'd', '/etc/machinist/profiles/p.yaml'],
+    ]);
   });
 });
 
 describe('warnings for settings that break the guest without a word', () => {
   it('dropping CAP_NET_RAW or CAP_NET_ADMIN with a private network (booted guest)', () => {
-    const w = warningsOf('network: { mode: veth }\nsecurity:\n  capabilities:\n    drop: [CAP_SYS_PTRACE, CAP_NET_RAW]\n');
-    expect(w).toEqual([expect.objectContaining({ code: 'breaks-guest', path: ['security', 'capabilities', 'drop', 1], pos: expect.objectContaining({ line: 4 }) })]);
+    const w = warningsOf(
+      'network: { mode: veth }\nsecurity:\n  capabilities:\n    drop: [CAP_SYS_PTRACE, CAP_NET_RAW]\n',
+    );
+    expect(w).toEqual([
+      expect.objectContaining({
+        code: 'breaks-guest',
+        path: ['security', 'capabilities', 'drop', 1],
+        pos: expect.objectContaining({ line: 4 }),
+      }),
+    ]);
     expect(w[0]!.hint).toMatch(/Keep CAP_NET_RAW/);
-    expect(warningsOf('network: { mode: bridge, bridge: br0 }\nsecurity: { capabilities: { drop: [all] } }\n').map((d) => d.code)).toEqual(['breaks-guest']);
+    expect(
+      warningsOf('network: { mode: bridge, bridge: br0 }\nsecurity: { capabilities: { drop: [all] } }\n').map(
+        (d) => d.code,
+      ),
+    ).toEqual(['breaks-guest']);
     expect(warningsOf('security: { capabilities: { drop: [CAP_NET_RAW] } }\n')).toEqual([]);
-    expect(warningsOf('boot: false\ncommand: [/bin/app]\nnetwork: { mode: veth }\nsecurity: { capabilities: { drop: [CAP_NET_RAW] } }\n')).toEqual([]);
+    expect(
+      warningsOf(
+        'boot: false\ncommand: [/bin/app]\nnetwork: { mode: veth }\nsecurity: { capabilities: { drop: [CAP_NET_RAW] } }\n',
+      ),
+    ).toEqual([]);
   });
 
   it('user namespaces with host networking', () => {
     const w = warningsOf('security:\n  private_users: pick\n');
-    expect(w).toEqual([expect.objectContaining({ code: 'breaks-guest', path: ['security', 'private_users'], pos: expect.objectContaining({ line: 2 }) })]);
+    expect(w).toEqual([
+      expect.objectContaining({
+        code: 'breaks-guest',
+        path: ['security', 'private_users'],
+        pos: expect.objectContaining({ line: 2 }),
+      }),
+    ]);
     expect(w[0]!.message).toMatch(/below 1024/);
     expect(warningsOf('network: { mode: veth }\nsecurity: { private_users: pick }\n')).toEqual([]);
   });
 
   it('tmpfs /tmp stacked on the one nspawn mounts, unless it keeps mode 1777', () => {
     const w = warningsOf('tmpfs:\n  - /run/cache\n  - /tmp\n');
-    expect(w).toEqual([expect.objectContaining({ code: 'breaks-guest', path: ['tmpfs', 1], pos: expect.objectContaining({ line: 3 }) })]);
+    expect(w).toEqual([
+      expect.objectContaining({ code: 'breaks-guest', path: ['tmpfs', 1], pos: expect.objectContaining({ line: 3 }) }),
+    ]);
     expect(w[0]!.hint).toContain('/tmp:mode=1777,size=1G');
     expect(warningsOf('tmpfs: ["/tmp:mode=0700"]\n').map((d) => d.code)).toEqual(['breaks-guest']);
     expect(warningsOf('tmpfs: ["/tmp:size=1G", "/tmp:mode=1777,size=1G"]\n')).toEqual([]);

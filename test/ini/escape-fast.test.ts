@@ -80,7 +80,13 @@ describe('what a fast path takes, the full path returns the same for', () => {
   });
 
   const inputs = { hostile: strings(3, 20000), examples: corpus() };
-  const cases = encoders.flatMap((name) => [[name, 'hostile'], [name, 'examples']] as const);
+  const cases = encoders.flatMap(
+    (name) =>
+      [
+        [name, 'hostile'],
+        [name, 'examples'],
+      ] as const,
+  );
   it.each(cases)('%s, %s inputs', (name, kind) => {
     let fast = 0;
     for (const s of inputs[kind]) {
@@ -94,5 +100,4 @@ describe('what a fast path takes, the full path returns the same for', () => {
     expect(fast).toBeGreaterThan(kind === 'hostile' ? 1000 : 20);
     expect(fast).toBeLessThan(inputs[kind].length);
   });
-
 });

@@ -15,20 +15,27 @@ const describeText = (s: string) => JSON.stringify(s);
 function reference(doc: IniDoc): string {
   const lines: string[] = [];
   for (const text of doc.comments) {
-    if (LINE_BREAKING.test(text)) throw new IniRenderError(`comment ${describeText(text)} contains a line break or NUL`);
+    if (LINE_BREAKING.test(text))
+      throw new IniRenderError(`comment ${describeText(text)} contains a line break or NUL`);
     lines.push(text === '' ? '#' : `# ${text}`);
   }
   const body: string[] = [];
   for (const section of doc.sections) {
-    if (!SECTION_NAME.test(section.name)) throw new IniRenderError(`invalid section name ${describeText(section.name)}`);
+    if (!SECTION_NAME.test(section.name))
+      throw new IniRenderError(`invalid section name ${describeText(section.name)}`);
     if (section.entries.length === 0) continue;
     if (body.length > 0) body.push('');
     body.push(`[${section.name}]`);
     for (const { key, value } of section.entries) {
       if (!KEY.test(key)) throw new IniRenderError(`invalid key ${describeText(key)} in [${section.name}]`);
-      if (LINE_BREAKING.test(value)) throw new IniRenderError(`value of ${key}= contains a line break or NUL: ${describeText(value)}`);
-      if (value.endsWith('\\')) throw new IniRenderError(`value of ${key}= ends with a backslash (line continuation): ${describeText(value)}`);
-      if (EDGE_WHITESPACE.test(value)) throw new IniRenderError(`value of ${key}= starts or ends with whitespace, which systemd strips: ${describeText(value)}`);
+      if (LINE_BREAKING.test(value))
+        throw new IniRenderError(`value of ${key}= contains a line break or NUL: ${describeText(value)}`);
+      if (value.endsWith('\\'))
+        throw new IniRenderError(`value of ${key}= ends with a backslash (line continuation): ${describeText(value)}`);
+      if (EDGE_WHITESPACE.test(value))
+        throw new IniRenderError(
+          `value of ${key}= starts or ends with whitespace, which systemd strips: ${describeText(value)}`,
+        );
       body.push(`${key}=${value}`);
     }
   }
@@ -40,8 +47,29 @@ function reference(doc: IniDoc): string {
 const random = seeded(99);
 const rnd = random.int;
 const pick = random.pick;
-const pieces = ['a', 'Z', '9', ' ', '\t', '\n', '\r', '\0', '\\', '%', '"', '=', '#', ';', '[', ']', '-', 'é', '\uD800'];
-const text = (max: number) => Array.from({ length: rnd(max) }, () => (rnd(3) ? pick(['x', 'yz', '/srv', '0']) : pick(pieces))).join('');
+const pieces = [
+  'a',
+  'Z',
+  '9',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\0',
+  '\\',
+  '%',
+  '"',
+  '=',
+  '#',
+  ';',
+  '[',
+  ']',
+  '-',
+  'é',
+  '\uD800',
+];
+const text = (max: number) =>
+  Array.from({ length: rnd(max) }, () => (rnd(3) ? pick(['x', 'yz', '/srv', '0']) : pick(pieces))).join('');
 const keys = ['Boot', 'Environment', 'X1', 'ExecStart', 'A=B', '1A', '', 'Exec Start', 'K\u00e9y', 'Bind'];
 const names = ['Unit', 'Service', 'X-Machinist', 'Exec', '', '-X', 'My Section', 'A1'];
 

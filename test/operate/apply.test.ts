@@ -20,8 +20,24 @@ function fakeSystemd(running: Set<string>, failing = new Set<string>()) {
   const commands: string[] = [];
   const run: Runner = (cmd, args): Ran => {
     const line = [cmd, ...args].join(' ');
-    if (args[0] === 'is-active') return { status: 0, stdout: args.slice(1).map((u) => (running.has(u) ? 'active' : 'inactive')).join('\n'), stderr: '' };
-    if (args[0] === 'show') return { status: 0, stdout: args.filter((a) => !a.startsWith('-') && a !== 'show').map(() => 'no').join('\n'), stderr: '' };
+    if (args[0] === 'is-active')
+      return {
+        status: 0,
+        stdout: args
+          .slice(1)
+          .map((u) => (running.has(u) ? 'active' : 'inactive'))
+          .join('\n'),
+        stderr: '',
+      };
+    if (args[0] === 'show')
+      return {
+        status: 0,
+        stdout: args
+          .filter((a) => !a.startsWith('-') && a !== 'show')
+          .map(() => 'no')
+          .join('\n'),
+        stderr: '',
+      };
     if (cmd === 'journalctl') return { status: 0, stdout: 'nspawn: boom\nunit failed\n', stderr: '' };
     commands.push(line);
     if (failing.has(line)) return { status: 1, stdout: '', stderr: `Job for ${args.at(-1)} failed.` };
@@ -76,11 +92,22 @@ describe('apply', () => {
   it('never sets a property without --runtime', () => {
     put('containers/web.yaml', 'resources: { memory: { max: 2G }, cpu: { weight: 10 } }\n');
     const steps = stepsFor(
-      [{ name: 'web', kind: 'container', impact: 'live', reasons: [], properties: ['MemoryMax=2G', 'CPUWeight=10'], autostartAdded: false }],
+      [
+        {
+          name: 'web',
+          kind: 'container',
+          impact: 'live',
+          reasons: [],
+          properties: ['MemoryMax=2G', 'CPUWeight=10'],
+          autostartAdded: false,
+        },
+      ],
       new Map([['machine@web.service', 'active']]),
       new Set(),
     );
-    expect(steps.map((s) => s.command.join(' '))).toEqual(['systemctl set-property --runtime machine@web.service MemoryMax=2G CPUWeight=10']);
+    expect(steps.map((s) => s.command.join(' '))).toEqual([
+      'systemctl set-property --runtime machine@web.service MemoryMax=2G CPUWeight=10',
+    ]);
   });
 
   it('changes nothing that does not run: a stopped container is neither restarted nor set live', () => {
@@ -105,7 +132,7 @@ describe('apply', () => {
     expect(renderSteps(r.steps, true, false)).toMatch(/^systemctl daemon-reload\s+would run/);
   });
 
-  it('a failed action is an error with the unit\'s last journal lines', () => {
+  it("a failed action is an error with the unit's last journal lines", () => {
     applyWith(fakeSystemd(ALL));
     put('containers/app.yaml', 'environment: { A: "2" }\n');
     const sys = fakeSystemd(ALL, new Set(['systemctl restart machine@app.service']));

@@ -71,7 +71,10 @@ export function unitsIn(unitDir: string): string[] {
  * `Failed to`, `Invalid`, `is not valid`, `is not executable`, …); lines about other units (host units
  * pulled in as dependencies) are not ours and are only returned in `output`.
  */
-export async function verifyUnits(unitDir: string, template = readFileSync(TEMPLATE_PATH, 'utf8')): Promise<VerifyResult> {
+export async function verifyUnits(
+  unitDir: string,
+  template = readFileSync(TEMPLATE_PATH, 'utf8'),
+): Promise<VerifyResult> {
   const dir = mkdtempSync(join(tmpdir(), 'machinist-verify-'));
   try {
     // Every shipped template (image fetch, overlay, copy), then the one under test as machine@.service.
@@ -90,7 +93,7 @@ export async function verifyUnits(unitDir: string, template = readFileSync(TEMPL
       output = r.stdout + r.stderr;
     } catch (e) {
       const err = e as { stdout?: string; stderr?: string; killed?: boolean; message: string };
-      if (err.killed) throw new Error(`systemd-analyze verify timed out after ${TIMEOUT_MS} ms`);
+      if (err.killed) throw new Error(`systemd-analyze verify timed out after ${TIMEOUT_MS} ms`, { cause: e });
       output = `${err.stdout ?? ''}${err.stderr ?? ''}` || err.message;
     }
     const lines = output.split('\n').filter((l) => l.trim() !== '');
@@ -163,7 +166,8 @@ export function machinistArgs(dropin: string): string[] {
   for (let i = 0; i < v.length; i++) {
     const ch = v[i]!;
     if (ch === '\\' && i + 1 < v.length) word = (word ?? '') + v[++i];
-    else if (quote) ch === quote ? (quote = '') : (word = (word ?? '') + ch);
+    else if (quote && ch === quote) quote = '';
+    else if (quote) word = (word ?? '') + ch;
     else if (ch === "'" || ch === '"') [quote, word] = [ch, word ?? ''];
     else if (/\s/.test(ch)) {
       if (word !== undefined) words.push(word);
@@ -188,7 +192,11 @@ let counter = 0;
  * path argument pointed at empty temp dirs, so nspawn applies and cross-checks all settings and then refuses
  * the empty root. Any argument this does not know how to neutralise is an error, never passed through.
  */
-export function checkWithTemplate(settings: string, dropin: string, template = readFileSync(TEMPLATE_PATH, 'utf8')): NspawnResult & { argv: string[] } {
+export function checkWithTemplate(
+  settings: string,
+  dropin: string,
+  template = readFileSync(TEMPLATE_PATH, 'utf8'),
+): NspawnResult & { argv: string[] } {
   const machine = `machinist-example-${process.pid}-${++counter}`;
   const dir = mkdtempSync(join(tmpdir(), 'machinist-template-'));
   try {
@@ -206,18 +214,23 @@ export function checkWithTemplate(settings: string, dropin: string, template = r
       if (cred) {
         const line = dropin.split('\n').find((l) => l.startsWith(`SetCredential=${cred[1]}:`));
         if (!line) throw new Error(`${a}: the drop-in sets no credential ${cred[1]}`);
-        const value = line.slice(`SetCredential=${cred[1]}:`.length).replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
+        const value = line
+          .slice(`SetCredential=${cred[1]}:`.length)
+          .replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
         writeFileSync(join(dir, cred[1]!), value, { mode: 0o600 });
         return `--load-credential=${cred[1]}:${join(dir, cred[1]!)}`;
       }
       // A copied raw disk image: its settings are checked against an empty directory root instead.
       if (a.startsWith('--image=')) return `--directory=${root}`;
-      throw new Error(`MACHINIST_ARGS word ${JSON.stringify(a)} is not known to the example oracle; teach it how to neutralise it`);
+      throw new Error(
+        `MACHINIST_ARGS word ${JSON.stringify(a)} is not known to the example oracle; teach it how to neutralise it`,
+      );
     });
     if (!extra.some((a) => a.startsWith('--directory='))) extra.unshift(`--directory=${root}`);
     const [cmd, ...words] = templateCommand(template);
     const argv = words.flatMap((w) => (w === '$MACHINIST_ARGS' ? extra : [w.replaceAll('%i', machine)]));
-    if (argv.some((w) => /[$%]/.test(w))) throw new Error(`unexpanded word in the template command line: ${argv.join(' ')}`);
+    if (argv.some((w) => /[$%]/.test(w)))
+      throw new Error(`unexpanded word in the template command line: ${argv.join(' ')}`);
     argv.push('--register=no');
     placeTrustedSettings(machine, settings);
     const r = spawnSync(cmd!, argv, { encoding: 'utf8', timeout: TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -246,7 +259,8 @@ let known: { groups: Set<string>; calls: Set<string> } | undefined;
 function syscallTable(): { groups: Set<string>; calls: Set<string> } {
   if (known) return known;
   const r = spawnSync('systemd-analyze', ['syscall-filter', '--no-pager'], { encoding: 'utf8', timeout: TIMEOUT_MS });
-  if (r.error || r.status !== 0) throw new Error(`systemd-analyze syscall-filter failed: ${r.error?.message ?? r.stderr}`);
+  if (r.error || r.status !== 0)
+    throw new Error(`systemd-analyze syscall-filter failed: ${r.error?.message ?? r.stderr}`);
   const groups = new Set<string>();
   const calls = new Set<string>();
   for (const line of r.stdout.split('\n')) {

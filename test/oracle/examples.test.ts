@@ -8,11 +8,17 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/index.js';
 import {
-  checkWithTemplate, examplesOracleUnavailable, parseNspawn, unknownSyscallFilters, verifyUnits,
+  checkWithTemplate,
+  examplesOracleUnavailable,
+  parseNspawn,
+  unknownSyscallFilters,
+  verifyUnits,
 } from './examples-oracle.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
-const examples = readdirSync(EXAMPLES).filter((n) => existsSync(join(EXAMPLES, n, 'config'))).sort();
+const examples = readdirSync(EXAMPLES)
+  .filter((n) => existsSync(join(EXAMPLES, n, 'config')))
+  .sort();
 
 // Containers nspawn is expected to refuse, with the reason (none today: each example must start). An entry
 // here fails once the refusal is gone, so a fixed defect cannot linger in this list.
@@ -77,7 +83,9 @@ describe.skipIf(skip)('real systemd judges every file generated for the examples
       for (const [name, { nspawn }] of c.containers) {
         const r = parseNspawn(name, nspawn);
         expect(r.complaints, `${name}.nspawn:\n${r.output.join('\n')}`).toEqual([]);
-        expect(r.reachedRoot, `${name}.nspawn: nspawn stopped before the root directory:\n${r.output.join('\n')}`).toBe(true);
+        expect(r.reachedRoot, `${name}.nspawn: nspawn stopped before the root directory:\n${r.output.join('\n')}`).toBe(
+          true,
+        );
       }
     });
 
@@ -105,8 +113,14 @@ describe.skipIf(skip)('real systemd judges every file generated for the examples
     if (known) {
       it(`${title} (FIXME: known compiler defect, see KNOWN_REFUSALS)`, () => {
         const r = judge();
-        expect(r.output.join('\n'), `the known defect is gone: delete KNOWN_REFUSALS['${ex}/${name}']\n${r.report}`).toMatch(known);
-        expect(r.complaints.filter((l) => !known.test(l)), r.report).toEqual([]);
+        expect(
+          r.output.join('\n'),
+          `the known defect is gone: delete KNOWN_REFUSALS['${ex}/${name}']\n${r.report}`,
+        ).toMatch(known);
+        expect(
+          r.complaints.filter((l) => !known.test(l)),
+          r.report,
+        ).toEqual([]);
       });
     } else {
       it(title, () => {
@@ -149,7 +163,10 @@ describe.skipIf(skip)('real systemd judges every file generated for the examples
     });
 
     it('a misspelt system call group is caught', () => {
-      expect(unknownSyscallFilters('SystemCallFilter=~@debgu\nSystemCallFilter=~@debug ptrace nosuchcall\n')).toEqual(['~@debgu', 'nosuchcall']);
+      expect(unknownSyscallFilters('SystemCallFilter=~@debgu\nSystemCallFilter=~@debug ptrace nosuchcall\n')).toEqual([
+        '~@debgu',
+        'nosuchcall',
+      ]);
     });
   });
 });

@@ -27,7 +27,9 @@ function credentials(yaml: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const l of text.split('\n').filter((x) => x.startsWith('SetCredential='))) {
     const v = l.slice('SetCredential='.length);
-    out[v.slice(0, v.indexOf(':'))] = v.slice(v.indexOf(':') + 1).replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
+    out[v.slice(0, v.indexOf(':'))] = v
+      .slice(v.indexOf(':') + 1)
+      .replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
   }
   return out;
 }
@@ -40,8 +42,14 @@ function apply(creds: Record<string, string>): string {
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\nadm:x:4:\n');
   writeFileSync(join(root, 'sysusers.conf'), creds['sysusers.extra']!);
   writeFileSync(join(root, 'tmpfiles.conf'), creds['tmpfiles.extra']!);
-  for (const [cmd, conf] of [['systemd-sysusers', 'sysusers.conf'], ['systemd-tmpfiles', 'tmpfiles.conf']] as const) {
-    const args = cmd === 'systemd-tmpfiles' ? ['--create', `--root=${root}`, join(root, conf)] : [`--root=${root}`, join(root, conf)];
+  for (const [cmd, conf] of [
+    ['systemd-sysusers', 'sysusers.conf'],
+    ['systemd-tmpfiles', 'tmpfiles.conf'],
+  ] as const) {
+    const args =
+      cmd === 'systemd-tmpfiles'
+        ? ['--create', `--root=${root}`, join(root, conf)]
+        : [`--root=${root}`, join(root, conf)];
     const r = spawnSync(cmd, args, { encoding: 'utf8' });
     expect(`${r.stderr}`.split('\n').filter((l) => l && !/^Creating /.test(l))).toEqual([]);
     expect(r.status).toBe(0);
@@ -75,7 +83,9 @@ describe.skipIf(skip)('systemd-sysusers and systemd-tmpfiles apply what users: b
     expect(readFileSync(join(root, 'home/alice/.ssh/authorized_keys'), 'utf8')).toBe(`${odd}\n${rsa}\n`);
     expect(readFileSync(join(root, 'home/bob/.ssh/authorized_keys'), 'utf8')).toBe(many.map((k) => `${k}\n`).join(''));
     for (const [p, mode, uid] of [
-      ['home/alice', 0o700, 1000], ['home/alice/.ssh', 0o700, 1000], ['home/alice/.ssh/authorized_keys', 0o600, 1000],
+      ['home/alice', 0o700, 1000],
+      ['home/alice/.ssh', 0o700, 1000],
+      ['home/alice/.ssh/authorized_keys', 0o600, 1000],
       ['home/carol', 0o700, 1500],
     ] as const) {
       const st = statSync(join(root, p));

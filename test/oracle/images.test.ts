@@ -40,22 +40,34 @@ function compiled(): string {
   return join(base, 'root/etc/systemd/system');
 }
 
-describe.skipIf(examplesOracleUnavailable !== undefined && !process.env.CI)('systemd judges the image and root units', () => {
-  it('verify: every fetch, overlay, copy and mount unit with the shipped templates, without a complaint', async () => {
-    const v = await verifyUnits(compiled());
-    expect(v.units).toEqual(expect.arrayContaining([
-      `machinist-image@net_${sha}.service`, `machinist-image@file_${sha}.service`, 'machinist-image@plain_local.service',
-      'machinist-image-fs@tree_local.service', `machinist-image@disk_${sha}.service`, 'machinist-overlay@web-1.service',
-      'machinist-copy@copy.service', 'machinist-copy@disk.service', 'var-lib-machines-web\\x2d1.mount', 'machine@web-1.service',
-    ]));
-    expect(v.complaints, v.output.join('\n')).toEqual([]);
-  });
+describe.skipIf(examplesOracleUnavailable !== undefined && !process.env.CI)(
+  'systemd judges the image and root units',
+  () => {
+    it('verify: every fetch, overlay, copy and mount unit with the shipped templates, without a complaint', async () => {
+      const v = await verifyUnits(compiled());
+      expect(v.units).toEqual(
+        expect.arrayContaining([
+          `machinist-image@net_${sha}.service`,
+          `machinist-image@file_${sha}.service`,
+          'machinist-image@plain_local.service',
+          'machinist-image-fs@tree_local.service',
+          `machinist-image@disk_${sha}.service`,
+          'machinist-overlay@web-1.service',
+          'machinist-copy@copy.service',
+          'machinist-copy@disk.service',
+          'var-lib-machines-web\\x2d1.mount',
+          'machine@web-1.service',
+        ]),
+      );
+      expect(v.complaints, v.output.join('\n')).toEqual([]);
+    });
 
-  it('verify would catch the ordering cycle of a mount unit with its default dependencies', async () => {
-    const dir = compiled();
-    const mount = join(dir, 'var-lib-machines-web\\x2d1.mount');
-    writeFileSync(mount, readFileSync(mount, 'utf8').replace('DefaultDependencies=no\n', ''));
-    const v = await verifyUnits(dir);
-    expect(v.complaints.join('\n')).toMatch(/order is cyclic|ordering cycle/);
-  });
-});
+    it('verify would catch the ordering cycle of a mount unit with its default dependencies', async () => {
+      const dir = compiled();
+      const mount = join(dir, 'var-lib-machines-web\\x2d1.mount');
+      writeFileSync(mount, readFileSync(mount, 'utf8').replace('DefaultDependencies=no\n', ''));
+      const v = await verifyUnits(dir);
+      expect(v.complaints.join('\n')).toMatch(/order is cyclic|ordering cycle/);
+    });
+  },
+);

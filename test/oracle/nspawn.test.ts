@@ -46,17 +46,26 @@ describe.skipIf(skipNspawnOracle)('systemd-nspawn reads back what the encoders w
     let env = new Map<string, string>();
     let stderr = '';
     beforeAll(() => {
-      const entries = HOSTILE.map(([, value], i) => ({ key: 'Environment', value: nspawnEnvironment(`MT_${i}`, value) }));
+      const entries = HOSTILE.map(([, value], i) => ({
+        key: 'Environment',
+        value: nspawnEnvironment(`MT_${i}`, value),
+      }));
       const r = runContainer(render('Exec', entries), ['/usr/bin/env', '-0']);
       stderr = r.stderr;
-      env = new Map(nulItems(r.stdout).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]));
+      env = new Map(
+        nulItems(r.stdout).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]),
+      );
     });
     it('nspawn does not complain about the file', () => expect(settingsComplaints(stderr)).toEqual([]));
     it.each(HOSTILE.map(([label, value], i) => [label, value, i] as const))('%s', (_label, value, i) => {
       expect(env.get(`MT_${i}`)).toBe(value);
     });
     it('no stray variables appeared (nothing was split into two words)', () => {
-      expect([...env.keys()].filter((k) => !/^(MT_\d+|PATH|container|container_[a-z_]+|TERM|HOME|USER|LOGNAME|LANG|NOTIFY_SOCKET)$/.test(k))).toEqual([]);
+      expect(
+        [...env.keys()].filter(
+          (k) => !/^(MT_\d+|PATH|container|container_[a-z_]+|TERM|HOME|USER|LOGNAME|LANG|NOTIFY_SOCKET)$/.test(k),
+        ),
+      ).toEqual([]);
     });
   });
 
@@ -74,7 +83,12 @@ describe.skipIf(skipNspawnOracle)('systemd-nspawn reads back what the encoders w
     beforeAll(() => {
       // Parameters= only takes effect when the file also sets Boot= (or ProcessTwo=); Boot=no does.
       const words = ['/usr/bin/printf', '%s\\0', ...HOSTILE.map(([, value]) => value)].map(nspawnWord).join(' ');
-      const r = runContainer(render('Exec', [{ key: 'Boot', value: 'no' }, { key: 'Parameters', value: words }]));
+      const r = runContainer(
+        render('Exec', [
+          { key: 'Boot', value: 'no' },
+          { key: 'Parameters', value: words },
+        ]),
+      );
       argv = nulItems(r.stdout);
     });
     it('got exactly one argument per word', () => expect(argv).toHaveLength(HOSTILE.length));
@@ -86,8 +100,25 @@ describe.skipIf(skipNspawnOracle)('systemd-nspawn reads back what the encoders w
   describe('Bind=, BindReadOnly=, TemporaryFileSystem= (nspawnPath) with hostile directory names', () => {
     // Names a directory can have (no '/', no NUL, no trailing whitespace or backslash: nspawnPath refuses those).
     const NAMES = [
-      'sp ace', 'co:lon', 'two::colons', 'back\\slash', 'bs-colon\\:x', 'esc\\x41', `q'uote`, 'd"q', 'tab\tx',
-      '%i', '$HOME', 'héllo', 'a=b=c', '--flag', ';x', '#x', '[Section]', 'comma,x', ' lead',
+      'sp ace',
+      'co:lon',
+      'two::colons',
+      'back\\slash',
+      'bs-colon\\:x',
+      'esc\\x41',
+      `q'uote`,
+      'd"q',
+      'tab\tx',
+      '%i',
+      '$HOME',
+      'héllo',
+      'a=b=c',
+      '--flag',
+      ';x',
+      '#x',
+      '[Section]',
+      'comma,x',
+      ' lead',
     ];
     let host = '';
     let seen = new Map<string, string>();
@@ -108,7 +139,8 @@ describe.skipIf(skipNspawnOracle)('systemd-nspawn reads back what the encoders w
       // The whole tmpfs tree goes in first, then a tmpfs (with options, so the path is not the last field)
       // over each hostile name: nspawn mounts in order of destination, parents first.
       entries.push({ key: 'Bind', value: `${nspawnPath(join(host, 'tmpfs'))}:/mnt/tmpfs` });
-      for (const name of NAMES) entries.push({ key: 'TemporaryFileSystem', value: `${nspawnPath(`/mnt/tmpfs/${name}`)}:mode=0701` });
+      for (const name of NAMES)
+        entries.push({ key: 'TemporaryFileSystem', value: `${nspawnPath(`/mnt/tmpfs/${name}`)}:mode=0701` });
       // Inside: for every directory, its path, then its marker (or the tmpfs mode where the marker is hidden).
       const script =
         'for d in /mnt/bind/* /mnt/tmpfs/*; do printf "%s\\0" "$d"; ' +

@@ -33,7 +33,10 @@ export function removeTrustedSettings(machine: string): void {
 
 /** What a run of the oracles may leave behind: folders, and one empty marker file. */
 const LEFT_BEHIND = [
-  join(SETTINGS_DIR, 'propagate'), join(SETTINGS_DIR, 'locks'), SETTINGS_DIR, '/run/systemd/nspawn-root',
+  join(SETTINGS_DIR, 'propagate'),
+  join(SETTINGS_DIR, 'locks'),
+  SETTINGS_DIR,
+  '/run/systemd/nspawn-root',
 ];
 const MARKER = '/run/systemd/systemd-units-load';
 

@@ -49,7 +49,20 @@ const DESCRIPTIONS = [
   'ends with %',
 ];
 
-const MOUNT_NAMES = ['sp ace', 'tab\tx', `q'uote`, 'd"q', 'back\\slash', 'esc\\x41', '%i', '$HOME', 'héllo', ';x', '#x', 'ends\\'];
+const MOUNT_NAMES = [
+  'sp ace',
+  'tab\tx',
+  `q'uote`,
+  'd"q',
+  'back\\slash',
+  'esc\\x41',
+  '%i',
+  '$HOME',
+  'héllo',
+  ';x',
+  '#x',
+  'ends\\',
+];
 
 describe.skipIf(unavailable !== undefined && !process.env.CI)('systemd reads back what the unit encoders write', () => {
   let dir = '';
@@ -62,7 +75,10 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('systemd reads bac
     writeFileSync(join(dir, path), text);
     chmodSync(join(dir, path), 0o644);
   };
-  const dropIn = (instance: string, sections: Array<{ name: string; entries: Array<{ key: string; value: string }> }>) => {
+  const dropIn = (
+    instance: string,
+    sections: Array<{ name: string; entries: Array<{ key: string; value: string }> }>,
+  ) => {
     mkdirSync(join(dir, `${instance}.d`), { mode: 0o755 });
     chmodSync(join(dir, `${instance}.d`), 0o755);
     write(`${instance}.d/50-t.conf`, renderIni({ comments: ['machinist oracle'], sections }));
@@ -72,9 +88,14 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('systemd reads bac
     dir = mkdtempSync('/tmp/machinist-oracle-unit-');
     chmodSync(dir, 0o755);
     write('machine@.service', TEMPLATE);
-    DESCRIPTIONS.forEach((d, i) => dropIn(`machine@d${i}.service`, [{ name: 'Unit', entries: [{ key: 'Description', value: unitText(d) }] }]));
+    DESCRIPTIONS.forEach((d, i) =>
+      dropIn(`machine@d${i}.service`, [{ name: 'Unit', entries: [{ key: 'Description', value: unitText(d) }] }]),
+    );
     dropIn('machine@env.service', [
-      { name: 'Unit', entries: [{ key: 'RequiresMountsFor', value: MOUNT_NAMES.map((n) => unitWord(`/srv/${n}`)).join(' ') }] },
+      {
+        name: 'Unit',
+        entries: [{ key: 'RequiresMountsFor', value: MOUNT_NAMES.map((n) => unitWord(`/srv/${n}`)).join(' ') }],
+      },
       {
         name: 'Service',
         entries: [
@@ -87,7 +108,12 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('systemd reads bac
     write('machinist-oracle.target', `[Unit]\nWants=${instances.join(' ')}\n`);
 
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/', SYSTEMD_UNIT_PATH: `${dir}:` };
-    const verify = spawnSync('systemd-analyze', ['verify', ...instances], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    const verify = spawnSync('systemd-analyze', ['verify', ...instances], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     verifyOutput = `${verify.stdout}${verify.stderr}`;
 
     ({ dump, log: dumpLog } = loadUnits(dir, 'machinist-oracle.target'));
@@ -105,7 +131,10 @@ describe.skipIf(unavailable !== undefined && !process.env.CI)('systemd reads bac
 
   it('systemd --test loaded every instance with its drop-in, without complaints', () => {
     for (const unit of instances) {
-      expect(dump.get(unit)?.some(([k, v]) => k === 'DropIn Path' && v === join(dir, `${unit}.d/50-t.conf`)), unit).toBe(true);
+      expect(
+        dump.get(unit)?.some(([k, v]) => k === 'DropIn Path' && v === join(dir, `${unit}.d/50-t.conf`)),
+        unit,
+      ).toBe(true);
     }
     expect(dumpLog.split('\n').filter((l) => l.includes('50-t.conf'))).toEqual([]);
   });

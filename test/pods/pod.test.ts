@@ -32,20 +32,35 @@ describe('pods', () => {
   });
 
   it('each published port is a host socket and a proxy in the pod; the pod wants the sockets', () => {
-    expect(rels(b)).toEqual(expect.arrayContaining([
-      'machinist-pod@front.service.d/50-machinist.conf',
-      'machinist-pod-front-tcp-8443.socket', 'machinist-pod-front-tcp-8443.service',
-      'machinist-pod-front-tcp-8080.socket', 'machinist-pod-front-tcp-8080.service',
-    ]));
+    expect(rels(b)).toEqual(
+      expect.arrayContaining([
+        'machinist-pod@front.service.d/50-machinist.conf',
+        'machinist-pod-front-tcp-8443.socket',
+        'machinist-pod-front-tcp-8443.service',
+        'machinist-pod-front-tcp-8080.socket',
+        'machinist-pod-front-tcp-8080.service',
+      ]),
+    );
     expect(rels(b).filter((r) => r.includes('empty'))).toEqual([]);
     const pod = outputText(b, 'machinist-pod@front.service.d/50-machinist.conf');
-    expect(linesOf(pod, 'Wants')).toEqual(['Wants=machinist-pod-front-tcp-8443.socket', 'Wants=machinist-pod-front-tcp-8080.socket']);
-    expect(linesOf(outputText(b, 'machinist-pod-front-tcp-8080.socket'), 'ListenStream')).toEqual(['ListenStream=8080']);
-    expect(linesOf(outputText(b, 'machinist-pod-front-tcp-8080.socket'), 'PartOf')).toEqual(['PartOf=machinist-pod@front.service']);
+    expect(linesOf(pod, 'Wants')).toEqual([
+      'Wants=machinist-pod-front-tcp-8443.socket',
+      'Wants=machinist-pod-front-tcp-8080.socket',
+    ]);
+    expect(linesOf(outputText(b, 'machinist-pod-front-tcp-8080.socket'), 'ListenStream')).toEqual([
+      'ListenStream=8080',
+    ]);
+    expect(linesOf(outputText(b, 'machinist-pod-front-tcp-8080.socket'), 'PartOf')).toEqual([
+      'PartOf=machinist-pod@front.service',
+    ]);
     const proxy = outputText(b, 'machinist-pod-front-tcp-8080.service');
     expect(linesOf(proxy, 'NetworkNamespacePath')).toEqual(['NetworkNamespacePath=/run/netns/front']);
-    expect(linesOf(proxy, 'ExecStart')).toEqual(['ExecStart=/usr/lib/systemd/systemd-socket-proxyd --exit-idle-time=30s 127.0.0.1:80']);
-    expect(linesOf(outputText(b, 'machinist-pod-front-tcp-8443.service'), 'ExecStart')[0]).toMatch(/ 127\.0\.0\.1:8443$/);
+    expect(linesOf(proxy, 'ExecStart')).toEqual([
+      'ExecStart=/usr/lib/systemd/systemd-socket-proxyd --exit-idle-time=30s 127.0.0.1:80',
+    ]);
+    expect(linesOf(outputText(b, 'machinist-pod-front-tcp-8443.service'), 'ExecStart')[0]).toMatch(
+      / 127\.0\.0\.1:8443$/,
+    );
   });
 
   it('refuses a member of a missing pod, a UDP pod port, and network.pod without mode pod', () => {
@@ -57,7 +72,13 @@ describe('pods', () => {
       'containers/w.yaml': 'network: { mode: pod }\n',
     });
     const codes = bad.diagnostics.map((d) => `${d.code} ${d.container ?? d.file?.replace(/.*\//, '')}`).sort();
-    expect(codes).toEqual(['conflicting-keys v', 'invalid-value udp.yaml', 'invalid-value w', 'unknown-pod lost', 'unknown-pod u']);
+    expect(codes).toEqual([
+      'conflicting-keys v',
+      'invalid-value udp.yaml',
+      'invalid-value w',
+      'unknown-pod lost',
+      'unknown-pod u',
+    ]);
     expect(bad.model.containers).toEqual([]);
     expect(rels(bad).filter((r) => r.startsWith('machinist-pod'))).toEqual([]);
   });

@@ -64,27 +64,31 @@ describe('accept.generated.ts', () => {
     expect(n).toBeGreaterThan(20);
   });
 
-  it.each(['container', 'slice', 'settings'] as const)('agrees with zod on random %s values, valid and broken', (kind) => {
-    const rnd = seeded(0x6d61 + kind.length).next;
-    const gen = new Sampler(rnd);
-    let accepted = 0;
-    const N = 4000;
-    for (let i = 0; i < N; i++) {
-      const v = gen.sample(schemaFor[kind], 0);
-      const want = zodSays(kind, v);
-      if (accept[kind](v) !== want) expect.fail(`accept says ${!want}, zod says ${want} for ${show(v)}`);
-      if (want) {
-        expectZodKeeps(kind, v);
-        accepted++;
+  it.each(['container', 'slice', 'settings'] as const)(
+    'agrees with zod on random %s values, valid and broken',
+    (kind) => {
+      const rnd = seeded(0x6d61 + kind.length).next;
+      const gen = new Sampler(rnd);
+      let accepted = 0;
+      const N = 4000;
+      for (let i = 0; i < N; i++) {
+        const v = gen.sample(schemaFor[kind], 0);
+        const want = zodSays(kind, v);
+        if (accept[kind](v) !== want) expect.fail(`accept says ${!want}, zod says ${want} for ${show(v)}`);
+        if (want) {
+          expectZodKeeps(kind, v);
+          accepted++;
+        }
       }
-    }
-    // Both outcomes must be well represented, or the comparison proves little.
-    expect(accepted).toBeGreaterThan(N * 0.1);
-    expect(accepted).toBeLessThan(N * 0.9);
-  });
+      // Both outcomes must be well represented, or the comparison proves little.
+      expect(accepted).toBeGreaterThan(N * 0.1);
+      expect(accepted).toBeLessThan(N * 0.9);
+    },
+  );
 
   it('agrees on values that sit on the edges of zod semantics', () => {
-    const proto = (o: object) => Object.defineProperty(o, '__proto__', { value: { x: 1 }, enumerable: true, configurable: true, writable: true });
+    const proto = (o: object) =>
+      Object.defineProperty(o, '__proto__', { value: { x: 1 }, enumerable: true, configurable: true, writable: true });
     const cases: [Kind, unknown][] = [
       ['container', Object.create(null)],
       ['container', { environment: Object.create(null) }],
@@ -117,20 +121,138 @@ describe('accept.generated.ts', () => {
   });
 });
 
-const show = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x === undefined ? '<undefined>' : x));
+const show = (v: unknown) =>
+  JSON.stringify(v, (_k, x) =>
+    typeof x === 'number' && !Number.isFinite(x) ? String(x) : x === undefined ? '<undefined>' : x,
+  );
 
 const STRINGS = [
-  '', 'x', 'web', 'web.example.com', '-web', 'a'.repeat(65), 'a-b', 'a_b', 'a--b', 'foo bar', 'ünï', 'a\nb', '1ABC', 'APP_ENV', 'C.UTF-8',
-  '/', '/srv', '/srv/www', '/srv/www:/www', '/a:/b:ro,norbind', '/a:/b:ro,bogus', '/a:/b:idmap', '/a/../b', '/a//b', '/a/', '/a/.', 'rel', 'rel:/x',
-  '/a:/b:c:d', '/tmp:size=10M', 'tmp:x', '/a:rel', '512M', '2G', '2GB', '1.5G', '50%', '1.5%', '0%', '150%', '0.5%', 'infinity', '0', '10', '-1',
-  '0-3', '0-3,6', '0 1', '3-', 'tcp:8080:80', 'udp:53', 'tcp:0', '65536', '65535', 'CAP_NET_ADMIN', 'cap_x', 'all', '~@debug', '@system-service',
-  'ptrace', '~', 'br0', 'eth0:1', 'veryveryverylongname', 'pick', 'identity', '1000:65536', 'no', 'yes', 'rwm', 'rx', 'SIGRTMIN+3', '2K', '10M',
-  '1.5K', 'tier-web', 'root', '0', 'nobody', 'state', 'overlay', 'host', 'veth', 'copy-host', 'auto', 'on-failure', 'always', 'rbind', 'ro',
+  '',
+  'x',
+  'web',
+  'web.example.com',
+  '-web',
+  'a'.repeat(65),
+  'a-b',
+  'a_b',
+  'a--b',
+  'foo bar',
+  'ünï',
+  'a\nb',
+  '1ABC',
+  'APP_ENV',
+  'C.UTF-8',
+  '/',
+  '/srv',
+  '/srv/www',
+  '/srv/www:/www',
+  '/a:/b:ro,norbind',
+  '/a:/b:ro,bogus',
+  '/a:/b:idmap',
+  '/a/../b',
+  '/a//b',
+  '/a/',
+  '/a/.',
+  'rel',
+  'rel:/x',
+  '/a:/b:c:d',
+  '/tmp:size=10M',
+  'tmp:x',
+  '/a:rel',
+  '512M',
+  '2G',
+  '2GB',
+  '1.5G',
+  '50%',
+  '1.5%',
+  '0%',
+  '150%',
+  '0.5%',
+  'infinity',
+  '0',
+  '10',
+  '-1',
+  '0-3',
+  '0-3,6',
+  '0 1',
+  '3-',
+  'tcp:8080:80',
+  'udp:53',
+  'tcp:0',
+  '65536',
+  '65535',
+  'CAP_NET_ADMIN',
+  'cap_x',
+  'all',
+  '~@debug',
+  '@system-service',
+  'ptrace',
+  '~',
+  'br0',
+  'eth0:1',
+  'veryveryverylongname',
+  'pick',
+  'identity',
+  '1000:65536',
+  'no',
+  'yes',
+  'rwm',
+  'rx',
+  'SIGRTMIN+3',
+  '2K',
+  '10M',
+  '1.5K',
+  'tier-web',
+  'root',
+  '0',
+  'nobody',
+  'state',
+  'overlay',
+  'host',
+  'veth',
+  'copy-host',
+  'auto',
+  'on-failure',
+  'always',
+  'rbind',
+  'ro',
 ];
-const NUMBERS = [0, -0, 1, 2, 100, 500, 10000, 10001, 65535, 65536, 1.5, -1, 2 ** 53 - 1, 2 ** 53, NaN, Infinity, -Infinity, 1e21];
+const NUMBERS = [
+  0,
+  -0,
+  1,
+  2,
+  100,
+  500,
+  10000,
+  10001,
+  65535,
+  65536,
+  1.5,
+  -1,
+  2 ** 53 - 1,
+  2 ** 53,
+  NaN,
+  Infinity,
+  -Infinity,
+  1e21,
+];
 const JUNK: (() => unknown)[] = [
-  () => null, () => undefined, () => true, () => 0, () => 1.5, () => NaN, () => 'x', () => '/srv', () => [], () => ({}), () => [1], () => ({ a: 1 }),
-  () => Object.create(null), () => new Date(0), () => ['x'],
+  () => null,
+  () => undefined,
+  () => true,
+  () => 0,
+  () => 1.5,
+  () => NaN,
+  () => 'x',
+  () => '/srv',
+  () => [],
+  () => ({}),
+  () => [1],
+  () => ({ a: 1 }),
+  () => Object.create(null),
+  () => new Date(0),
+  () => ['x'],
 ];
 const EXTRA_KEYS = ['memroy', 'constructor', 'toString', '__proto__', 'Exec', 'x', ''];
 
@@ -146,7 +268,10 @@ class Sampler {
   private validFor(schema: AnySchema) {
     let v = this.valid.get(schema);
     if (!v) {
-      v = { strings: STRINGS.filter((s) => z.safeParse(schema, s).success), numbers: NUMBERS.filter((n) => z.safeParse(schema, n).success) };
+      v = {
+        strings: STRINGS.filter((s) => z.safeParse(schema, s).success),
+        numbers: NUMBERS.filter((n) => z.safeParse(schema, n).success),
+      };
       this.valid.set(schema, v);
     }
     return v;
@@ -155,8 +280,14 @@ class Sampler {
   sample(schema: AnySchema, depth: number): unknown {
     if (this.rnd() < 0.04 || depth > 8) return this.pick(JUNK)();
     const def = schema._zod.def as unknown as {
-      type: string; innerType: AnySchema; options: AnySchema[]; element: AnySchema; shape: Record<string, AnySchema>;
-      keyType: AnySchema; valueType: AnySchema; entries: Record<string, string>;
+      type: string;
+      innerType: AnySchema;
+      options: AnySchema[];
+      element: AnySchema;
+      shape: Record<string, AnySchema>;
+      keyType: AnySchema;
+      valueType: AnySchema;
+      entries: Record<string, string>;
     };
     switch (def.type) {
       case 'optional':

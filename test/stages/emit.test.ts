@@ -1,5 +1,18 @@
 // compile() against real temporary directories: what is written, changed, pruned, and what is never touched.
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +25,8 @@ const put = (rel: string, text: string) => {
   mkdirSync(dirname(join(cfg, rel)), { recursive: true });
   writeFileSync(join(cfg, rel), text);
 };
-const run = (dryRun = false, allowEmpty = false) => compile({ configDir: cfg, root, dryRun, shownDir: '/etc/machinist', allowEmpty });
+const run = (dryRun = false, allowEmpty = false) =>
+  compile({ configDir: cfg, root, dryRun, shownDir: '/etc/machinist', allowEmpty });
 const out = (rel: string) => join(root, rel);
 /** Like existsSync, but a link counts even when its target (the installed template) is not on this host. */
 const present = (rel: string) => {
@@ -23,7 +37,8 @@ const present = (rel: string) => {
     return false;
   }
 };
-const ops = (r: ReturnType<typeof run>) => r.plan.actions.filter((a) => a.op !== 'unchanged').map((a) => `${a.op} ${a.path.slice(root.length)}`);
+const ops = (r: ReturnType<typeof run>) =>
+  r.plan.actions.filter((a) => a.op !== 'unchanged').map((a) => `${a.op} ${a.path.slice(root.length)}`);
 
 const NSPAWN = 'etc/systemd/nspawn/web.nspawn';
 const DROPIN = 'etc/systemd/system/machine@web.service.d/50-machinist.conf';
@@ -63,7 +78,8 @@ describe('compile writes, and a second compile changes nothing', () => {
     const r = run();
     expect(ops(r)).toEqual([]);
     expect(r.plan.affected).toEqual([]);
-    for (const f of [NSPAWN, DROPIN, 'var/lib/machinist/manifest.json']) expect(statSync(out(f)).mtime.getTime()).toBe(past.getTime());
+    for (const f of [NSPAWN, DROPIN, 'var/lib/machinist/manifest.json'])
+      expect(statSync(out(f)).mtime.getTime()).toBe(past.getTime());
   });
 
   it('shows a change as a unified diff and names the container to restart', () => {
@@ -135,12 +151,19 @@ describe('nothing the user wrote is overwritten or lost', () => {
     expect(lstatSync(out(LINK)).isSymbolicLink()).toBe(true);
   });
 
-  it('reports a link of someone else\'s where an autostart link goes, and leaves it', () => {
+  it("reports a link of someone else's where an autostart link goes, and leaves it", () => {
     mkdirSync(dirname(out(LINK)), { recursive: true });
     symlinkSync('/etc/elsewhere', out(LINK));
     put('containers/web.yaml', 'autostart: true\n');
     const r = run();
-    expect(r.diagnostics).toMatchObject([{ code: 'foreign-file', severity: 'error', file: out(LINK), message: `${out(LINK)} exists and was not made by machinist` }]);
+    expect(r.diagnostics).toMatchObject([
+      {
+        code: 'foreign-file',
+        severity: 'error',
+        file: out(LINK),
+        message: `${out(LINK)} exists and was not made by machinist`,
+      },
+    ]);
     expect(readlinkSync(out(LINK))).toBe('/etc/elsewhere');
   });
 

@@ -55,7 +55,8 @@ function check(text: string): boolean {
   if (!fast) return false;
   if (fast.resets.size) withResets++;
   const doc = full(text);
-  if (doc.errors.length) throw new Error(`fast path accepted a text yaml rejects (${doc.errors[0]!.message}):\n${JSON.stringify(text)}`);
+  if (doc.errors.length)
+    throw new Error(`fast path accepted a text yaml rejects (${doc.errors[0]!.message}):\n${JSON.stringify(text)}`);
   const ref = parseSourceFully({ kind: 'profile', name: 'x', rel: 'profiles/x.yaml', file: '/x.yaml', text });
   try {
     expect(ref.diagnostics).toEqual([]);
@@ -63,18 +64,160 @@ function check(text: string): boolean {
     expect(canon(fast.value ?? {})).toBe(canon(ref.parsed.value));
     if (!text.includes('__proto__')) expect(canon(fast.value)).toBe(canon(doc.toJS()));
   } catch (e) {
-    throw new Error(`different results for ${JSON.stringify(text)}: ${(e as Error).message}`);
+    throw new Error(`different results for ${JSON.stringify(text)}: ${(e as Error).message}`, { cause: e });
   }
   return true;
 }
 
-const KEYS = ['a', 'b', 'name', 'description', 'TZ', 'APP_ID', 'a-b', 'a.b', 'a/b', '_x', 'true', 'True', 'null', 'NULL', 'yes', 'no', 'on', 'off', 'y', 'n', '__proto__', 'constructor', 'toString', 'x1', '1x', '1', '0o7', '-a', 'a b', 'é', 'a:b', '"a"', "'a'", 'a#b', '~', 'inf', 'NaN'];
+const KEYS = [
+  'a',
+  'b',
+  'name',
+  'description',
+  'TZ',
+  'APP_ID',
+  'a-b',
+  'a.b',
+  'a/b',
+  '_x',
+  'true',
+  'True',
+  'null',
+  'NULL',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  '__proto__',
+  'constructor',
+  'toString',
+  'x1',
+  '1x',
+  '1',
+  '0o7',
+  '-a',
+  'a b',
+  'é',
+  'a:b',
+  '"a"',
+  "'a'",
+  'a#b',
+  '~',
+  'inf',
+  'NaN',
+];
 const SCALARS = [
-  'x', 'hello world', 'Web server, staging', '/srv/www', '/dev/fuse', 'tcp:8080:80', '0-3', '150%', '8G', '768M', '~@debug', 'on-failure',
-  '0', '1', '-1', '-0', '42', '007', '+1', '1_000', '123456789012345', '1234567890123456', '12345678901234567890', '0.5', '-0.25', '1.', '.5', '-.5', '1e3', '1E-3', '1.5e+3', '0o17', '0o8', '0x1F', '0xg', '.inf', '-.inf', '+.INF', '.nan', '.NaN', 'nan', 'inf', 'Infinity',
-  'true', 'True', 'TRUE', 'tRue', 'false', 'False', 'yes', 'no', 'on', 'off', 'y', 'n', 'null', 'Null', 'NULL', 'nul', '~', '~x',
-  'a #b', 'a#b', 'a: b', 'a:b', 'a:', 'a :b', "it's", 'say "hi"', '- x', '-x', '--x', '-', '@x', '`x', '%x', '!reset', '!x', '&a', '*a', '|', '>', '?x', '? x', ':x', ',a', 'a,b', '[a', 'a]', '{a}', 'a[0]',
-  'ä', 'Café', '日本', '\u00a0x', 'x\u00a0', 'x\u2028y', '\ufeffx', 'a\\b', 'C:\\dir', 'a  b', ' a', 'a ', '#x', 'x # y', '"', "'", "''", '""',
+  'x',
+  'hello world',
+  'Web server, staging',
+  '/srv/www',
+  '/dev/fuse',
+  'tcp:8080:80',
+  '0-3',
+  '150%',
+  '8G',
+  '768M',
+  '~@debug',
+  'on-failure',
+  '0',
+  '1',
+  '-1',
+  '-0',
+  '42',
+  '007',
+  '+1',
+  '1_000',
+  '123456789012345',
+  '1234567890123456',
+  '12345678901234567890',
+  '0.5',
+  '-0.25',
+  '1.',
+  '.5',
+  '-.5',
+  '1e3',
+  '1E-3',
+  '1.5e+3',
+  '0o17',
+  '0o8',
+  '0x1F',
+  '0xg',
+  '.inf',
+  '-.inf',
+  '+.INF',
+  '.nan',
+  '.NaN',
+  'nan',
+  'inf',
+  'Infinity',
+  'true',
+  'True',
+  'TRUE',
+  'tRue',
+  'false',
+  'False',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  'null',
+  'Null',
+  'NULL',
+  'nul',
+  '~',
+  '~x',
+  'a #b',
+  'a#b',
+  'a: b',
+  'a:b',
+  'a:',
+  'a :b',
+  "it's",
+  'say "hi"',
+  '- x',
+  '-x',
+  '--x',
+  '-',
+  '@x',
+  '`x',
+  '%x',
+  '!reset',
+  '!x',
+  '&a',
+  '*a',
+  '|',
+  '>',
+  '?x',
+  '? x',
+  ':x',
+  ',a',
+  'a,b',
+  '[a',
+  'a]',
+  '{a}',
+  'a[0]',
+  'ä',
+  'Café',
+  '日本',
+  '\u00a0x',
+  'x\u00a0',
+  'x\u2028y',
+  '\ufeffx',
+  'a\\b',
+  'C:\\dir',
+  'a  b',
+  ' a',
+  'a ',
+  '#x',
+  'x # y',
+  '"',
+  "'",
+  "''",
+  '""',
 ];
 
 function quote(r: Random, s: string): string {
@@ -85,7 +228,24 @@ function quote(r: Random, s: string): string {
       return JSON.stringify(s);
     case 2: {
       // Double-quoted with assorted escapes.
-      const esc = r.pick(['\\n', '\\t', '\\"', '\\\\', '\\/', '\\x41', '\\u00e9', '\\ud83d', '\\U0001F600', '\\e', '\\0', '\\ ', '\\N', '\\q', '\\_', '\\a']);
+      const esc = r.pick([
+        '\\n',
+        '\\t',
+        '\\"',
+        '\\\\',
+        '\\/',
+        '\\x41',
+        '\\u00e9',
+        '\\ud83d',
+        '\\U0001F600',
+        '\\e',
+        '\\0',
+        '\\ ',
+        '\\N',
+        '\\q',
+        '\\_',
+        '\\a',
+      ]);
       return `"${s.replace(/["\\]/g, '\\$&')}${esc}"`;
     }
     default:
@@ -94,7 +254,28 @@ function quote(r: Random, s: string): string {
 }
 
 /** Everyday values, so that many documents stay inside the subset and are really compared. */
-const COMMON = ['x', 'hello world', 'Web server, staging', '/srv/www', '/srv/a:/srv/b:ro', '8G', '0-3', '150%', '42', '-5', '0', '0.5', 'true', 'false', 'null', 'on-failure', 'Café', 'C.UTF-8', 'debian-12', 'tcp:8080:80'];
+const COMMON = [
+  'x',
+  'hello world',
+  'Web server, staging',
+  '/srv/www',
+  '/srv/a:/srv/b:ro',
+  '8G',
+  '0-3',
+  '150%',
+  '42',
+  '-5',
+  '0',
+  '0.5',
+  'true',
+  'false',
+  'null',
+  'on-failure',
+  'Café',
+  'C.UTF-8',
+  'debian-12',
+  'tcp:8080:80',
+];
 const COMMON_KEYS = ['a', 'b', 'name', 'description', 'TZ', 'APP_ID', 'memory', 'max', 'tasks_max', 'a-b', 'a.b'];
 
 function scalar(r: Random, inFlow: boolean): string {
@@ -125,12 +306,14 @@ function block(r: Random, indent: string, depth: number): string[] {
   const used = new Set<string>();
   for (let i = 0; i < n; i++) {
     if (r.next() < 0.1) lines.push(`${indent}${r.pick(['# a comment', '#', ''])}`);
-    const head = seq ? '-' : (() => {
-      let k = r.next() < 0.7 ? r.pick(COMMON_KEYS) : r.pick(KEYS);
-      if (used.has(k) && r.next() < 0.9) k = `${k}${i}`;
-      used.add(k);
-      return `${r.next() < 0.1 ? quote(r, k) : k}:`;
-    })();
+    const head = seq
+      ? '-'
+      : (() => {
+          let k = r.next() < 0.7 ? r.pick(COMMON_KEYS) : r.pick(KEYS);
+          if (used.has(k) && r.next() < 0.9) k = `${k}${i}`;
+          used.add(k);
+          return `${r.next() < 0.1 ? quote(r, k) : k}:`;
+        })();
     const roll = r.next();
     if (depth < 4 && roll < 0.3) {
       const childIndent = indent + r.pick(['  ', '  ', '    ', ' ']);
@@ -148,7 +331,9 @@ function block(r: Random, indent: string, depth: number): string[] {
       // A sequence under a key may sit at the key's own indentation.
       lines.push(...block(r, !seq && r.next() < 0.2 ? indent : childIndent, depth + 1));
     } else if (roll < 0.45) {
-      lines.push(`${indent}${head} ${r.next() < 0.15 ? r.pick(['!reset ', '!reset  ', '!reset', '!x ']) : ''}${flow(r, 0)}${r.next() < 0.1 ? ' # c' : ''}`);
+      lines.push(
+        `${indent}${head} ${r.next() < 0.15 ? r.pick(['!reset ', '!reset  ', '!reset', '!x ']) : ''}${flow(r, 0)}${r.next() < 0.1 ? ' # c' : ''}`,
+      );
     } else if (roll < 0.5) {
       lines.push(`${indent}${head}${r.next() < 0.1 ? ' !reset' : ''}`);
     } else {
@@ -164,7 +349,33 @@ function mutate(r: Random, text: string): string {
     case 0:
       return text.slice(0, at) + text.slice(at + 1);
     case 1:
-      return text.slice(0, at) + r.pick([' ', ':', '-', '#', "'", '"', '[', ']', '{', '}', ',', '\t', '\n', '\n  ', '!', '&', '*', '|', '?', '\r', '\\']) + text.slice(at);
+      return (
+        text.slice(0, at) +
+        r.pick([
+          ' ',
+          ':',
+          '-',
+          '#',
+          "'",
+          '"',
+          '[',
+          ']',
+          '{',
+          '}',
+          ',',
+          '\t',
+          '\n',
+          '\n  ',
+          '!',
+          '&',
+          '*',
+          '|',
+          '?',
+          '\r',
+          '\\',
+        ]) +
+        text.slice(at)
+      );
     case 2: {
       // Re-indent one line.
       const lines = text.split('\n');
@@ -252,13 +463,23 @@ describe('fast YAML path', () => {
   });
 
   it('gives the same ParsedFile value and no diagnostics as the full path, and locates lazily', () => {
-    const text = 'description: Web\nprofiles: [base]\nresources:\n  memory: { max: 1G }\nbinds:\n  - /a:/b\n  - source: /x\n    target: /y\n';
-    const source = { kind: 'container' as const, name: 'web', rel: 'containers/web.yaml', file: '/etc/machinist/containers/web.yaml', text };
+    const text =
+      'description: Web\nprofiles: [base]\nresources:\n  memory: { max: 1G }\nbinds:\n  - /a:/b\n  - source: /x\n    target: /y\n';
+    const source = {
+      kind: 'container' as const,
+      name: 'web',
+      rel: 'containers/web.yaml',
+      file: '/etc/machinist/containers/web.yaml',
+      text,
+    };
     const { parsed, diagnostics } = parseSource(source);
     expect(diagnostics).toEqual([]);
     expect(parsed.value).toStrictEqual(full(text).toJS());
     expect(parsed.resets.size).toBe(0);
-    const reset = parseSource({ ...source, text: 'binds: !reset\n  - /a:/b\nnested:\n  list: !reset [x]\n  items:\n    - !reset\n      k: v\n' });
+    const reset = parseSource({
+      ...source,
+      text: 'binds: !reset\n  - /a:/b\nnested:\n  list: !reset [x]\n  items:\n    - !reset\n      k: v\n',
+    });
     expect(reset.diagnostics).toEqual([]);
     expect([...reset.parsed.resets].sort()).toEqual(['binds', 'nested\u0000items\u00000', 'nested\u0000list']);
     expect(parsed.doc?.errors).toEqual([]);

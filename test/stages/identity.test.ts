@@ -15,13 +15,20 @@ function key(type: string, comment?: string, n = 32, fill = 7): string {
   return `${type} ${blob.toString('base64')}${comment === undefined ? '' : ` ${comment}`}`;
 }
 
-const dropin = (yaml: string) => outputText(buildFrom({ 'containers/web.yaml': yaml }), 'machine@web.service.d/50-machinist.conf');
+const dropin = (yaml: string) =>
+  outputText(buildFrom({ 'containers/web.yaml': yaml }), 'machine@web.service.d/50-machinist.conf');
 const credentials = (yaml: string) =>
-  Object.fromEntries(dropin(yaml).split('\n').filter((l) => l.startsWith('SetCredential=')).map((l) => {
-    const v = l.slice('SetCredential='.length);
-    return [v.slice(0, v.indexOf(':')), v.slice(v.indexOf(':') + 1)];
-  }));
-const errors = (yaml: string) => buildFrom({ 'containers/web.yaml': yaml }).diagnostics.filter((d) => d.severity === 'error');
+  Object.fromEntries(
+    dropin(yaml)
+      .split('\n')
+      .filter((l) => l.startsWith('SetCredential='))
+      .map((l) => {
+        const v = l.slice('SetCredential='.length);
+        return [v.slice(0, v.indexOf(':')), v.slice(v.indexOf(':') + 1)];
+      }),
+  );
+const errors = (yaml: string) =>
+  buildFrom({ 'containers/web.yaml': yaml }).diagnostics.filter((d) => d.severity === 'error');
 
 /** What systemd 252 makes of a SetCredential= value: C escapes decoded (\\ and \n are all machinist writes). */
 const unescape = (s: string) => s.replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
@@ -32,8 +39,13 @@ const yamlString = (s: string) => JSON.stringify(s);
 
 describe('ssh key validation', () => {
   it.each([
-    'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
-    'sk-ssh-ed25519@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com', 'ssh-rsa',
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'sk-ssh-ed25519@openssh.com',
+    'sk-ecdsa-sha2-nistp256@openssh.com',
+    'ssh-rsa',
   ])('accepts a %s key, with and without a comment', (type) => {
     expect(sshKeyProblem(key(type))).toBeUndefined();
     expect(sshKeyProblem(key(type, 'alice@laptop (work) é ✓'))).toBeUndefined();
@@ -86,35 +98,53 @@ describe('credentials in the drop-in', () => {
     const k1 = key('ssh-ed25519', 'root@a');
     const k2 = key('ecdsa-sha2-nistp256');
     const text = dropin(`users:\n  root: { ssh_authorized_keys: [${yamlString(k1)}, ${yamlString(k2)}] }\n`);
-    expect(text).toContain('Environment=MACHINIST_ARGS=--load-credential=ssh.authorized_keys.root:ssh.authorized_keys.root\n');
+    expect(text).toContain(
+      'Environment=MACHINIST_ARGS=--load-credential=ssh.authorized_keys.root:ssh.authorized_keys.root\n',
+    );
     expect(text).toContain(`SetCredential=ssh.authorized_keys.root:${k1}\\n${k2}\\n`);
     expect(text).not.toContain('sysusers.extra');
   });
 
   it('creates other users with sysusers.extra and tmpfiles.extra, uids in name order, groups, shells', () => {
     const k = key('ssh-ed25519', 'bob@x');
-    const c = credentials(`users:\n  carol: { uid: 1001 }\n  bob: { ssh_authorized_keys: [${yamlString(k)}], groups: [sudo, adm], shell: /bin/bash }\n  alice: {}\n`);
-    expect(unescape(c['sysusers.extra']!)).toBe([
-      'u alice 1000 - /home/alice /bin/sh',
-      'u bob 1002 - /home/bob /bin/bash', 'm bob sudo', 'm bob adm',
-      'u carol 1001 - /home/carol /bin/sh', '',
-    ].join('\n'));
-    expect(unescape(c['tmpfiles.extra']!)).toBe([
-      'd /home/alice 0700 alice alice -',
-      'd /home/bob 0700 bob bob -', 'd /home/bob/.ssh 0700 bob bob -',
-      `f /home/bob/.ssh/authorized_keys 0600 bob bob - ${k}\\n`,
-      'd /home/carol 0700 carol carol -', '',
-    ].join('\n'));
+    const c = credentials(
+      `users:\n  carol: { uid: 1001 }\n  bob: { ssh_authorized_keys: [${yamlString(k)}], groups: [sudo, adm], shell: /bin/bash }\n  alice: {}\n`,
+    );
+    expect(unescape(c['sysusers.extra']!)).toBe(
+      [
+        'u alice 1000 - /home/alice /bin/sh',
+        'u bob 1002 - /home/bob /bin/bash',
+        'm bob sudo',
+        'm bob adm',
+        'u carol 1001 - /home/carol /bin/sh',
+        '',
+      ].join('\n'),
+    );
+    expect(unescape(c['tmpfiles.extra']!)).toBe(
+      [
+        'd /home/alice 0700 alice alice -',
+        'd /home/bob 0700 bob bob -',
+        'd /home/bob/.ssh 0700 bob bob -',
+        `f /home/bob/.ssh/authorized_keys 0600 bob bob - ${k}\\n`,
+        'd /home/carol 0700 carol carol -',
+        '',
+      ].join('\n'),
+    );
     expect(dropin('users:\n  alice: {}\n')).toContain(
-      'MACHINIST_ARGS=--load-credential=sysusers.extra:sysusers.extra --load-credential=tmpfiles.extra:tmpfiles.extra"');
+      'MACHINIST_ARGS=--load-credential=sysusers.extra:sysusers.extra --load-credential=tmpfiles.extra:tmpfiles.extra"',
+    );
   });
 
   it('carries comments with %, backslashes, quotes and unicode byte for byte to authorized_keys', () => {
     const comment = `50% "q" 'x' back\\slash \\n é 𝄞 %h`;
     const k = key('ssh-ed25519', comment);
-    const c = credentials(`users:\n  root: { ssh_authorized_keys: [${yamlString(k)}] }\n  alice: { ssh_authorized_keys: [${yamlString(k)}] }\n`);
+    const c = credentials(
+      `users:\n  root: { ssh_authorized_keys: [${yamlString(k)}] }\n  alice: { ssh_authorized_keys: [${yamlString(k)}] }\n`,
+    );
     expect(unescape(c['ssh.authorized_keys.root']!)).toBe(`${k}\n`);
-    const line = unescape(c['tmpfiles.extra']!).split('\n').find((l) => l.startsWith('f '))!;
+    const line = unescape(c['tmpfiles.extra']!)
+      .split('\n')
+      .find((l) => l.startsWith('f '))!;
     const argument = line.split(' ').slice(6).join(' ');
     expect(tmpfilesDecode(argument)).toBe(`${k}\n`);
   });
@@ -122,9 +152,13 @@ describe('credentials in the drop-in', () => {
   it('carries long and many keys; refuses what systemd-tmpfiles cannot write from one line', () => {
     const rsa = key('ssh-rsa', 'big', 535); // the size of an RSA 4096 key
     const many = Array.from({ length: 40 }, (_, i) => key('ssh-ed25519', `k${i}`, 32, i));
-    const c = credentials(`users:\n  root: { ssh_authorized_keys: ${JSON.stringify([rsa, ...many])} }\n  alice: { ssh_authorized_keys: ${JSON.stringify([rsa, ...many.slice(0, 20)])} }\n`);
+    const c = credentials(
+      `users:\n  root: { ssh_authorized_keys: ${JSON.stringify([rsa, ...many])} }\n  alice: { ssh_authorized_keys: ${JSON.stringify([rsa, ...many.slice(0, 20)])} }\n`,
+    );
     expect(unescape(c['ssh.authorized_keys.root']!)).toBe([rsa, ...many, ''].join('\n'));
-    const f = unescape(c['tmpfiles.extra']!).split('\n').find((l) => l.startsWith('f '))!;
+    const f = unescape(c['tmpfiles.extra']!)
+      .split('\n')
+      .find((l) => l.startsWith('f '))!;
     expect(tmpfilesDecode(f.split(' ').slice(6).join(' '))).toBe([rsa, ...many.slice(0, 20), ''].join('\n'));
     const tooMany = Array.from({ length: 6 }, (_, i) => key('ssh-rsa', `r${i}`, 535, i));
     const [d] = errors(`users:\n  alice:\n    ssh_authorized_keys: ${JSON.stringify(tooMany)}\n`);
@@ -134,8 +168,12 @@ describe('credentials in the drop-in', () => {
   });
 
   it('keeps the root directory arguments and adds the credentials to them', () => {
-    const text = dropin(`directory: /srv/my root\nusers:\n  root: { ssh_authorized_keys: [${yamlString(key('ssh-ed25519'))}] }\n`);
-    expect(text).toContain('Environment="MACHINIST_ARGS=--directory=/srv/my\\\\ root --load-credential=ssh.authorized_keys.root:ssh.authorized_keys.root"');
+    const text = dropin(
+      `directory: /srv/my root\nusers:\n  root: { ssh_authorized_keys: [${yamlString(key('ssh-ed25519'))}] }\n`,
+    );
+    expect(text).toContain(
+      'Environment="MACHINIST_ARGS=--directory=/srv/my\\\\ root --load-credential=ssh.authorized_keys.root:ssh.authorized_keys.root"',
+    );
   });
 
   it('refuses settings root cannot have, a shared uid, and users on a container that does not boot', () => {
@@ -143,7 +181,9 @@ describe('credentials in the drop-in', () => {
       expect.stringMatching(/users\.root\.shell cannot be set/),
       expect.stringMatching(/users\.root\.groups cannot be set/),
     ]);
-    expect(errors('users:\n  a: { uid: 1005 }\n  b: { uid: 1005 }\n')[0]!.message).toMatch(/uid 1005 is also the uid of a/);
+    expect(errors('users:\n  a: { uid: 1005 }\n  b: { uid: 1005 }\n')[0]!.message).toMatch(
+      /uid 1005 is also the uid of a/,
+    );
     expect(errors('boot: false\ncommand: [/bin/true]\nusers:\n  a: {}\n')[0]!.code).toBe('conflicting-keys');
   });
 

@@ -107,18 +107,37 @@ describe('readConfig', () => {
     writeFileSync(join(dir, 'machinist.yaml'), '');
     writeFileSync(join(dir, 'machinist.yml'), '');
     const r = readConfig(dir, '/etc/machinist');
-    expect(r.files.map((f) => `${f.kind}:${f.name}:${f.rel}`)).toEqual(['container:web:containers/web.yml', 'settings:machinist:machinist.yaml']);
+    expect(r.files.map((f) => `${f.kind}:${f.name}:${f.rel}`)).toEqual([
+      'container:web:containers/web.yml',
+      'settings:machinist:machinist.yaml',
+    ]);
     expect(r.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([
       'unsupported-file: containers/notes.txt is ignored: only .yaml and .yml files are read',
       'conflicting-keys: machinist.yml and machinist.yaml are both the settings file',
     ]);
-    expect(['a.yaml', 'a.yml', '.yaml', 'a.yaml.bak', 'a.YAML'].map(configStem)).toEqual(['a', 'a', undefined, undefined, undefined]);
+    expect(['a.yaml', 'a.yml', '.yaml', 'a.yaml.bak', 'a.YAML'].map(configStem)).toEqual([
+      'a',
+      'a',
+      undefined,
+      undefined,
+      undefined,
+    ]);
     // The generator's emergency path finds the same files, and names them as they are.
     const out = mkdtempSync(join(tmpdir(), 'machinist-fallback-'));
     try {
       const lines: string[] = [];
-      generateFallback({ configDir: dir, normal: join(out, 'normal'), nspawnDir: join(out, 'nspawn'), log: { log: (_l: string, m: string) => lines.push(m), close: () => {} } as never }, 'a reason');
-      expect(readFileSync(join(out, 'normal/machine@web.service.d/50-machinist.conf'), 'utf8')).toContain(`${dir}/containers/web.yml`);
+      generateFallback(
+        {
+          configDir: dir,
+          normal: join(out, 'normal'),
+          nspawnDir: join(out, 'nspawn'),
+          log: { log: (_l: string, m: string) => lines.push(m), close: () => {} } as never,
+        },
+        'a reason',
+      );
+      expect(readFileSync(join(out, 'normal/machine@web.service.d/50-machinist.conf'), 'utf8')).toContain(
+        `${dir}/containers/web.yml`,
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -20,14 +20,20 @@ function value(depth: number, path: (string | number)[], resets: Set<string>): u
     const out: Record<string, unknown> = {};
     for (let i = rnd(4); i > 0; i--) {
       const k = KEYS[rnd(KEYS.length)]!;
-      Object.defineProperty(out, k, { value: value(depth + 1, [...path, k], resets), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, k, {
+        value: value(depth + 1, [...path, k], resets),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     if (rnd(6) === 0) resets.add(pathKey(path));
     return out;
   }
   if (depth < 3 && r < 7) {
     const out: unknown[] = [];
-    for (let i = rnd(4); i > 0; i--) out.push(rnd(3) ? ['x', 'y', 1, true][rnd(4)] : value(depth + 1, [...path, out.length], resets));
+    for (let i = rnd(4); i > 0; i--)
+      out.push(rnd(3) ? ['x', 'y', 1, true][rnd(4)] : value(depth + 1, [...path, out.length], resets));
     if (rnd(6) === 0) resets.add(pathKey(path));
     return out;
   }
@@ -39,9 +45,20 @@ function layer(at: string[]): Layer {
   const v: Record<string, unknown> = {};
   for (let i = 1 + rnd(4); i > 0; i--) {
     const k = KEYS[rnd(KEYS.length)]!;
-    Object.defineProperty(v, k, { value: value(1, [...at, k], resets), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(v, k, {
+      value: value(1, [...at, k], resets),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
-  const file = { source: { kind: 'profile', name: 'p', rel: 'profiles/p.yaml', file: '/p.yaml', text: '' }, value: at.length ? { defaults: v } : v, resets, doc: undefined, lines: undefined } as unknown as ParsedFile;
+  const file = {
+    source: { kind: 'profile', name: 'p', rel: 'profiles/p.yaml', file: '/p.yaml', text: '' },
+    value: at.length ? { defaults: v } : v,
+    resets,
+    doc: undefined,
+    lines: undefined,
+  } as unknown as ParsedFile;
   return { file, at, value: v };
 }
 
@@ -51,8 +68,11 @@ function fileOf(name: string, v: Record<string, unknown>, resets: string[] = [])
   const source = { kind: 'profile', name, rel: `profiles/${name}.yaml`, file: `/${name}.yaml`, text: '' };
   return { source, value: v, resets: new Set(resets), doc: undefined, lines: undefined } as unknown as ParsedFile;
 }
-const layerOf = (name: string, value: Record<string, unknown>, resets: string[] = []): Layer =>
-  ({ file: fileOf(name, value, resets), at: [], value });
+const layerOf = (name: string, value: Record<string, unknown>, resets: string[] = []): Layer => ({
+  file: fileOf(name, value, resets),
+  at: [],
+  value,
+});
 const from = (o: Origins, path: YamlPath) => {
   const got = originOf(o, path);
   return got && `${got.file.source.name}:${got.path.join('.')}`;
@@ -73,7 +93,11 @@ describe('the merge rule', () => {
     const defaults: Layer = { file: fileOf('settings', {}), at: ['defaults'], value: { binds: ['/a'] } };
     const m = mergeLayers([defaults, layerOf('p', { binds: ['/b', '/a'] }), layerOf('c', { binds: ['/c', '/b'] })]);
     expect(m.value['binds']).toEqual(['/a', '/b', '/c']);
-    expect([0, 1, 2].map((i) => from(m.origins, ['binds', i]))).toEqual(['settings:defaults.binds.0', 'p:binds.0', 'c:binds.0']);
+    expect([0, 1, 2].map((i) => from(m.origins, ['binds', i]))).toEqual([
+      'settings:defaults.binds.0',
+      'p:binds.0',
+      'c:binds.0',
+    ]);
   });
 
   it('lets !reset replace a list or mapping, and forgets the origins of what it replaced', () => {
@@ -96,7 +120,8 @@ describe('the merge rule', () => {
 });
 
 /** The value at `path` inside `v`. */
-const at = (v: unknown, path: YamlPath): unknown => path.reduce<unknown>((x, k) => (x as Record<string | number, unknown>)?.[k], v);
+const at = (v: unknown, path: YamlPath): unknown =>
+  path.reduce<unknown>((x, k) => (x as Record<string | number, unknown>)?.[k], v);
 
 /** Every leaf (scalar, or empty list or mapping) of a merged value, with its path. */
 function leaves(v: unknown, path: YamlPath, out: [YamlPath, unknown][]): [YamlPath, unknown][] {
@@ -131,8 +156,32 @@ describe('list merge without duplicates', () => {
   // instead of building a Set; the rule's plain definition is the oracle. Items include values whose JSON
   // texts coincide (null, NaN, Infinity; 0 and -0; a Date and its ISO string) and lists on both sides of the
   // scan/Set threshold.
-  const pool: unknown[] = ['x', 'y', 'null', '1', 'true', '"x"', '1970-01-01T00:00:00.000Z', '', null, NaN, Infinity, 1, 0, -0, true, false,
-    { a: 1 }, { a: 1 }, { a: '1' }, ['x'], ['x'], [], {}, new Date(0)];
+  const pool: unknown[] = [
+    'x',
+    'y',
+    'null',
+    '1',
+    'true',
+    '"x"',
+    '1970-01-01T00:00:00.000Z',
+    '',
+    null,
+    NaN,
+    Infinity,
+    1,
+    0,
+    -0,
+    true,
+    false,
+    { a: 1 },
+    { a: 1 },
+    { a: '1' },
+    ['x'],
+    ['x'],
+    [],
+    {},
+    new Date(0),
+  ];
   const list = () => Array.from({ length: rnd(3) === 0 ? 10 + rnd(25) : rnd(6) }, () => pool[rnd(pool.length)]);
   const file = fileOf('p', {});
   const plain = (lists: unknown[][]) => {

@@ -35,7 +35,10 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Text of n bytes that differs everywhere, so that a missing or repeated chunk shows. */
-const text = (n: number) => Array.from({ length: Math.ceil(n / 8) }, (_, i) => `${i}`.padStart(7, '0') + '\n').join('').slice(0, n);
+const text = (n: number) =>
+  Array.from({ length: Math.ceil(n / 8) }, (_, i) => `${i}`.padStart(7, '0') + '\n')
+    .join('')
+    .slice(0, n);
 
 describe('readRegularFile', () => {
   it('reads a small file with one fstat and one read', () => {
@@ -89,7 +92,9 @@ describe('readConfig on top of it', () => {
     const r = readConfig(dir, '/etc/machinist');
     expect(r.files.map((f) => [f.file, f.text])).toEqual([['/etc/machinist/containers/web.yaml', 'boot: true\n']]);
     expect(r.diagnostics.map((d) => `${d.code} ${d.file}: ${d.message}`)).toEqual([
-      expect.stringMatching(/^read-error \/etc\/machinist\/containers\/gone\.yaml: cannot read containers\/gone\.yaml: ENOENT/),
+      expect.stringMatching(
+        /^read-error \/etc\/machinist\/containers\/gone\.yaml: cannot read containers\/gone\.yaml: ENOENT/,
+      ),
       'read-error /etc/machinist/containers/odd.yaml: cannot read containers/odd.yaml: not a regular file',
       'read-error /etc/machinist/containers/pipe.yaml: cannot read containers/pipe.yaml: not a regular file',
     ]);

@@ -12,7 +12,8 @@ const container = (b: ReturnType<typeof buildFrom>, name: string) => {
 describe('merge rules', () => {
   const b = buildFrom({
     'machinist.yaml': 'defaults:\n  restart: on-failure\n  environment: { TZ: UTC }\n',
-    'profiles/base.yaml': 'binds: [/srv/a:/a]\nenvironment: { LANG: C.UTF-8, TZ: Europe/Paris }\nresources: { memory: { max: 1G, high: 512M } }\n',
+    'profiles/base.yaml':
+      'binds: [/srv/a:/a]\nenvironment: { LANG: C.UTF-8, TZ: Europe/Paris }\nresources: { memory: { max: 1G, high: 512M } }\n',
     'profiles/big.yaml': 'profiles: [base]\nresources: { memory: { max: 4G } }\nbinds: [/srv/b:/b, /srv/a:/a]\n',
     'containers/web.yaml': 'profiles: [big]\nbinds: [/srv/c:/c]\nrestart: always\n',
     'containers/clean.yaml': 'profiles: [big]\nbinds: !reset [/srv/only:/only]\nenvironment: !reset { ONLY: "1" }\n',
@@ -52,7 +53,10 @@ describe('merge rules', () => {
     expect(rows['binds.0']).toBe('/etc/machinist/profiles/base.yaml:1:9');
     expect(rows['binds.1']).toBe('/etc/machinist/profiles/big.yaml:3:9');
     expect(rows['binds.2']).toBe('/etc/machinist/containers/web.yaml:2:9');
-    const d = buildFrom({ 'machinist.yaml': 'defaults:\n  tmpfs: [/tmp]\n', 'containers/c.yaml': 'tmpfs: [/var/tmp]\n' });
+    const d = buildFrom({
+      'machinist.yaml': 'defaults:\n  tmpfs: [/tmp]\n',
+      'containers/c.yaml': 'tmpfs: [/var/tmp]\n',
+    });
     const tmpfs = explainRows(container(d, 'c')).filter((r) => r.path.startsWith('tmpfs'));
     expect(tmpfs).toEqual([
       { path: 'tmpfs.0', value: '/tmp', from: '/etc/machinist/machinist.yaml:2:11' },
@@ -61,7 +65,10 @@ describe('merge rules', () => {
   });
 
   it('credits a whole list to the one file all its items came from, even if a later file repeats them', () => {
-    const d = buildFrom({ 'profiles/p.yaml': 'tmpfs: [/tmp]\n', 'containers/c.yaml': 'profiles: [p]\ntmpfs: [/tmp]\n' });
+    const d = buildFrom({
+      'profiles/p.yaml': 'tmpfs: [/tmp]\n',
+      'containers/c.yaml': 'profiles: [p]\ntmpfs: [/tmp]\n',
+    });
     const rows = explainRows(container(d, 'c')).filter((r) => r.path.startsWith('tmpfs'));
     expect(rows).toEqual([{ path: 'tmpfs', value: ['/tmp'], from: '/etc/machinist/profiles/p.yaml:1:8' }]);
   });
@@ -69,20 +76,37 @@ describe('merge rules', () => {
 
 describe('references', () => {
   it('reports an unknown profile at the container line, with the nearest name', () => {
-    const b = buildFrom({ 'profiles/hardened.yaml': '', 'containers/web.yaml': 'profiles: [hardend]\n', 'containers/ok.yaml': '' });
-    expect(b.diagnostics).toMatchObject([{ code: 'unknown-profile', pos: { line: 1, col: 12 }, hint: 'did you mean "hardened"?', container: 'web' }]);
+    const b = buildFrom({
+      'profiles/hardened.yaml': '',
+      'containers/web.yaml': 'profiles: [hardend]\n',
+      'containers/ok.yaml': '',
+    });
+    expect(b.diagnostics).toMatchObject([
+      { code: 'unknown-profile', pos: { line: 1, col: 12 }, hint: 'did you mean "hardened"?', container: 'web' },
+    ]);
     expect(b.model.failed.has('web')).toBe(true);
     expect(b.outputs.map((o) => o.rel)).toEqual(['ok.nspawn', 'machine@ok.service.d/50-machinist.conf']);
   });
 
   it('reports profiles that include each other, and applies a shared profile once', () => {
-    const cyc = buildFrom({ 'profiles/a.yaml': 'profiles: [b]\n', 'profiles/b.yaml': 'profiles: [a]\n', 'containers/web.yaml': 'profiles: [a]\n' });
-    expect(cyc.diagnostics.map((d) => [d.code, d.message])).toEqual([['profile-cycle', 'profiles include each other: a → b → a']]);
-    const diamond = buildFrom({ 'profiles/base.yaml': 'binds: [/x]\n', 'profiles/l.yaml': 'profiles: [base]\n', 'profiles/r.yaml': 'profiles: [base]\n', 'containers/web.yaml': 'profiles: [l, r]\n' });
+    const cyc = buildFrom({
+      'profiles/a.yaml': 'profiles: [b]\n',
+      'profiles/b.yaml': 'profiles: [a]\n',
+      'containers/web.yaml': 'profiles: [a]\n',
+    });
+    expect(cyc.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['profile-cycle', 'profiles include each other: a → b → a'],
+    ]);
+    const diamond = buildFrom({
+      'profiles/base.yaml': 'binds: [/x]\n',
+      'profiles/l.yaml': 'profiles: [base]\n',
+      'profiles/r.yaml': 'profiles: [base]\n',
+      'containers/web.yaml': 'profiles: [l, r]\n',
+    });
     expect(container(diamond, 'web').profiles).toEqual(['base', 'l', 'r']);
   });
 
-  it('reports, in the same run as a profile cycle, the errors of the container\'s other settings', () => {
+  it("reports, in the same run as a profile cycle, the errors of the container's other settings", () => {
     const b = buildFrom({
       'profiles/a.yaml': 'profiles: [b]\n',
       'profiles/b.yaml': 'profiles: [a]\n',
@@ -94,7 +118,11 @@ describe('references', () => {
       'unknown-slice:/etc/machinist/containers/web.yaml:3:slice "lab" has no file slices/lab.yaml',
       'profile-cycle:/etc/machinist/profiles/b.yaml:1:profiles include each other: a → b → a',
     ]);
-    expect(b.model.failed.get('web')!.errors.map((d) => d.code)).toEqual(['profile-cycle', 'unknown-slice', 'unknown-container']);
+    expect(b.model.failed.get('web')!.errors.map((d) => d.code)).toEqual([
+      'profile-cycle',
+      'unknown-slice',
+      'unknown-container',
+    ]);
     expect(b.model.containers.map((c) => c.name)).toEqual(['db']);
   });
 
@@ -125,8 +153,14 @@ describe('references', () => {
     const missing = buildFrom({ 'slices/lab.yaml': '', 'containers/web.yaml': 'slice: labb\n' });
     expect(missing.diagnostics).toMatchObject([{ code: 'unknown-slice', pos: { line: 1, col: 8 } }]);
     expect(missing.diagnostics[0]!.hint).toContain('did you mean "lab"?');
-    const broken = buildFrom({ 'slices/lab.yaml': 'resources: { memory: { max: lots } }\n', 'slices/lab-db.yaml': '', 'containers/db.yaml': 'slice: lab-db\n' });
-    expect(broken.model.failed.get('db')!.errors.map((d) => d.message)).toEqual(['slice "lab" has errors, so this container is not started without its limits']);
+    const broken = buildFrom({
+      'slices/lab.yaml': 'resources: { memory: { max: lots } }\n',
+      'slices/lab-db.yaml': '',
+      'containers/db.yaml': 'slice: lab-db\n',
+    });
+    expect(broken.model.failed.get('db')!.errors.map((d) => d.message)).toEqual([
+      'slice "lab" has errors, so this container is not started without its limits',
+    ]);
     expect(broken.outputs.map((o) => o.rel)).toEqual(['machine-lab-db.slice']);
   });
 });
@@ -143,26 +177,53 @@ describe('cross-setting checks, placed where the offending value was written', (
     ['image: debian\nephemeral: true\n', 'conflicting-keys', 2],
     ['bind_users: [alice]\n', 'conflicting-keys', 1],
     ['bind_users: [alice]\nsecurity: { private_users: no }\n', 'conflicting-keys', 1],
-    ['security: { private_users: pick, private_users_ownership: chown, read_only: true }\nnetwork: { mode: veth }\n', 'conflicting-keys', 1],
-    ['volatile: state\nsecurity: { private_users: 0, private_users_ownership: chown }\nnetwork: { mode: veth }\n', 'conflicting-keys', 2],
-    ['security: { private_users: pick }\nnspawn: { Exec: { OOMScoreAdjust: 500 } }\nnetwork: { mode: veth }\n', 'conflicting-keys', 2],
+    [
+      'security: { private_users: pick, private_users_ownership: chown, read_only: true }\nnetwork: { mode: veth }\n',
+      'conflicting-keys',
+      1,
+    ],
+    [
+      'volatile: state\nsecurity: { private_users: 0, private_users_ownership: chown }\nnetwork: { mode: veth }\n',
+      'conflicting-keys',
+      2,
+    ],
+    [
+      'security: { private_users: pick }\nnspawn: { Exec: { OOMScoreAdjust: 500 } }\nnetwork: { mode: veth }\n',
+      'conflicting-keys',
+      2,
+    ],
   ])('%s → %s', (yaml, code, line) => {
     const b = buildFrom({ 'containers/web.yaml': yaml });
     expect(b.diagnostics.map((d) => [d.code, d.pos?.line])).toEqual([[code, line]]);
   });
 
   it('refuses system call names systemd does not know, which nspawn would silently ignore', () => {
-    const b = buildFrom({ 'containers/web.yaml': 'security:\n  system_call_filter: ["~@debug", "~@debgu", "ptrace", "ptrce", "@system-service"]\n' });
+    const b = buildFrom({
+      'containers/web.yaml':
+        'security:\n  system_call_filter: ["~@debug", "~@debgu", "ptrace", "ptrce", "@system-service"]\n',
+    });
     expect(b.diagnostics.map((d) => [d.path, d.hint])).toEqual([
       [['security', 'system_call_filter', 1], 'did you mean "@debug"?'],
       [['security', 'system_call_filter', 3], 'did you mean "ptrace"?'],
     ]);
-    expect(b.diagnostics[0]!.message).toBe('"@debgu" is not a system call or group systemd knows; systemd-nspawn would ignore it silently');
+    expect(b.diagnostics[0]!.message).toBe(
+      '"@debgu" is not a system call or group systemd knows; systemd-nspawn would ignore it silently',
+    );
   });
 
   it('points at the profile when the profile wrote the offending value', () => {
-    const b = buildFrom({ 'profiles/fw.yaml': 'network:\n  ports: ["tcp:8080:80"]\n', 'containers/web.yaml': 'profiles: [fw]\n' });
-    expect(b.diagnostics).toMatchObject([{ code: 'requires-private-network', file: '/etc/machinist/profiles/fw.yaml', pos: { line: 2, col: 3 }, container: 'web' }]);
+    const b = buildFrom({
+      'profiles/fw.yaml': 'network:\n  ports: ["tcp:8080:80"]\n',
+      'containers/web.yaml': 'profiles: [fw]\n',
+    });
+    expect(b.diagnostics).toMatchObject([
+      {
+        code: 'requires-private-network',
+        file: '/etc/machinist/profiles/fw.yaml',
+        pos: { line: 2, col: 3 },
+        container: 'web',
+      },
+    ]);
     expect(b.diagnostics[0]!.hint).toMatch(/host mode/);
   });
 });
@@ -170,19 +231,43 @@ describe('cross-setting checks, placed where the offending value was written', (
 describe('pass-through keys', () => {
   it.each([
     ['nspawn: { Exec: { KillSignl: SIGTERM } }', 'unknown-key', 'did you mean "KillSignal"?'],
-    ['nspawn: { Files: { PrivateUsersChown: yes } }', 'owned-key', 'Use security.private_users_ownership instead; it merges with profiles and is checked.'],
+    [
+      'nspawn: { Files: { PrivateUsersChown: yes } }',
+      'owned-key',
+      'Use security.private_users_ownership instead; it merges with profiles and is checked.',
+    ],
     ['nspawn: { Files: { Bindd: /a } }', 'unknown-key', 'did you mean "Bind"?'],
     ['nspawn: { Exec: { Boot: no } }', 'owned-key', 'Use boot instead; it merges with profiles and is checked.'],
-    ['nspawn: { Network: { Port: "80" } }', 'owned-key', 'Use network.ports instead; it merges with profiles and is checked.'],
-    ['service: { Service: { MemoryMax: 1G } }', 'owned-key', 'Use resources.memory.max instead; it merges with profiles and is checked.'],
+    [
+      'nspawn: { Network: { Port: "80" } }',
+      'owned-key',
+      'Use network.ports instead; it merges with profiles and is checked.',
+    ],
+    [
+      'service: { Service: { MemoryMax: 1G } }',
+      'owned-key',
+      'Use resources.memory.max instead; it merges with profiles and is checked.',
+    ],
     ['service: { Service: { ExecStrat: /bin/true } }', 'unknown-key', 'did you mean "ExecStart"?'],
-    ['service: { Unit: { Description: x } }', 'owned-key', 'Use description instead; it merges with profiles and is checked.'],
+    [
+      'service: { Unit: { Description: x } }',
+      'owned-key',
+      'Use description instead; it merges with profiles and is checked.',
+    ],
     ['service: { Service: { LimitNOFILE: "1\\n[Service]" } }', 'unencodable-value', undefined],
     ['nspawn: { Exec: { KillSignal: "SIGTERM\\\\" } }', 'unencodable-value', undefined],
     ['nspawn: { Sandbox: {} }', 'unknown-key', undefined],
     // systemd strips white space around a value: refused instead of written and silently changed.
-    ['service: { Service: { TimeoutStopSec: "2min " } }', 'unencodable-value', 'Remove the white space at the start and end of the value.'],
-    ['nspawn: { Exec: { KillSignal: [SIGTERM, " SIGINT"] } }', 'unencodable-value', 'Remove the white space at the start and end of the value.'],
+    [
+      'service: { Service: { TimeoutStopSec: "2min " } }',
+      'unencodable-value',
+      'Remove the white space at the start and end of the value.',
+    ],
+    [
+      'nspawn: { Exec: { KillSignal: [SIGTERM, " SIGINT"] } }',
+      'unencodable-value',
+      'Remove the white space at the start and end of the value.',
+    ],
   ])('%s → %s', (yaml, code, hint) => {
     const b = buildFrom({ 'containers/web.yaml': `${yaml}\n` });
     expect(b.diagnostics.map((d) => d.code)).toEqual([code]);
@@ -199,7 +284,10 @@ describe('pass-through keys', () => {
   });
 
   it('writes accepted pass-through keys, a list repeating the key', () => {
-    const b = buildFrom({ 'containers/web.yaml': 'nspawn:\n  Exec: { KillSignal: SIGRTMIN+3, LimitNOFILE: 4096 }\n  Files: { Overlay: [/a:/b, /c:/d] }\nservice:\n  Service: { TimeoutStopSec: 90, OOMPolicy: stop }\n' });
+    const b = buildFrom({
+      'containers/web.yaml':
+        'nspawn:\n  Exec: { KillSignal: SIGRTMIN+3, LimitNOFILE: 4096 }\n  Files: { Overlay: [/a:/b, /c:/d] }\nservice:\n  Service: { TimeoutStopSec: 90, OOMPolicy: stop }\n',
+    });
     expect(b.diagnostics).toEqual([]);
   });
 });
@@ -218,7 +306,12 @@ describe('one run reports every problem', () => {
       'unknown-container containers/web.yaml:4',
       'requires-private-network profiles/fw.yaml:2',
     ]);
-    expect(b.model.failed.get('db')!.errors.map((d) => d.code).sort()).toEqual(['requires-private-network', 'unencodable-value']);
+    expect(
+      b.model.failed
+        .get('db')!
+        .errors.map((d) => d.code)
+        .sort(),
+    ).toEqual(['requires-private-network', 'unencodable-value']);
     expect(b.outputs).toEqual([]);
   });
 });
@@ -226,13 +319,18 @@ describe('one run reports every problem', () => {
 describe('slice problems are not container problems', () => {
   it('refuses white space around a slice pass-through value with a diagnostic, not an internal error', () => {
     const b = buildFrom({ 'slices/s.yaml': 'unit:\n  Unit:\n    Documentation: " x"\n' });
-    expect(b.diagnostics.map((d) => [d.code, d.file, d.pos?.line])).toEqual([['unencodable-value', '/etc/machinist/slices/s.yaml', 3]]);
+    expect(b.diagnostics.map((d) => [d.code, d.file, d.pos?.line])).toEqual([
+      ['unencodable-value', '/etc/machinist/slices/s.yaml', 3],
+    ]);
     expect(b.outputs).toEqual([]);
   });
 
   it('reports a slice pass-through error without naming a container', () => {
     const b = buildFrom({ 'slices/lab.yaml': 'unit: { Slice: { MemoryMax: 1G, CPUAcounting: true } }\n' });
-    expect(b.diagnostics.map((d) => [d.code, d.container])).toEqual([['owned-key', undefined], ['unknown-key', undefined]]);
+    expect(b.diagnostics.map((d) => [d.code, d.container])).toEqual([
+      ['owned-key', undefined],
+      ['unknown-key', undefined],
+    ]);
     expect(b.diagnostics[1]!.hint).toBe('did you mean "CPUAccounting"?');
   });
 });

@@ -8,7 +8,13 @@ describe('schema validation → diagnostics at the YAML position', () => {
   it('names an unknown key, its line:col and the nearest valid key', () => {
     const [d, ...rest] = errorsOf('boot: true\nresources:\n  memroy: { max: 2G }\n');
     expect(rest).toEqual([]);
-    expect(d).toMatchObject({ code: 'unknown-key', file: '/etc/machinist/containers/web.yaml', path: ['resources', 'memroy'], pos: { line: 3, col: 3 }, container: 'web' });
+    expect(d).toMatchObject({
+      code: 'unknown-key',
+      file: '/etc/machinist/containers/web.yaml',
+      path: ['resources', 'memroy'],
+      pos: { line: 3, col: 3 },
+      container: 'web',
+    });
     expect(d!.message).toBe('unknown key "memroy" in resources');
     expect(d!.hint).toMatch(/^did you mean "memory"\?/);
   });
@@ -40,7 +46,10 @@ describe('schema validation → diagnostics at the YAML position', () => {
     ['resources: { cpu: { weight: 0 } }', ['resources', 'cpu', 'weight']],
     ['resources: { cpu: { cpus: "0-3;7" } }', ['resources', 'cpu', 'cpus']],
     ['resources: { tasks_max: 0 }', ['resources', 'tasks_max']],
-    ['resources: { io: { read_bandwidth_max: { /dev/sda: 10MB } } }', ['resources', 'io', 'read_bandwidth_max', '/dev/sda']],
+    [
+      'resources: { io: { read_bandwidth_max: { /dev/sda: 10MB } } }',
+      ['resources', 'io', 'read_bandwidth_max', '/dev/sda'],
+    ],
     ['resources: { io: { device_weight: { sda: 100 } } }', ['resources', 'io', 'device_weight', 'sda']],
     ['network: { mode: veth, ports: ["tcp:80:70000"] }', ['network', 'ports', 0]],
     ['network: { mode: veth, ports: ["sctp:80"] }', ['network', 'ports', 0]],
@@ -93,7 +102,10 @@ describe('schema validation → diagnostics at the YAML position', () => {
   });
 
   it('validates machinist.yaml and slices with their own schemas', () => {
-    const d = buildFrom({ 'machinist.yaml': 'defaults:\n  profiles: [x]\n', 'slices/lab.yaml': 'resources: { memory: { max: 1G } }\nautostart: true\n' }).diagnostics;
+    const d = buildFrom({
+      'machinist.yaml': 'defaults:\n  profiles: [x]\n',
+      'slices/lab.yaml': 'resources: { memory: { max: 1G } }\nautostart: true\n',
+    }).diagnostics;
     expect(d.map((x) => `${x.code}:${x.file}:${x.pos?.line}`)).toEqual([
       'unknown-key:/etc/machinist/machinist.yaml:2',
       'unknown-key:/etc/machinist/slices/lab.yaml:2',
@@ -106,7 +118,10 @@ describe('messages say what is accepted', () => {
     ['resources: { cpu: { weight: 0 } }', 'resources.cpu.weight must be at least 1'],
     ['network: { mode: veth, ports: [70000] }', 'network.ports.0 must be at most 65535'],
     ['binds: [5]', 'binds.0 must be a string or a mapping, not number'],
-    ['resources: { memory: { max: 2GB } }', 'resources.memory.max must be a size (e.g. 512M, 2G), a percentage (e.g. 50%) or "infinity"'],
+    [
+      'resources: { memory: { max: 2GB } }',
+      'resources.memory.max must be a size (e.g. 512M, 2G), a percentage (e.g. 50%) or "infinity"',
+    ],
     ['binds: [rel:/x]', 'binds.0 "rel" must be an absolute path (start with "/")'],
     ['resources: { tasks_max: 1.5 }', 'resources.tasks_max must be a whole number or a string, not number'],
   ])('%s → %s', (yaml, message) => {

@@ -17,8 +17,10 @@ describe('security.tier', () => {
     'profiles/loose.yaml': 'security: { no_new_privileges: false }\n',
     'containers/h.yaml': 'security: { tier: hardened }\n',
     'containers/s.yaml': 'security: { tier: strict }\n',
-    'containers/raw.yaml': 'security: { tier: strict, capabilities: { add: [CAP_NET_RAW, CAP_SYS_BOOT] } }\nnetwork: { mode: none }\n',
-    'containers/own.yaml': 'profiles: [loose]\nsecurity: { tier: hardened, private_users: "no", capabilities: { drop: [CAP_MKNOD] } }\n',
+    'containers/raw.yaml':
+      'security: { tier: strict, capabilities: { add: [CAP_NET_RAW, CAP_SYS_BOOT] } }\nnetwork: { mode: none }\n',
+    'containers/own.yaml':
+      'profiles: [loose]\nsecurity: { tier: hardened, private_users: "no", capabilities: { drop: [CAP_MKNOD] } }\n',
     'containers/hostnet.yaml': 'security: { tier: hardened }\nnetwork: { mode: host }\n',
     'containers/app.yaml': 'security: { tier: hardened }\nboot: false\ncommand: [/bin/true]\n',
   });
@@ -75,11 +77,15 @@ describe('security.tier', () => {
     expect(w).toHaveLength(1);
     expect(w[0]).toMatchObject({ severity: 'warning', container: 'hostnet', pos: { line: 2 } });
     // The tier's private_users with the host's network also breaks low ports in the guest, which is said too.
-    expect(b.diagnostics.filter((d) => d.code !== 'tier-host-network').map((d) => `${d.code} ${d.container}`)).toEqual(['breaks-guest hostnet']);
+    expect(b.diagnostics.filter((d) => d.code !== 'tier-host-network').map((d) => `${d.code} ${d.container}`)).toEqual([
+      'breaks-guest hostnet',
+    ]);
   });
 
   it('a booted guest without CAP_SYS_BOOT restarts after a clean exit (its reboot); an app container does not', () => {
-    expect(linesOf(outputText(b, 'machine@h.service.d/50-machinist.conf'), 'RestartForceExitStatus')).toEqual(['RestartForceExitStatus=0']);
+    expect(linesOf(outputText(b, 'machine@h.service.d/50-machinist.conf'), 'RestartForceExitStatus')).toEqual([
+      'RestartForceExitStatus=0',
+    ]);
     expect(linesOf(outputText(b, 'machine@raw.service.d/50-machinist.conf'), 'RestartForceExitStatus')).toEqual([]);
     expect(linesOf(outputText(b, 'machine@app.service.d/50-machinist.conf'), 'RestartForceExitStatus')).toEqual([]);
   });
@@ -90,6 +96,9 @@ describe('security.tier', () => {
     expect(rows.get('security.no_new_privileges')?.from).toMatch(/^\/etc\/machinist\/profiles\/loose\.yaml:/);
     expect(rows.get('network.mode')?.from).toBe('tier hardened (/etc/machinist/containers/own.yaml:2:19)');
     expect(rows.get('security.capabilities.drop.0')?.from).toMatch(/^\/etc\/machinist\/containers\/own\.yaml:/);
-    expect(rows.get('security.capabilities.drop.1')).toMatchObject({ value: 'CAP_SYS_PTRACE', from: 'tier hardened (/etc/machinist/containers/own.yaml:2:19)' });
+    expect(rows.get('security.capabilities.drop.1')).toMatchObject({
+      value: 'CAP_SYS_PTRACE',
+      from: 'tier hardened (/etc/machinist/containers/own.yaml:2:19)',
+    });
   });
 });
