@@ -110,25 +110,7 @@ function typeHint(schema: AnySchema, path: YamlPath, issue: Issue): string | und
 
 /** The object schemas a YAML path may lead to (several through unions), to list the keys valid there. */
 function objectsAt(schema: AnySchema, path: YamlPath): AnySchema[] {
-  let current = [core(schema)];
-  for (const seg of path) {
-    const next: AnySchema[] = [];
-    const visit = (s: AnySchema) => {
-      const def = s._zod.def as {
-        type: string;
-        shape?: Record<string, AnySchema>;
-        element?: AnySchema;
-        valueType?: AnySchema;
-        options?: AnySchema[];
-      };
-      if (def.type === 'union') def.options?.forEach((o) => visit(core(o)));
-      else if (def.type === 'object' && typeof seg === 'string' && def.shape?.[seg]) next.push(core(def.shape[seg]!));
-      else if (def.type === 'array' && typeof seg === 'number' && def.element) next.push(core(def.element));
-      else if (def.type === 'record' && def.valueType) next.push(core(def.valueType));
-    };
-    current.forEach(visit);
-    current = next;
-  }
+  const current = schemasAt(schema, path);
   const objects: AnySchema[] = [];
   const collect = (s: AnySchema) => {
     const def = s._zod.def as { type: string; options?: AnySchema[] };

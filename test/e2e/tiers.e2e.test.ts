@@ -18,6 +18,7 @@ import { bootHost, configWarnings, type Host } from './harness.js';
 import { hostHooks } from './hooks.js';
 import { REPO } from './install.js';
 import { PREP_UNIT, WORLD_NSPAWN_ARGS, World } from './world.js';
+import { capabilityNames } from '../../src/schema/capabilities.js';
 
 const E2E = process.env.MACHINIST_E2E === '1';
 
@@ -32,50 +33,8 @@ const GUESTS: Record<string, { shift: number; yaml: string }> = {
   },
 };
 
-/** Capability numbers (linux/capability.h) by name. */
-const CAPS = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_DAC_READ_SEARCH',
-  'CAP_FOWNER',
-  'CAP_FSETID',
-  'CAP_KILL',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETPCAP',
-  'CAP_LINUX_IMMUTABLE',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_NET_BROADCAST',
-  'CAP_NET_ADMIN',
-  'CAP_NET_RAW',
-  'CAP_IPC_LOCK',
-  'CAP_IPC_OWNER',
-  'CAP_SYS_MODULE',
-  'CAP_SYS_RAWIO',
-  'CAP_SYS_CHROOT',
-  'CAP_SYS_PTRACE',
-  'CAP_SYS_PACCT',
-  'CAP_SYS_ADMIN',
-  'CAP_SYS_BOOT',
-  'CAP_SYS_NICE',
-  'CAP_SYS_RESOURCE',
-  'CAP_SYS_TIME',
-  'CAP_SYS_TTY_CONFIG',
-  'CAP_MKNOD',
-  'CAP_LEASE',
-  'CAP_AUDIT_WRITE',
-  'CAP_AUDIT_CONTROL',
-  'CAP_SETFCAP',
-  'CAP_MAC_OVERRIDE',
-  'CAP_MAC_ADMIN',
-  'CAP_SYSLOG',
-  'CAP_WAKE_ALARM',
-  'CAP_BLOCK_SUSPEND',
-  'CAP_AUDIT_READ',
-  'CAP_PERFMON',
-  'CAP_BPF',
-  'CAP_CHECKPOINT_RESTORE',
-];
+/** Capability names in the kernel's order (bit N of CapBnd is capabilityNames[N]). */
+const CAPS = capabilityNames;
 const capsOf = (hex: string) => CAPS.filter((_, bit) => (BigInt(`0x${hex}`) >> BigInt(bit)) & 1n);
 
 /**
