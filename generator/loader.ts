@@ -136,7 +136,7 @@ function writeCodeCache(core: Core, file: string | undefined): number {
 // A tiering budget 15 times the default keeps such code in the interpreter and baseline compiler. The flag is
 // given where Node supports V8 flags, on the command line of a new process (setting it at run time is
 // documented as unsafe), and only for big configurations: on every run it would cost more than it saves, since
-// node's own start-up code cache no longer fits. Measured with `npm run bench` (README, Speed).
+// node's own start-up code cache no longer fits. Measured with `npm run bench` (docs/DEVELOPING.md, Speed).
 /** From this many entries in containers/ on (counted, not read: a cheap estimate). */
 const BIG_RUN = 200;
 const BIG_RUN_FLAGS = ['--interrupt-budget=1000000'];
