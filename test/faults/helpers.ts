@@ -1,6 +1,6 @@
 // Shared by the fault-injection tests: a sandbox (config, ROOT, and a directory outside ROOT that nothing may
 // touch), the CLI bundle as a process, and whole trees read and written back, temporary files included.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { ensureBuilt } from '../generator/helpers.js';
 
 export const bin = join(process.cwd(), 'dist/machinist');
 export const TEMPLATE = '/usr/lib/systemd/system/machine@.service';
@@ -23,9 +24,8 @@ export const WANTS = 'etc/systemd/system/machines.target.wants';
 export const MANIFEST = 'var/lib/machinist/manifest.json';
 export const JOURNAL = 'var/lib/machinist/journal.json';
 
-export function ensureBundle(): void {
-  if (!existsSync(bin)) execFileSync(process.execPath, ['scripts/build.mjs']);
-}
+/** The bundles, built when missing (the generator tests' helper). */
+export const ensureBundle = ensureBuilt;
 
 export interface Sandbox {
   base: string;
