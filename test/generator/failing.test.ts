@@ -37,6 +37,9 @@ afterAll(() => {
 function startPre(u: UnitDump): { output: string; code: number | null; failedAt: string[] | undefined } {
   let output = '';
   for (const argv of u.exec.get('ExecStartPre') ?? []) {
+    // The template's own bookkeeping (copies of the settings under /run/machinist/started) is not part of what
+    // decides a failed start, and run outside systemd its `$$` would not be expanded: skip it.
+    if (argv.includes('machine-start-pre')) continue;
     const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
     output += r.stdout + r.stderr;
     if (r.status !== 0) return { output, code: r.status, failedAt: argv };
