@@ -16,8 +16,7 @@
 //  - a missing or unreadable cache is the same as none.
 // Default location: LIBDIR/machinist-generator.cache. MACHINIST_CODE_CACHE overrides it (tests, benchmark);
 // MACHINIST_CODE_CACHE_DEBUG=1 reports on stderr whether it was used.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -131,47 +130,8 @@ function writeCodeCache(core: Core, file: string | undefined): number {
   }
 }
 
-// Big runs. A generator run is short and cold: code that runs a few hundred times is sent to V8's optimising
-// compiler, whose work is mostly wasted before the run ends (at 1,000 containers about 40% of the CPU time).
-// A tiering budget 15 times the default keeps such code in the interpreter and baseline compiler. The flag is
-// given where Node supports V8 flags, on the command line of a new process (setting it at run time is
-// documented as unsafe), and only for big configurations: on every run it would cost more than it saves, since
-// node's own start-up code cache no longer fits. Measured with `npm run bench` (docs/DEVELOPING.md, Speed).
-/** From this many entries in containers/ on (counted, not read: a cheap estimate). */
-const BIG_RUN = 200;
-const BIG_RUN_FLAGS = ['--interrupt-budget=1000000'];
-/** Far beyond the generator's own time limit (main.ts): only a hung child is ever stopped by it. */
-const CHILD_LIMIT_MS = 60_000;
-
-function isBigRun(): boolean {
-  const configDir = process.env['MACHINIST_CONFIG_DIR'] || '/etc/machinist';
-  try {
-    return readdirSync(join(configDir, 'containers')).length >= BIG_RUN;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Run this generator again with BIG_RUN_FLAGS and return its exit status, or undefined when that could not be
- * done (then this process runs it as usual). The child is this same file with the same arguments and
- * environment; it recognises itself by its flags and does not start another.
- */
-function runTuned(): number | undefined {
-  if (process.execArgv.length || process.argv[2] === WRITE || !isBigRun()) return undefined;
-  const r = spawnSync(process.execPath, [...BIG_RUN_FLAGS, __filename, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    timeout: CHILD_LIMIT_MS,
-    killSignal: 'SIGKILL',
-  });
-  if (r.error && r.pid === undefined) return undefined;
-  return r.status ?? 1;
-}
-
 /** Run the generator (or make the code cache): 0 when done, or the exit status of a failure here. */
 function main(): number | undefined {
-  const tuned = runTuned();
-  if (tuned !== undefined) return tuned;
   let core: Core;
   try {
     core = readCore();
@@ -185,8 +145,7 @@ function main(): number | undefined {
   const script = runCore(core, cached);
   if (process.env['MACHINIST_CODE_CACHE_DEBUG'] === '1') {
     const how = cached === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
-    const flags = process.execArgv.length ? ` (node ${process.execArgv.join(' ')})` : '';
-    process.stderr.write(`machinist-generator: code cache ${how}: ${path}${flags}\n`);
+    process.stderr.write(`machinist-generator: code cache ${how}: ${path}\n`);
   }
   return undefined;
 }

@@ -243,11 +243,18 @@ function syscallsOf(group: string, into: Set<string>): boolean {
  */
 export function nspawnSystemCallFilter(entry: string): string {
   if (!entry.startsWith('~@')) return nspawnToken(entry);
-  const calls = new Set<string>();
-  // An unknown group is written as it is: the schema's check refuses it with a "did you mean" (one rule, one place).
-  if (!syscallsOf(nspawnToken(entry).slice(1), calls)) return entry;
-  return `~${[...calls].join(' ')}`;
+  let line = denyLines.get(entry);
+  if (line === undefined) {
+    const calls = new Set<string>();
+    // An unknown group is written as it is: the schema's check refuses it with a "did you mean" (one rule, one
+    // place).
+    line = syscallsOf(nspawnToken(entry).slice(1), calls) ? `~${[...calls].join(' ')}` : entry;
+    denyLines.set(entry, line);
+  }
+  return line;
 }
+/** Expanded deny entries, once per run: a profile's "~@debug" is shared by many containers. */
+const denyLines = new Map<string, string>();
 
 /**
  * One `SetCredential=ID:VALUE` of a unit file. systemd 252 decodes C escapes in VALUE and expands no `%`
