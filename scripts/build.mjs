@@ -67,8 +67,7 @@ check('machinist', cli.metafile, []);
 // The generator: its bundle, a plain file that the loader reads and compiles with the V8 code cache
 // (generator/loader.ts).
 // Its first line names the build, so that a code cache made for another build is never offered to V8. ASCII
-// only (esbuild escapes everything else by default), so that the loader can read it as latin1, which is faster
-// than decoding UTF-8 and gives the same text.
+// only (esbuild escapes everything else by default): its text is the same whichever way the loader decodes it.
 const coreFile = 'dist/machinist-generator.core.js';
 const core = await build({ ...common, entryPoints: ['generator/main.ts'], outfile: coreFile, write: false });
 check('machinist-generator', core.metafile, [
