@@ -11,19 +11,21 @@ import { check, compile, gc } from './index.js';
 import { apply } from './operate/apply.js';
 import { status } from './operate/status.js';
 import { spawnRunner } from './operate/systemctl.js';
-import { bashCompletion, fishCompletion, manPage, zshCompletion } from './report/shell.js';
+import { bashCompletion, fishCompletion, zshCompletion } from './report/completions.js';
+import { manPage } from './report/man.js';
 import { renderStatus, statusJSON } from './report/status.js';
 import { renderSteps, stepsJSON } from './report/apply.js';
 import { renderGc } from './report/gc.js';
 import { explainRows, renderExplain } from './report/explain.js';
 import { planJSON, renderPlanText } from './report/plan.js';
 import { renderRoots } from './report/roots.js';
+import { DEFAULT_CONFIG_DIR } from './load/read.js';
 import { jsonSchema } from './schema/json-schema.js';
 import { unitName } from './translate/output.js';
 
 class UsageError extends Error {}
 
-const defaultConfig = () => process.env['MACHINIST_CONFIG_DIR'] || '/etc/machinist';
+const defaultConfig = () => process.env['MACHINIST_CONFIG_DIR'] || DEFAULT_CONFIG_DIR;
 
 function configDir(dir: string): string {
   if (!existsSync(dir) || !statSync(dir).isDirectory())

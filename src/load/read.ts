@@ -47,14 +47,19 @@ function isIgnorable(name: string): boolean {
   return name.startsWith('.') || name.endsWith('~') || name.endsWith('.swp') || name.startsWith('#');
 }
 
+/** The configuration directory when neither --config nor MACHINIST_CONFIG_DIR names one. */
+export const DEFAULT_CONFIG_DIR = '/etc/machinist';
+
+/** The extensions of configuration files (shell completions list container names by them too). */
+export const CONFIG_EXTENSIONS = ['.yaml', '.yml'] as const;
+
 /**
  * The one rule for which files are configuration: NAME.yaml or NAME.yml (both read, one per name). Returns NAME,
  * or undefined for any other file name. The generator's emergency path finds container files by it too.
  */
 export function configStem(fileName: string): string | undefined {
-  if (fileName.endsWith('.yaml')) return fileName.slice(0, -5) || undefined;
-  if (fileName.endsWith('.yml')) return fileName.slice(0, -4) || undefined;
-  return undefined;
+  const ext = CONFIG_EXTENSIONS.find((e) => fileName.endsWith(e));
+  return ext ? fileName.slice(0, -ext.length) || undefined : undefined;
 }
 
 /** Thrown for a configuration file that is not UTF-8, with where its first bad byte is. */

@@ -1,12 +1,14 @@
 // Completions, man page and per-kind JSON Schemas come from the same definitions as --help: every command and
-// flag of the CLI is in each of them, and bash and man(1) read them without complaint.
+// flag of the CLI is in each of them, and man(1) reads the page without complaint (completions.test.ts runs the
+// completions in the real shells).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { program } from '../../src/cli.js';
-import { bashCompletion, fishCompletion, manPage, zshCompletion } from '../../src/report/shell.js';
+import { bashCompletion, fishCompletion, zshCompletion } from '../../src/report/completions.js';
+import { manPage } from '../../src/report/man.js';
 
 const p = program();
 const commands = p.commands.map((c) => c.name());
@@ -25,23 +27,6 @@ describe('completions and man page', () => {
       for (const c of commands) expect(text).toContain(c);
       for (const [, f] of flags) expect(text).toContain(f.replace(/^--/, ''));
     }
-  });
-
-  it('bash parses the completion, and completes a subcommand and --format values', () => {
-    const file = join(dir, 'machinist.bash');
-    writeFileSync(file, bashCompletion(p));
-    const run = (words: string) =>
-      spawnSync(
-        'bash',
-        [
-          '-c',
-          `source ${file}; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _machinist; echo "\${COMPREPLY[*]}"`,
-        ],
-        { encoding: 'utf8' },
-      );
-    expect(run('machinist st').stdout.trim()).toBe('status');
-    expect(run('machinist apply --format ""').stdout.trim()).toBe('text json');
-    expect(run('machinist status --f').stdout.trim()).toBe('--format');
   });
 
   it('man renders the page without warnings', () => {
