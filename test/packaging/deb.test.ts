@@ -5,6 +5,8 @@
 //
 // Needs root (mounts, chroot); skipped otherwise, except when CI is set, where it fails instead.
 import { spawnSync } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -12,7 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo } from '../generator/helpers.js';
 
 const isRoot = process.getuid?.() === 0;
-const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
+const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string; author: string };
+/** The Debian version: the newest entry of packaging/debian/changelog, package.json's version plus a revision. */
+const changelog = join(repo, 'packaging/debian/changelog');
+const version = /^machinist \(([^)]+)\)/.exec(readFileSync(changelog, 'utf8'))?.[1] ?? '(no version in the changelog)';
 
 function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: opts.timeout ?? 60_000, cwd: opts.cwd ?? repo, env: opts.env ?? process.env });
@@ -30,7 +35,7 @@ function listTree(dir: string): string[] {
   return out.map((p) => (p === '/' ? '/.' : p)).sort();
 }
 
-/** What the package must contain: binaries, template, docs, each example's README and config/, /etc/machinist folders. */
+/** What `make install` installs: binaries, templates, docs, each example's README and config/, /etc/machinist folders. */
 function expectedPaths(): string[] {
   const paths = new Set<string>([
     '/.',
@@ -60,7 +65,6 @@ function expectedPaths(): string[] {
     '/usr/share/doc',
     '/usr/share/doc/machinist',
     '/usr/share/doc/machinist/README.md',
-    '/usr/share/doc/machinist/copyright',
     '/usr/share/doc/machinist/examples',
     // Made by the CLI at install time: man page, completions, JSON Schemas for editors.
     '/usr/share/man',
@@ -96,6 +100,24 @@ function expectedPaths(): string[] {
   return [...paths].sort();
 }
 
+/** What the Debian package contains: `make install`'s files, the man page compressed, copyright, changelog, overrides. */
+function debPaths(): string[] {
+  const paths = expectedPaths().map((p) => (p === '/usr/share/man/man1/machinist.1' ? `${p}.gz` : p));
+  const lintian = ['/usr/share/lintian', '/usr/share/lintian/overrides', '/usr/share/lintian/overrides/machinist'];
+  const doc = ['/usr/share/doc/machinist/changelog.Debian.gz', '/usr/share/doc/machinist/copyright'];
+  return [...paths, ...doc, ...lintian].sort();
+}
+
+/** Builds build/machinist_VERSION_all.deb (once per run) and returns its path. */
+let builtDeb = '';
+function buildDeb(): string {
+  if (builtDeb) return builtDeb;
+  const built = sh('sh', ['scripts/build-deb.sh'], { timeout: 180_000 });
+  if (built.code !== 0) throw new Error(`build-deb.sh failed: ${built.out}`);
+  builtDeb = join(repo, built.stdout.trim().split('\n').pop()!);
+  return builtDeb;
+}
+
 const temps: string[] = [];
 afterAll(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
@@ -111,7 +133,7 @@ describe('make install / make uninstall (DESTDIR, PREFIX)', () => {
   it('installs exactly the expected files, with an absolute interpreter when asked', () => {
     const r = sh('make', ['--no-print-directory', 'install', `DESTDIR=${dest}`, 'PREFIX=/usr', 'NODE_INTERPRETER=/usr/bin/node'], { timeout: 120_000 });
     expect(r.code, r.out).toBe(0);
-    expect(listTree(dest)).toEqual(expectedPaths().filter((p) => p !== '/usr/share/doc/machinist/copyright'));
+    expect(listTree(dest)).toEqual(expectedPaths());
     expect(readFileSync(join(dest, 'usr/bin/machinist'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/node');
     expect(readFileSync(join(dest, 'usr/lib/systemd/system-generators/machinist-generator'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/node');
     expect(lstatSync(join(dest, 'usr/lib/systemd/system-generators/machinist-generator')).mode & 0o777).toBe(0o755);
@@ -168,9 +190,7 @@ describe.skipIf(!isRoot && !process.env['CI'])('the Debian package on an overlay
 
   beforeAll(() => {
     if (!isRoot) throw new Error('the package test needs root (CI is set, so it does not skip)');
-    const built = sh('sh', ['scripts/build-deb.sh'], { timeout: 180_000 });
-    if (built.code !== 0) throw new Error(`build-deb.sh failed: ${built.out}`);
-    deb = join(repo, built.stdout.trim().split('\n').pop()!);
+    deb = buildDeb();
     base = mkdtempSync(join(tmpdir(), 'machinist-deb-'));
     tmp = join(base, 'tmp');
     merged = join(base, 'merged');
@@ -202,6 +222,7 @@ describe.skipIf(!isRoot && !process.env['CI'])('the Debian package on an overlay
     expect(deb).toBe(join(repo, `build/machinist_${version}_all.deb`));
     const info = sh('dpkg-deb', ['-f', deb, 'Package', 'Version', 'Architecture', 'Depends']);
     expect(info.stdout).toBe(`Package: machinist\nVersion: ${version}\nArchitecture: all\nDepends: nodejs (>= 18), systemd-container\n`);
+    expect(version).toMatch(new RegExp(`^${pkg.version.replace(/\./g, '\\.')}-[0-9]+$`));
     expect(sh('dpkg-deb', ['-I', deb, 'triggers']).stdout).toContain('interest-noawait /usr/bin/node');
   });
 
@@ -214,11 +235,11 @@ describe.skipIf(!isRoot && !process.env['CI'])('the Debian package on an overlay
   it('dpkg -L lists exactly the expected paths', () => {
     const r = inside(['dpkg', '-L', 'machinist']);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n').sort()).toEqual(expectedPaths());
+    expect(r.stdout.trim().split('\n').sort()).toEqual(debPaths());
   });
 
   it('the installed CLI runs: machinist --version, and validate on an installed example', () => {
-    expect(inside(['machinist', '--version']).stdout.trim()).toBe(version);
+    expect(inside(['machinist', '--version']).stdout.trim()).toBe(pkg.version);
     const v = inside(['machinist', 'validate', '--config', '/usr/share/doc/machinist/examples/lab/config']);
     expect(v.code, v.out).toBe(0);
   });
@@ -265,7 +286,7 @@ describe.skipIf(!isRoot && !process.env['CI'])('the Debian package on an overlay
     const r = inside(['dpkg', '-r', 'machinist']);
     expect(r.code, r.out).toBe(0);
     const installed = ['usr/bin/machinist', 'usr/lib/systemd/system-generators/machinist-generator', 'usr/lib/systemd/system/machine@.service', 'usr/share/doc/machinist', 'usr/lib/machinist'];
-    installed.push('usr/share/man/man1/machinist.1', 'usr/share/bash-completion/completions/machinist', 'usr/share/machinist');
+    installed.push('usr/share/man/man1/machinist.1.gz', 'usr/share/bash-completion/completions/machinist', 'usr/share/machinist');
     for (const p of installed) {
       expect(existsSync(join(merged, p)), p).toBe(false);
     }
@@ -281,5 +302,74 @@ describe.skipIf(!isRoot && !process.env['CI'])('the Debian package on an overlay
     expect(r.code, r.out).toBe(0);
     expect(inside(['dpkg-query', '-W', 'machinist']).code).not.toBe(0);
     expect(existsSync(join(merged, 'var/lib/dpkg/info/machinist.list'))).toBe(false);
+  });
+});
+
+/** Why a tool cannot run here (not installed), or undefined. */
+const missingTool = (cmd: string) => (sh(cmd, ['--version']).error ? `${cmd} is not installed` : undefined);
+
+/** Tests that need a tool skip without it, saying so, except with CI set: then they fail. */
+function withTool(cmd: string, title: string, body: () => void) {
+  const why = missingTool(cmd);
+  if (why && process.env['CI']) it(`${cmd} is installed (CI never skips: ${title})`, () => expect.fail(why));
+  describe.skipIf(why !== undefined)(`${title}${why ? ` (skipped: ${why})` : ''}`, body);
+}
+
+describe('the Debian package: maintainer, changelog, reproducible build', () => {
+  let deb = '';
+  let files = '';
+  const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+  beforeAll(() => {
+    deb = buildDeb();
+    files = mkdtempSync(join(tmpdir(), 'machinist-deb-files-'));
+    temps.push(files);
+    const x = sh('dpkg-deb', ['-x', deb, files]);
+    if (x.code !== 0) throw new Error(`dpkg-deb -x: ${x.out}`);
+  }, 240_000);
+
+  it('takes its maintainer from package.json\'s author, as the changelog\'s newest entry does', () => {
+    expect(pkg.author).toMatch(/^[^<>]+ <[^@<>\s]+@[^@<>\s]+\.[a-z]+>$/);
+    expect(sh('dpkg-deb', ['-f', deb, 'Maintainer']).stdout).toBe(`${pkg.author}\n`);
+    expect(/^ -- (.+?) {2}/m.exec(readFileSync(changelog, 'utf8'))?.[1]).toBe(pkg.author);
+  });
+
+  it('ships the changelog as changelog.Debian.gz and the man page compressed, gzip storing no name or time', () => {
+    for (const [gz, text] of [
+      ['usr/share/doc/machinist/changelog.Debian.gz', readFileSync(changelog, 'utf8')],
+      ['usr/share/man/man1/machinist.1.gz', sh(process.execPath, [join(repo, 'dist/machinist'), 'man']).stdout],
+    ]) {
+      const bytes = readFileSync(join(files, gz!));
+      expect(gunzipSync(bytes).toString('utf8'), gz).toBe(text);
+      // RFC 1952: byte 3 holds the flags (0x08: a file name follows), bytes 4-7 the modification time.
+      expect({ name: bytes[3]! & 0x08, mtime: bytes.readUInt32LE(4) }, gz).toEqual({ name: 0, mtime: 0 });
+    }
+  });
+
+  it('is reproducible: built again a second later, it is the same bytes', async () => {
+    const first = sha256(deb);
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = sh('sh', ['scripts/build-deb.sh'], { timeout: 180_000 });
+    expect(again.code, again.out).toBe(0);
+    expect(sha256(deb)).toBe(first);
+  }, 240_000);
+
+  withTool('dpkg-parsechangelog', 'dpkg-parsechangelog reads packaging/debian/changelog', () => {
+    it('as a valid Debian changelog whose version is package.json\'s plus a Debian revision', () => {
+      const r = sh('dpkg-parsechangelog', ['-l', changelog]);
+      expect({ code: r.code, out: r.out }).toEqual({ code: 0, out: r.stdout });
+      const field = (name: string) => sh('dpkg-parsechangelog', ['-l', changelog, '-S', name]).stdout.trim();
+      expect(field('Version')).toBe(version);
+      expect(version).toMatch(new RegExp(`^${pkg.version.replace(/\./g, '\\.')}-[0-9]+$`));
+      expect(field('Source')).toBe('machinist');
+      expect(field('Maintainer')).toBe(pkg.author);
+      expect(sh('dpkg-deb', ['-f', deb, 'Version']).stdout.trim()).toBe(field('Version'));
+    });
+  });
+
+  withTool('lintian', 'lintian checks the package', () => {
+    it('reports no error and no warning (accepted ones are overridden in packaging/debian/lintian-overrides)', () => {
+      const r = sh('lintian', ['--fail-on', 'error,warning', deb], { timeout: 180_000 });
+      expect({ code: r.code, tags: r.out.split('\n').filter((l) => /^[EW]: /.test(l)) }).toEqual({ code: 0, tags: [] });
+    }, 240_000);
   });
 });
