@@ -6,7 +6,7 @@
 //
 // A shell that is not installed skips its tests, except when CI is set: then they fail instead.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -60,8 +60,13 @@ function install(shell: Shell): string {
   return join(dir, name);
 }
 
-function run(cmd: string, args: string[]) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: join(base, 'work'), env, timeout: 60_000 });
+function run(cmd: string, args: string[], more: Record<string, string> = {}) {
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    cwd: join(base, 'work'),
+    env: { ...env, ...more },
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error?.message ?? ''}` };
 }
 
@@ -75,6 +80,10 @@ function offered(shell: Shell, file: string, lines: string[]): string[][] {
     shell === 'fish'
       ? run('fish', ['--no-config', '-c', `source ${file}; ${fishLines}`])
       : run('zsh', ['-f', join(here, 'complete.zsh'), shell, shell === 'zsh' ? join(file, '..') : file, ...lines]);
+  return answersOf(r);
+}
+
+function answersOf(r: ReturnType<typeof run>): string[][] {
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   const answers = r.stdout.split('<<end>>\n');
   expect(answers.pop()).toBe('');
@@ -150,3 +159,44 @@ function shellTests(shell: Shell, syntax: string[]) {
 shellTests('bash', ['-n']);
 shellTests('zsh', ['-n']);
 shellTests('fish', ['--no-execute']);
+
+// Where `make install` puts the completions, each shell finds them by its own lookup once machinist is installed:
+// bash-completion's loader in XDG_DATA_DIRS' bash-completion/completions, zsh's compinit in $fpath (Debian's has
+// vendor-completions), fish in XDG_DATA_DIRS' fish/vendor_completions.d for a command on PATH.
+describe('completions installed by make install are found by the shells themselves', () => {
+  const dest = mkdtempSync(join(base, 'dest-'));
+  const share = join(dest, 'usr/share');
+  const lines = ['machinist st', 'machinist status --config ../cfg '];
+  const expected = [['status'], ['db', 'web']];
+  const bashCompletion = '/usr/share/bash-completion/bash_completion';
+  const noBashCompletion = !existsSync(bashCompletion) ? 'the bash-completion package is not installed' : undefined;
+  beforeAll(() => {
+    const r = spawnSync('make', ['--no-print-directory', 'install', `DESTDIR=${dest}`, 'PREFIX=/usr'], {
+      cwd: join(here, '../..'),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+  }, 120_000);
+
+  if (noBashCompletion && process.env['CI']) {
+    it('bash-completion is installed (CI never skips this)', () => expect.fail(noBashCompletion));
+  }
+  it.skipIf(noBashCompletion !== undefined || unavailable('bash') !== undefined)('bash, by bash-completion', () => {
+    const r = run('zsh', ['-f', join(here, 'complete.zsh'), 'bash', bashCompletion, ...lines], {
+      XDG_DATA_DIRS: share,
+    });
+    expect(answersOf(r)).toEqual(expected);
+  });
+
+  it.skipIf(unavailable('zsh') !== undefined)('zsh, by compinit from vendor-completions in $fpath', () => {
+    const r = run('zsh', ['-f', join(here, 'complete.zsh'), 'zsh', join(share, 'zsh/vendor-completions'), ...lines]);
+    expect(answersOf(r)).toEqual(expected);
+  });
+
+  it.skipIf(unavailable('fish') !== undefined)('fish, by its vendor_completions.d', () => {
+    const fishLines = lines.map((l) => `complete -C ${JSON.stringify(l)}; echo '<<end>>'`).join('; ');
+    const r = run('fish', ['-c', fishLines], { XDG_DATA_DIRS: share, PATH: `${join(dest, 'usr/bin')}:${env.PATH}` });
+    expect(answersOf(r)).toEqual(expected);
+  });
+});
