@@ -30,7 +30,8 @@ compadd() {
   if [[ \${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "\$@"; return; fi
   local -a __hits
   builtin compadd -O __hits "\$@"
-  (( \$#__hits )) && print -rl -- "\${__hits[@]}" >> ${(q)out}
+  # As the line would read: with the part of the word compsys set aside (IPREFIX: "--format=", "user@").
+  (( \$#__hits )) && print -rl -- "\$IPREFIX\${^__hits[@]}" >> ${(q)out}
   builtin compadd "\$@"
 }
 _record_done() { print -r -- '<<do''ne>>' >> ${(q)out}; }

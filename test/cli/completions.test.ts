@@ -35,10 +35,17 @@ const touch = (rel: string) => {
 ['env/containers/envbox.yaml', 'work/adir/x', 'work/bdir/x', 'work/afile'].forEach(touch);
 mkdirSync(join(base, 'cfg/containers/folder.yaml'));
 const home = join(base, 'home');
-mkdirSync(home);
+mkdirSync(join(home, '.ssh'), { recursive: true });
+// One known host, where each shell's host completion looks: bash's $HOSTFILE, ssh's known_hosts (zsh, fish).
+writeFileSync(join(base, 'hosts'), '192.0.2.1 alpha.example\n');
+writeFileSync(
+  join(home, '.ssh/known_hosts'),
+  'alpha.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDhxc2JvZ3VzIGtleSBmb3IgYSB0ZXN0\n',
+);
 const env = {
   PATH: process.env['PATH'] ?? '',
   HOME: home,
+  HOSTFILE: join(base, 'hosts'),
   LANG: 'C.UTF-8',
   TERM: 'dumb',
   MACHINIST_CONFIG_DIR: join(base, 'env'),
@@ -113,6 +120,11 @@ const cases: [string, string[]][] = [
   ['machinist status --config=../cfg ', ['db', 'web']],
   ['machinist status --format json -c ../cfg web ', ['db', 'web']],
   ['machinist explain --config ../cfg d', ['db']],
+  // Hosts: from the shell's own lists (bash: $HOSTFILE; zsh and fish: ssh's known_hosts), after a user@ too.
+  ['machinist status -H alp', ['alpha.example']],
+  ['machinist status --host root@alp', ['root@alpha.example']],
+  ['machinist status --format=j', ['--format=json']],
+  ['machinist explain --format=json --config=../cfg ', ['db', 'web']],
 ];
 
 /** Why a shell's completion cannot be run here: the shell, or zsh (whose zpty is bash's terminal), is missing. */
@@ -145,7 +157,9 @@ function shellTests(shell: Shell, syntax: string[]) {
     it.each(cases.map(([line, expected], i) => [line, expected, i] as const))(
       `${shell}: "%s" offers %j`,
       (_line, expected, i) => {
-        expect(answers[i]).toEqual(expected);
+        // bash completes (and lists) only the part of a word after "=" or "@", where COMP_WORDBREAKS splits it.
+        const shown = shell === 'bash' ? expected.map((w) => w.replace(/^.*[=@]/, '')) : expected;
+        expect(answers[i]).toEqual(shown);
       },
     );
 
