@@ -48,22 +48,24 @@ function flagOf(o: Option): Flag {
   };
 }
 
-const positionalOf = (a: Argument): Positional => ({
-  values: a.argChoices ?? (CONTAINER_ARGUMENTS.has(a.name()) ? 'container' : 'any'),
+/** What an argument takes: its choices, a machine name, a command name (`help [command]`), or anything. */
+const positionalOf = (a: Argument, commands: string[]): Positional => ({
+  values: a.argChoices ?? (CONTAINER_ARGUMENTS.has(a.name()) ? 'container' : a.name() === 'command' ? commands : 'any'),
   many: a.variadic,
 });
 
-/** The CLI as the completions see it: the top level (name '') and every command but `help`. */
+/** The CLI as the completions see it: the top level (name '') and every command, `help` last. */
 export function cliModel(p: Command): { top: Cmd; cmds: Cmd[] } {
+  const commands = p.createHelp().visibleCommands(p);
+  const names = commands.map((c) => c.name()).filter((n) => n !== 'help');
   const cmd = (c: Command, name: string): Cmd => ({
     name,
     help: c.description(),
     usage: c.usage(),
     flags: c.createHelp().visibleOptions(c).map(flagOf),
-    args: c.registeredArguments.map(positionalOf),
+    args: c.registeredArguments.map((a) => positionalOf(a, names)),
   });
-  const cmds = p.commands.filter((c) => c.name() !== 'help').map((c) => cmd(c, c.name()));
-  return { top: cmd(p, ''), cmds };
+  return { top: cmd(p, ''), cmds: commands.map((c) => cmd(c, c.name())) };
 }
 
 const namesOf = (f: Flag) => [f.short, f.long].filter((n): n is string => Boolean(n));

@@ -14,7 +14,7 @@ export function manPage(p: Command, version: string): string {
   const out = [`.TH MACHINIST 1 "" "machinist ${version}" "User Commands"`, '.SH NAME'];
   out.push(`machinist \\- ${roff(p.description())}`);
   out.push('.SH SYNOPSIS');
-  const { cmds } = cliModel(p);
+  const cmds = cliModel(p).cmds.filter((c) => c.name !== 'help');
   for (const c of cmds) out.push(`.B machinist ${c.name}`, roff(c.usage), '.br');
   out.push('.SH COMMANDS');
   for (const c of cmds) {

@@ -104,7 +104,8 @@ const sorted = (words: string[]) => [...words].sort();
 
 /** Command line → what every shell offers for it. */
 const cases: [string, string[]][] = [
-  ['machinist ', sorted(commands)],
+  ['machinist ', sorted([...commands, 'help'])],
+  ['machinist help ', sorted(commands)],
   ['machinist st', ['status']],
   ['machinist -', ['--help', '--version', '-V', '-h']],
   ['machinist compile -', sorted(compileFlags)],
