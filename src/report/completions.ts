@@ -274,6 +274,11 @@ const fishHelpers = (): string[] => [
   '        contains -- $name $words[2..-1]; or echo $name # not those already on the line',
   '    end',
   'end',
+  '# Whether the command on the line (its second word) is $argv[1].',
+  'function __machinist_command',
+  '    set -l words (commandline -opc)',
+  '    test (count $words) -ge 2; and test "$words[2]" = $argv[1]',
+  'end',
   '# How many arguments follow the command before the cursor; $argv are the flags that take a value.',
   'function __machinist_args',
   '    set -l words (commandline -opc)',
@@ -301,7 +306,7 @@ function fishFlag(f: Flag, when: string): string {
 }
 
 function fishCommand(c: Cmd): string[] {
-  const when = `__fish_seen_subcommand_from ${c.name}`;
+  const when = `__machinist_command ${c.name}`;
   const out = c.flags.map((f) => fishFlag(f, when));
   const valued = c.flags.filter(takesValue).flatMap(namesOf).join(' ');
   c.args.forEach((a, i) => {

@@ -1,6 +1,6 @@
 # Types command lines and asks the real shell to complete each, on a pseudo-terminal (zsh's zpty), as a user at an
 # interactive prompt would; prints the words the shell offers, one a line, and a line <<end>> after each command
-# line. One shell session serves all lines.
+# line.
 #
 #   zsh -f complete.zsh zsh  DIR  'machinist status --format ' 'machinist st' ...   (DIR holds _machinist)
 #   zsh -f complete.zsh bash FILE 'machinist status --format ' ...                   (FILE is the bash completion)
@@ -37,8 +37,6 @@ compadd() {
 _record_done() { print -r -- '<<do''ne>>' >> ${(q)out}; }
 print -r -- '<<rea''dy>>' >> ${(q)out}
 INIT
-  zpty z zsh -f -i
-  zpty -w z "source ${(q)init}"
 else
   cat > $init <<INIT
 PS1=
@@ -49,9 +47,14 @@ bind 'set enable-bracketed-paste off'
 source ${(q)file}
 echo '<<rea''dy>>' >> ${(q)out}
 INIT
-  zpty z bash --norc --noprofile -i
-  zpty -w z "source ${(q)init}"
 fi
+
+# The shell, on a new terminal, with the setup above.
+start() {
+  if [[ $shell == zsh ]]; then zpty z zsh -f -i; else zpty z bash --norc --noprofile -i; fi
+  zpty -w z "source ${(q)init}"
+  await ready
+}
 
 # The terminal's output (bash's listing); read all along so that the shell never blocks on a full terminal.
 screen=
@@ -69,7 +72,9 @@ await() {
   exit 4
 }
 
-await ready
+# zsh: one session for all lines. bash: one per line, as after a completion without matches readline does not list
+# the next line's single match.
+[[ $shell == zsh ]] && start
 for line in "$@"; do
   : > $out
   screen=
@@ -79,11 +84,14 @@ for line in "$@"; do
     print -rl -- ${${(f)"$(<$out)"}:#<<*>>}
     zpty -w -n z $'\C-u'
   else
+    start
+    screen=
     zpty -w -n z "$line"$'\e?\C-u'"echo '<<do''ne>>'"$'\n'
     await done
     print -rl -- ${${(f)${screen%%<<done>>*}//$'\r'}}
+    zpty -d z
   fi
   print -r -- '<<end>>'
 done
-zpty -d z
+[[ $shell == zsh ]] && zpty -d z
 rm -f $out $init

@@ -106,6 +106,7 @@ const sorted = (words: string[]) => [...words].sort();
 const cases: [string, string[]][] = [
   ['machinist ', sorted([...commands, 'help'])],
   ['machinist help ', sorted(commands)],
+  ['machinist help status -', []],
   ['machinist st', ['status']],
   ['machinist -', ['--help', '--version', '-V', '-h']],
   ['machinist compile -', sorted(compileFlags)],
