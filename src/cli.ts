@@ -21,6 +21,7 @@ import { planJSON, renderPlanText } from './report/plan.js';
 import { renderRoots } from './report/roots.js';
 import { DEFAULT_CONFIG_DIR } from './load/read.js';
 import { jsonSchema } from './schema/json-schema.js';
+import pkg from '../package.json' with { type: 'json' };
 import { unitName } from './translate/output.js';
 
 class UsageError extends Error {}
@@ -341,7 +342,7 @@ function addMan(p: Command): void {
 export function program(): Command {
   const p = new Command('machinist')
     .description('Compile YAML container definitions into systemd-nspawn settings, unit drop-ins and slices.')
-    .version('0.1.0')
+    .version(pkg.version)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
