@@ -15,6 +15,7 @@
 #   /usr/share/man/man1/machinist.1, shell completions     made by `machinist man` / `machinist completions SHELL`
 #   /usr/share/machinist/schema/*.schema.json              JSON Schemas for editors (`machinist schema --kind K`)
 #   /etc/machinist/{containers,profiles,slices,images}/   created if missing; nothing in /etc is ever overwritten
+#   /usr/lib/machinist/guest/machinist-passwords.{service,conf}  bound into booted guests that get password hashes
 #   /usr/lib/machinist/machinist-generator.core.js         the generator's code, which the generator (a small loader)
 #                                                          reads from ../../machinist beside its own folder
 #   /usr/lib/machinist/machinist-generator.cache           V8 code cache for this machine's node (not with DESTDIR;
@@ -40,6 +41,8 @@ NODE_INTERPRETER ?=
 INSTALL ?= install
 # The shipped template units (units/).
 UNITS := machine@.service machinist-image@.service machinist-image-fs@.service machinist-overlay@.service machinist-copy@.service machinist-pod@.service
+# Units that machinist binds into booted guests (units/guest/); containers name them at /usr/lib/machinist/guest.
+GUEST_UNITS := machinist-passwords.service machinist-passwords.conf
 BUNDLES := dist/machinist dist/machinist-generator dist/machinist-generator.core.js
 SOURCES := $(shell find src generator -name '*.ts' 2>/dev/null) scripts/build.mjs package.json
 
@@ -76,6 +79,8 @@ install: build
 	$(INSTALL) -m 0644 dist/machinist-generator.core.js $(DESTDIR)$(LIBDIR)/machinist-generator.core.js
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(SYSTEMDLIBDIR)/system
 	for u in $(UNITS); do $(INSTALL) -m 0644 units/$$u $(DESTDIR)$(SYSTEMDLIBDIR)/system/$$u || exit 1; done
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(LIBDIR)/guest
+	for u in $(GUEST_UNITS); do $(INSTALL) -m 0644 units/guest/$$u $(DESTDIR)$(LIBDIR)/guest/$$u || exit 1; done
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 # Each example's README and config/ (not the expected/ trees the tests compare against).
@@ -114,6 +119,8 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/machinist.1 $(DESTDIR)$(DATADIR)/bash-completion/completions/machinist
 	rm -f $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_machinist $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/machinist.fish
 	rm -f $(DESTDIR)$(LIBDIR)/machinist-generator.core.js $(DESTDIR)$(LIBDIR)/machinist-generator.cache
+	for u in $(GUEST_UNITS); do rm -f $(DESTDIR)$(LIBDIR)/guest/$$u; done
+	-rmdir $(DESTDIR)$(LIBDIR)/guest 2>/dev/null; true
 	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null; true
 # Only empty configuration folders go; anything you wrote stays.
 	-for d in containers profiles slices images; do rmdir $(DESTDIR)$(SYSCONFDIR)/machinist/$$d 2>/dev/null; done; true

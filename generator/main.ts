@@ -55,6 +55,7 @@ function main(): number {
       configDir: env['MACHINIST_CONFIG_DIR'] || '/etc/machinist',
       normal: args[0]!,
       nspawnDir: env['MACHINIST_NSPAWN_DIR'] || '/run/systemd/nspawn',
+      credstoreDir: env['MACHINIST_CREDSTORE_DIR'] || '/run/credstore',
       log,
     };
     let result: ReturnType<typeof Run.generate> | undefined;

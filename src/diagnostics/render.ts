@@ -54,11 +54,17 @@ export function location(d: Diagnostic): string {
 /** Longest line shown in a code frame; a longer one is cut around the marked place. */
 const FRAME_WIDTH = 160;
 
+/**
+ * A line that may hold a password hash (or a password written there by mistake) is never shown: the place
+ * (file:line:col) is enough, and a terminal's scrollback or a CI log must not keep the secret.
+ */
+const SECRET = 'password_hash';
+
 function frame(d: Diagnostic, text: string, color: boolean): string[] {
-  if (!d.pos) return [];
+  if (!d.pos || d.path?.includes(SECRET)) return [];
   const lines = text.split('\n');
   const raw = lines[d.pos.line - 1];
-  if (raw === undefined) return [];
+  if (raw === undefined || raw.includes(SECRET)) return [];
   const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw; // a CRLF file's line ending, not part of the line
   const blue = paint(color, '34');
   const width = String(d.pos.line).length;

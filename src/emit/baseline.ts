@@ -8,8 +8,12 @@ import type { ClassifyOptions } from './classify.js';
 import { settingsOf } from './classify.js';
 import { ownership } from './ownership.js';
 
-/** Where the generator writes (systemd's NORMAL generator directory, and /run/systemd/nspawn). */
-export const generatorDirs = { unit: 'run/systemd/generator', nspawn: 'run/systemd/nspawn' } as const;
+/** Where the generator writes (systemd's NORMAL generator directory, /run/systemd/nspawn and /run/credstore). */
+export const generatorDirs = {
+  unit: 'run/systemd/generator',
+  nspawn: 'run/systemd/nspawn',
+  credstore: 'run/credstore',
+} as const;
 
 /** The template, as systemd finds it: /etc overrides /usr/lib. */
 export const templatePaths = ['etc/systemd/system/machine@.service', 'usr/lib/systemd/system/machine@.service'];

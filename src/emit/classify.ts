@@ -97,6 +97,13 @@ export function settingsOf(text: string | undefined): Map<string, string[]> {
   return out;
 }
 
+/** The lines of a file without its comments (a credential's content, which is no key=value settings). */
+export const contentOf = (text: string | undefined): string =>
+  (text ?? '')
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .join('\n');
+
 /** Keys whose values differ between two files, in a fixed order. */
 export function changedKeys(before: Map<string, string[]>, after: Map<string, string[]>): string[] {
   const keys = new Set([...before.keys(), ...after.keys()]);
@@ -174,7 +181,15 @@ function fileChange(a: Action, acc: Acc, opts: ClassifyOptions): void {
   const before = settingsOf(a.op === 'create' ? opts.previous?.(a) : a.before);
   const after = settingsOf(a.op === 'remove' ? undefined : a.content);
   const keys = changedKeys(before, after);
-  const label = a.dir === 'nspawn' ? a.rel : acc.change.kind === 'slice' ? a.rel : 'drop-in';
+  const label = a.dir !== 'unit' ? a.rel : acc.change.kind === 'slice' ? a.rel : 'drop-in';
+  if (a.dir === 'credstore') {
+    // A credential is read when nspawn starts; its lines are no settings, and its values are not shown.
+    if (contentOf(a.op === 'create' ? opts.previous?.(a) : a.before) !== contentOf(a.content)) {
+      raise(acc.change, 'restart');
+      acc.change.reasons.push(`credential ${a.rel}`);
+    }
+    return;
+  }
   if (a.dir === 'nspawn') {
     if (keys.length) raise(acc.change, 'restart');
     for (const k of keys) acc.change.reasons.push(`${label}: ${k}`);

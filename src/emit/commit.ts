@@ -16,7 +16,16 @@ import { journalOf, recordText } from './manifest.js';
 import type { Action, Plan } from './plan.js';
 import { readRegularFile } from '../fs/read.js';
 import type { Targets } from './targets.js';
-import { checkedDir, linkTemp, putInPlace, removeIfEmpty, removeOutput, step, sweepTemporaries } from './write.js';
+import {
+  checkedDir,
+  dirModeFor,
+  linkTemp,
+  putInPlace,
+  removeIfEmpty,
+  removeOutput,
+  step,
+  sweepTemporaries,
+} from './write.js';
 import { writeAtomic, writeTemp } from './write.js';
 
 export interface Committed {
@@ -35,7 +44,7 @@ interface Staged {
 
 /** The directories a compile writes in: where its temporary files may be left. */
 export function stagingDirs(p: Plan, targets: Targets): string[] {
-  const dirs = new Set<string>([targets.dirs.nspawn, targets.dirs.unit]);
+  const dirs = new Set<string>([targets.dirs.nspawn, targets.dirs.unit, targets.dirs.credstore]);
   if (targets.manifest) dirs.add(dirname(targets.manifest));
   for (const a of p.actions) dirs.add(dirname(a.path));
   return [...dirs];
@@ -81,7 +90,7 @@ function stage(p: Plan, root: string): { staged: Staged[]; failed?: Diagnostic }
     const write = a.op !== 'remove';
     try {
       const dir = dirname(a.path);
-      if (!checked.has(dir)) checkedDir(root, dir, write, madeDirs);
+      if (!checked.has(dir)) checkedDir(root, dir, write, madeDirs, dirModeFor(a.dir));
       checked.add(dir);
       if (!write) staged.push({ action: a });
       else if (a.kind === 'symlink') staged.push({ action: a, tmp: linkTemp(a.path, a.target!) });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { NotRegularFile, readRegularFile } from '../fs/read.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import type { Output, OutputDir } from '../translate/output.js';
+import { isCredentialFile } from '../translate/credentials.js';
 import { readRecord } from './manifest.js';
 import type { Targets } from './targets.js';
 
@@ -133,6 +134,7 @@ function candidates(
   const out: [OutputDir, string][] = [];
   const listing = (dir: OutputDir) => [...(names[dir]?.keys() ?? list(targets.dirs[dir]))].sort();
   for (const n of listing('nspawn')) if (n.endsWith('.nspawn')) out.push(['nspawn', n]);
+  for (const n of listing('credstore')) if (isCredentialFile(n)) out.push(['credstore', n]);
   const unitDir = targets.dirs.unit;
   for (const n of listing('unit')) {
     // Never through a symbolic link: what is behind it is not machinist's to prune.
@@ -153,7 +155,11 @@ export function readSnapshot(targets: Targets, outputs: readonly Output[]): Snap
   // Names in each output directory, read once: a path whose first component is not there is missing without
   // an lstat of its own, or even its key (at boot the unit directory is empty, so that is nearly every path),
   // and a name found there comes with its type.
-  const names = { nspawn: listed(targets.dirs.nspawn), unit: listed(targets.dirs.unit) };
+  const names = {
+    nspawn: listed(targets.dirs.nspawn),
+    unit: listed(targets.dirs.unit),
+    credstore: listed(targets.dirs.credstore),
+  };
   const look = (dir: OutputDir, rel: string) => {
     const set = names[dir];
     const plain = set !== undefined && isPlainRel(rel);

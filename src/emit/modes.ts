@@ -6,6 +6,7 @@ import type { ParsedFile } from '../load/parse.js';
 import type { Model } from '../resolve/model.js';
 import type { Output } from '../translate/output.js';
 import { PRIVATE_MODE, PUBLIC_MODE } from '../translate/output.js';
+import { fromPrivateFile } from '../translate/credentials.js';
 
 export { PRIVATE_MODE, PUBLIC_MODE } from '../translate/output.js';
 
@@ -17,7 +18,7 @@ export function markPrivate(outputs: Output[], model: Model, files: readonly Par
   if (!files.some((f) => f.source.private)) return outputs;
   const containers = new Set<string>();
   for (const c of model.containers) {
-    if (c.file.source.private || c.layers.some((l) => l.source.private)) containers.add(c.name);
+    if (fromPrivateFile(c)) containers.add(c.name);
   }
   const slices = new Set(model.slices.filter((s) => s.file.source.private).map((s) => s.name));
   for (const o of outputs) {

@@ -5,6 +5,7 @@ import { byCodeUnit } from '../order.js';
 import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { machineOfMountUnit } from '../translate/image.js';
+import { credentialOwner, maskSecrets, PASSWORDS_CREDENTIAL } from '../translate/credentials.js';
 import type { Output, OutputDir } from '../translate/output.js';
 import { fileDiff } from './diff.js';
 import { entryKey, joinUnder } from './existing.js';
@@ -71,6 +72,7 @@ export const foreignFile = (
 /** The container or slice an output path belongs to, for pruning decisions. */
 export function ownerOf(dir: OutputDir, rel: string): { container?: string; slice?: string } {
   if (dir === 'nspawn') return { container: rel.replace(/\.nspawn$/, '') };
+  if (dir === 'credstore') return { container: credentialOwner(rel) };
   const m = /^(?:machines\.target\.wants\/)?machine@(.+)\.service(?:\.d\/50-machinist\.conf)?$/.exec(rel);
   if (m) return { container: m[1]! };
   const root = /^machinist-(?:overlay|copy)@(.+)\.service\.d\/50-machinist\.conf$/.exec(rel);
@@ -105,10 +107,20 @@ function action(
 
 const octal = (mode: number) => `0${mode.toString(8)}`;
 
+/** A file whose diff must not show its values: the password hashes of a container (credentials.ts). */
+const isSecret = (rel: string) => rel.endsWith(`@${PASSWORDS_CREDENTIAL}`);
+
+/** The diff of two texts of an output, with the password hashes of a secret one hidden. */
+function outputDiff(rel: string, before: string, after: string, from: string, to: string): string {
+  if (!isSecret(rel)) return fileDiff(before, after, from, to);
+  const shown = fileDiff(maskSecrets(before), maskSecrets(after), from, to);
+  return shown || before === after ? shown : `${from}: password hashes changed (not shown)\n`;
+}
+
 /** The diff of a change: the text's, or only the mode's when the text is the same. */
-function changeDiff(cur: { text: string; mode: number }, content: string, mode: number, path: string): string {
+function changeDiff(cur: { text: string; mode: number }, content: string, mode: number, path: string, rel: string) {
   const modes = cur.mode === mode ? '' : `mode ${octal(cur.mode)} -> ${octal(mode)}\n`;
-  return modes + fileDiff(cur.text, content, `a${path}`, `b${path}`);
+  return modes + outputDiff(rel, cur.text, content, `a${path}`, `b${path}`);
 }
 
 /** A symbolic link where a directory belongs: never written into, reported like a file of someone else's. */
@@ -159,7 +171,7 @@ function planFile(p: Planning, o: Output & { kind: 'file' }, path: string, cur: 
   const content = renderOwned(o.doc);
   const mode = modeOf(o);
   if (cur.type === 'missing') {
-    const diff = p.withDiffs ? fileDiff('', content, '/dev/null', `b${path}`) : undefined;
+    const diff = p.withDiffs ? outputDiff(o.rel, '', content, '/dev/null', `b${path}`) : undefined;
     p.actions.push(action('create', o.dir, o.rel, path, 'file', container, content, undefined, diff, mode));
   } else if (cur.type === 'other' && cur.linkedDir) {
     p.diagnostics.push(linkedDir(path, cur.linkedDir, o.container));
@@ -171,7 +183,7 @@ function planFile(p: Planning, o: Output & { kind: 'file' }, path: string, cur: 
   } else {
     const who = ownership(cur.text);
     if (who === 'ours') {
-      const diff = p.withDiffs ? changeDiff(cur, content, mode, path) : undefined;
+      const diff = p.withDiffs ? changeDiff(cur, content, mode, path, o.rel) : undefined;
       p.actions.push(action('change', o.dir, o.rel, path, 'file', container, content, undefined, diff, mode, cur.text));
     } else if (who === 'edited') {
       const message = `${path} was edited by hand since machinist wrote it; it is left as it is`;
@@ -200,7 +212,7 @@ function planRemovals(p: Planning, gone: string[], snapshot: Snapshot, targets: 
     } else if (cur.type === 'file') {
       const who = ownership(cur.text);
       if (who === 'ours') {
-        const diff = p.withDiffs ? fileDiff(cur.text, '', `a${path}`, '/dev/null') : undefined;
+        const diff = p.withDiffs ? outputDiff(rel, cur.text, '', `a${path}`, '/dev/null') : undefined;
         p.actions.push(
           action('remove', dir, rel, path, 'file', container, undefined, undefined, diff, undefined, cur.text),
         );

@@ -1,6 +1,8 @@
 // Where outputs go. compile: ROOT/etc/systemd/… (what an admin would write by hand). generator: the NORMAL
 // directory systemd hands it, plus /run/systemd/nspawn for .nspawn files (nspawn reads settings only from
-// /etc, /run and /var/lib/machines; /etc/systemd/nspawn still overrides /run).
+// /etc, /run and /var/lib/machines; /etc/systemd/nspawn still overrides /run). Credentials that must not be
+// readable by others go to systemd's credential store: ROOT/etc/credstore, or /run/credstore for the generator
+// (/etc/credstore wins there too, as systemd searches it first).
 import { join } from 'node:path';
 import type { OutputDir } from '../translate/output.js';
 
@@ -13,11 +15,19 @@ export interface Targets {
 
 export function compileTargets(root: string): Targets {
   return {
-    dirs: { nspawn: join(root, 'etc/systemd/nspawn'), unit: join(root, 'etc/systemd/system') },
+    dirs: {
+      nspawn: join(root, 'etc/systemd/nspawn'),
+      unit: join(root, 'etc/systemd/system'),
+      credstore: join(root, 'etc/credstore'),
+    },
     manifest: join(root, 'var/lib/machinist/manifest.json'),
   };
 }
 
-export function generatorTargets(normal: string, nspawnDir = '/run/systemd/nspawn'): Targets {
-  return { dirs: { nspawn: nspawnDir, unit: normal } };
+export function generatorTargets(
+  normal: string,
+  nspawnDir = '/run/systemd/nspawn',
+  credstoreDir = '/run/credstore',
+): Targets {
+  return { dirs: { nspawn: nspawnDir, unit: normal, credstore: credstoreDir } };
 }

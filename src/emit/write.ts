@@ -127,7 +127,7 @@ export function sweepTemporaries(dirs: readonly string[]): string[] {
  * nothing is ever written or removed through one. Directories made are appended to `made` (to undo them).
  * With create false, a missing directory is not made (for removals: nothing is there to remove).
  */
-export function checkedDir(root: string, dir: string, create: boolean, made?: string[]): void {
+export function checkedDir(root: string, dir: string, create: boolean, made?: string[], leafMode = 0o755): void {
   const rel = relative(root, dir);
   if (rel.startsWith('..') || isAbsolute(rel)) throw new UnsafeDir(dir, 'outside the root');
   let cur = root;
@@ -139,16 +139,19 @@ export function checkedDir(root: string, dir: string, create: boolean, made?: st
     if (st !== undefined) throw new UnsafeDir(cur, st.isSymbolicLink() ? 'a symbolic link' : 'not a directory');
     if (!create) return;
     step();
-    mkdirSync(cur, { mode: 0o755 });
+    mkdirSync(cur, { mode: cur === dir ? leafMode : 0o755 });
     made?.push(cur);
   }
 }
 
+/** The mode of a directory machinist makes: the credential store is for root only (as systemd makes it). */
+export const dirModeFor = (dir: OutputDir): number => (dir === 'credstore' ? 0o700 : 0o755);
+
 /** mkdir -p, once per directory for a set of writes that share `made` (the generator's directories). */
-function ensureDir(dir: string, made: Set<string> | undefined): void {
+function ensureDir(dir: string, made: Set<string> | undefined, mode = 0o755): void {
   if (made?.has(dir)) return;
   step();
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  mkdirSync(dir, { recursive: true, mode });
   made?.add(dir);
 }
 
@@ -333,7 +336,7 @@ export function applyAction(a: Action, opts: ApplyOptions, made: Set<string>): v
       else writeNew(a.path, a.content!, mode, made);
       return;
     }
-    ensureDir(dirname(a.path), made);
+    ensureDir(dirname(a.path), made, dirModeFor(a.dir));
     if (a.kind === 'symlink') putInPlace(linkTemp(a.path, a.target!), a.path);
     else writeAtomic(a.path, a.content!, false, mode);
   } else if (a.op === 'remove') {

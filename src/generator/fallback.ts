@@ -26,13 +26,14 @@ export interface FallbackOptions {
   configDir: string;
   normal: string;
   nspawnDir: string;
+  credstoreDir?: string;
   log: Logger;
 }
 
 /** Returns the number of writes that failed. */
 export function generateFallback(opts: FallbackOptions, reason: string): number {
   const shownDir = resolvePath(opts.configDir);
-  const targets = generatorTargets(opts.normal, opts.nspawnDir);
+  const targets = generatorTargets(opts.normal, opts.nspawnDir, opts.credstoreDir);
   // Machine name → its file, by the reader's rule for file names (the first of NAME.yaml and NAME.yml).
   const files = new Map<string, string>();
   try {

@@ -39,6 +39,8 @@ export interface GenerateOptions {
   normal: string;
   /** Where .nspawn files go (/run/systemd/nspawn). */
   nspawnDir: string;
+  /** Where private credentials go (/run/credstore, the default). */
+  credstoreDir?: string;
   /** Where the admin's own systemd files live, which override ours (warnings only). Default /etc/systemd. */
   etcDir?: string;
   log: Logger;
@@ -176,7 +178,7 @@ function planWrites(built: Build, w: Writes, targets: Targets, shownDir: string,
 export function generate(opts: GenerateOptions): GenerateResult {
   const shownDir = resolvePath(opts.configDir);
   const etcDir = opts.etcDir ?? '/etc/systemd';
-  const targets = generatorTargets(opts.normal, opts.nspawnDir);
+  const targets = generatorTargets(opts.normal, opts.nspawnDir, opts.credstoreDir);
   const diagnostics: Diagnostic[] = [];
   let { built, internalErrors } = buildConfig(opts, shownDir, diagnostics);
   let w = writesOf(built, shownDir, etcDir);

@@ -20,6 +20,11 @@ export interface IniDoc {
   /** Header lines, without the leading `# `. An empty string renders as a bare `#`. */
   comments: string[];
   sections: IniSection[];
+  /**
+   * Lines after the header, written as they are, for a file that is not in ini syntax (a credential: a sysusers
+   * or tmpfiles fragment, authorized_keys, `user:hash` lines); such a document has no sections.
+   */
+  lines?: readonly string[];
 }
 
 export { renderIni, IniRenderError } from './render.js';

@@ -76,6 +76,17 @@ function refuseValue(key: string, value: string): never {
   throw new IniRenderError(`value of ${key}= starts or ends with whitespace, which systemd strips: ${describe(value)}`);
 }
 
+/** Lines of a file that is not ini (IniDoc.lines), each ended by a newline; a line break inside one is a bug. */
+function rawLines(lines: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (LINE_BREAKING.test(line)) throw new IniRenderError(`line ${describe(line.slice(0, 80))} contains a line break`);
+    out += `${line}\n`;
+  }
+  return out;
+}
+
 // Indexed loops and one growing string, not for…of and arrays of lines: the generator renders a few
 // thousand small files once, mostly in V8's interpreter, where iterators and temporary arrays are not free.
 // The body is built as "[Section]", "\nKey=value", …, "\n\n[Next]", … and ends with one newline.
@@ -95,6 +106,7 @@ export function renderIni(doc: IniDoc): string {
     head += text === '' ? '#\n' : `# ${text}\n`;
   }
 
+  if (doc.lines) return head + rawLines(doc.lines);
   let body = '';
   const sections = doc.sections;
   for (let i = 0; i < sections.length; i++) {

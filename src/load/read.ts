@@ -23,6 +23,8 @@ export interface SourceFile {
    * config directory): what is made from it must not be readable by others either.
    */
   private?: boolean;
+  /** True when only its owner may read it (no read bit for group or others): a password hash must be in one. */
+  ownerOnly?: boolean;
 }
 
 export interface ConfigTexts {
@@ -94,7 +96,9 @@ function readInto(r: Reading, kind: Kind, name: string, rel: string, path: strin
   try {
     const text = readConfigFile(path, r.stat);
     const closed = shut || (r.stat.mode & 0o004) === 0;
-    r.files.push(closed ? { kind, name, rel, file, text, private: true } : { kind, name, rel, file, text });
+    const f: SourceFile = closed ? { kind, name, rel, file, text, private: true } : { kind, name, rel, file, text };
+    if ((r.stat.mode & 0o044) === 0) f.ownerOnly = true;
+    r.files.push(f);
   } catch (e) {
     if (e instanceof FileTooLarge) {
       const message = `${rel} is ${e.size} bytes; a configuration file may hold at most ${sizeText(MAX_FILE_BYTES)}`;

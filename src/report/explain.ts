@@ -46,13 +46,17 @@ function listRows(c: ContainerModel, list: readonly unknown[], path: YamlPath): 
   return list.map((v, i) => ({ path: [...path, i].join('.'), value: v, from: where(items[i]) }));
 }
 
+/** A password hash is never printed: explain says where it is, not what it is. */
+const shown = (path: YamlPath, v: unknown): unknown =>
+  path[0] === 'users' && path[2] === 'password_hash' ? '(hidden)' : v;
+
 export function explainRows(c: ContainerModel): ExplainRow[] {
   const rows: ExplainRow[] = [];
   const walk = (v: unknown, path: YamlPath) => {
     if (Array.isArray(v) && v.every(isScalar)) rows.push(...listRows(c, v, path));
     else if (!isScalar(v)) {
       for (const [k, x] of Object.entries(v as object)) walk(x, [...path, Array.isArray(v) ? Number(k) : k]);
-    } else rows.push({ path: path.join('.'), value: v, from: where(c.origins.get(pathKey(path))) });
+    } else rows.push({ path: path.join('.'), value: shown(path, v), from: where(c.origins.get(pathKey(path))) });
   };
   walk(c.settings, []);
   const have = new Set(rows.map((r) => r.path));

@@ -116,6 +116,7 @@ export const dropinUnit = table('Unit', {
 export const dropinService = table('Service', {
   Environment: { at: 'directory', owned: false },
   SetCredential: { at: 'users', owned: false },
+  LoadCredential: { at: 'users', owned: false },
   Slice: 'slice',
   DeviceAllow: 'devices',
   Restart: 'restart',

@@ -32,7 +32,7 @@ const KEYS26 = new Set(["path","access"]);
 const RE27 = /^[rwm]{1,3}$/;
 const KEYS28 = new Set(["class","access"]);
 const RE29 = /^[A-Za-z_][A-Za-z0-9_-]{0,30}$/;
-const KEYS30 = new Set(["ssh_authorized_keys","groups","shell","uid"]);
+const KEYS30 = new Set(["ssh_authorized_keys","groups","shell","password_hash","uid"]);
 const RE31 = /^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/;
 const ONE_OF32 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
 const ONE_OF33 = new Set(["restart","manual"]);
@@ -387,8 +387,10 @@ function check29(v: any): boolean {
   if (!((v1 === undefined || check28(v1)))) return false;
   const v2 = v["shell"];
   if (!((v2 === undefined || (typeof v2 === 'string' && RE31.test(v2))))) return false;
-  const v3 = v["uid"];
-  if (!((v3 === undefined || (typeof v3 === 'number' && Number.isFinite(v3) && Number.isSafeInteger(v3) && v3 >= 1000 && v3 <= 60000)))) return false;
+  const v3 = v["password_hash"];
+  if (!((v3 === undefined || (typeof v3 === 'string' && R.passwordHash(v3))))) return false;
+  const v4 = v["uid"];
+  if (!((v4 === undefined || (typeof v4 === 'number' && Number.isFinite(v4) && Number.isSafeInteger(v4) && v4 >= 1000 && v4 <= 60000)))) return false;
   return true;
 }
 

@@ -311,7 +311,7 @@ export const containerSchema = z.strictObject({
   ),
   users: field(
     usersSchema,
-    "Accounts and SSH keys a booted guest gets on its first boot (guest systemd 252 or later), by user name: root's keys through the ssh.authorized_keys.root credential, other users created through sysusers.extra and given their home and keys through tmpfiles.extra.",
+    "Accounts and SSH keys a booted guest gets on its first boot (guest systemd 252 or later), by user name: root's keys through the ssh.authorized_keys.root credential, other users created through sysusers.extra and given their home and keys through tmpfiles.extra. Per user: ssh_authorized_keys, groups, shell, uid, password_hash (a crypt(3) hash, set at every boot; only in a 0600 file).",
   ),
   restart: field(
     z.enum(['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always']),

@@ -58,8 +58,35 @@ export function sshKeyProblem(line: string): string | undefined {
  */
 export const userNamePattern = /^[A-Za-z_][A-Za-z0-9_-]{0,30}$/;
 
+const B64 = '[./A-Za-z0-9]';
+/** crypt(3) hash methods by their $ID$, each with the shape of a complete hash (what libxcrypt writes). */
+const hashShapes = new Map<string, { name: string; shape: RegExp }>(
+  Object.entries({
+    y: { name: 'yescrypt', shape: new RegExp(`^\\$y\\$${B64}+\\$${B64}{1,86}\\$${B64}{43}$`) },
+    gy: { name: 'gost-yescrypt', shape: new RegExp(`^\\$gy\\$${B64}+\\$${B64}{1,86}\\$${B64}{43}$`) },
+    '7': { name: 'scrypt', shape: new RegExp(`^\\$7\\$${B64}{11,}\\$${B64}{43}$`) },
+    '6': { name: 'SHA-512', shape: new RegExp(`^\\$6\\$(?:rounds=\\d{1,9}\\$)?${B64}{1,16}\\$${B64}{86}$`) },
+    '5': { name: 'SHA-256', shape: new RegExp(`^\\$5\\$(?:rounds=\\d{1,9}\\$)?${B64}{1,16}\\$${B64}{43}$`) },
+    '2b': { name: 'bcrypt', shape: new RegExp(`^\\$2b\\$\\d\\d\\$${B64}{53}$`) },
+    '2y': { name: 'bcrypt', shape: new RegExp(`^\\$2y\\$\\d\\d\\$${B64}{53}$`) },
+  }),
+);
+
 /**
- * A crypt(3) hash in modular format ($id$…): yescrypt ($y$), SHA-512 ($6$), SHA-256 ($5$), bcrypt ($2b$ …),
- * gost-yescrypt ($gy$). Plain text, DES and MD5 ($1$) are refused.
+ * Why a value is not a crypt(3) password hash machinist accepts (yescrypt $y$, gost-yescrypt $gy$, scrypt $7$,
+ * SHA-512 $6$, SHA-256 $5$, bcrypt $2b$/$2y$), or undefined when it is. The message never repeats the value: a
+ * plain password written here by mistake must not end up in a terminal or a log. MD5 ($1$) and DES are refused
+ * as too weak.
  */
-export const passwordHashPattern = /^\$(?:y|gy|7|6|5|2[abxy])\$[./A-Za-z0-9$=,]{8,}$/;
+export function passwordHashProblem(value: string): string | undefined {
+  // Only a short method name is ever shown: anything else may be a password that happens to contain "$".
+  const id = /^\$([0-9a-z]{1,3})\$/.exec(value)?.[1];
+  if (id === undefined) {
+    return 'is not a crypt(3) hash (one starts with $ID$, e.g. $y$ or $6$); a plain password is never accepted';
+  }
+  if (id === '1') return 'is an MD5 hash ($1$), which is too weak to accept';
+  const method = hashShapes.get(id);
+  if (!method) return `has hash method $${id}$; accepted: $y$, $gy$, $7$, $6$, $5$, $2b$, $2y$`;
+  if (!method.shape.test(value)) return `is not a complete ${method.name} hash ($${id}$…)`;
+  return undefined;
+}

@@ -1,7 +1,7 @@
 // The schema of `users:` (first-boot identity): accounts and SSH keys a booted guest gets through systemd
 // credentials. Descriptions are the reference documentation, as everywhere in src/schema.
 import * as z from 'zod/mini';
-import { sshKeyProblem, userNamePattern } from './identity-rules.js';
+import { passwordHashProblem, sshKeyProblem, userNamePattern } from './identity-rules.js';
 import { explainedRule, field, pattern } from './values.js';
 
 const userName = pattern(
@@ -16,6 +16,13 @@ const sshKey = explainedRule(
     'Paste the line of the key\'s .pub file, e.g. "ssh-ed25519 AAAAC3Nza… alice@laptop", one key per item; key options such as command= are not accepted.',
 );
 
+const passwordHash = explainedRule(
+  'passwordHash',
+  passwordHashProblem,
+  () =>
+    "Write a crypt(3) hash, never the password: e.g. the output of `mkpasswd -m yescrypt` or `openssl passwd -6`, in single quotes ('$y$j9T$…'), in a file only its owner can read (chmod 600 FILE).",
+);
+
 const user = z.strictObject({
   ssh_authorized_keys: field(
     z.array(sshKey),
@@ -28,6 +35,10 @@ const user = z.strictObject({
       'must be an absolute path of letters, digits and "_.+-", e.g. /bin/bash',
     ),
     'Login shell (default /bin/sh). Not for root: the image decides.',
+  ),
+  password_hash: field(
+    passwordHash,
+    "The account's password as a crypt(3) hash (yescrypt $y$, SHA-512 $6$, SHA-256 $5$, bcrypt $2b$, scrypt $7$), e.g. from `mkpasswd -m yescrypt` or `openssl passwd -6`; a plain password is refused. Allowed only in a YAML file that only its owner can read (chmod 600): it goes to a 0600 file in the credential store (/etc/credstore, or /run/credstore for the generator), never into a unit file or a command line. Set at every boot, so the YAML wins over `passwd` in the guest; without it the guest's password is left as it is. Needs chpasswd in the image.",
   ),
   uid: field(
     z.int().check(z.gte(1000), z.lte(60000)),

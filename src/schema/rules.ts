@@ -3,7 +3,7 @@
 // (accept.generated.ts) calls them by name, so both decide alike. Importing this module loads no zod, which is
 // what lets the boot-time generator check a valid configuration without initialising any schema.
 import { capabilitySet } from './capabilities.js';
-import { sshKeyProblem, userNamePattern } from './identity-rules.js';
+import { passwordHashProblem, sshKeyProblem, userNamePattern } from './identity-rules.js';
 
 // machined accepts a machine name only if it is a valid host name (systemd's hostname_is_valid(): labels of
 // letters, digits and "-", not starting or ending with "-", at most 64 characters in all).
@@ -300,6 +300,7 @@ export const rules = {
   deviceNode: (s: string) => deviceNodeProblem(s) === undefined,
   deviceClass: (s: string) => deviceClassProblem(s) === undefined,
   sshKey: (s: string) => sshKeyProblem(s) === undefined,
+  passwordHash: (s: string) => passwordHashProblem(s) === undefined,
 };
 export type RuleName = keyof typeof rules;
 

@@ -2,13 +2,15 @@
 // reference/identity-credentials-252.md: root's keys as ssh.authorized_keys.root (the guest's tmpfiles copies it
 // to /root/.ssh/authorized_keys when that file is missing); other users through sysusers.extra (the account and
 // its groups) and tmpfiles.extra (home, ~/.ssh and authorized_keys, inline: a per-user key credential is not
-// loaded by 252). The drop-in hands them to the service (SetCredential=) and nspawn passes them on.
+// loaded by 252); password hashes as machinist.passwords, which the guest's machinist-passwords.service hands to
+// chpasswd -e. credentials.ts decides how the service gets them; nspawn passes them on by name.
 import type { Diagnostic } from '../diagnostics/types.js';
 import { EncodeError, tmpfilesFileArgument } from '../ini/escape.js';
 import type { ContainerModel } from '../resolve/model.js';
 import { originOf } from '../resolve/merge.js';
 import { diagAt } from '../resolve/model.js';
 import type { UserInput } from '../schema/identity.js';
+import { PASSWORDS_CREDENTIAL } from './credentials.js';
 
 export interface Credential {
   id: string;
@@ -50,19 +52,19 @@ function checkUsers(c: ContainerModel, names: readonly string[], out: Diagnostic
       const why =
         `users.root.${key} cannot be set: the image already has root,` +
         ' and systemd-sysusers changes no existing account';
-      const hint = 'Keep only ssh_authorized_keys for root.';
+      const hint = 'Keep only ssh_authorized_keys and password_hash for root.';
       out.push(diagAt(c, 'invalid-value', why, ['users', 'root', key], { hint }, 'key'));
     }
   }
-  // SetCredential= values can be read by any user (D-Bus properties): nothing from a file others cannot read.
   for (const n of Object.keys(users)) {
-    const from = originOf(c.origins, ['users', n])?.file;
-    if (from?.source.private) {
+    if (users[n]!.password_hash === undefined) continue;
+    const from = originOf(c.origins, ['users', n, 'password_hash'])?.file.source;
+    if (from && !from.ownerOnly) {
       const why =
-        `users.${n} comes from ${from.source.file}, which others cannot read, but credentials written inline` +
-        ' are readable by any user of the host';
-      const hint = 'Users and public keys are public: move users: into a file others can read (chmod o+r).';
-      out.push(diagAt(c, 'invalid-value', why, ['users', n], { hint }, 'key'));
+        `users.${n}.password_hash is in ${from.file}, which others can read;` +
+        ' a password hash may only be in a file that only its owner can read';
+      const hint = `chmod 600 ${from.file}, or move password_hash into a profile that is 0600.`;
+      out.push(diagAt(c, 'invalid-value', why, ['users', n, 'password_hash'], { hint }, 'key'));
     }
   }
   const byUid = new Map<number, string>();
@@ -90,6 +92,10 @@ export function identityCredentials(c: ContainerModel, out: Diagnostic[]): Crede
   const creds: Credential[] = [];
   const rootKeys = users['root']?.ssh_authorized_keys ?? [];
   if (rootKeys.length) creds.push({ id: 'ssh.authorized_keys.root', value: rootKeys.map((k) => `${k}\n`).join('') });
+  // chpasswd -e input, root first: the guest's machinist-passwords.service sets these at every boot.
+  const hashed = ['root', ...names].filter((n) => users[n]?.password_hash !== undefined);
+  const hashes = hashed.map((n) => `${n}:${users[n]!.password_hash!}\n`).join('');
+  if (hashes) creds.push({ id: PASSWORDS_CREDENTIAL, value: hashes });
   if (!names.length) return creds;
   const ids = userIds(names, users);
   const sysusers: string[] = [];

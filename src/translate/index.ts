@@ -12,6 +12,8 @@ import type { Output } from './output.js';
 import { byOutputPath, templatePath, unitName } from './output.js';
 import { translatePod } from './pod.js';
 import { translateDropin } from './service-dropin.js';
+import { credentialFiles, fromPrivateFile } from './credentials.js';
+import { identityCredentials } from './identity.js';
 import { translateSlice } from './slice.js';
 
 export interface Translation {
@@ -29,7 +31,9 @@ function translateContainer(c: ContainerModel, diagnostics: Diagnostic[]): Outpu
   const own: Diagnostic[] = [];
   let files: Output[];
   try {
-    files = [translateNspawn(c, own), translateDropin(c, own)];
+    const creds = identityCredentials(c, own);
+    files = [translateNspawn(c, own), translateDropin(c, own, creds)];
+    if (fromPrivateFile(c)) files.push(...credentialFiles(c, creds));
     const root = rootOf(c);
     if (root) files.push(...translateRoot(c, root));
   } catch (e) {

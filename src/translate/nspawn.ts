@@ -1,4 +1,5 @@
 // Container → NAME.nspawn (systemd.nspawn(5)): what the container is, sees and may do.
+import { guestPasswordsBinds, hasPasswordHashes } from './credentials.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import {
   nspawnEnvironment,
@@ -162,6 +163,8 @@ function addFiles(c: ContainerModel, files: Entries<keyof typeof nspawnFiles.key
       files.add(e.readonly ? 'BindReadOnly' : 'Bind', bindValue, e, i);
     }
   }
+  // The guest unit that sets password hashes (credentials.ts), for a boot that gets them.
+  if (hasPasswordHashes(c)) for (const b of guestPasswordsBinds()) files.raw('BindReadOnly', b);
   const devices = s.devices;
   // Device nodes are bound; a class (char-drm) is only allowed in the cgroup (service-dropin.ts).
   if (devices) {

@@ -12,13 +12,17 @@ import { passValue } from '../resolve/passthrough.js';
 import type { KeyTable } from '../resolve/setting-keys.js';
 import type { PassSection } from '../schema/container.js';
 
-/** nspawn: the .nspawn settings directory; unit: the unit directory (drop-ins, slices, .wants links). */
+/**
+ * nspawn: the .nspawn settings directory; unit: the unit directory (drop-ins, slices, .wants links); credstore:
+ * systemd's credential store (/etc/credstore, /run/credstore), where `LoadCredential=ID` finds a file by name
+ * alone, so that the drop-in naming it is the same for compile and the generator.
+ */
 
 /** The mode of a file that holds something from a file others cannot read. */
 export const PRIVATE_MODE = 0o600;
 /** The mode of every other generated file. */
 export const PUBLIC_MODE = 0o644;
-export type OutputDir = 'nspawn' | 'unit';
+export type OutputDir = 'nspawn' | 'unit' | 'credstore';
 
 export interface GeneratedFile {
   kind: 'file';

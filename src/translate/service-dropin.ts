@@ -9,7 +9,7 @@ import type { DeviceInput } from '../schema/container.js';
 import { deviceSpec } from '../schema/rules.js';
 import type { GeneratedFile } from './output.js';
 import { Entries, doc, header, passThrough, sliceUnitName, unitName } from './output.js';
-import { identityCredentials } from './identity.js';
+import { credentialFileName, fromPrivateFile } from './credentials.js';
 import type { Credential } from './identity.js';
 import { podNetnsPath, podUnitName } from './pod.js';
 import { devicePath, resourceEntries } from './resources.js';
@@ -36,11 +36,14 @@ export function rootArgs(c: ContainerModel): string[] {
 const imagePath = ['image'];
 const none: readonly string[] = [];
 // The template expands $MACHINIST_ARGS unbraced: systemd splits and unquotes it once more (see escape.ts).
-// nspawn reads each credential by name from the service's own (SetCredential=): only names on its command line.
+// nspawn reads each credential by name from the service's own (SetCredential=, LoadCredential=): only names on
+// its command line.
 const loadCredential = (k: Credential) => `--load-credential=${k.id}:${k.id}`;
 const nspawnArguments = (c: ContainerModel, creds: readonly Credential[]) =>
   unitEnvironment('MACHINIST_ARGS', unitExecArguments([...rootArgs(c), ...creds.map(loadCredential)]));
 const credentialValue = (k: Credential) => unitCredential(k.id, k.value);
+// ID:NAME, NAME a file of the credential store (no "%", "$", space or "\\" in either: see credentials.ts).
+const credentialFile = (c: ContainerModel, k: Credential) => `${k.id}:${credentialFileName(c.name, k.id)}`;
 const usersPath = ['users'];
 
 /** A device node or class and its access (default rwm) → the value of DeviceAllow=. */
@@ -91,7 +94,8 @@ function addDependencies(unit: UnitEntries, c: ContainerModel, pod: string | und
   }
 }
 
-export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
+/** The drop-in of a container; `creds` are its credentials (identity.ts), private ones from the credential store. */
+export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[], creds: Credential[]): GeneratedFile {
   const s = c.settings;
   const unit = new Entries(dropinUnit, c, diagnostics);
   const service = new Entries(dropinService, c, diagnostics);
@@ -103,14 +107,14 @@ export function translateDropin(c: ContainerModel, diagnostics: Diagnostic[]): G
   const root = rootOf(c);
   addDependencies(unit, c, pod, root?.unit);
 
-  const creds = identityCredentials(c, diagnostics);
   // A root elsewhere than /var/lib/machines/NAME: directory:, a copy of a declared image, an undeclared image's clone.
   const clone = root ? root.storage === 'copy' : s.image !== undefined && s.image !== c.name;
   if (s.directory !== undefined || clone || creds.length) {
     const at = s.directory !== undefined ? undefined : clone ? imagePath : usersPath;
     service.add('Environment', (x: ContainerModel) => nspawnArguments(x, creds), c, undefined, at);
   }
-  for (let i = 0; i < creds.length; i++) service.add('SetCredential', credentialValue, creds[i]!);
+  if (fromPrivateFile(c)) for (const k of creds) service.raw('LoadCredential', credentialFile(c, k));
+  else for (let i = 0; i < creds.length; i++) service.add('SetCredential', credentialValue, creds[i]!);
   if (pod !== undefined) service.raw('NetworkNamespacePath', podNetnsPath(pod));
   if (s.slice !== undefined) service.raw('Slice', sliceUnitName(s.slice));
   resourceEntries(s.resources, service);

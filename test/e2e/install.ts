@@ -11,6 +11,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GUEST_PASSWORDS_DROPIN, GUEST_PASSWORDS_UNIT } from '../../src/translate/credentials.js';
 import { exec, type Host } from './harness.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,6 +23,8 @@ export const INSTALLED = {
   cli: '/usr/bin/machinist',
   generator: '/usr/lib/systemd/system-generators/machinist-generator',
   template: '/usr/lib/systemd/system/machine@.service',
+  guestPasswords: GUEST_PASSWORDS_UNIT,
+  guestPasswordsDropin: GUEST_PASSWORDS_DROPIN,
 };
 
 function hasMakeInstall(): boolean {
@@ -73,6 +76,8 @@ export async function installIntoRoot(root: string, method: 'make' | 'bundle'): 
     [path.join(REPO, 'dist/machinist'), INSTALLED.cli],
     [path.join(REPO, 'dist/machinist-generator'), INSTALLED.generator],
     [path.join(REPO, 'units/machine@.service'), INSTALLED.template],
+    [path.join(REPO, 'units/guest/machinist-passwords.service'), INSTALLED.guestPasswords],
+    [path.join(REPO, 'units/guest/machinist-passwords.conf'), INSTALLED.guestPasswordsDropin],
   ];
   for (const [from, to] of files) {
     if (!existsSync(from)) throw new Error(`${from} is missing: run npm run build first`);

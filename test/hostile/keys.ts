@@ -158,6 +158,7 @@ export const HOSTILE_KEYS: HostileKey[] = [
   named('users.*.groups[]', (q) => `users: { alice: { groups: [${q}] } }`),
   named('users.*.shell', (q) => `users: { alice: { shell: ${q} } }`),
   named('users.*.ssh_authorized_keys[]', (q) => `users: { alice: { ssh_authorized_keys: [${q}] } }`),
+  named('users.*.password_hash', (q) => `users: { alice: { password_hash: ${q} } }`),
   named('resolv_conf', (q) => `resolv_conf: ${q}`),
   named('timezone', (q) => `timezone: ${q}`),
   named('storage', (q) => `storage: ${q}`),

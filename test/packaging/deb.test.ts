@@ -61,6 +61,10 @@ function expectedPaths(): string[] {
     '/usr/lib/systemd/system-generators/machinist-generator',
     '/usr/lib/machinist',
     '/usr/lib/machinist/machinist-generator.core.js',
+    // Bound into booted guests that get password hashes (translate/credentials.ts).
+    '/usr/lib/machinist/guest',
+    '/usr/lib/machinist/guest/machinist-passwords.conf',
+    '/usr/lib/machinist/guest/machinist-passwords.service',
     '/usr/share',
     '/usr/share/doc',
     '/usr/share/doc/machinist',

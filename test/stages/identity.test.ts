@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { TMPFILES_ARGUMENT_MAX, tmpfilesFileArgument, unitCredential } from '../../src/ini/escape.js';
 import { sshKeyProblem } from '../../src/schema/identity-rules.js';
-import { build } from '../../src/pipeline.js';
-import { buildFrom, outputText, sources } from '../helpers/sources.js';
+import { buildFrom, outputText } from '../helpers/sources.js';
 
 /** A syntactically real public key: an SSH string naming `type`, then `n` bytes; base64 as in a .pub file. */
 function key(type: string, comment?: string, n = 32, fill = 7): string {
@@ -185,19 +184,6 @@ describe('credentials in the drop-in', () => {
       /uid 1005 is also the uid of a/,
     );
     expect(errors('boot: false\ncommand: [/bin/true]\nusers:\n  a: {}\n')[0]!.code).toBe('conflicting-keys');
-  });
-
-  it('refuses users: from a file others cannot read (inline credentials are readable by any user)', () => {
-    const files = sources({
-      'containers/web.yaml': 'profiles: [keys]\n',
-      'profiles/keys.yaml': `users:\n  root: { ssh_authorized_keys: [${yamlString(key('ssh-ed25519'))}] }\n`,
-    });
-    files.find((f) => f.rel === 'profiles/keys.yaml')!.private = true;
-    const [d, ...rest] = build(files).diagnostics.filter((x) => x.severity === 'error');
-    expect(rest).toEqual([]);
-    expect(d!.file).toBe('/etc/machinist/profiles/keys.yaml');
-    expect(d!.pos!.line).toBe(2);
-    expect(d!.message).toMatch(/others cannot read/);
   });
 
   it('writes nothing for a container without users', () => {
