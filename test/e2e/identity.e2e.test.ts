@@ -2,10 +2,13 @@
  * First-boot identity end to end: machinist, installed in a booted systemd 252 host, compiles a container with
  * `users:` from YAML; the guest (the cached Debian 12 root, with openssh-server) gets root's key and a second
  * user, with its groups and keys, through systemd credentials; both log in over SSH with keys the test makes.
+ * Both have a password_hash: the YAML is 0600, so every credential goes through the host's credential store, and
+ * the guest's shadow gets each hash exactly, at every boot; no user but root on the host can find a hash.
  *
  * Runs only under vitest.e2e.config.ts (MACHINIST_E2E=1); needs root, systemd-container, the cached root
  * (sh scripts/e2e-rootfs.sh) and openssh-client.
  */
+import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { guestHandle, mountRoot, writeInHost, type Guest } from './guest.js';
 import { bootHost, configWarnings, type Host } from './harness.js';
@@ -19,6 +22,16 @@ const NAME = 'ident';
 const SSH_PORT = 2211;
 /** A comment with what each encoding on the way could change: %, backslashes, quotes, non-ASCII. */
 const COMMENT = `alice 50% "laptop" \\n é 𝄞`;
+/** Hashes with "$", "/" and "." in them, made here from a known password (two methods, random salts). */
+const hashOf = (flag: string) => execFileSync('openssl', ['passwd', flag, 's3cret-e2e'], { encoding: 'utf8' }).trim();
+const ROOT_HASH = hashOf('-6');
+const ALICE_HASH = hashOf('-5');
+/** The shadow entries of root and alice in the guest: USER:HASH. */
+const shadowOf = async (guest: Guest) =>
+  (await guest.run(['getent', 'shadow', 'root', 'alice'])).stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(':').slice(0, 2).join(':'));
 
 describe.skipIf(!E2E)('identity: users and SSH keys through credentials, compiled by machinist', () => {
   let host: Host;
@@ -45,14 +58,15 @@ describe.skipIf(!E2E)('identity: users and SSH keys through credentials, compile
     const yaml = [
       'description: identity e2e',
       'users:',
-      `  root: { ssh_authorized_keys: [${JSON.stringify(rootKey.publicKey)}] }`,
+      `  root: { ssh_authorized_keys: [${JSON.stringify(rootKey.publicKey)}], password_hash: '${ROOT_HASH}' }`,
       '  alice:',
       `    ssh_authorized_keys: [${JSON.stringify(aliceLine)}]`,
       '    groups: [adm, machinist-e2e]',
       '    shell: /bin/bash',
+      `    password_hash: '${ALICE_HASH}'`,
       '',
     ].join('\n');
-    host.writeFile(`etc/machinist/containers/${NAME}.yaml`, yaml);
+    host.writeFile(`etc/machinist/containers/${NAME}.yaml`, yaml, 0o600);
     const compiled = await host.run(['machinist', 'compile']);
     expect(compiled.stdout).toContain(`machine@${NAME}.service.d/50-machinist.conf`);
     await host.run(['systemctl', 'daemon-reload']);
@@ -63,9 +77,11 @@ describe.skipIf(!E2E)('identity: users and SSH keys through credentials, compile
     const root = { key: rootKey, port: SSH_PORT };
     await waitForSsh(host, root);
     const keys = '/root/.ssh/authorized_keys';
-    expect((await ssh(host, root, `id -u; stat -c %a:%U ${keys}; cat ${keys}`)).stdout).toBe(
+    // From the credential store, the file starts with machinist's header (comment lines sshd skips).
+    expect((await ssh(host, root, `id -u; stat -c %a:%U ${keys}; grep -v '^#' ${keys}`)).stdout).toBe(
       `0\n600:root\n${rootKey.publicKey}\n`,
     );
+    expect(await shadowOf(guest)).toEqual([`root:${ROOT_HASH}`, `alice:${ALICE_HASH}`]);
 
     const alice = { key: aliceKey, port: SSH_PORT, user: 'alice' };
     await waitForSsh(host, alice);
@@ -93,12 +109,49 @@ describe.skipIf(!E2E)('identity: users and SSH keys through credentials, compile
     expect(configWarnings(text, [`${NAME}.nspawn`, '50-machinist.conf'])).toEqual([]);
   });
 
+  test('no user but root on the host can read a hash: files, units, properties, command lines', async () => {
+    const creds = await host.run([
+      'stat',
+      '-c',
+      '%a %U %n',
+      '/etc/credstore',
+      `/etc/credstore/machinist-${NAME}@machinist.passwords`,
+    ]);
+    expect(creds.stdout).toBe(
+      `700 root /etc/credstore\n600 root /etc/credstore/machinist-${NAME}@machinist.passwords\n`,
+    );
+    const dirs =
+      '/etc/systemd /run/systemd /run/machinist /var/lib/machinist /etc/machinist /etc/credstore /run/credstore';
+    const asNobody = [
+      `grep -rsF -f "$1" ${dirs}`,
+      `systemctl show ${guest.unit} | grep -F -f "$1"`,
+      `systemctl cat ${guest.unit} 2>/dev/null | grep -F -f "$1"`,
+      `busctl get-property org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/machine_40${NAME}_2eservice org.freedesktop.systemd1.Service LoadCredential 2>/dev/null | grep -F -f "$1"`,
+      `cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' '\\n' | grep -F -f "$1"`,
+      'true',
+    ].join('; ');
+    const nobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', asNobody, 'scan'];
+    // The hashes to look for come from a file, not from arguments: the scan reads every command line too.
+    host.writeFile('srv/e2e-hashes', `${ROOT_HASH}\n${ALICE_HASH}\n`);
+    const found = await host.run([...nobody, '/srv/e2e-hashes']);
+    expect(found.stdout).toBe('');
+    // The scan can find: root, running the same commands, sees the hashes in the credential store.
+    const asRoot = await host.run(['sh', '-c', asNobody, 'scan', '/srv/e2e-hashes']);
+    expect(asRoot.stdout).toContain(ROOT_HASH);
+    // The guest got the unit that set them, and it ran once, cleanly.
+    const unit = await guest.run(['systemctl', 'show', '-p', 'ActiveState,Result', 'machinist-passwords.service']);
+    expect(unit.stdout).toBe('Result=success\nActiveState=active\n');
+  });
+
   test('a restart keeps the accounts and keys; the credentials do not duplicate anything', async () => {
+    // A password changed inside the guest is set back to the declared hash at the next boot.
+    await guest.run(['sh', '-c', `echo 'alice:${hashOf('-6')}' | chpasswd -e`]);
     await host.run(['systemctl', 'restart', guest.unit], { timeoutMs: 60_000 });
     await guest.waitRunning();
     const alice = { key: aliceKey, port: SSH_PORT, user: 'alice' };
     await waitForSsh(host, alice);
     expect((await ssh(host, alice, 'cat ~/.ssh/authorized_keys')).stdout).toBe(`${aliceLine}\n`);
     expect((await guest.run(['grep', '-c', '^alice:', '/etc/passwd'])).stdout.trim()).toBe('1');
+    expect(await shadowOf(guest)).toEqual([`root:${ROOT_HASH}`, `alice:${ALICE_HASH}`]);
   });
 });
