@@ -3,7 +3,8 @@
  * `users:` from YAML; the guest (the cached Debian 12 root, with openssh-server) gets root's key and a second
  * user, with its groups and keys, through systemd credentials; both log in over SSH with keys the test makes.
  * Both have a password_hash: the YAML is 0600, so every credential goes through the host's credential store, and
- * the guest's shadow gets each hash exactly, at every boot; no user but root on the host can find a hash.
+ * the guest's shadow gets each hash exactly, at every boot; no user but root on the host can find a hash. Then the
+ * same container from the generator (daemon-reload): its credentials come from /run/credstore.
  *
  * Runs only under vitest.e2e.config.ts (MACHINIST_E2E=1); needs root, systemd-container, the cached root
  * (sh scripts/e2e-rootfs.sh) and openssh-client.
@@ -153,5 +154,28 @@ describe.skipIf(!E2E)('identity: users and SSH keys through credentials, compile
     expect((await ssh(host, alice, 'cat ~/.ssh/authorized_keys')).stdout).toBe(`${aliceLine}\n`);
     expect((await guest.run(['grep', '-c', '^alice:', '/etc/passwd'])).stdout.trim()).toBe('1');
     expect(await shadowOf(guest)).toEqual([`root:${ROOT_HASH}`, `alice:${ALICE_HASH}`]);
+  });
+
+  test('generator mode: the hashes go through /run/credstore; a changed hash applies on the next start', async () => {
+    // Compile's files out of the way, so that the generator, run by daemon-reload, writes this container's.
+    await host.sh(
+      `rm -rf /etc/systemd/nspawn/${NAME}.nspawn /etc/systemd/system/machine@${NAME}.service.d /etc/credstore`,
+    );
+    const newHash = hashOf('-6');
+    const path = `/etc/machinist/containers/${NAME}.yaml`;
+    await host.run(['sed', '-i', `s|${ROOT_HASH}|${newHash}|`, path]);
+    await host.run(['systemctl', 'daemon-reload']);
+    const store = `/run/credstore/machinist-${NAME}@machinist.passwords`;
+    const modes = await host.run(['stat', '-c', '%a %U %n', '/run/credstore', store]);
+    expect(modes.stdout).toBe(`700 root /run/credstore\n600 root ${store}\n`);
+    await host.run(['systemctl', 'restart', guest.unit], { timeoutMs: 60_000 });
+    await guest.waitRunning();
+    await waitForSsh(host, { key: aliceKey, port: SSH_PORT, user: 'alice' });
+    expect(await shadowOf(guest)).toEqual([`root:${newHash}`, `alice:${ALICE_HASH}`]);
+    host.writeFile('srv/e2e-hashes', `${newHash}\n${ALICE_HASH}\n`);
+    const scan = `grep -rsF -f /srv/e2e-hashes /run /etc/systemd /etc/machinist; cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' '\\n' | grep -F -f /srv/e2e-hashes; true`;
+    const nobody = await host.run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', scan]);
+    expect(nobody.stdout).toBe('');
+    expect((await host.run(['sh', '-c', scan])).stdout).toContain(newHash);
   });
 });

@@ -75,6 +75,8 @@ export async function installIntoRoot(root: string, method: 'make' | 'bundle'): 
   const files: [string, string][] = [
     [path.join(REPO, 'dist/machinist'), INSTALLED.cli],
     [path.join(REPO, 'dist/machinist-generator'), INSTALLED.generator],
+    // The generator is a loader: its code is read from ../../machinist beside its own folder.
+    [path.join(REPO, 'dist/machinist-generator.core.js'), '/usr/lib/machinist/machinist-generator.core.js'],
     [path.join(REPO, 'units/machine@.service'), INSTALLED.template],
     [path.join(REPO, 'units/guest/machinist-passwords.service'), INSTALLED.guestPasswords],
     [path.join(REPO, 'units/guest/machinist-passwords.conf'), INSTALLED.guestPasswordsDropin],
