@@ -114,7 +114,7 @@ const isSecret = (rel: string) => rel.endsWith(`@${PASSWORDS_CREDENTIAL}`);
 function outputDiff(rel: string, before: string, after: string, from: string, to: string): string {
   if (!isSecret(rel)) return fileDiff(before, after, from, to);
   const shown = fileDiff(maskSecrets(before), maskSecrets(after), from, to);
-  return shown || before === after ? shown : `${from}: password hashes changed (not shown)\n`;
+  return shown || before === after ? shown : 'password hashes changed (not shown)\n';
 }
 
 /** The diff of a change: the text's, or only the mode's when the text is the same. */
