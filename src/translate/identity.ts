@@ -61,7 +61,7 @@ function checkUsers(c: ContainerModel, names: readonly string[], out: Diagnostic
     const from = originOf(c.origins, ['users', n, 'password_hash'])?.file.source;
     if (from && !from.ownerOnly) {
       const why =
-        `users.${n}.password_hash is in ${from.file}, which others can read;` +
+        `users.${n}.password_hash is in ${from.file}, which its group or others can read;` +
         ' a password hash may only be in a file that only its owner can read';
       const hint = `chmod 600 ${from.file}, or move password_hash into a profile that is 0600.`;
       out.push(diagAt(c, 'invalid-value', why, ['users', n, 'password_hash'], { hint }, 'key'));

@@ -42,7 +42,7 @@ const loadCredential = (k: Credential) => `--load-credential=${k.id}:${k.id}`;
 const nspawnArguments = (c: ContainerModel, creds: readonly Credential[]) =>
   unitEnvironment('MACHINIST_ARGS', unitExecArguments([...rootArgs(c), ...creds.map(loadCredential)]));
 const credentialValue = (k: Credential) => unitCredential(k.id, k.value);
-// ID:NAME, NAME a file of the credential store (no "%", "$", space or "\\" in either: see credentials.ts).
+// ID:NAME, NAME a file of the credential store: a machine name and fixed IDs, nothing systemd would expand or split.
 const credentialFile = (c: ContainerModel, k: Credential) => `${k.id}:${credentialFileName(c.name, k.id)}`;
 const usersPath = ['users'];
 

@@ -67,6 +67,18 @@ describe('password_hash validation', () => {
     expect(shown).toContain('web.yaml:3:20');
     expect(shown).not.toContain('hunter2');
   });
+
+  it('shows no code frame for another error on a line that holds a hash', () => {
+    const yaml = `users:\n  root: { password_hash: '${SHA512}', ssh_authorized_keys: ["ssh-ed25519 bad"] }\n`;
+    const files = config({ 'containers/web.yaml': yaml });
+    const b = build(files);
+    expect(b.diagnostics.filter((x) => x.severity === 'error').map((d) => d.path)).toEqual([
+      ['users', 'root', 'ssh_authorized_keys', 0],
+    ]);
+    const shown = renderPretty(b.diagnostics, { color: false, sources: new Map(files.map((f) => [f.file, f.text])) });
+    expect(shown).toContain('web.yaml:2:');
+    expect(shown).not.toContain(SHA512.slice(-20));
+  });
 });
 
 describe('a password hash only in a file its owner alone can read', () => {
