@@ -11,6 +11,7 @@ import { readRegularFile } from '../fs/read.js';
 import { compile } from '../index.js';
 import type { CompileResult } from '../index.js';
 import type { StatusRow } from '../report/status.js';
+import { credentialFileName } from '../translate/credentials.js';
 import { unitName } from '../translate/output.js';
 import type { Runner } from './systemctl.js';
 import { parseShow } from './systemctl.js';
@@ -64,6 +65,22 @@ function effectiveFiles(root: string, name: string): { nspawn?: string; unit?: s
   };
 }
 
+/**
+ * Credentials of the credential store that changed since the container started: systemd keeps the copies it
+ * loaded at the start in the service's credentials directory (root only), so those are compared with the store's
+ * files, compile's in /etc first. Names only: the values are secrets.
+ */
+function changedCredentials(root: string, name: string): string[] {
+  const loaded = join(root, 'run/credentials', unitName(name));
+  const out: string[] = [];
+  for (const id of listDir(loaded)) {
+    const file = credentialFileName(name, id);
+    const now = readText(join(root, 'etc/credstore', file)) ?? readText(join(root, generatorDirs.credstore, file));
+    if (now !== undefined && now !== readText(join(loaded, id))) out.push(`credential ${id}`);
+  }
+  return out;
+}
+
 /** Keys that the running container started without: it needs a restart to use them. */
 function pendingRestart(root: string, name: string): string[] {
   const dir = join(root, startedDir, name);
@@ -71,7 +88,7 @@ function pendingRestart(root: string, name: string): string[] {
   if (started.nspawn === undefined && started.unit === undefined) return [];
   const now = effectiveFiles(root, name);
   const nspawn = restartKeys('nspawn', started.nspawn, now.nspawn).map((k) => `${name}.nspawn: ${k}`);
-  return [...nspawn, ...restartKeys('unit', started.unit, now.unit)];
+  return [...nspawn, ...restartKeys('unit', started.unit, now.unit), ...changedCredentials(root, name)];
 }
 
 const SIZE = /^(\d+(?:\.\d+)?)([KMGTPE]?)$/;

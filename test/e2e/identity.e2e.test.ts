@@ -168,6 +168,13 @@ describe.skipIf(!E2E)('identity: users and SSH keys through credentials, compile
     const store = `/run/credstore/machinist-${NAME}@machinist.passwords`;
     const modes = await host.run(['stat', '-c', '%a %U %n', '/run/credstore', store]);
     expect(modes.stdout).toBe(`700 root /run/credstore\n600 root ${store}\n`);
+    // status compares the running service's loaded credentials with the store: a restart is pending, by name.
+    const st = await host.run(['machinist', 'status', NAME, '--format', 'json'], {
+      allowFail: true,
+      timeoutMs: 60_000,
+    });
+    expect(st.stdout).toContain('credential machinist.passwords');
+    expect(st.stdout).not.toContain(newHash);
     await host.run(['systemctl', 'restart', guest.unit], { timeoutMs: 60_000 });
     await guest.waitRunning();
     await waitForSsh(host, { key: aliceKey, port: SSH_PORT, user: 'alice' });

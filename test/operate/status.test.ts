@@ -1,5 +1,5 @@
 // `machinist status` against a fake systemd and a real ROOT: each kind of drift, orphans, and an unreachable host.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,6 +118,30 @@ describe('status', () => {
     expect(by.get('app')).toEqual([
       expect.stringMatching(/^hand-edited file: .*machine@app\.service\.d\/50-machinist\.conf$/),
     ]);
+  });
+
+  it('tells a credential of the store that changed since the start, by name only', () => {
+    const hash = (c: string) => `$6$saltsalt$${c.repeat(86)}`;
+    rmSync(join(cfg, 'containers/bad.yaml')); // a broken container stops compile from writing
+    put('containers/app.yaml', `users:\n  root: { password_hash: '${hash('a')}' }\n`);
+    chmodSync(join(cfg, 'containers/app.yaml'), 0o600);
+    compile({ configDir: cfg, root });
+    // What systemd loaded when app started: the store's file as it was then.
+    const store = join(root, 'etc/credstore/machinist-app@machinist.passwords');
+    write(join(root, 'run/machinist/started/app/dropin'), '[Service]\n');
+    write(join(root, 'run/credentials/machine@app.service/machinist.passwords'), readFileSync(store, 'utf8'));
+    expect(
+      rowsNow()
+        .find((r) => r.name === 'app')!
+        .drift.join(' '),
+    ).not.toMatch(/credential/);
+    put('containers/app.yaml', `users:\n  root: { password_hash: '${hash('b')}' }\n`);
+    compile({ configDir: cfg, root });
+    const drift = rowsNow().find((r) => r.name === 'app')!.drift;
+    expect(drift.filter((d) => d.startsWith('pending restart'))).toEqual([
+      expect.stringMatching(/^pending restart: .*credential machinist\.passwords$/),
+    ]);
+    expect(JSON.stringify(drift)).not.toContain('$6$');
   });
 
   it('reads other hosts into one table; an unreachable host is a row with its error', () => {
