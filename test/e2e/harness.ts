@@ -11,7 +11,13 @@
  * live hosts down, and a small watcher process started next to systemd-nspawn cleans up if this process is killed
  * outright. Only processes this module started are ever signalled, always by PID.
  *
- * Node built-ins only. Needs root, systemd-nspawn (systemd-container) and nsenter (util-linux).
+ * A host booted with `persistent: true` can reboot (`host.reboot()`) and keep what a machine keeps across a reboot:
+ * its root's upper layer is on an ext4 file system in a file of the temp dir (disk, not RAM), its network namespace
+ * is a file the harness holds (servers started in it, like the LAN a machine comes back to, are still there), and
+ * its machine ID stays the same. Only what lived in the host's RAM (/run, its mounts, its processes) is gone.
+ *
+ * Node built-ins only. Needs root, systemd-nspawn (systemd-container), nsenter and unshare (util-linux), and for
+ * persistent hosts mkfs.ext4 (e2fsprogs) and loop devices.
  * Environment: MACHINIST_E2E_TMP (parent of the temp dir, default /var/tmp), MACHINIST_E2E_DEBUG=1 (print the
  * host's console on teardown).
  *
@@ -32,9 +38,10 @@ import {
   rmSync,
   rmdirSync,
   symlinkSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 
@@ -78,8 +85,14 @@ export interface Host {
   writeFile(relPath: string, content: string, mode?: number): void;
   /** Create a symlink below root pointing at target (target is not resolved against root). */
   symlink(target: string, relPath: string): void;
-  /** Console output of the booted host so far (systemd-nspawn's stdout/stderr). */
+  /** Console output of the booted host so far (systemd-nspawn's stdout/stderr), every boot. */
   bootLog(): string;
+  /**
+   * `systemctl reboot` inside the host (persistent hosts only): waits for systemd-nspawn to exit 133, starts it
+   * again on the same root, disk and network namespace, and waits for `is-system-running` as bootHost() does.
+   * Bounded by timeoutMs (default 90 s); resolves to the milliseconds it took. leader and nspawnPid change.
+   */
+  reboot(timeoutMs?: number): Promise<number>;
   /** Power the host off (or kill it), unmount everything, remove temp dirs. Idempotent, bounded. */
   teardown(): Promise<void>;
 }
@@ -96,6 +109,12 @@ export interface BootOptions {
   nspawnArgs?: string[];
   /** Parent of the temp dir. Default $MACHINIST_E2E_TMP or /var/tmp. */
   tmpParent?: string;
+  /** A host that can reboot (Host.reboot()) keeping its disk, network namespace and machine ID (see the top of
+   * this file). Its network namespace is private (only `lo`): privateNetwork is ignored. Default false. */
+  persistent?: boolean;
+  /** Paths inside a persistent host that get an empty directory of their own on its disk, bound there at every
+   * boot: for what needs a real file system (an overlay's upper layer cannot be on the host's overlayfs root). */
+  diskDirs?: string[];
 }
 
 const PREFIX = 'machinist-e2e-';
@@ -234,6 +253,7 @@ if [ -r /proc/$nspawn/cmdline ] && tr '\\0' ' ' </proc/$nspawn/cmdline | grep -q
 fi
 umount "$merged" 2>/dev/null || umount -l "$merged" 2>/dev/null
 umount "$tmp" 2>/dev/null || umount -l "$tmp" 2>/dev/null
+umount "$base/netns" 2>/dev/null
 if ! grep -q " $base/" /proc/self/mountinfo; then rm -rf "$base"; fi
 rmdir "/run/systemd/nspawn/propagate/$name" 2>/dev/null
 exit 0
@@ -290,6 +310,7 @@ function sweepStale(parent: string): void {
     log(`removing stale ${base} (owner ${owner} is gone)`);
     unmountSync(path.join(base, 'merged'));
     unmountSync(path.join(base, 'tmp'));
+    unmountSync(path.join(base, 'netns'));
     removeBase(base);
   }
 }
@@ -303,17 +324,23 @@ class HostImpl implements Host {
   private child: ChildProcess | undefined;
   private watcher: ChildProcess | undefined;
   private tearingDown: Promise<void> | undefined;
+  /** systemd-nspawn's arguments, kept for the next boot after a reboot. */
+  private nspawnArgs: string[] = [];
   readonly merged: string;
   readonly tmp: string;
   readonly logPath: string;
+  /** A persistent host's network namespace: a bind mount of the namespace, made by `unshare --net=FILE`. */
+  readonly netnsPath: string;
 
   constructor(
     readonly base: string,
     readonly name: string,
+    readonly persistent: boolean,
   ) {
     this.merged = path.join(base, 'merged');
     this.tmp = path.join(base, 'tmp');
     this.logPath = path.join(base, 'boot.log');
+    this.netnsPath = path.join(base, 'netns');
   }
 
   get root(): string {
@@ -323,13 +350,17 @@ class HostImpl implements Host {
   async mount(): Promise<void> {
     mkdirSync(this.merged);
     mkdirSync(this.tmp);
-    // upper/work live on a private tmpfs: not inside the lower layer (`/`), so overlayfs sees no overlapping
-    // layers, and unmounting it frees everything at once.
-    let r = runSync('mount', ['-t', 'tmpfs', '-o', 'mode=0700,size=4g', `${PREFIX}tmp`, this.tmp]);
-    if (r.code !== 0) throw new Error(`mount tmpfs ${this.tmp}: ${r.out}`);
+    // upper/work live on a file system of their own: not inside the lower layer (`/`), so overlayfs sees no
+    // overlapping layers, and unmounting it frees everything at once. A private tmpfs, or for a host that reboots
+    // a disk: ext4 in a sparse file next to it (loop-mounted; the loop device goes with the unmount).
+    if (this.persistent) this.mountDisk();
+    else {
+      const t = runSync('mount', ['-t', 'tmpfs', '-o', 'mode=0700,size=4g', `${PREFIX}tmp`, this.tmp]);
+      if (t.code !== 0) throw new Error(`mount tmpfs ${this.tmp}: ${t.out}`);
+    }
     mkdirSync(path.join(this.tmp, 'upper'));
     mkdirSync(path.join(this.tmp, 'work'));
-    r = runSync('mount', [
+    const r = runSync('mount', [
       '-t',
       'overlay',
       `${PREFIX}overlay`,
@@ -338,16 +369,51 @@ class HostImpl implements Host {
       this.merged,
     ]);
     if (r.code !== 0) throw new Error(`mount overlay ${this.merged}: ${r.out}`);
+    if (this.persistent) this.makeNetns();
     // A fresh identity: an empty machine-id makes systemd generate a transient one (and is not "first boot").
     rmSync(path.join(this.merged, 'etc/machine-id'), { force: true });
     writeFileSync(path.join(this.merged, 'etc/machine-id'), '');
   }
 
-  spawnNspawn(privateNetwork: boolean, extra: string[] = []): void {
-    const fd = openSync(this.logPath, 'a');
+  private mountDisk(): void {
+    const disk = path.join(this.base, 'disk.img');
+    writeFileSync(disk, '');
+    truncateSync(disk, 8 * 1024 ** 3);
+    let r = runSync('mkfs.ext4', ['-q', '-F', '-m', '0', '-L', 'machinist-e2e', disk], 60_000);
+    if (r.code !== 0) throw new Error(`mkfs.ext4 ${disk}: ${r.out}`);
+    r = runSync('mount', ['-o', 'loop', disk, this.tmp]);
+    if (r.code !== 0) throw new Error(`mount -o loop ${disk} ${this.tmp}: ${r.out}`);
+  }
+
+  /** A network namespace that outlives each boot: `unshare --net=FILE` binds it to FILE (lo up inside). */
+  private makeNetns(): void {
+    writeFileSync(this.netnsPath, '');
+    const r = runSync('unshare', [`--net=${this.netnsPath}`, 'ip', 'link', 'set', 'lo', 'up']);
+    if (r.code !== 0) throw new Error(`unshare --net=${this.netnsPath}: ${r.out}`);
+  }
+
+  /** systemd-nspawn's arguments for this host (the same at every boot). */
+  nspawnArgsFor(opts: BootOptions): string[] {
     const args = ['-D', this.merged, `--machine=${this.name}`, '--register=no', '--keep-unit', '--boot', '--quiet'];
-    if (privateNetwork) args.push('--private-network');
-    args.push(...extra);
+    if (this.persistent) {
+      // The same machine ID at every boot: systemd derives the transient one from nspawn's --uuid.
+      args.push(`--network-namespace-path=${this.netnsPath}`, `--uuid=${randomUUID()}`);
+      args.push(...(opts.diskDirs ?? []).map((p) => `--bind=${this.diskDir(p)}:${p}`));
+    } else if (opts.diskDirs?.length) throw new Error('diskDirs needs persistent: true');
+    else if (opts.privateNetwork ?? true) args.push('--private-network');
+    return [...args, ...(opts.nspawnArgs ?? [])];
+  }
+
+  /** A new directory on the disk for the host's path p (beside upper/ and work/, so gone with the disk). */
+  private diskDir(p: string): string {
+    const dir = path.join(this.tmp, 'dirs', p.replace(/^\/+/, '').replaceAll('/', '_'));
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  spawnNspawn(args: string[]): void {
+    this.nspawnArgs = args;
+    const fd = openSync(this.logPath, 'a');
     try {
       // detached: own session, so a Ctrl-C on the terminal reaches us (and our teardown), not nspawn directly.
       this.child = spawn('systemd-nspawn', args, { stdio: ['ignore', fd, fd], detached: true, env: CLEAN_ENV });
@@ -373,6 +439,60 @@ class HostImpl implements Host {
       { stdio: 'ignore', detached: true, env: CLEAN_ENV },
     );
     this.watcher.unref();
+  }
+
+  /** Wait (until deadline) for the leader, then for `is-system-running` = running or degraded; returns it. */
+  async awaitBoot(deadline: number): Promise<string> {
+    const left = () => Math.max(0, deadline - Date.now());
+    await waitFor(
+      'the booted host leader (systemd-nspawn child in a new PID namespace)',
+      async () => {
+        if (this.nspawnExited()) throw new Error('systemd-nspawn exited');
+        const pid = this.findLeader();
+        if (pid !== undefined) this.leader = pid;
+        return pid !== undefined;
+      },
+      Math.min(10_000, left()),
+    );
+    let state = '';
+    await waitFor(
+      'systemctl is-system-running: running or degraded',
+      async () => {
+        if (this.nspawnExited()) throw new Error('systemd-nspawn exited');
+        const r = await this.run(['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
+        state = r.stdout.trim();
+        if (state === 'maintenance' || state === 'stopping') throw new Error(`system is ${state}`);
+        return state === 'running' || state === 'degraded';
+      },
+      left(),
+    );
+    if (state === 'degraded') {
+      const failed = await this.run(['systemctl', '--failed', '--no-legend', '--plain'], { allowFail: true });
+      log(`${this.name}: booted host is degraded; failed units:\n${failed.stdout}`);
+    }
+    return state;
+  }
+
+  async reboot(timeoutMs = 90_000): Promise<number> {
+    if (!this.persistent) throw new Error(`host ${this.name}: reboot() needs bootHost({ persistent: true })`);
+    const t0 = Date.now();
+    const deadline = t0 + timeoutMs;
+    const child = this.child;
+    await this.run(['systemctl', 'reboot', '--no-block']);
+    this.leader = 0; // run() refuses until the next boot has a leader
+    // The booted systemd reboots the way a container can: systemd-nspawn exits 133 and its caller starts it again.
+    if (!child || !(await waitExit(child, Math.max(0, deadline - Date.now())))) {
+      throw new Error(`host ${this.name}: systemd-nspawn ${this.nspawnPid} did not exit after systemctl reboot`);
+    }
+    if (child.exitCode !== 133) {
+      throw new Error(`host ${this.name}: systemd-nspawn ended with ${child.exitCode ?? child.signalCode}, not 133`);
+    }
+    this.stopWatcher();
+    if (this.tearingDown) throw new Error(`host ${this.name} is being torn down`);
+    this.spawnNspawn(this.nspawnArgs);
+    const state = await this.awaitBoot(deadline);
+    log(`${this.name}: rebooted (${state}) in ${Date.now() - t0} ms, leader ${this.leader}`);
+    return Date.now() - t0;
   }
 
   nspawnExited(): boolean {
@@ -483,6 +603,7 @@ class HostImpl implements Host {
     if (process.env.MACHINIST_E2E_DEBUG) log(`${this.name}: console tail:\n${this.bootLog().slice(-3000)}`);
     await unmount(this.merged);
     await unmount(this.tmp);
+    if (this.persistent) await unmount(this.netnsPath);
     removeBase(this.base);
     try {
       rmdirSync(`/run/systemd/nspawn/propagate/${this.name}`);
@@ -499,6 +620,7 @@ class HostImpl implements Host {
     if (this.child && !this.nspawnExited()) this.killHard();
     unmountSync(this.merged);
     unmountSync(this.tmp);
+    if (this.persistent) unmountSync(this.netnsPath);
     removeBase(this.base);
     this.stopWatcher();
     live.delete(this);
@@ -634,7 +756,6 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
   if (process.getuid?.() !== 0) throw new Error('machinist e2e needs root (overlay mounts, systemd-nspawn)');
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
-  const left = () => Math.max(0, deadline - Date.now());
   const parent = opts.tmpParent ?? process.env.MACHINIST_E2E_TMP ?? '/var/tmp';
   installProcessHooks();
   sweepStale(parent);
@@ -643,40 +764,14 @@ export async function bootHost(opts: BootOptions = {}): Promise<Host> {
   const base = mkdtempSync(path.join(parent, PREFIX));
   writeFileSync(path.join(base, 'owner'), `${process.pid}\n`);
   const name = `${PREFIX}${randomBytes(4).toString('hex')}`;
-  const host = new HostImpl(base, name);
+  const host = new HostImpl(base, name, opts.persistent ?? false);
   live.add(host);
   try {
     await host.mount();
     if (opts.setup) await opts.setup(host.root);
-    host.spawnNspawn(opts.privateNetwork ?? true, opts.nspawnArgs);
+    host.spawnNspawn(host.nspawnArgsFor(opts));
 
-    await waitFor(
-      'the booted host leader (systemd-nspawn child in a new PID namespace)',
-      async () => {
-        if (host.nspawnExited()) throw new Error('systemd-nspawn exited');
-        const pid = host.findLeader();
-        if (pid !== undefined) host.leader = pid;
-        return pid !== undefined;
-      },
-      Math.min(10_000, left()),
-    );
-
-    let state = '';
-    await waitFor(
-      'systemctl is-system-running: running or degraded',
-      async () => {
-        if (host.nspawnExited()) throw new Error('systemd-nspawn exited');
-        const r = await host.run(['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
-        state = r.stdout.trim();
-        if (state === 'maintenance' || state === 'stopping') throw new Error(`system is ${state}`);
-        return state === 'running' || state === 'degraded';
-      },
-      left(),
-    );
-    if (state === 'degraded') {
-      const failed = await host.run(['systemctl', '--failed', '--no-legend', '--plain'], { allowFail: true });
-      log(`${name}: booted host is degraded; failed units:\n${failed.stdout}`);
-    }
+    const state = await host.awaitBoot(deadline);
     log(`${name}: booted (${state}) in ${Date.now() - t0} ms, leader ${host.leader}, root ${host.root}`);
     return host;
   } catch (e) {
