@@ -9,9 +9,10 @@
  * run builds the guest root: 2-3 minutes; later runs reuse it).
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { guestHandle } from './guest.js';
 import { bootHost, exec, type Host } from './harness.js';
 import { hostHooks } from './hooks.js';
 import { startHttp, type HttpFixture } from './http-fixture.js';
@@ -69,22 +70,9 @@ describe.skipIf(!E2E)('images: one download, copy-on-write and copied roots, gc'
   const imageId = (name: string, sha: string) => `${name}_${sha}`;
   const exists = async (p: string) => (await host.run(['test', '-e', p], { allowFail: true })).code === 0;
 
-  /** The guest's own systemd says running (machined registered it, its boot finished without a failed unit). */
+  /** The guest's own systemd says running (degraded: guestHandle prints its failed units). */
   async function waitRunning(name: string): Promise<void> {
-    let last = '';
-    await host.waitFor(
-      `guest ${name} running`,
-      async () => {
-        const r = await host.inMachine(name, ['systemctl', 'is-system-running'], { allowFail: true, timeoutMs: 5_000 });
-        last = r.stdout.trim();
-        return last === 'running' || last === 'degraded';
-      },
-      90_000,
-    );
-    if (last !== 'running') {
-      const failed = await host.inMachine(name, ['systemctl', '--failed', '--no-legend'], { allowFail: true });
-      expect(`${name}: ${last}\n${failed.stdout}`).toBe(`${name}: running\n`);
-    }
+    expect(await guestHandle(host, name).waitRunning(90_000), name).toBe('running');
   }
   const start = (...names: string[]) =>
     host.run(['systemctl', 'start', ...names.map((n) => `machine@${n}.service`)], {
@@ -100,10 +88,14 @@ describe.skipIf(!E2E)('images: one download, copy-on-write and copied roots, gc'
     appendFileSync(tar2, Buffer.alloc(10240));
     sha2 = await sha256File(tar2);
     // The host's own root is an overlay, and an overlay's upper layer cannot be on overlayfs: machinist's state
-    // directory gets a real file system, as it has on any machine (a directory of this machine's, bound in).
-    const state = path.join(tmp, 'state');
-    mkdirSync(state);
-    host = await bootHost({ timeoutMs: 45_000, nspawnArgs: [...rootfsNspawnArgs(rootfs), `--bind=${state}:${STATE}`] });
+    // directory gets a real file system, as it has on any machine (a directory on the host's disk, which goes
+    // with the disk at teardown).
+    host = await bootHost({
+      timeoutMs: 45_000,
+      persistent: true,
+      diskDirs: [STATE],
+      nspawnArgs: rootfsNspawnArgs(rootfs),
+    });
     await installIntoHost(host, 'make');
     // compile writes /etc/systemd; the generator would write the same units again into /run.
     await host.run(['rm', '-f', INSTALLED.generator]);
