@@ -5,11 +5,18 @@
 //   none     only comments or Description= changed
 //   reload   systemctl daemon-reload is enough (ordering, dependencies, Restart= and other keys read at events)
 //   live     cgroup properties only: systemctl set-property --runtime applies them to the running unit
-//   restart  the .nspawn file or a key that shapes the nspawn command line or its environment changed
+//   restart  the .nspawn file or a key that shapes the nspawn command line or its environment changed, or its
+//            root's mount; for a pod, a unit of it (its members restart with it)
 //   start    newly autostarted (started when not running)
 //   stop     the container is gone (its files are removed)
+// A container's own files are its .nspawn, its drop-in and the units of its root; the files of an image version
+// and of a pod are shared, and the plan names the containers that run with each (translate sets them). A pod is
+// classified as a unit of its own: its namespace, sockets and proxies start with machinist-pod@NAME, not with a
+// member (a member's restart leaves a pod that other members, or the restart job itself, keep needed).
 import { byCodeUnit } from '../order.js';
 import { resourceControlKeys } from '../schema/systemd-keys.js';
+import type { Shared } from '../translate/output.js';
+import { unitName } from '../translate/output.js';
 import type { Action, Plan } from './plan.js';
 import { ownerOf } from './plan.js';
 
@@ -19,9 +26,11 @@ export type Impact = 'none' | 'reload' | 'live' | 'restart' | 'start' | 'stop';
 const RANK: Record<Impact, number> = { none: 0, reload: 1, live: 2, start: 3, restart: 4, stop: 5 };
 
 export interface UnitChange {
-  /** Container (machine@NAME.service) or slice (machine-NAME.slice) name. */
+  /** Container (machine@NAME.service), slice (machine-NAME.slice) or pod (machinist-pod@NAME.service) name. */
   name: string;
-  kind: 'container' | 'slice';
+  kind: 'container' | 'slice' | 'pod';
+  /** A pod's members, which restart with it. */
+  members?: readonly string[];
   impact: Impact;
   /** Why, one line each: "web.nspawn: Exec.Environment", "drop-in: Service.MemoryMax". */
   reasons: string[];
@@ -112,17 +121,36 @@ export function changedKeys(before: Map<string, string[]>, after: Map<string, st
   return [...keys].filter((k) => !same(before.get(k), after.get(k))).sort(byCodeUnit);
 }
 
+type Body = 'Service' | 'Slice' | 'Mount';
+
+/** The section of a unit's own settings, by its type: [Mount] of a .mount, [Service] of a .service's drop-in. */
+const bodyOf = (rel: string): Body => (rel.endsWith('.mount') ? 'Mount' : rel.endsWith('.slice') ? 'Slice' : 'Service');
+
 /** What a change of one key of a unit file needs; `body` is [Service] for a drop-in, [Slice] for a slice. */
-function keyImpact(sectionKey: string, body: 'Service' | 'Slice'): Impact {
+function keyImpact(sectionKey: string, body: Body): Impact {
   if (COSMETIC.has(sectionKey)) return 'none';
   const dot = sectionKey.indexOf('.');
   const section = sectionKey.slice(0, dot);
   const key = sectionKey.slice(dot + 1);
   if (section !== body) return 'reload';
+  // A container's root is mounted again only when the container restarts (the mount is PartOf= it).
+  if (body === 'Mount') return 'restart';
   if (liveKeys.has(key)) return 'live';
   if (body === 'Slice') return 'reload';
   return READ_AT_EVENTS.has(key) ? 'reload' : 'restart';
 }
+
+/**
+ * What a change of one key of a shared file needs: of the containers on an image version, of a pod. An image
+ * version is fetched once and not again while it exists (a new version is a new file, and the root units of its
+ * containers name it, so they change too); a pod's namespace, sockets and proxies take a change when it restarts.
+ */
+function sharedImpact(sectionKey: string, kind: Shared['kind']): Impact {
+  if (COSMETIC.has(sectionKey)) return 'none';
+  return kind === 'image' ? 'reload' : 'restart';
+}
+
+const NO_EFFECT = ' (no effect on a running unit)';
 
 /** `systemctl set-property` assignments that make a unit's cgroup match `after` for these keys. */
 function propertiesFor(keys: string[], after: Map<string, string[]>, fallback: Map<string, string[]>): string[] {
@@ -176,12 +204,18 @@ const raise = (c: UnitChange, impact: Impact) => {
   if (RANK[impact] > RANK[c.impact]) c.impact = impact;
 };
 
-/** One file's change: the keys that differ and what each needs. */
-function fileChange(a: Action, acc: Acc, opts: ClassifyOptions): void {
+/** The settings of a file before and after the action, the keys that differ, and whether it had none before. */
+function keysOf(a: Action, opts: ClassifyOptions): { after: Map<string, string[]>; keys: string[]; fresh: boolean } {
   const before = settingsOf(a.op === 'create' ? opts.previous?.(a) : a.before);
   const after = settingsOf(a.op === 'remove' ? undefined : a.content);
-  const keys = changedKeys(before, after);
-  const label = a.dir !== 'unit' ? a.rel : acc.change.kind === 'slice' ? a.rel : 'drop-in';
+  return { after, keys: changedKeys(before, after), fresh: before.size === 0 };
+}
+
+/** One file's change: the keys that differ and what each needs. */
+function fileChange(a: Action, acc: Acc, opts: ClassifyOptions): void {
+  const { after, keys } = keysOf(a, opts);
+  const own = acc.change.kind === 'container' && a.rel.startsWith(`${unitName(acc.change.name)}.d/`);
+  const label = own ? 'drop-in' : a.rel;
   if (a.dir === 'credstore') {
     // A credential is read when nspawn starts; its lines are no settings, and its values are not shown.
     if (contentOf(a.op === 'create' ? opts.previous?.(a) : a.before) !== contentOf(a.content)) {
@@ -195,31 +229,61 @@ function fileChange(a: Action, acc: Acc, opts: ClassifyOptions): void {
     for (const k of keys) acc.change.reasons.push(`${label}: ${k}`);
     return;
   }
-  const body = acc.change.kind === 'slice' ? 'Slice' : 'Service';
+  const body = acc.change.kind === 'slice' ? 'Slice' : bodyOf(a.rel);
   const live: string[] = [];
   for (const k of keys) {
     const impact = keyImpact(k, body);
     raise(acc.change, impact);
-    acc.change.reasons.push(`${label}: ${k}${impact === 'none' ? ' (no effect on a running unit)' : ''}`);
+    acc.change.reasons.push(`${label}: ${k}${impact === 'none' ? NO_EFFECT : ''}`);
     if (impact === 'live') live.push(k);
   }
   const fallback = acc.change.kind === 'slice' ? new Map() : (opts.template ?? new Map());
   acc.change.properties.push(...propertiesFor(live, after, fallback));
 }
 
+/** The change of a shared file: the pod's own, or one for each container on the image version. */
+function sharedChange(a: Action & { shared: Shared }, map: Map<string, Acc>, opts: ClassifyOptions): void {
+  const pod = a.shared.kind === 'pod' ? accFor(map, a.shared.name, 'pod') : undefined;
+  if (pod) {
+    pod.change.members = a.shared.containers;
+    count(a, pod, opts);
+  }
+  if (a.op === 'unchanged') return;
+  const { keys, fresh } = keysOf(a, opts);
+  const label = pod ? a.rel : `${a.shared.kind} ${a.shared.name}: ${a.rel}`;
+  const impacts = keys.map((k) => sharedImpact(k, a.shared.kind));
+  const changes = pod ? [pod.change] : a.shared.containers.map((name) => accFor(map, name, 'container').change);
+  for (const c of changes) {
+    for (const impact of impacts) raise(c, impact);
+    // A new file is one reason, not one per key.
+    if (fresh) c.reasons.push(`${label}: new`);
+    else keys.forEach((k, i) => c.reasons.push(`${label}: ${k}${impacts[i] === 'none' ? NO_EFFECT : ''}`));
+  }
+}
+
+/** Count one action of a unit: what new, gone and unchanged units are told apart by. */
+function count(a: Action, acc: Acc, opts: ClassifyOptions): void {
+  if (a.kind === 'file') acc.files++;
+  if (a.op === 'unchanged') acc.kept++;
+  else if (a.op === 'create') acc.created++;
+  else if (a.op === 'remove') acc.removed++;
+  else acc.changed++;
+  if (a.kind === 'file' && a.op === 'create' && opts.previous?.(a) === undefined) acc.fresh++;
+}
+
 /** Every container and slice the plan touches, with what its change needs; sorted by kind and name. */
 export function classify(p: Plan, opts: ClassifyOptions = {}): UnitChange[] {
   const map = new Map<string, Acc>();
   for (const a of p.actions) {
+    if (a.shared) {
+      sharedChange({ ...a, shared: a.shared }, map, opts);
+      continue;
+    }
     const owner = ownerOf(a.dir, a.rel);
     const name = owner.container ?? owner.slice;
     if (name === undefined) continue;
     const acc = accFor(map, name, owner.container !== undefined ? 'container' : 'slice');
-    if (a.kind === 'file') acc.files++;
-    if (a.op === 'unchanged') acc.kept++;
-    else if (a.op === 'create') acc.created++;
-    else if (a.op === 'remove') acc.removed++;
-    else acc.changed++;
+    count(a, acc, opts);
     if (a.op === 'unchanged') continue;
     if (a.kind === 'symlink') {
       // A link that only moves from the generator's directory to /etc starts nothing new.
@@ -231,7 +295,6 @@ export function classify(p: Plan, opts: ClassifyOptions = {}): UnitChange[] {
       acc.change.reasons.push(a.op === 'remove' ? 'autostart removed' : 'autostart added');
       continue;
     }
-    if (a.op === 'create' && opts.previous?.(a) === undefined) acc.fresh++;
     fileChange(a, acc, opts);
   }
   const out: UnitChange[] = [];

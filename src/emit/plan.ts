@@ -6,7 +6,7 @@ import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { machineOfMountUnit } from '../translate/image.js';
 import { credentialOwner, maskSecrets, PASSWORDS_CREDENTIAL } from '../translate/credentials.js';
-import type { Output, OutputDir } from '../translate/output.js';
+import type { Output, OutputDir, Shared } from '../translate/output.js';
 import { fileDiff } from './diff.js';
 import { entryKey, joinUnder } from './existing.js';
 import type { Existing, Snapshot } from './existing.js';
@@ -32,6 +32,8 @@ export interface Action {
   mode?: number;
   /** The file's text before (change, remove): what emit/classify.ts compares, key by key. */
   before?: string;
+  /** A created or changed file of an image version or a pod: the containers that run with it. */
+  shared?: Shared;
 }
 
 export interface Plan {
@@ -101,8 +103,9 @@ function action(
   diff?: string,
   mode?: number,
   before?: string,
+  shared?: Shared,
 ): Action {
-  return { op, dir, rel, path, kind, content, target, diff, container, mode, before };
+  return { op, dir, rel, path, kind, content, target, diff, container, mode, before, shared };
 }
 
 const octal = (mode: number) => `0${mode.toString(8)}`;
@@ -172,7 +175,9 @@ function planFile(p: Planning, o: Output & { kind: 'file' }, path: string, cur: 
   const mode = modeOf(o);
   if (cur.type === 'missing') {
     const diff = p.withDiffs ? outputDiff(o.rel, '', content, '/dev/null', `b${path}`) : undefined;
-    p.actions.push(action('create', o.dir, o.rel, path, 'file', container, content, undefined, diff, mode));
+    p.actions.push(
+      action('create', o.dir, o.rel, path, 'file', container, content, undefined, diff, mode, undefined, o.shared),
+    );
   } else if (cur.type === 'other' && cur.linkedDir) {
     p.diagnostics.push(linkedDir(path, cur.linkedDir, o.container));
   } else if (cur.type !== 'file') {
@@ -184,7 +189,9 @@ function planFile(p: Planning, o: Output & { kind: 'file' }, path: string, cur: 
     const who = ownership(cur.text);
     if (who === 'ours') {
       const diff = p.withDiffs ? changeDiff(cur, content, mode, path, o.rel) : undefined;
-      p.actions.push(action('change', o.dir, o.rel, path, 'file', container, content, undefined, diff, mode, cur.text));
+      p.actions.push(
+        action('change', o.dir, o.rel, path, 'file', container, content, undefined, diff, mode, cur.text, o.shared),
+      );
     } else if (who === 'edited') {
       const message = `${path} was edited by hand since machinist wrote it; it is left as it is`;
       p.diagnostics.push(diag('edited-file', message, { file: path, container: o.container }));

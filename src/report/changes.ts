@@ -13,7 +13,7 @@ export const impactWords: Record<Impact, string> = {
 
 /** What happens to it now: running state known (a set of running names) or not. */
 function whatNow(c: UnitChange, running: ReadonlySet<string> | undefined): string {
-  if (c.kind === 'slice' || running === undefined) return '';
+  if (c.kind !== 'container' || running === undefined) return '';
   const on = running.has(c.name);
   const acts = c.impact === 'restart' || c.impact === 'live' || c.impact === 'stop';
   if (acts) return on ? ' (running)' : ' (not running: nothing to do)';
@@ -23,12 +23,16 @@ function whatNow(c: UnitChange, running: ReadonlySet<string> | undefined): strin
 
 export function renderChanges(changes: readonly UnitChange[], running: ReadonlySet<string> | undefined): string[] {
   if (!changes.length) return [];
-  const label = (c: UnitChange) => (c.kind === 'slice' ? `slice ${c.name}` : c.name);
+  const label = (c: UnitChange) => (c.kind === 'container' ? c.name : `${c.kind} ${c.name}`);
+  const members = (c: UnitChange) =>
+    c.kind === 'pod' && c.impact === 'restart' && c.members?.length
+      ? ` (its members with it: ${c.members.join(', ')})`
+      : '';
   const width = Math.max(...changes.map((c) => label(c).length));
   const out = ['What each change needs:'];
   for (const c of changes) {
     const props = c.impact === 'live' ? `: ${c.properties.join(' ')}` : '';
-    out.push(`  ${label(c).padEnd(width)}  ${impactWords[c.impact]}${props}${whatNow(c, running)}`);
+    out.push(`  ${label(c).padEnd(width)}  ${impactWords[c.impact]}${props}${members(c)}${whatNow(c, running)}`);
     for (const r of c.reasons) out.push(`  ${''.padEnd(width)}    ${r}`);
   }
   return out;
@@ -43,5 +47,6 @@ export function changesJSON(changes: readonly UnitChange[], running: ReadonlySet
     properties: c.properties,
     autostart_added: c.autostartAdded,
     running: c.kind === 'container' && running ? running.has(c.name) : null,
+    ...(c.kind === 'pod' ? { members: c.members ?? [] } : {}),
   }));
 }

@@ -23,9 +23,11 @@ export interface PlanView {
 const restartNeeded = (p: Plan, view: PlanView): string[] | null => {
   if (!view.running) return null;
   if (!view.changes) return p.affected.filter((n) => view.running!.has(n));
-  return view.changes
-    .filter((c) => c.kind === 'container' && c.impact === 'restart' && view.running!.has(c.name))
-    .map((c) => c.name);
+  // A changed pod restarts, and its members with it.
+  const names = view.changes
+    .filter((c) => c.impact === 'restart')
+    .flatMap((c) => (c.kind === 'container' ? [c.name] : c.kind === 'pod' ? (c.members ?? []) : []));
+  return [...new Set(names)].filter((n) => view.running!.has(n)).sort();
 };
 
 /** What a plan means beyond its actions: a compile cut short before, and a removal of everything. */

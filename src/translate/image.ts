@@ -15,7 +15,7 @@ import { EncodeError, unitEnvironment, unitText } from '../ini/escape.js';
 import { locate } from '../load/parse.js';
 import type { ImageModel } from '../resolve/images.js';
 import type { ContainerModel } from '../resolve/model.js';
-import type { GeneratedFile } from './output.js';
+import type { GeneratedFile, Shared } from './output.js';
 import { header } from './output.js';
 
 export const stateDir = '/var/lib/machinist';
@@ -78,10 +78,15 @@ export function describeRoot(r: Root): string {
 }
 
 /**
- * machinist-image[-fs]@IMAGE_VERSION.service.d/50-machinist.conf: where one image version comes from. The schema
- * lets only plain URLs and paths through; should one still not be writable, that is an error at its line.
+ * machinist-image[-fs]@IMAGE_VERSION.service.d/50-machinist.conf: where one image version comes from, shared by
+ * `users` (the containers whose root is made from it). The schema lets only plain URLs and paths through; should
+ * one still not be writable, that is an error at its line.
  */
-export function translateImage(img: ImageModel, diagnostics: Diagnostic[]): GeneratedFile | undefined {
+export function translateImage(
+  img: ImageModel,
+  users: readonly string[],
+  diagnostics: Diagnostic[],
+): GeneratedFile | undefined {
   const source = img.remote ? 'url' : 'path';
   let unit: Section['entries'];
   let service: Section['entries'];
@@ -112,7 +117,8 @@ export function translateImage(img: ImageModel, diagnostics: Diagnostic[]): Gene
     { name: 'Unit', entries: unit },
     { name: 'Service', entries: service },
   ];
-  return { kind: 'file', dir: 'unit', rel, doc: { comments: header(img.file.source.file), sections } };
+  const shared: Shared = { kind: 'image', name: `${img.name} version ${img.version}`, containers: users };
+  return { kind: 'file', dir: 'unit', rel, doc: { comments: header(img.file.source.file), sections }, shared };
 }
 
 /** A generated unit or drop-in of container c, made of machinist's own values (safe by construction). */

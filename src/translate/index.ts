@@ -50,8 +50,8 @@ function translateContainer(c: ContainerModel, diagnostics: Diagnostic[]): Outpu
 
 const isOutputs = (r: Output[] | Diagnostic[]): r is Output[] => r.length > 0 && 'kind' in r[0]!;
 
-/** Slices (one with an unwritable value is broken, and its containers fail) and every declared image's unit. */
-function translateSlicesAndImages(model: Model, out: Output[], broken: Set<string>, diagnostics: Diagnostic[]) {
+/** Slices: one with an unwritable value is broken, and its containers fail. */
+function translateSlices(model: Model, out: Output[], broken: Set<string>, diagnostics: Diagnostic[]) {
   for (const s of model.slices) {
     const own: Diagnostic[] = [];
     const file = translateSlice(s, own);
@@ -59,11 +59,30 @@ function translateSlicesAndImages(model: Model, out: Output[], broken: Set<strin
     if (own.some((d) => d.severity === 'error')) broken.add(s.name);
     else out.push(file);
   }
-  // Every declared image gets its fetch unit, used or not: `systemctl start` of it fetches ahead of time.
+}
+
+/**
+ * Every declared image's fetch unit, used or not (`systemctl start` of it fetches ahead of time), and every pod's
+ * units; each names the containers that translated and run with it.
+ */
+function translateShared(model: Model, failed: ReadonlyMap<string, FailedContainer>, diagnostics: Diagnostic[]) {
+  const out: Output[] = [];
+  const ok = model.containers.filter((c) => !failed.has(c.name));
   for (const img of model.images) {
-    const file = translateImage(img, diagnostics);
+    const users = ok.filter((c) => rootOf(c)?.image.id === img.id).map((c) => c.name);
+    const file = translateImage(img, users, diagnostics);
     if (file) out.push(file);
   }
+  for (const p of model.pods ?? []) {
+    out.push(
+      ...translatePod(
+        p,
+        p.members.filter((m) => !failed.has(m)),
+        diagnostics,
+      ),
+    );
+  }
+  return out;
 }
 
 export function translate(model: Model): Translation {
@@ -78,7 +97,7 @@ export function translate(model: Model): Translation {
   const diagnostics: Diagnostic[] = [];
   const failed = new Map<string, FailedContainer>();
   const brokenSlices = new Set<string>();
-  translateSlicesAndImages(model, sliceFiles, brokenSlices, diagnostics);
+  translateSlices(model, sliceFiles, brokenSlices, diagnostics);
   for (const c of model.containers) {
     if (brokenSlices.size && c.settings.slice !== undefined) {
       const inBroken = slicesOf(c.settings.slice).filter((s) => brokenSlices.has(s));
@@ -112,9 +131,7 @@ export function translate(model: Model): Translation {
     }
   }
   checkFailed(model, failed, diagnostics);
-  const podFiles: Output[] = [];
-  for (const p of model.pods ?? []) podFiles.push(...translatePod(p, diagnostics));
-  const outputs = nspawnFiles.concat(sliceFiles, dropins, links, podFiles);
+  const outputs = nspawnFiles.concat(sliceFiles, dropins, links, translateShared(model, failed, diagnostics));
   if (!inOrder(outputs)) outputs.sort(byOutputPath);
   return { outputs, diagnostics, failed, brokenSlices };
 }

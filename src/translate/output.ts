@@ -31,8 +31,21 @@ export interface GeneratedFile {
   doc: IniDoc;
   /** The container this file belongs to (restart decisions, pruning), if any. */
   container?: string;
+  /** A file of an image version or a pod that other containers run with (restart decisions). */
+  shared?: Shared;
   /** File mode; absent means 0644. 0600 when a file it was made from is not readable by others. */
   mode?: number;
+}
+
+/**
+ * Whose running a file of an image version or of a pod shapes, although it belongs to none of them: the containers
+ * whose root is made from that version, the members of that pod. Set where the file is made, from the model.
+ */
+export interface Shared {
+  kind: 'image' | 'pod';
+  /** The image (with its version) or pod, as a change's reason names it. */
+  name: string;
+  containers: readonly string[];
 }
 
 export interface GeneratedLink {

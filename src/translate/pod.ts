@@ -7,7 +7,7 @@ import { unitText } from '../ini/escape.js';
 import type { PodModel } from '../resolve/model.js';
 import { tcpPort } from '../resolve/pods.js';
 import { podPortService, podPortSocket, podPortUnit, podUnit } from '../resolve/setting-keys.js';
-import type { GeneratedFile } from './output.js';
+import type { GeneratedFile, Shared } from './output.js';
 import { Entries, doc, header } from './output.js';
 
 export const podUnitName = (pod: string) => `machinist-pod@${pod}.service`;
@@ -56,8 +56,8 @@ function portUnits(p: PodModel, host: number, inner: number, diagnostics: Diagno
   ];
 }
 
-/** Every output of one pod. */
-export function translatePod(p: PodModel, diagnostics: Diagnostic[]): GeneratedFile[] {
+/** Every output of one pod, each shared by `members` (its containers that translated). */
+export function translatePod(p: PodModel, members: readonly string[], diagnostics: Diagnostic[]): GeneratedFile[] {
   const out: GeneratedFile[] = [];
   const stems: string[] = [];
   for (const spec of p.settings.ports ?? []) {
@@ -66,5 +66,6 @@ export function translatePod(p: PodModel, diagnostics: Diagnostic[]): GeneratedF
     out.push(...portUnits(p, port.host, port.inner, diagnostics));
   }
   out.unshift(podDropin(p, stems, diagnostics));
-  return out;
+  const shared: Shared = { kind: 'pod', name: p.name, containers: members };
+  return out.map((f) => ({ ...f, shared }));
 }

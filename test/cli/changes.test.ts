@@ -52,3 +52,25 @@ describe('compile --dry-run: what each change needs', () => {
     ]);
   });
 });
+
+describe('compile --dry-run: what a pod or an image version change needs of its containers', () => {
+  it('a new published port restarts the pod, and its members with it, with the pod files and keys as reasons', () => {
+    put('pods/front.yaml', '');
+    put('containers/app.yaml', 'network: { mode: pod, pod: front }\n');
+    expect(cli('compile').status).toBe(0);
+    put('pods/front.yaml', 'ports: ["tcp:8080:80"]\n');
+    const text = cli('compile', '--dry-run');
+    expect(text.status).toBe(0);
+    const lines = text.stdout.split('\n');
+    const at = lines.indexOf('What each change needs:');
+    expect(lines.slice(at + 1)).toEqual([
+      '  pod front  restart (its members with it: app)',
+      '               machinist-pod-front-tcp-8080.service: new',
+      '               machinist-pod-front-tcp-8080.socket: new',
+      '               machinist-pod@front.service.d/50-machinist.conf: Unit.Wants',
+      '',
+    ]);
+    const json = JSON.parse(cli('compile', '--dry-run', '--format', 'json').stdout);
+    expect(json.plan.changes).toEqual([expect.objectContaining({ kind: 'pod', name: 'front', members: ['app'] })]);
+  });
+});

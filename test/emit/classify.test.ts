@@ -284,3 +284,99 @@ describe('what a plan means for each container', () => {
     ]);
   });
 });
+
+describe('what a change of an image version or a pod needs of the containers that run with it', () => {
+  const SHA1 = '5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03';
+  const SHA2 = 'b'.repeat(64);
+  const image = (url: string, sha: string) => `url: https://images.example.org/${url}\nsha256: ${sha}\n`;
+  /** web (overlay) and db (copy) on image base; app and api in pod front; solo in neither. */
+  const world = (img: string, pod: string): Files => ({
+    'images/base.yaml': img,
+    'pods/front.yaml': pod,
+    'containers/web.yaml': 'image: base',
+    'containers/db.yaml': 'image: base\nstorage: copy',
+    'containers/app.yaml': 'network: { mode: pod, pod: front }',
+    'containers/api.yaml': 'network: { mode: pod, pod: front }',
+    'containers/solo.yaml': '',
+  });
+  const IMG = image('r.tar', SHA1);
+  /** what changes → [world before, world after, container or pod → impact (others: not in the plan)]. */
+  const rows: Record<string, [Files, Files, Record<string, Impact>]> = {
+    'a new sha256 (a new image version): a fresh root at the next start': [
+      world(IMG, ''),
+      world(image('r.tar', SHA2), ''),
+      { db: 'restart', web: 'restart' },
+    ],
+    'another URL for the same version: it is not fetched again': [
+      world(IMG, ''),
+      world(image('mirror/r.tar', SHA1), ''),
+      { db: 'reload', web: 'reload' },
+    ],
+    'a published port of the pod': [world(IMG, ''), world(IMG, 'ports: ["tcp:8080:80"]'), { 'pod front': 'restart' }],
+    'the pod port a host port goes to': [
+      world(IMG, 'ports: ["tcp:8080:80"]'),
+      world(IMG, 'ports: ["tcp:8080:81"]'),
+      { 'pod front': 'restart' },
+    ],
+    "the pod's description": [world(IMG, 'description: a'), world(IMG, 'description: b'), { 'pod front': 'none' }],
+  };
+  const impacts = (before: Files, after: Files) =>
+    Object.fromEntries(
+      changes(before, after).map((c) => [c.kind === 'container' ? c.name : `${c.kind} ${c.name}`, c.impact]),
+    );
+
+  for (const [what, [before, after, expected]] of Object.entries(rows)) {
+    it(`${what}: ${JSON.stringify(expected)}`, () => {
+      expect(impacts(before, after)).toEqual(expected);
+      expect(impacts(after, before)).toEqual(expected);
+    });
+  }
+
+  it('names the shared file and key, and the root mount of an overlay container', () => {
+    const version = changes(world(IMG, ''), world(image('r.tar', SHA2), ''));
+    const web = version.find((c) => c.name === 'web')!;
+    expect(web.reasons).toContain('var-lib-machines-web.mount: Mount.Options');
+    expect(web.reasons).toContain(
+      `image base version ${SHA2}: machinist-image@base_${SHA2}.service.d/50-machinist.conf: new`,
+    );
+    const url = changes(world(IMG, ''), world(image('mirror/r.tar', SHA1), ''));
+    expect(url.find((c) => c.name === 'db')!.reasons).toEqual([
+      `image base version ${SHA1}: machinist-image@base_${SHA1}.service.d/50-machinist.conf: Service.Environment`,
+      `image base version ${SHA1}: machinist-image@base_${SHA1}.service.d/50-machinist.conf: Unit.Description (no effect on a running unit)`,
+    ]);
+    const port = changes(world(IMG, ''), world(IMG, 'ports: ["tcp:8080:80"]'));
+    expect(port).toEqual([
+      {
+        kind: 'pod',
+        name: 'front',
+        members: ['api', 'app'],
+        impact: 'restart',
+        reasons: [
+          'machinist-pod-front-tcp-8080.service: new',
+          'machinist-pod-front-tcp-8080.socket: new',
+          'machinist-pod@front.service.d/50-machinist.conf: Unit.Wants',
+        ],
+        properties: [],
+        autostartAdded: false,
+      },
+    ]);
+    const moved = changes(world(IMG, 'ports: ["tcp:8080:80"]'), world(IMG, 'ports: ["tcp:8080:81"]'));
+    expect(moved[0]!.reasons).toEqual([
+      'machinist-pod-front-tcp-8080.service: Service.ExecStart',
+      'machinist-pod-front-tcp-8080.service: Unit.Description (no effect on a running unit)',
+      'machinist-pod-front-tcp-8080.socket: Unit.Description (no effect on a running unit)',
+    ]);
+  });
+
+  it('a new member of an unchanged pod is new, the pod unchanged; a new pod is new', () => {
+    const before = world(IMG, 'ports: ["tcp:8080:80"]');
+    const after = { ...before, 'containers/new.yaml': 'network: { mode: pod, pod: front }' };
+    expect(impacts(before, after)).toEqual({ new: 'reload' });
+    const pod = {
+      ...before,
+      'pods/back.yaml': 'ports: ["tcp:9090:90"]',
+      'containers/b.yaml': 'network: { mode: pod, pod: back }',
+    };
+    expect(impacts(before, pod)).toEqual({ b: 'reload', 'pod back': 'reload' });
+  });
+});
