@@ -8,6 +8,7 @@ import { compile } from '../index.js';
 import type { CompileOptions, CompileResult } from '../index.js';
 import { hasErrors } from '../diagnostics/types.js';
 import { sliceUnitName, unitName } from '../translate/output.js';
+import { podUnitName } from '../translate/pod.js';
 import type { Runner } from './systemctl.js';
 import { activeStates, journalTail } from './systemctl.js';
 import type { Step } from '../report/apply.js';
@@ -22,6 +23,25 @@ const start = (unit: string): Step => ({
   why: 'new autostart',
 });
 
+/** The unit a classified change is about. */
+const unitOf = (c: UnitChange): string =>
+  c.kind === 'slice' ? sliceUnitName(c.name) : c.kind === 'pod' ? podUnitName(c.name) : unitName(c.name);
+
+/**
+ * A running pod that changed restarts, and its members with it (BindsTo=): its namespace, sockets and proxies
+ * start with it. If a member says on_change: manual, the pod's restart is pending instead.
+ */
+function podSteps(c: UnitChange, on: boolean, manual: ReadonlySet<string>): Step[] {
+  if (c.impact !== 'restart' || !on) return [];
+  const unit = unitOf(c);
+  const members = c.members ?? [];
+  const why = `${c.reasons.filter((r) => !r.endsWith('(no effect on a running unit)')).join(', ')}; its members ${members.join(', ')} restart with it`;
+  const held = members.filter((m) => manual.has(m));
+  if (held.length)
+    return [{ verb: 'pending', unit, command: [], why: `on_change: manual (${held.join(', ')}); ${why}` }];
+  return [{ verb: 'restart', unit, command: ['systemctl', 'restart', unit], why }];
+}
+
 /**
  * The steps a classified change takes, given which units run now and which containers say on_change: manual.
  * Pure: the commands are returned, not run.
@@ -32,8 +52,18 @@ export function stepsFor(
   manual: ReadonlySet<string>,
 ): Step[] {
   const steps: Step[] = [];
+  const pods = changes.flatMap((c) =>
+    c.kind === 'pod' ? podSteps(c, ACTIVE.has(active.get(unitOf(c)) ?? ''), manual) : [],
+  );
+  // A member of a pod that restarts restarts with it, already with its new files: not a second time.
+  const withPod = new Set(
+    changes.flatMap((c) =>
+      c.kind === 'pod' && pods.some((s) => s.verb === 'restart' && s.unit === unitOf(c)) ? (c.members ?? []) : [],
+    ),
+  );
   for (const c of changes) {
-    const unit = c.kind === 'slice' ? sliceUnitName(c.name) : unitName(c.name);
+    if (c.kind === 'pod') continue;
+    const unit = unitOf(c);
     const on = ACTIVE.has(active.get(unit) ?? '');
     const setLive = (why: string) => {
       if (!c.properties.length) return;
@@ -58,6 +88,7 @@ export function stepsFor(
       // The new limits hold from now on, even while a manual restart is pending.
       setLive('cgroup properties changed');
       const why = c.reasons.filter((r) => !r.endsWith('(no effect on a running unit)')).join(', ');
+      if (withPod.has(c.name)) continue;
       if (manual.has(c.name))
         steps.push({ verb: 'pending', unit, command: [], why: `on_change: manual; restart for ${why}` });
       else steps.push({ verb: 'restart', unit, command: ['systemctl', 'restart', unit], why });
@@ -66,7 +97,7 @@ export function stepsFor(
       else if (c.autostartAdded) steps.push(start(unit));
     }
   }
-  return steps;
+  return [...steps, ...pods];
 }
 
 export interface ApplyOptions extends Omit<CompileOptions, 'root' | 'dryRun'> {
@@ -103,7 +134,7 @@ export function apply(opts: ApplyOptions): ApplyResult {
   const compiled = compile({ ...opts, root: opts.root ?? '/', dryRun: opts.dryRun === true });
   const blocked = hasErrors(compiled.diagnostics) || (opts.strict === true && compiled.diagnostics.length > 0);
   if (blocked) return { compiled, steps: [], ok: false };
-  const units = compiled.changes.map((c) => (c.kind === 'slice' ? sliceUnitName(c.name) : unitName(c.name)));
+  const units = compiled.changes.map(unitOf);
   const active = activeStates(opts.run, units);
   const manual = new Set(compiled.model.containers.filter((c) => c.settings.on_change === 'manual').map((c) => c.name));
   const changed = compiled.plan.actions.some((a) => a.op !== 'unchanged');

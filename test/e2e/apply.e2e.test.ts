@@ -31,6 +31,7 @@ interface Step {
   action: string;
   unit: string | null;
   command: string[];
+  why: string;
   result: string;
 }
 interface Row {
@@ -149,6 +150,41 @@ describe.skipIf(!E2E)('apply and status on a booted host', () => {
     expect(r.code, r.out).toBe(0);
     expect(r.steps).toEqual([]);
     expect(await pids(['mem', 'env', 'man', 'desc', 'new'])).toEqual(before);
+  });
+
+  test('a new port of a pod: apply restarts the pod (no member alone), its members restart with it, the port listens', async () => {
+    const member = 'autostart: true\ndirectory: /\nvolatile: yes\nnetwork: { mode: pod, pod: front }\n';
+    host.writeFile('/etc/machinist/pods/front.yaml', '');
+    for (const n of ['pa', 'pb']) host.writeFile(`/etc/machinist/containers/${n}.yaml`, member);
+    expect(commands((await apply()).steps)).toEqual([
+      'systemctl daemon-reload',
+      'systemctl start machine@pa.service',
+      'systemctl start machine@pb.service',
+    ]);
+    const pod = 'machinist-pod@front.service';
+    const socket = 'machinist-pod-front-tcp-18080.socket';
+    const since = async () =>
+      (await host.run(['systemctl', 'show', pod, '-p', 'ActiveEnterTimestampMonotonic'])).stdout;
+    const podBefore = await since();
+    const before = await pids(['pa', 'pb']);
+    host.writeFile('/etc/machinist/pods/front.yaml', 'ports: ["tcp:18080:80"]\n');
+    const r = await apply();
+    expect(r.code, r.out).toBe(0);
+    expect(commands(r.steps)).toEqual(['systemctl daemon-reload', `systemctl restart ${pod}`]);
+    expect(r.steps[1]!.why).toMatch(/its members pa, pb restart with it$/);
+    expect(await since()).not.toBe(podBefore);
+    const after = await pids(['pa', 'pb']);
+    expect(after.pa).not.toBe(before.pa);
+    expect(after.pb).not.toBe(before.pb);
+    // systemctl restart returns with the pod's job; the members' starts, pulled in with it, finish after it.
+    await host.waitFor(
+      'pod, socket and members active',
+      async () =>
+        (await host.run(['systemctl', 'is-active', pod, socket, unit('pa'), unit('pb')], { allowFail: true }))
+          .stdout === 'active\nactive\nactive\nactive\n',
+      30_000,
+    );
+    expect((await apply()).steps).toEqual([]);
   });
 
   test('status shows running, pending restart, failed (broken YAML), a set-property override, a hand edit, an orphan', async () => {

@@ -153,3 +153,40 @@ describe('apply', () => {
     expect(sys.commands).toEqual([]);
   });
 });
+
+describe('apply: a changed pod', () => {
+  const POD_UNIT = 'machinist-pod@front.service';
+  const members = ['machine@pa.service', 'machine@pb.service'];
+  beforeEach(() => {
+    put('pods/front.yaml', '');
+    put('containers/pa.yaml', 'network: { mode: pod, pod: front }\n');
+    put('containers/pb.yaml', 'network: { mode: pod, pod: front }\nenvironment: { A: "1" }\n');
+    applyWith(fakeSystemd(new Set()));
+  });
+
+  it('restarts the running pod, and so its members, each only once', () => {
+    put('pods/front.yaml', 'ports: ["tcp:8080:80"]\n');
+    put('containers/pb.yaml', 'network: { mode: pod, pod: front }\nenvironment: { A: "2" }\n');
+    const sys = fakeSystemd(new Set([POD_UNIT, ...members]));
+    expect(applyWith(sys).ok).toBe(true);
+    expect(sys.commands).toEqual(['systemctl daemon-reload', `systemctl restart ${POD_UNIT}`]);
+  });
+
+  it('leaves a pod that does not run alone: its new units start with it', () => {
+    put('pods/front.yaml', 'ports: ["tcp:8080:80"]\n');
+    const sys = fakeSystemd(new Set());
+    applyWith(sys);
+    expect(sys.commands).toEqual(['systemctl daemon-reload']);
+  });
+
+  it('a member with on_change: manual holds the pod restart as pending', () => {
+    put('containers/pa.yaml', 'network: { mode: pod, pod: front }\non_change: manual\n');
+    applyWith(fakeSystemd(new Set()));
+    put('pods/front.yaml', 'ports: ["tcp:8080:80"]\n');
+    const sys = fakeSystemd(new Set([POD_UNIT, ...members]));
+    const r = applyWith(sys);
+    expect(sys.commands).toEqual(['systemctl daemon-reload']);
+    expect(r.steps.at(-1)).toMatchObject({ verb: 'pending', unit: POD_UNIT, result: 'pending' });
+    expect(r.steps.at(-1)!.why).toMatch(/^on_change: manual \(pa\); .*its members pa, pb restart with it$/);
+  });
+});
