@@ -279,10 +279,12 @@ export function classify(p: Plan, opts: ClassifyOptions = {}): UnitChange[] {
       sharedChange({ ...a, shared: a.shared }, map, opts);
       continue;
     }
-    const owner = ownerOf(a.dir, a.rel);
-    const name = owner.container ?? owner.slice;
+    // The container an output belongs to was set where it was made (plan also sets it on removals); what else
+    // is ours is a slice's file.
+    const slice = a.container === undefined ? ownerOf(a.dir, a.rel).slice : undefined;
+    const name = a.container ?? slice;
     if (name === undefined) continue;
-    const acc = accFor(map, name, owner.container !== undefined ? 'container' : 'slice');
+    const acc = accFor(map, name, a.container !== undefined ? 'container' : 'slice');
     count(a, acc, opts);
     if (a.op === 'unchanged') continue;
     if (a.kind === 'symlink') {
