@@ -30,6 +30,7 @@ describe.skipIf(!E2E)('images: a host reboot keeps every root', () => {
   let http: HttpFixture | undefined;
   let imageRoot: string;
   let fingerprint: string;
+  let machineId: string;
   const t0 = Date.now();
 
   const exists = async (p: string) => (await host.run(['test', '-e', p], { allowFail: true })).code === 0;
@@ -83,14 +84,17 @@ describe.skipIf(!E2E)('images: a host reboot keeps every root', () => {
     for (const n of NAMES) await host.inMachine(n, ['sh', '-c', `echo ${n} > /root/mark`]);
     await host.inMachine('db', ['rm', '/etc/issue']);
     fingerprint = await imageFingerprint();
-    // What lives in the host's RAM must be gone after the reboot.
+    // What lives in the host's RAM must be gone after the reboot; its identity stays.
     await host.run(['touch', '/run/machinist-e2e-before-reboot']);
+    machineId = (await host.run(['cat', '/etc/machine-id'])).stdout;
+    expect(machineId).toMatch(/^[0-9a-f]{32}\n$/);
   });
 
   test('after a host reboot the three are back by themselves, with their files, on the same image', async () => {
     const ms = await host.reboot(120_000);
     process.stderr.write(`[e2e] host reboot: ${ms} ms\n`);
     expect(await exists('/run/machinist-e2e-before-reboot')).toBe(false);
+    expect((await host.run(['cat', '/etc/machine-id'])).stdout).toBe(machineId);
     // No start command: the generator ran at this boot and machines.target started every autostart container.
     await Promise.all(NAMES.map(waitRunning));
     for (const n of NAMES) {
