@@ -54,6 +54,26 @@ describe('compile --dry-run: what each change needs', () => {
 });
 
 describe('compile --dry-run: what a pod or an image version change needs of its containers', () => {
+  it('a new image version restarts its overlay and copy containers, naming the root units that change', () => {
+    const image = (sha: string) => `url: https://images.example.org/r.tar\nsha256: ${sha}\n`;
+    put('images/base.yaml', image('a'.repeat(64)));
+    put('containers/ov.yaml', 'image: base\n');
+    put('containers/cp.yaml', 'image: base\nstorage: copy\n');
+    expect(cli('compile').status).toBe(0);
+    put('images/base.yaml', image('b'.repeat(64)));
+    const text = cli('compile', '--dry-run');
+    expect(text.status).toBe(0);
+    const lines = text.stdout.split('\n');
+    const at = lines.indexOf('What each change needs:');
+    const changes = lines.slice(at + 1, lines.indexOf('Roots from images:'));
+    expect(changes.filter((l) => /^ {2}\S/.test(l))).toEqual(['  cp  restart', '  ov  restart']);
+    expect(lines).toContain('        var-lib-machines-ov.mount: Mount.Options');
+    expect(lines).toContain('        machinist-copy@cp.service.d/50-machinist.conf: Service.Environment');
+    expect(lines).toContain(
+      `        image base version ${'b'.repeat(64)}: machinist-image@base_${'b'.repeat(64)}.service.d/50-machinist.conf: new`,
+    );
+  });
+
   it('a new published port restarts the pod, and its members with it, with the pod files and keys as reasons', () => {
     put('pods/front.yaml', '');
     put('containers/app.yaml', 'network: { mode: pod, pod: front }\n');
