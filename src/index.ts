@@ -25,7 +25,7 @@ import { build, withoutUnrenderable } from './pipeline.js';
 import { gcItems } from './emit/gc.js';
 import type { GcItem, GcListing } from './emit/gc.js';
 import { rootViews } from './translate/roots.js';
-import { containersDir, imagesDir } from './translate/image.js';
+import { containersDir, imagesDir, rootDropin } from './translate/image.js';
 import type { RootView } from './translate/roots.js';
 import { entryKey } from './emit/existing.js';
 import type { Build } from './pipeline.js';
@@ -181,8 +181,8 @@ function planOf(checked: CheckResult, snapshot: Snapshot, targets: Targets, diff
 /** Where each container's root comes from; a root drop-in written before (in the snapshot) shows a version change. */
 function rootsOf(checked: CheckResult, snapshot: Snapshot | undefined): RootView[] {
   const earlier = (name: string) =>
-    ['overlay', 'copy'].flatMap((kind) => {
-      const e = snapshot?.entries.get(entryKey('unit', `machinist-${kind}@${name}.service.d/50-machinist.conf`));
+    (['overlay', 'copy'] as const).flatMap((kind) => {
+      const e = snapshot?.entries.get(entryKey('unit', rootDropin(kind, name)));
       return e?.type === 'file' ? [e.text] : [];
     });
   return rootViews(checked.model.containers, earlier);

@@ -4,7 +4,7 @@
 import { byCodeUnit } from '../order.js';
 import { diag } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
-import { machineOfMountUnit } from '../translate/image.js';
+import { machineOfMountUnit, machineOfRootDropin } from '../translate/image.js';
 import { credentialOwner, maskSecrets, PASSWORDS_CREDENTIAL } from '../translate/credentials.js';
 import type { Output, OutputDir, Shared } from '../translate/output.js';
 import { fileDiff } from './diff.js';
@@ -77,8 +77,8 @@ export function ownerOf(dir: OutputDir, rel: string): { container?: string; slic
   if (dir === 'credstore') return { container: credentialOwner(rel) };
   const m = /^(?:machines\.target\.wants\/)?machine@(.+)\.service(?:\.d\/50-machinist\.conf)?$/.exec(rel);
   if (m) return { container: m[1]! };
-  const root = /^machinist-(?:overlay|copy)@(.+)\.service\.d\/50-machinist\.conf$/.exec(rel);
-  if (root) return { container: root[1]! };
+  const root = machineOfRootDropin(rel);
+  if (root !== undefined) return { container: root };
   const mounted = machineOfMountUnit(rel);
   if (mounted !== undefined) return { container: mounted };
   const s = /^machine-(.+)\.slice$/.exec(rel);

@@ -53,6 +53,16 @@ export function machineOfMountUnit(unit: string): string | undefined {
   return m ? m[1]!.replaceAll('\\x2d', '-') : undefined;
 }
 
+/** The oneshot that makes the layers (overlay) or the copy (copy) of container NAME's root. */
+export const rootUnitName = (storage: Storage, machine: string) => `machinist-${storage}@${machine}.service`;
+/** Its drop-in, which machinist writes. */
+export const rootDropin = (storage: Storage, machine: string) =>
+  `${rootUnitName(storage, machine)}.d/50-machinist.conf`;
+/** The machine name of a drop-in made by rootDropin, or undefined for another name. */
+export function machineOfRootDropin(rel: string): string | undefined {
+  return /^machinist-(?:overlay|copy)@(.+)\.service\.d\/50-machinist\.conf$/.exec(rel)?.[1];
+}
+
 export function rootOf(c: ContainerModel): Root | undefined {
   const image = c.image;
   if (!image) return undefined;
@@ -63,7 +73,7 @@ export function rootOf(c: ContainerModel): Root | undefined {
     return { container: c.name, image, storage, data, root, unit: mountUnitName(c.name) };
   }
   const root = `${data}/${image.format === 'raw' ? 'root.raw' : 'root'}`;
-  return { container: c.name, image, storage, data, root, unit: `machinist-copy@${c.name}.service` };
+  return { container: c.name, image, storage, data, root, unit: rootUnitName('copy', c.name) };
 }
 
 type Section = { name: string; entries: { key: string; value: string }[] };
@@ -133,7 +143,7 @@ const versionOf = (r: Root) => `image ${r.image.name} version ${r.image.version}
 function copyUnits(c: ContainerModel, r: Root): GeneratedFile[] {
   const fetch = imageUnit(r.image);
   return [
-    unitFile(c, r, `machinist-copy@${c.name}.service.d/50-machinist.conf`, [
+    unitFile(c, r, rootDropin('copy', c.name), [
       {
         name: 'Unit',
         entries: [
@@ -158,7 +168,7 @@ function copyUnits(c: ContainerModel, r: Root): GeneratedFile[] {
 
 /** var-lib-machines-NAME.mount and machinist-overlay@NAME.service.d: the overlay root and its layers. */
 function overlayUnits(c: ContainerModel, r: Root): GeneratedFile[] {
-  const layers = `machinist-overlay@${c.name}.service`;
+  const layers = rootUnitName('overlay', c.name);
   const needs = `${layers} ${imageUnit(r.image)}`;
   const options = `lowerdir=${imagePath(r.image)},upperdir=${r.data}/upper,workdir=${r.data}/work`;
   const mount = unitFile(c, r, r.unit, [
@@ -185,7 +195,7 @@ function overlayUnits(c: ContainerModel, r: Root): GeneratedFile[] {
       entries: [entry('What', 'overlay'), entry('Where', r.root), entry('Type', 'overlay'), entry('Options', options)],
     },
   ]);
-  const dropin = unitFile(c, r, `${layers}.d/50-machinist.conf`, [
+  const dropin = unitFile(c, r, rootDropin('overlay', c.name), [
     { name: 'Unit', entries: [entry('SourcePath', unitText(c.file.source.file))] },
     { name: 'Service', entries: [entry('Environment', unitEnvironment('MACHINIST_LAYERS', r.data))] },
   ]);
