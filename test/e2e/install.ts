@@ -8,7 +8,7 @@
  *
  * MACHINIST_E2E_INSTALL=make|deb|bundle forces a method; by default the first one that is available is used.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GUEST_PASSWORDS_DROPIN, GUEST_PASSWORDS_UNIT } from '../../src/translate/credentials.js';
@@ -41,9 +41,12 @@ export function debPackage(): string | undefined {
   } catch {
     return undefined;
   }
-  debs.sort();
-  const last = debs.at(-1);
-  return last ? path.join(dir, last) : undefined;
+  // By time, not name: "machinist_0.1.0_all.deb" sorts after "machinist_0.1.0-1_all.deb".
+  const newest = debs
+    .map((f) => ({ f, t: statSync(path.join(dir, f)).mtimeMs }))
+    .sort((a, b) => a.t - b.t)
+    .at(-1);
+  return newest ? path.join(dir, newest.f) : undefined;
 }
 
 function forced(): InstallMethod | undefined {
