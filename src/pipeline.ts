@@ -12,6 +12,7 @@ import { accept } from './schema/accept.generated.js';
 import { markPrivate } from './emit/modes.js';
 import { fileNameProblem } from './schema/names.js';
 import { translate } from './translate/index.js';
+import type { TranslateOptions } from './translate/index.js';
 import { fold, unreadableContainers, unrenderableContainers } from './translate/fold.js';
 import type { Folded } from './translate/fold.js';
 
@@ -38,7 +39,8 @@ function dedupe(diags: Diagnostic[]): Diagnostic[] {
   });
 }
 
-export function build(sources: readonly SourceFile[], read?: ReadErrors): Build {
+/** `opts`: where the outputs live as the running system sees them (default: where compile writes). */
+export function build(sources: readonly SourceFile[], read?: ReadErrors, opts?: TranslateOptions): Build {
   const diagnostics: Diagnostic[] = [];
   const fileErrors = new Map<string, Diagnostic[]>();
   const files: ParsedFile[] = [];
@@ -66,7 +68,7 @@ export function build(sources: readonly SourceFile[], read?: ReadErrors): Build 
   }
   const resolved = resolve({ files, fileErrors });
   diagnostics.push(...resolved.diagnostics);
-  const translated = translate(resolved.model);
+  const translated = translate(resolved.model, opts);
   diagnostics.push(...translated.diagnostics);
   const folded = fold(resolved.model, translated, read && unreadableContainers(read.diagnostics, read.shownDir));
   markPrivate(folded.outputs, folded.model, files);

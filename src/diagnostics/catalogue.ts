@@ -121,6 +121,11 @@ export const catalogue = {
     summary: 'A pod named in network.pod that has no valid file in pods/.',
     hint: 'Create pods/NAME.yaml (an empty file is fine) or correct the name.',
   },
+  'unknown-template': {
+    severity: 'error',
+    summary: 'A cloud_init.template that has no valid file in cloud-init/.',
+    hint: 'Create cloud-init/NAME.yaml or correct the name.',
+  },
   'conflicting-keys': {
     severity: 'error',
     summary: 'Two settings that cannot be used together.',

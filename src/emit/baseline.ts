@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
 import type { ClassifyOptions } from './classify.js';
 import { settingsOf } from './classify.js';
-import { ownership } from './ownership.js';
+import { ownership, requiredFirstLine } from './ownership.js';
 
 /** Where the generator writes (systemd's NORMAL generator directory, /run/systemd/nspawn and /run/credstore). */
 export const generatorDirs = {
@@ -49,7 +49,7 @@ export function systemBaseline(root = '/'): ClassifyOptions {
     // Only a file the generator wrote (its header intact) counts; anything else there is not ours to read.
     previous: (a) => {
       const text = readOrUndefined(join(root, generatorDirs[a.dir], a.rel));
-      return text !== undefined && ownership(text) === 'ours' ? text : undefined;
+      return text !== undefined && ownership(text, requiredFirstLine(a.rel)) === 'ours' ? text : undefined;
     },
     template,
     generatorLinks: generatorLinks(root),

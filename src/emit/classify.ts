@@ -224,6 +224,14 @@ function fileChange(a: Action, acc: Acc, opts: ClassifyOptions): void {
     }
     return;
   }
+  if (a.dir === 'nspawn' && a.rel.includes('/')) {
+    // A cloud-init seed document (NAME.cloud-init/…): cloud-init reads it at boot, so a change needs a restart.
+    if (contentOf(a.op === 'create' ? opts.previous?.(a) : a.before) === contentOf(a.content)) return;
+    raise(acc.change, 'restart');
+    const what = a.op === 'remove' ? 'removed' : 'changed';
+    acc.change.reasons.push(`${a.rel}: ${what} (cloud-init applies the seed at the next boot)`);
+    return;
+  }
   if (a.dir === 'nspawn') {
     if (keys.length) raise(acc.change, 'restart');
     for (const k of keys) acc.change.reasons.push(`${label}: ${k}`);

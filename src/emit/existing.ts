@@ -126,6 +126,8 @@ const list = (dir: string) => {
   }
 };
 
+const SEED_FILES = ['meta-data', 'network-config', 'user-data'];
+
 /** Paths a machinist output could have: what we may own from an earlier run. */
 function candidates(
   targets: Targets,
@@ -133,7 +135,14 @@ function candidates(
 ): [OutputDir, string][] {
   const out: [OutputDir, string][] = [];
   const listing = (dir: OutputDir) => [...(names[dir]?.keys() ?? list(targets.dirs[dir]))].sort();
-  for (const n of listing('nspawn')) if (n.endsWith('.nspawn')) out.push(['nspawn', n]);
+  for (const n of listing('nspawn')) {
+    if (n.endsWith('.nspawn')) out.push(['nspawn', n]);
+    // A cloud-init seed (translate/cloud-init.ts), never through a symbolic link.
+    else if (n.endsWith('.cloud-init') && !names.nspawn?.get(n)?.isSymbolicLink()) {
+      for (const f of list(join(targets.dirs.nspawn, n)).sort())
+        if (SEED_FILES.includes(f)) out.push(['nspawn', `${n}/${f}`]);
+    }
+  }
   for (const n of listing('credstore')) if (isCredentialFile(n)) out.push(['credstore', n]);
   const unitDir = targets.dirs.unit;
   for (const n of listing('unit')) {

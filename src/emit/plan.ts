@@ -11,7 +11,7 @@ import { fileDiff } from './diff.js';
 import { entryKey, joinUnder } from './existing.js';
 import type { Existing, Snapshot } from './existing.js';
 import { modeOf } from './modes.js';
-import { ownership, renderOwned } from './ownership.js';
+import { ownership, renderOwned, requiredFirstLine } from './ownership.js';
 import { expectHashes } from './sha256.js';
 import type { Targets } from './targets.js';
 
@@ -73,7 +73,7 @@ export const foreignFile = (
 
 /** The container or slice an output path belongs to, for pruning decisions. */
 export function ownerOf(dir: OutputDir, rel: string): { container?: string; slice?: string } {
-  if (dir === 'nspawn') return { container: rel.replace(/\.nspawn$/, '') };
+  if (dir === 'nspawn') return { container: rel.replace(/\.nspawn$|\.cloud-init\/[^/]+$/, '') };
   if (dir === 'credstore') return { container: credentialOwner(rel) };
   const m = /^(?:machines\.target\.wants\/)?machine@(.+)\.service(?:\.d\/50-machinist\.conf)?$/.exec(rel);
   if (m) return { container: m[1]! };
@@ -186,7 +186,7 @@ function planFile(p: Planning, o: Output & { kind: 'file' }, path: string, cur: 
   } else if (cur.text === content && cur.mode === mode) {
     p.actions.push(action('unchanged', o.dir, o.rel, path, 'file', container, content, undefined, undefined, mode));
   } else {
-    const who = ownership(cur.text);
+    const who = ownership(cur.text, requiredFirstLine(o.rel));
     if (who === 'ours') {
       const diff = p.withDiffs ? changeDiff(cur, content, mode, path, o.rel) : undefined;
       p.actions.push(
@@ -217,7 +217,7 @@ function planRemovals(p: Planning, gone: string[], snapshot: Snapshot, targets: 
       const diff = p.withDiffs ? `-> ${cur.target}\n` : undefined;
       p.actions.push(action('remove', dir, rel, path, 'symlink', container, undefined, undefined, diff));
     } else if (cur.type === 'file') {
-      const who = ownership(cur.text);
+      const who = ownership(cur.text, requiredFirstLine(rel));
       if (who === 'ours') {
         const diff = p.withDiffs ? outputDiff(rel, cur.text, '', `a${path}`, '/dev/null') : undefined;
         p.actions.push(

@@ -123,7 +123,7 @@ function buildConfig(
   diagnostics.push(...texts.diagnostics);
   const read = { diagnostics: texts.diagnostics, shownDir };
   try {
-    return { built: build(texts.files, read), internalErrors: 0 };
+    return { built: build(texts.files, read, { nspawnDir: opts.nspawnDir }), internalErrors: 0 };
   } catch (e) {
     // A bug outside any one container: none can be trusted, so each one fails visibly rather than starting
     // without its settings (an earlier run's .nspawn files would otherwise still be there).

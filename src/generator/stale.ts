@@ -20,14 +20,16 @@ export function staleCompiled(outputs: readonly Output[], compiled: ReadonlySet<
   const stale = new Set<string>();
   for (const o of outputs) {
     if (o.kind !== 'file' || !o.container || !compiled.has(o.container) || stale.has(o.container)) continue;
-    if (o.dir === 'credstore') {
+    const now = renderOwned(o.doc);
+    // A credential (no settings) and a cloud-init seed document (YAML, NAME.cloud-init/…): compared by their lines.
+    if (o.dir === 'credstore' || (o.dir === 'nspawn' && o.rel.includes('/'))) {
       // etcDir is /etc/systemd: compile's credential store is /etc/credstore.
-      const text = readOr(join(etcDir, '..', 'credstore', o.rel));
-      if (contentOf(text) !== contentOf(renderOwned(o.doc))) stale.add(o.container);
+      const path = o.dir === 'credstore' ? join(etcDir, '..', 'credstore', o.rel) : join(etcDir, 'nspawn', o.rel);
+      if (contentOf(readOr(path)) !== contentOf(now)) stale.add(o.container);
       continue;
     }
     const path = join(etcDir, o.dir === 'nspawn' ? 'nspawn' : 'system', o.rel);
-    if (changedKeys(settingsOf(readOr(path)), settingsOf(renderOwned(o.doc))).length) stale.add(o.container);
+    if (changedKeys(settingsOf(readOr(path)), settingsOf(now)).length) stale.add(o.container);
   }
   return [...stale].sort();
 }

@@ -7,7 +7,7 @@ import { FileTooLarge, readRegularFileWith } from '../fs/read.js';
 import { MAX_FILE_BYTES, sizeText } from './limits.js';
 import { bytePos, firstInvalidUtf8 } from './utf8.js';
 
-export type Kind = 'settings' | 'profile' | 'container' | 'slice' | 'image' | 'pod';
+export type Kind = 'settings' | 'profile' | 'container' | 'slice' | 'image' | 'pod' | 'cloud-init';
 
 export interface SourceFile {
   kind: Kind;
@@ -40,6 +40,7 @@ const folders: Record<string, Kind> = {
   slices: 'slice',
   images: 'image',
   pods: 'pod',
+  'cloud-init': 'cloud-init',
 };
 // Folders DESIGN.md reserves for later; reported once instead of silently ignored.
 const reserved = new Set(['nodes']);

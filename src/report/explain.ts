@@ -2,8 +2,11 @@
 import { byCodeUnit } from '../order.js';
 import { locate, pathKey } from '../load/parse.js';
 import type { YamlPath } from '../load/parse.js';
+import { seedLayers } from '../resolve/cloud-init.js';
+import { mergeLayers, originOf } from '../resolve/merge.js';
 import type { Origin } from '../resolve/merge.js';
 import type { ContainerModel } from '../resolve/model.js';
+import { translateSeed } from '../translate/cloud-init.js';
 import { describeRoot, rootOf } from '../translate/image.js';
 
 export interface ExplainRow {
@@ -58,10 +61,12 @@ export function explainRows(c: ContainerModel): ExplainRow[] {
       for (const [k, x] of Object.entries(v as object)) walk(x, [...path, Array.isArray(v) ? Number(k) : k]);
     } else rows.push({ path: path.join('.'), value: shown(path, v), from: where(c.origins.get(pathKey(path))) });
   };
-  walk(c.settings, []);
+  // cloud_init: is shown as merged with its template (seedRows); only the template's name is a setting here.
+  const { cloud_init: ci, ...settings } = c.settings;
+  walk(ci?.template === undefined ? settings : { ...settings, cloud_init: { template: ci.template } }, []);
   const have = new Set(rows.map((r) => r.path));
   for (const [p, v] of defaults) if (!have.has(p)) rows.push({ path: p, value: v, from: 'default' });
-  rows.push(...imageRows(c, have));
+  rows.push(...imageRows(c, have), ...seedRows(c));
   return rows.sort((a, b) => byCodeUnit(a.path, b.path));
 }
 
@@ -94,5 +99,35 @@ function imageRows(c: ContainerModel, have: ReadonlySet<string>): ExplainRow[] {
     { path: 'root', value: describeRoot(r), from: 'computed' },
   ];
   if (!have.has('storage')) rows.push({ path: 'storage', value: 'overlay', from: 'default' });
+  return rows;
+}
+
+/**
+ * For cloud_init: the seed's documents as merged (the template's values at its file:line, the container's at
+ * theirs), where compile writes the seed and its instance-id (computed from its content).
+ */
+function seedRows(c: ContainerModel): ExplainRow[] {
+  if (!c.cloudInit) return [];
+  const template = c.layers.find((l) => l.source.kind === 'cloud-init');
+  const { value, origins } = mergeLayers(seedLayers(c, template));
+  const originAt = (path: YamlPath): Origin | undefined => {
+    const o = origins.get(pathKey(path));
+    return o?.file === template ? o : o && originOf(c.origins, o.path);
+  };
+  const rows: ExplainRow[] = [];
+  // A list of scalars from one file is one row, as in explainRows; merged from two, one row per item.
+  const oneFile = (list: unknown[], path: YamlPath) =>
+    new Set(list.map((_, i) => originAt([...path, i])?.file)).size < 2;
+  const walk = (v: unknown, path: YamlPath) => {
+    if (isScalar(v) || (Array.isArray(v) && v.every(isScalar) && oneFile(v, path)))
+      rows.push({ path: ['cloud_init', ...path].join('.'), value: v, from: where(originAt(path)) });
+    else for (const [k, x] of Object.entries(v as object)) walk(x, [...path, Array.isArray(v) ? Number(k) : k]);
+  };
+  walk(value, []);
+  const seed = translateSeed(c, '/etc/systemd/nspawn', []);
+  if (seed) {
+    rows.push({ path: 'cloud_init.seed', value: seed.bind.source, from: 'computed' });
+    rows.push({ path: 'cloud_init.instance-id', value: seed.instanceId, from: 'computed' });
+  }
   return rows;
 }

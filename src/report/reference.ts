@@ -73,6 +73,14 @@ export function referenceMarkdown(): string {
     '',
   );
   parts.push('### pods/NAME.yaml', '', table(defs['pod']!), '');
+  parts.push(
+    '### cloud-init/NAME.yaml',
+    '',
+    'A template a container names in cloud_init.template, merged under its own cloud_init: keys. See "cloud-init seeds" above.',
+    '',
+    table(defs['cloudInit']!),
+    '',
+  );
   parts.push('### machinist.yaml', '', table(defs['settings']!, false), '');
   parts.push('### Pass-through keys (`nspawn:`, `service:`, slice `unit:`)', '');
   parts.push(

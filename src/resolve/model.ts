@@ -4,6 +4,7 @@ import type { Code, DiagInit } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import { locate } from '../load/parse.js';
 import type { ParsedFile, YamlPath } from '../load/parse.js';
+import type { SeedDocuments } from '../schema/cloud-init.js';
 import type { ContainerInput } from '../schema/container.js';
 import type { PodInput, SliceInput } from '../schema/files.js';
 import type { ImageModel } from './images.js';
@@ -21,6 +22,8 @@ export interface ContainerModel {
   origins: Origins;
   /** The declared image (images/NAME.yaml) its root comes from; absent for an undeclared image or none. */
   image?: ImageModel;
+  /** cloud_init: with its template merged under it (resolve/cloud-init.ts); absent without cloud_init:. */
+  cloudInit?: SeedDocuments;
 }
 
 export interface SliceModel {

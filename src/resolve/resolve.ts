@@ -9,6 +9,7 @@ import type { ParsedFile, YamlPath } from '../load/parse.js';
 import type { ContainerInput } from '../schema/container.js';
 import type { SliceInput } from '../schema/files.js';
 import { checkContainer } from './checks.js';
+import { resolveCloudInit } from './cloud-init.js';
 import { checkDependencies } from './dependencies.js';
 import { checkImageUse, resolveImages } from './images.js';
 import type { Images } from './images.js';
@@ -124,6 +125,8 @@ interface Sources {
   goodSlices: Set<string>;
   /** Declared images (images/NAME.yaml), and those with errors. */
   images: Images;
+  /** cloud-init templates (cloud-init/NAME.yaml), by name. */
+  cloudInit: Map<string, ParsedFile>;
 }
 
 function sourcesOf(input: ResolveInput): Sources {
@@ -139,12 +142,14 @@ function sourcesOf(input: ResolveInput): Sources {
     errorsOf,
     goodSlices: new Set(),
     images: resolveImages(input.files, errorsOf),
+    cloudInit: new Map(),
   };
   for (const f of input.files) {
     const kind = f.source.kind;
     if (kind === 'container') src.containers.set(f.source.name, f);
     else if (kind === 'profile') src.profiles.set(f.source.name, f);
     else if (kind === 'slice') src.slices.set(f.source.name, f);
+    else if (kind === 'cloud-init') src.cloudInit.set(f.source.name, f);
     else if (kind === 'settings' && !src.settings) src.settings = f;
   }
   return src;
@@ -183,6 +188,7 @@ function checkMerged(src: Sources, c: ContainerModel, found: Diagnostic[], diagn
   own.push(...checkImageUse(c, src.images));
   if (c.settings.nspawn) own.push(...checkPassthrough('nspawn', c.settings.nspawn, c));
   if (c.settings.service) own.push(...checkPassthrough('service', c.settings.service, c));
+  if (c.settings.cloud_init) own.push(...resolveCloudInit(c, src.cloudInit, src.errorsOf));
   const errors = found.length ? [...found] : [];
   const slice = c.settings.slice;
   if (slice !== undefined) {

@@ -98,6 +98,11 @@ class Writer {
         return all([`typeof ${x} === 'number'`, `Number.isFinite(${x})`, ...this.checks(def, x, where)]);
       case 'boolean':
         return all([`typeof ${x} === 'boolean'`, ...this.checks(def, x, where)]);
+      case 'unknown':
+        // A free-form value (a cloud-init document's contents): zod accepts anything, checks aside.
+        if (def.checks?.some((c) => c._zod.def.check !== 'describe'))
+          throw new Error(`accept-codegen: checks on an unknown at ${where}`);
+        return 'true';
       case 'enum': {
         const values = Object.values(def.entries ?? {});
         if (!values.every((v) => typeof v === 'string')) throw new Error(`accept-codegen: non-string enum at ${where}`);
@@ -202,7 +207,9 @@ export function acceptSource(schemas: Record<string, AnySchema>): string {
   const w = new Writer();
   const exports: string[] = ['export const accept = {'];
   for (const [kind, schema] of Object.entries(schemas))
-    exports.push(`  ${kind}: (v: unknown): boolean => ${w.expr(schema, 'v', kind)},`);
+    exports.push(
+      `  ${/^[A-Za-z_]\w*$/.test(kind) ? kind : JSON.stringify(kind)}: (v: unknown): boolean => ${w.expr(schema, 'v', kind)},`,
+    );
   exports.push('};');
   return w.source(exports);
 }

@@ -3,7 +3,7 @@
 import { isPlainObject, rules as R } from './rules.js';
 
 const KEYS0 = new Set(["defaults"]);
-const KEYS1 = new Set(["description","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","on_change","nspawn","service"]);
+const KEYS1 = new Set(["description","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","cloud_init","restart","on_change","nspawn","service"]);
 const RE2 = /^(?=.{1,64}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 const ONE_OF3 = new Set(["overlay","copy"]);
 const ONE_OF4 = new Set(["no","yes","state","overlay"]);
@@ -34,20 +34,22 @@ const KEYS28 = new Set(["class","access"]);
 const RE29 = /^[A-Za-z_][A-Za-z0-9_-]{0,30}$/;
 const KEYS30 = new Set(["ssh_authorized_keys","groups","shell","password_hash","uid"]);
 const RE31 = /^\/[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*$/;
-const ONE_OF32 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
-const ONE_OF33 = new Set(["restart","manual"]);
-const KEYS34 = new Set(["Exec","Files","Network"]);
-const KEYS35 = new Set(["Unit","Service"]);
-const KEYS36 = new Set(["description","profiles","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","restart","on_change","nspawn","service"]);
-const RE37 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const KEYS38 = new Set(["description","resources","unit"]);
-const KEYS39 = new Set(["Unit","Slice"]);
-const KEYS40 = new Set(["description","url","path","sha256","format"]);
-const RE41 = /^https?:\/\/[A-Za-z0-9._~!&()*+,;=:@%\[\]\-]+(?:[/?#][A-Za-z0-9._~!&()*+,;=:@%\[\]\-/?#]*)?$/;
-const RE42 = /^[A-Za-z0-9_.,+=@/-]+$/;
-const RE43 = /^[0-9a-f]{64}$/;
-const ONE_OF44 = new Set(["tar","raw"]);
-const KEYS45 = new Set(["description","ports"]);
+const KEYS32 = new Set(["template","user_data","meta_data","network_config"]);
+const RE33 = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const ONE_OF34 = new Set(["no","on-success","on-failure","on-abnormal","on-watchdog","on-abort","always"]);
+const ONE_OF35 = new Set(["restart","manual"]);
+const KEYS36 = new Set(["Exec","Files","Network"]);
+const KEYS37 = new Set(["Unit","Service"]);
+const KEYS38 = new Set(["description","profiles","image","storage","directory","ephemeral","volatile","boot","command","working_directory","user","autostart","after","requires","hostname","environment","timezone","resolv_conf","network","binds","tmpfs","inaccessible","bind_users","resources","slice","security","devices","users","cloud_init","restart","on_change","nspawn","service"]);
+const KEYS39 = new Set(["description","resources","unit"]);
+const KEYS40 = new Set(["Unit","Slice"]);
+const KEYS41 = new Set(["description","url","path","sha256","format"]);
+const RE42 = /^https?:\/\/[A-Za-z0-9._~!&()*+,;=:@%\[\]\-]+(?:[/?#][A-Za-z0-9._~!&()*+,;=:@%\[\]\-/?#]*)?$/;
+const RE43 = /^[A-Za-z0-9_.,+=@/-]+$/;
+const RE44 = /^[0-9a-f]{64}$/;
+const ONE_OF45 = new Set(["tar","raw"]);
+const KEYS46 = new Set(["description","ports"]);
+const KEYS47 = new Set(["user_data","meta_data","network_config"]);
 
 function check0(v: any): boolean {
   if (!Array.isArray(v)) return false;
@@ -406,6 +408,31 @@ function check30(v: any): boolean {
 }
 
 function check31(v: any): boolean {
+  if (!isPlainObject(v)) return false;
+  for (const k of Reflect.ownKeys(v)) {
+    if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+    if (!(typeof k === 'string')) return false;
+    const e = v[k];
+    if (!(true)) return false;
+  }
+  return true;
+}
+
+function check32(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS32.has(k)) return false;
+  const v0 = v["template"];
+  if (!((v0 === undefined || (typeof v0 === 'string' && RE33.test(v0))))) return false;
+  const v1 = v["user_data"];
+  if (!((v1 === undefined || check31(v1)))) return false;
+  const v2 = v["meta_data"];
+  if (!((v2 === undefined || check31(v2)))) return false;
+  const v3 = v["network_config"];
+  if (!((v3 === undefined || check31(v3)))) return false;
+  return true;
+}
+
+function check33(v: any): boolean {
   if (!Array.isArray(v)) return false;
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
@@ -414,40 +441,40 @@ function check31(v: any): boolean {
   return true;
 }
 
-function check32(v: any): boolean {
+function check34(v: any): boolean {
   if (!isPlainObject(v)) return false;
   for (const k of Reflect.ownKeys(v)) {
     if (k === '__proto__' || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;
     if (!(typeof k === 'string')) return false;
     const e = v[k];
-    if (!(((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean') || check31(e)))) return false;
+    if (!(((typeof e === 'string' || (typeof e === 'number' && Number.isFinite(e)) || typeof e === 'boolean') || check33(e)))) return false;
   }
   return true;
 }
 
-function check33(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS34.has(k)) return false;
-  const v0 = v["Exec"];
-  if (!((v0 === undefined || check32(v0)))) return false;
-  const v1 = v["Files"];
-  if (!((v1 === undefined || check32(v1)))) return false;
-  const v2 = v["Network"];
-  if (!((v2 === undefined || check32(v2)))) return false;
-  return true;
-}
-
-function check34(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS35.has(k)) return false;
-  const v0 = v["Unit"];
-  if (!((v0 === undefined || check32(v0)))) return false;
-  const v1 = v["Service"];
-  if (!((v1 === undefined || check32(v1)))) return false;
-  return true;
-}
-
 function check35(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS36.has(k)) return false;
+  const v0 = v["Exec"];
+  if (!((v0 === undefined || check34(v0)))) return false;
+  const v1 = v["Files"];
+  if (!((v1 === undefined || check34(v1)))) return false;
+  const v2 = v["Network"];
+  if (!((v2 === undefined || check34(v2)))) return false;
+  return true;
+}
+
+function check36(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS37.has(k)) return false;
+  const v0 = v["Unit"];
+  if (!((v0 === undefined || check34(v0)))) return false;
+  const v1 = v["Service"];
+  if (!((v1 === undefined || check34(v1)))) return false;
+  return true;
+}
+
+function check37(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const k in v) if (!KEYS1.has(k)) return false;
   const v0 = v["description"];
@@ -504,41 +531,43 @@ function check35(v: any): boolean {
   if (!((v25 === undefined || check26(v25)))) return false;
   const v26 = v["users"];
   if (!((v26 === undefined || check30(v26)))) return false;
-  const v27 = v["restart"];
-  if (!((v27 === undefined || ONE_OF32.has(v27)))) return false;
-  const v28 = v["on_change"];
-  if (!((v28 === undefined || ONE_OF33.has(v28)))) return false;
-  const v29 = v["nspawn"];
-  if (!((v29 === undefined || check33(v29)))) return false;
-  const v30 = v["service"];
-  if (!((v30 === undefined || check34(v30)))) return false;
-  return true;
-}
-
-function check36(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS0.has(k)) return false;
-  const v0 = v["defaults"];
-  if (!((v0 === undefined || check35(v0)))) return false;
-  return true;
-}
-
-function check37(v: any): boolean {
-  if (!Array.isArray(v)) return false;
-  for (let i = 0; i < v.length; i++) {
-    const e = v[i];
-    if (!((typeof e === 'string' && RE37.test(e)))) return false;
-  }
+  const v27 = v["cloud_init"];
+  if (!((v27 === undefined || check32(v27)))) return false;
+  const v28 = v["restart"];
+  if (!((v28 === undefined || ONE_OF34.has(v28)))) return false;
+  const v29 = v["on_change"];
+  if (!((v29 === undefined || ONE_OF35.has(v29)))) return false;
+  const v30 = v["nspawn"];
+  if (!((v30 === undefined || check35(v30)))) return false;
+  const v31 = v["service"];
+  if (!((v31 === undefined || check36(v31)))) return false;
   return true;
 }
 
 function check38(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS36.has(k)) return false;
+  for (const k in v) if (!KEYS0.has(k)) return false;
+  const v0 = v["defaults"];
+  if (!((v0 === undefined || check37(v0)))) return false;
+  return true;
+}
+
+function check39(v: any): boolean {
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (!((typeof e === 'string' && RE33.test(e)))) return false;
+  }
+  return true;
+}
+
+function check40(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS38.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["profiles"];
-  if (!((v1 === undefined || check37(v1)))) return false;
+  if (!((v1 === undefined || check39(v1)))) return false;
   const v2 = v["image"];
   if (!((v2 === undefined || (typeof v2 === 'string' && RE2.test(v2))))) return false;
   const v3 = v["storage"];
@@ -591,58 +620,60 @@ function check38(v: any): boolean {
   if (!((v26 === undefined || check26(v26)))) return false;
   const v27 = v["users"];
   if (!((v27 === undefined || check30(v27)))) return false;
-  const v28 = v["restart"];
-  if (!((v28 === undefined || ONE_OF32.has(v28)))) return false;
-  const v29 = v["on_change"];
-  if (!((v29 === undefined || ONE_OF33.has(v29)))) return false;
-  const v30 = v["nspawn"];
-  if (!((v30 === undefined || check33(v30)))) return false;
-  const v31 = v["service"];
-  if (!((v31 === undefined || check34(v31)))) return false;
-  return true;
-}
-
-function check39(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS39.has(k)) return false;
-  const v0 = v["Unit"];
-  if (!((v0 === undefined || check32(v0)))) return false;
-  const v1 = v["Slice"];
-  if (!((v1 === undefined || check32(v1)))) return false;
-  return true;
-}
-
-function check40(v: any): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS38.has(k)) return false;
-  const v0 = v["description"];
-  if (!((v0 === undefined || typeof v0 === 'string'))) return false;
-  const v1 = v["resources"];
-  if (!((v1 === undefined || check18(v1)))) return false;
-  const v2 = v["unit"];
-  if (!((v2 === undefined || check39(v2)))) return false;
+  const v28 = v["cloud_init"];
+  if (!((v28 === undefined || check32(v28)))) return false;
+  const v29 = v["restart"];
+  if (!((v29 === undefined || ONE_OF34.has(v29)))) return false;
+  const v30 = v["on_change"];
+  if (!((v30 === undefined || ONE_OF35.has(v30)))) return false;
+  const v31 = v["nspawn"];
+  if (!((v31 === undefined || check35(v31)))) return false;
+  const v32 = v["service"];
+  if (!((v32 === undefined || check36(v32)))) return false;
   return true;
 }
 
 function check41(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   for (const k in v) if (!KEYS40.has(k)) return false;
-  const v0 = v["description"];
-  if (!((v0 === undefined || typeof v0 === 'string'))) return false;
-  const v1 = v["url"];
-  if (!((v1 === undefined || (typeof v1 === 'string' && RE41.test(v1))))) return false;
-  const v2 = v["path"];
-  if (!((v2 === undefined || (typeof v2 === 'string' && R.path(v2) && RE42.test(v2))))) return false;
-  const v3 = v["sha256"];
-  if (!((v3 === undefined || (typeof v3 === 'string' && RE43.test(v3))))) return false;
-  const v4 = v["format"];
-  if (!((v4 === undefined || ONE_OF44.has(v4)))) return false;
+  const v0 = v["Unit"];
+  if (!((v0 === undefined || check34(v0)))) return false;
+  const v1 = v["Slice"];
+  if (!((v1 === undefined || check34(v1)))) return false;
   return true;
 }
 
 function check42(v: any): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  for (const k in v) if (!KEYS45.has(k)) return false;
+  for (const k in v) if (!KEYS39.has(k)) return false;
+  const v0 = v["description"];
+  if (!((v0 === undefined || typeof v0 === 'string'))) return false;
+  const v1 = v["resources"];
+  if (!((v1 === undefined || check18(v1)))) return false;
+  const v2 = v["unit"];
+  if (!((v2 === undefined || check41(v2)))) return false;
+  return true;
+}
+
+function check43(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS41.has(k)) return false;
+  const v0 = v["description"];
+  if (!((v0 === undefined || typeof v0 === 'string'))) return false;
+  const v1 = v["url"];
+  if (!((v1 === undefined || (typeof v1 === 'string' && RE42.test(v1))))) return false;
+  const v2 = v["path"];
+  if (!((v2 === undefined || (typeof v2 === 'string' && R.path(v2) && RE43.test(v2))))) return false;
+  const v3 = v["sha256"];
+  if (!((v3 === undefined || (typeof v3 === 'string' && RE44.test(v3))))) return false;
+  const v4 = v["format"];
+  if (!((v4 === undefined || ONE_OF45.has(v4)))) return false;
+  return true;
+}
+
+function check44(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS46.has(k)) return false;
   const v0 = v["description"];
   if (!((v0 === undefined || typeof v0 === 'string'))) return false;
   const v1 = v["ports"];
@@ -650,11 +681,24 @@ function check42(v: any): boolean {
   return true;
 }
 
+function check45(v: any): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) if (!KEYS47.has(k)) return false;
+  const v0 = v["user_data"];
+  if (!((v0 === undefined || check31(v0)))) return false;
+  const v1 = v["meta_data"];
+  if (!((v1 === undefined || check31(v1)))) return false;
+  const v2 = v["network_config"];
+  if (!((v2 === undefined || check31(v2)))) return false;
+  return true;
+}
+
 export const accept = {
-  settings: (v: unknown): boolean => check36(v),
-  profile: (v: unknown): boolean => check38(v),
-  container: (v: unknown): boolean => check38(v),
-  slice: (v: unknown): boolean => check40(v),
-  image: (v: unknown): boolean => check41(v),
-  pod: (v: unknown): boolean => check42(v),
+  settings: (v: unknown): boolean => check38(v),
+  profile: (v: unknown): boolean => check40(v),
+  container: (v: unknown): boolean => check40(v),
+  slice: (v: unknown): boolean => check42(v),
+  image: (v: unknown): boolean => check43(v),
+  pod: (v: unknown): boolean => check44(v),
+  "cloud-init": (v: unknown): boolean => check45(v),
 };

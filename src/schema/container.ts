@@ -38,6 +38,7 @@ import {
   zoneName,
 } from './values.js';
 import { usersSchema } from './identity.js';
+import { cloudInitSchema } from './cloud-init.js';
 
 /** HOST[:CONTAINER[:OPTIONS]], paths absolute, options comma-separated; the message says what is wrong. */
 const bindString = explainedRule('bindString', bindStringProblem, h.bindHint);
@@ -312,6 +313,10 @@ export const containerSchema = z.strictObject({
   users: field(
     usersSchema,
     "Accounts and SSH keys a booted guest gets on its first boot (guest systemd 252 or later), by user name: root's keys through the ssh.authorized_keys.root credential, other users created through sysusers.extra and given their home and keys through tmpfiles.extra. Per user: ssh_authorized_keys, groups, shell, uid, password_hash (a crypt(3) hash, set at every boot; only in a 0600 file).",
+  ),
+  cloud_init: field(
+    cloudInitSchema,
+    'A NoCloud seed for images that run cloud-init (user-data, meta-data, network-config), bound read-only at /var/lib/cloud/seed/nocloud. Images without cloud-init ignore it; it is applied at the first boot and again, once, whenever it changes.',
   ),
   restart: field(
     z.enum(['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always']),

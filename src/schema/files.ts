@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import type { Kind } from '../load/read.js';
 import { containerSchema, passSection, resourcesSchema } from './container.js';
 import { imageSchema } from './image.js';
+import { cloudInitTemplateSchema } from './cloud-init.js';
 import { field, port } from './values.js';
 
 export const sliceSchema = z.strictObject({
@@ -44,4 +45,5 @@ export const schemaFor: Record<Kind, z.ZodMiniType> = {
   slice: sliceSchema,
   image: imageSchema,
   pod: podSchema,
+  'cloud-init': cloudInitTemplateSchema,
 };

@@ -1,6 +1,7 @@
 // JSON Schema for editors (yaml-language-server) and tools, generated from the same zod schemas that validate.
 import * as z from 'zod/mini';
 import { containerSchema } from './container.js';
+import { cloudInitTemplateSchema } from './cloud-init.js';
 import { podSchema, settingsSchema, sliceSchema } from './files.js';
 import { imageSchema } from './image.js';
 
@@ -18,6 +19,7 @@ export function jsonSchema(): object {
       pod: one(podSchema, 'pods/NAME.yaml'),
       settings: one(settingsSchema, 'machinist.yaml'),
       image: one(imageSchema, 'images/NAME.yaml'),
+      cloudInit: one(cloudInitTemplateSchema, 'cloud-init/NAME.yaml'),
     },
   };
 }

@@ -33,6 +33,11 @@ const rules: Partial<Record<Kind, NameRule>> = {
     problem: (n) => (hostnamePattern.test(n) ? undefined : `is not ${machine.replace('a machine name', 'a pod name')}`),
     hint: 'Rename the file so its name is a host name, e.g. pods/frontend.yaml (it names /run/netns/NAME and units).',
   },
+  'cloud-init': {
+    problem: (n) =>
+      profileNamePattern.test(n) ? undefined : `is not ${profile.replace('a profile name', 'a template name')}`,
+    hint: 'Rename the file, e.g. cloud-init/base.yaml: letters, digits, "-", "_" and ".", at most 64 characters.',
+  },
   slice: {
     problem: sliceNameProblem,
     hint: 'Rename the file, e.g. slices/web.yaml or slices/web-batch.yaml (a child of web): letters, digits and "_", single "-" between levels.',

@@ -14,7 +14,7 @@ import type { Failure } from './failing.js';
 import { translateFailing } from './failing.js';
 import type { Translation } from './index.js';
 import type { Output } from './output.js';
-import { byOutputPath } from './output.js';
+import { byOutputPath, isYamlDoc } from './output.js';
 
 export interface Folded {
   /** Containers and slices that compiled; every container that failed, with why. */
@@ -84,7 +84,7 @@ export function unrenderableContainers(f: Folded): Map<string, Diagnostic[]> {
   for (const o of f.outputs) {
     if (o.kind !== 'file' || o.container === undefined || out.has(o.container)) continue;
     try {
-      renderIni(o.doc);
+      if (!isYamlDoc(o.doc)) renderIni(o.doc);
     } catch (e) {
       const file = f.model.containers.find((c) => c.name === o.container)?.file.source.file;
       const d = internalError(`writing ${o.rel} failed`, e, { container: o.container, ...(file ? { file } : {}) });

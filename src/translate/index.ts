@@ -7,6 +7,7 @@ import type { ContainerModel, FailedContainer, Model } from '../resolve/model.js
 import { failedWith, startsAtBoot } from '../resolve/model.js';
 import { brokenSlice, slicesOf } from '../resolve/resolve.js';
 import { rootOf, translateImage, translateRoot } from './image.js';
+import { translateSeed } from './cloud-init.js';
 import { translateNspawn } from './nspawn.js';
 import type { Output } from './output.js';
 import { byOutputPath, templatePath, unitName } from './output.js';
@@ -26,16 +27,32 @@ export interface Translation {
   brokenSlices: Set<string>;
 }
 
-/** One container's files, or the errors that stop it (an exception is an internal error of this one only). */
-function translateContainer(c: ContainerModel, diagnostics: Diagnostic[]): Output[] | Diagnostic[] {
+export interface TranslateOptions {
+  /** The .nspawn directory as the running system sees it (compile: /etc/systemd/nspawn); seeds live there. */
+  nspawnDir: string;
+}
+
+const compileOptions: TranslateOptions = { nspawnDir: '/etc/systemd/nspawn' };
+
+/**
+ * One container's files, or the errors that stop it (an exception is an internal error of this one only).
+ * The .nspawn file comes first, then the drop-in and the rest.
+ */
+function translateContainer(
+  c: ContainerModel,
+  diagnostics: Diagnostic[],
+  opts: TranslateOptions,
+): Output[] | Diagnostic[] {
   const own: Diagnostic[] = [];
   let files: Output[];
   try {
     const creds = identityCredentials(c, own);
-    files = [translateNspawn(c, own), translateDropin(c, own, creds)];
+    const seed = translateSeed(c, opts.nspawnDir, own);
+    files = [translateNspawn(c, own, seed?.bind), translateDropin(c, own, creds)];
     if (fromPrivateFile(c)) files.push(...credentialFiles(c, creds));
     const root = rootOf(c);
     if (root) files.push(...translateRoot(c, root));
+    if (seed) files.push(...seed.files);
   } catch (e) {
     const where = { file: c.file.source.file, container: c.name };
     const d = internalError(`translating container "${c.name}" failed`, e, where);
@@ -85,7 +102,7 @@ function translateShared(model: Model, failed: ReadonlyMap<string, FailedContain
   return out;
 }
 
-export function translate(model: Model): Translation {
+export function translate(model: Model, opts: TranslateOptions = compileOptions): Translation {
   // Each kind of output is collected in its own list and the lists are joined in the order the final sort
   // puts them (nspawn/ before unit/; machine-X.slice < machine@X.service.d/ < machines.target.wants/). Each
   // list is in container-name order, which is nearly always path order too ("a-b.nspawn" < "a.nspawn" is the
@@ -112,13 +129,13 @@ export function translate(model: Model): Translation {
         continue;
       }
     }
-    const result = translateContainer(c, diagnostics);
+    const result = translateContainer(c, diagnostics, opts);
     if (!isOutputs(result)) {
       failed.set(c.name, failedWith(c, result));
       continue;
     }
     nspawnFiles.push(result[0]!);
-    // The drop-in, then the units that make the root from a declared image (if any).
+    // The drop-in, the units that make the root from a declared image (if any), its seed (nspawn/, so sorted).
     for (let i = 1; i < result.length; i++) dropins.push(result[i] as Output);
     if (startsAtBoot(c.settings)) {
       links.push({
@@ -130,18 +147,23 @@ export function translate(model: Model): Translation {
       });
     }
   }
-  checkFailed(model, failed, diagnostics);
+  checkFailed(model, failed, diagnostics, opts);
   const outputs = nspawnFiles.concat(sliceFiles, dropins, links, translateShared(model, failed, diagnostics));
   if (!inOrder(outputs)) outputs.sort(byOutputPath);
   return { outputs, diagnostics, failed, brokenSlices };
 }
 
 /** Containers that failed earlier still get their values checked, so one run reports every problem. */
-function checkFailed(model: Model, failed: Map<string, FailedContainer>, diagnostics: Diagnostic[]): void {
+function checkFailed(
+  model: Model,
+  failed: Map<string, FailedContainer>,
+  diagnostics: Diagnostic[],
+  opts: TranslateOptions,
+): void {
   for (const [name, f] of model.failed) {
     if (!f.merged || f.errors.some((d) => d.code === 'unencodable-value')) continue;
     const own: Diagnostic[] = [];
-    translateContainer(f.merged, own);
+    translateContainer(f.merged, own, opts);
     if (!own.length) continue;
     diagnostics.push(...own);
     failed.set(name, { ...f, errors: [...f.errors, ...own] });

@@ -62,6 +62,12 @@ const bindValue = (e: Bind) => {
   const target = e.fields ? encodePart(nspawnPath, e.target, [e.fields[1]]) : nspawnPath(e.target);
   return `${source}:${target}${e.options.length ? `:${e.options.join(',')}` : ''}`;
 };
+/** A bind machinist adds itself (a cloud-init seed): host directory and where it goes in the container. */
+export interface OwnBind {
+  source: string;
+  target: string;
+}
+const ownBind = (b: OwnBind) => `${nspawnPath(b.source)}:${nspawnPath(b.target)}`;
 /** A device (devices: entry) → the value of Bind= that makes it visible in the container. */
 const deviceBind = (d: DeviceInput) => nspawnPath(deviceSpec(d).spec);
 /** PATH[:OPTIONS] → the value of TemporaryFileSystem=. */
@@ -147,7 +153,7 @@ function addExecSecurity(c: ContainerModel, exec: Entries<keyof typeof nspawnExe
 }
 
 /** [Files]: the root's mode and what is mounted into the container. */
-function addFiles(c: ContainerModel, files: Entries<keyof typeof nspawnFiles.keys>): void {
+function addFiles(c: ContainerModel, files: Entries<keyof typeof nspawnFiles.keys>, seed?: OwnBind): void {
   const s = c.settings;
   const sec = s.security ?? {};
   if (sec.read_only !== undefined) files.raw('ReadOnly', yesNo(sec.read_only));
@@ -172,6 +178,7 @@ function addFiles(c: ContainerModel, files: Entries<keyof typeof nspawnFiles.key
       if (deviceSpec(devices[i]!).bind) files.add('Bind', deviceBind, devices[i]!, i, devicesPath);
     }
   }
+  if (seed !== undefined) files.add('BindReadOnly', ownBind, seed, undefined, ['cloud_init']);
   each(files, 'TemporaryFileSystem', s.tmpfs, tmpfsValue);
   each(files, 'Inaccessible', s.inaccessible, nspawnText);
   each(files, 'BindUser', s.bind_users, nspawnToken);
@@ -216,12 +223,13 @@ function addNetwork(c: ContainerModel, network: Entries<keyof typeof nspawnNetwo
   each(network, 'Port', net.ports, portToken);
 }
 
-export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[]): GeneratedFile {
+/** The .nspawn file; `seed` is the read-only bind of its cloud-init seed, if it has one. */
+export function translateNspawn(c: ContainerModel, diagnostics: Diagnostic[], seed?: OwnBind): GeneratedFile {
   const exec = new Entries(nspawnExec, c, diagnostics);
   const files = new Entries(nspawnFiles, c, diagnostics);
   const network = new Entries(nspawnNetwork, c, diagnostics);
   addExec(c, exec);
-  addFiles(c, files);
+  addFiles(c, files, seed);
   addNetwork(c, network);
   const pass = c.settings.nspawn;
   if (pass) {

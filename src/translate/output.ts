@@ -24,11 +24,36 @@ export const PRIVATE_MODE = 0o600;
 export const PUBLIC_MODE = 0o644;
 export type OutputDir = 'nspawn' | 'unit' | 'credstore';
 
+/**
+ * A YAML file (a cloud-init seed document): `magic` is a first line its format requires (#cloud-config), then
+ * the header comments, then the body, already YAML text.
+ */
+export interface YamlDoc {
+  format: 'yaml';
+  magic?: string;
+  comments: string[];
+  body: string;
+}
+
+/** What a generated file holds: a unit or .nspawn file, or a YAML document. */
+export type FileDoc = IniDoc | YamlDoc;
+
+export const isYamlDoc = (d: FileDoc): d is YamlDoc => (d as YamlDoc).format === 'yaml';
+
+/** The ini model of a unit or .nspawn file; a YAML document here is a bug of the caller. */
+export function iniOf(d: FileDoc): IniDoc {
+  if (isYamlDoc(d)) throw new Error('a YAML document is not a unit or .nspawn file');
+  return d;
+}
+
+/** The header comments and body of a YAML file (its magic line, if any, is put first by the writer). */
+export const renderYamlDoc = (d: YamlDoc): string => `${d.comments.map((c) => `# ${c}\n`).join('')}${d.body}`;
+
 export interface GeneratedFile {
   kind: 'file';
   dir: OutputDir;
   rel: string;
-  doc: IniDoc;
+  doc: FileDoc;
   /** The container this file belongs to (restart decisions, pruning), if any. */
   container?: string;
   /** A file of an image version or a pod that other containers run with (restart decisions). */

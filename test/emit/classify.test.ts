@@ -54,6 +54,7 @@ const BASE: Files = {
   'slices/s.yaml': '',
   'profiles/p.yaml': '',
   'pods/front.yaml': '',
+  'cloud-init/t.yaml': 'user_data: { runcmd: [date] }\n',
   'images/base.yaml':
     'url: https://images.example.org/r.tar.xz\nsha256: 5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\n',
 };
@@ -146,6 +147,11 @@ const table: Record<string, [string, string, Impact]> = {
     'users: { root: { ssh_authorized_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBx2 admin@laptop"] } }',
     'restart',
   ],
+  // A seed is read by cloud-init at boot: any change of it needs a restart.
+  'cloud_init.template': ['cloud_init: {}', 'cloud_init: { template: t }', 'restart'],
+  'cloud_init.user_data': ['cloud_init: {}', 'cloud_init: { user_data: { runcmd: [date] } }', 'restart'],
+  'cloud_init.meta_data': ['cloud_init: {}', 'cloud_init: { meta_data: { purpose: web } }', 'restart'],
+  'cloud_init.network_config': ['cloud_init: {}', 'cloud_init: { network_config: { version: 2 } }', 'restart'],
   restart: ['', 'restart: always', 'reload'],
   on_change: ['', 'on_change: manual', 'none'],
   'nspawn.Exec': ['', 'nspawn: { Exec: { KillSignal: SIGTERM } }', 'restart'],

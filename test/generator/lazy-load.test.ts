@@ -5,13 +5,15 @@
 // and `buffer` modules. A broken file, whose error needs zod's wording and a position, shows that both signs are
 // there when the modules are loaded.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, generatorBin, generatorDirs, repo, writeConfig } from './helpers.js';
 
 const temps: string[] = [];
+/** What writing a cloud-init seed loads beyond the YAML library: node's streams, through node:crypto. */
+const SEED_COST = 'NativeModule stream';
 let probe = '';
 beforeAll(() => {
   ensureBuilt();
@@ -62,8 +64,19 @@ describe('the bundled generator loads the YAML library and zod only when a file 
     const examples = readdirSync(join(repo, 'examples')).map((e) => `examples/${e}/config`);
     expect(examples.length).toBeGreaterThan(3);
     for (const config of ['test/generator/fixtures/basic/config', ...examples]) {
-      expect(loadedBy(join(repo, config)), config).toEqual({ code: 0, zod: false, yaml: false, heavy: [] });
+      // A cloud-init seed is written by the YAML library and its instance-id hashed by node:crypto, which brings
+      // node's streams (translate/seed-yaml.ts): only a configuration with seeds loads them.
+      const seeds = existsSync(join(repo, config, 'cloud-init'));
+      const expected = { code: 0, zod: false, yaml: seeds, heavy: seeds ? [SEED_COST] : [] };
+      expect(loadedBy(join(repo, config)), config).toEqual(expected);
     }
+  });
+
+  it('loads the YAML library, but not zod, for a valid container with cloud_init:', () => {
+    const config = mkdtempSync(join(tmpdir(), 'machinist-lazy-seed-'));
+    temps.push(config);
+    writeConfig(config, { 'containers/web.yaml': 'cloud_init: { user_data: { runcmd: [date] } }\n' });
+    expect(loadedBy(config)).toEqual({ code: 0, zod: false, yaml: true, heavy: [SEED_COST] });
   });
 
   it('loads both for a file with an unknown key (worded by zod, at a position the YAML library finds)', () => {

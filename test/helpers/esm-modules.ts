@@ -6,6 +6,9 @@ import { loadYamlDoc } from '../../src/load/load-yaml-doc.js';
 import * as yamlDoc from '../../src/load/yaml-doc.js';
 import { loadValidation } from '../../src/schema/load-validation.js';
 import * as validation from '../../src/schema/validate.js';
+import { loadSeedYaml } from '../../src/translate/load-seed-yaml.js';
+import * as seedYaml from '../../src/translate/seed-yaml.js';
 
 loadYamlDoc.provide(yamlDoc);
 loadValidation.provide(validation);
+loadSeedYaml.provide(seedYaml);

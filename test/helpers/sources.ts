@@ -1,6 +1,7 @@
 // Build in-memory configurations for stage tests: { 'containers/web.yaml': '…' } → SourceFile[].
 import type { Kind, SourceFile } from '../../src/load/read.js';
 import { build } from '../../src/pipeline.js';
+import { iniOf } from '../../src/translate/output.js';
 
 const kinds: Record<string, Kind> = {
   containers: 'container',
@@ -8,6 +9,7 @@ const kinds: Record<string, Kind> = {
   slices: 'slice',
   images: 'image',
   pods: 'pod',
+  'cloud-init': 'cloud-init',
 };
 
 export function sources(files: Record<string, string>, dir = '/etc/machinist'): SourceFile[] {
@@ -24,5 +26,7 @@ export const buildFrom = (files: Record<string, string>) => build(sources(files)
 export function outputText(b: ReturnType<typeof build>, rel: string): string {
   const o = b.outputs.find((x) => x.rel === rel);
   if (!o || o.kind !== 'file') throw new Error(`no file output ${rel}; have ${b.outputs.map((x) => x.rel).join(', ')}`);
-  return o.doc.sections.map((s) => `[${s.name}]\n${s.entries.map((e) => `${e.key}=${e.value}`).join('\n')}`).join('\n');
+  return iniOf(o.doc)
+    .sections.map((s) => `[${s.name}]\n${s.entries.map((e) => `${e.key}=${e.value}`).join('\n')}`)
+    .join('\n');
 }

@@ -11,15 +11,19 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/diagnostics/types.js';
+import { renderOwned } from '../../src/emit/ownership.js';
 import { renderIni } from '../../src/ini/render.js';
 import { build } from '../../src/pipeline.js';
 import { jsonSchema } from '../../src/schema/json-schema.js';
+import { parse } from 'yaml';
+import { pyYaml } from '../helpers/pyyaml.js';
 import { sources } from '../helpers/sources.js';
 import { parseNspawn } from '../oracle/examples-oracle.js';
 import { nulItems, nspawnUnavailable, runContainer, settingsComplaints } from '../oracle/nspawn-oracle.js';
 import { dumped, loadUnits, unitOracleUnavailable, type UnitDump } from '../oracle/unit-oracle.js';
 import { HOSTILE_TEXT } from './corpus.js';
 import { caseYaml, HOSTILE_KEYS, type HostileKey } from './keys.js';
+import { iniOf } from '../../src/translate/output.js';
 
 const unavailable = nspawnUnavailable ?? unitOracleUnavailable;
 
@@ -33,6 +37,8 @@ interface Case {
   errors: Diagnostic[];
   nspawn?: string;
   dropin?: string;
+  /** The seed document its reading names (reading kind seed). */
+  seed?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -84,8 +90,10 @@ function compileAll(): void {
   for (const o of b.outputs) {
     const c = o.container === undefined ? undefined : byMachine.get(o.container);
     if (!c || o.kind !== 'file') continue;
-    if (o.dir === 'nspawn') c.nspawn = renderIni(o.doc);
-    else if (o.rel.endsWith('/50-machinist.conf')) c.dropin = renderIni(o.doc);
+    const r = c.key.reading;
+    if (r.kind === 'seed' && o.rel.endsWith(`.cloud-init/${r.file}`)) c.seed = renderOwned(o.doc);
+    if (o.dir === 'nspawn' && o.rel.endsWith('.nspawn')) c.nspawn = renderIni(iniOf(o.doc));
+    else if (o.rel.endsWith('/50-machinist.conf')) c.dropin = renderIni(iniOf(o.doc));
   }
 }
 
@@ -245,6 +253,16 @@ describe.skipIf(skip)('hostile values: refused at their line, or read back exact
   eachCase(accepted('raw'), 'a pass-through value stays one line, as written', (c) => {
     const r = c.key.reading as Extract<HostileKey['reading'], { kind: 'raw' }>;
     expect(linesOf(r.file === 'unit' ? c.dropin : c.nspawn, r.key)).toEqual([c.value]);
+  });
+
+  describe('cloud-init seeds', () => {
+    const cases = accepted('seed');
+    // One PyYAML run reads every seed; without it, the YAML library reads them as YAML 1.1, as cloud-init does.
+    const read = pyYaml(cases.map((c) => c.seed ?? '')) ?? cases.map((c) => parse(c.seed ?? '', { version: '1.1' }));
+    const byMachine = new Map(cases.map((c, i) => [c.machine, read[i]]));
+    eachCase(cases, "cloud-init's YAML reader gets the key and its value exactly", (c) => {
+      expect((byMachine.get(c.machine) as Record<string, unknown>)[c.value]).toBe(c.value);
+    });
   });
 
   it('no line of the run containers was refused', () => {

@@ -9,14 +9,17 @@ import { yamlString } from './corpus.js';
  *  - nspawn: the .nspawn line goes through nspawn's own parser without a complaint (what each encoder makes of a
  *    value is proven byte for byte in test/oracle/nspawn.test.ts);
  *  - raw: a pass-through value, which is systemd syntax by design: it must stay on its own line, as written,
- *    and systemd must read the rest of the file after it.
+ *    and systemd must read the rest of the file after it;
+ *  - seed: a key (and its value) of a cloud-init document, which cloud-init's YAML reader (PyYAML where python3
+ *    has it, else the YAML library as YAML 1.1) must read back exactly.
  */
 export type Reading =
   | { kind: 'unit'; dumpKey: string; expect: (value: string) => string }
   | { kind: 'env' }
   | { kind: 'argv' }
   | { kind: 'nspawn' }
-  | { kind: 'raw'; file: 'unit' | 'nspawn'; key: string };
+  | { kind: 'raw'; file: 'unit' | 'nspawn'; key: string }
+  | { kind: 'seed'; file: 'user-data' | 'meta-data' | 'network-config' };
 
 export interface HostileKey {
   /** The YAML path, for test names. */
@@ -159,6 +162,13 @@ export const HOSTILE_KEYS: HostileKey[] = [
   named('users.*.shell', (q) => `users: { alice: { shell: ${q} } }`),
   named('users.*.ssh_authorized_keys[]', (q) => `users: { alice: { ssh_authorized_keys: [${q}] } }`),
   named('users.*.password_hash', (q) => `users: { alice: { password_hash: ${q} } }`),
+  named('cloud_init.template', (q) => `cloud_init: { template: ${q} }`),
+  ...(['user_data', 'meta_data', 'network_config'] as const).map((doc): HostileKey => ({
+    path: `cloud_init.${doc}.*`,
+    value: text,
+    yaml: (q) => `cloud_init: { ${doc}: { ${q}: ${q} } }`,
+    reading: { kind: 'seed', file: doc.replace('_data', '-data').replace('_config', '-config') as 'user-data' },
+  })),
   named('resolv_conf', (q) => `resolv_conf: ${q}`),
   named('timezone', (q) => `timezone: ${q}`),
   named('storage', (q) => `storage: ${q}`),

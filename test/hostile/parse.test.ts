@@ -16,6 +16,7 @@ import { sources } from '../helpers/sources.js';
 import { ensureBuilt, generatorDirs, readTree, runGenerator } from '../generator/helpers.js';
 import { MAX_FILE_BYTES as CORPUS_MAX_FILE_BYTES, malformedCorpus } from './corpus.mjs';
 import type { Expected } from './corpus.mjs';
+import { iniOf } from '../../src/translate/output.js';
 
 const temps: string[] = [];
 const temp = (prefix: string) => {
@@ -203,7 +204,7 @@ describe('plain scalars arrive as written, or are refused with a hint to quote',
     expect(diagnostics).toEqual([]);
     const text =
       nspawn && nspawn.kind === 'file'
-        ? nspawn.doc.sections.flatMap((s) => s.entries.map((e) => `${e.key}=${e.value}`))
+        ? iniOf(nspawn.doc).sections.flatMap((s) => s.entries.map((e) => `${e.key}=${e.value}`))
         : [];
     expect(text.filter((l) => l.startsWith('Environment='))).toEqual([
       'Environment=PORT=8080',

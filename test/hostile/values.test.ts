@@ -13,6 +13,7 @@ import { capabilityNames } from '../../src/schema/capabilities.js';
 import { buildFrom, outputText } from '../helpers/sources.js';
 import { examplesOracleUnavailable, parseNspawn, verifyUnits } from '../oracle/examples-oracle.js';
 import { runContainer } from '../oracle/nspawn-oracle.js';
+import { iniOf } from '../../src/translate/output.js';
 
 const skipOracle = examplesOracleUnavailable !== undefined && !process.env.CI;
 
@@ -36,7 +37,7 @@ function nspawnOf(yaml: string): string {
   expect(b.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const o = b.outputs.find((x) => x.rel === 'web.nspawn');
   if (!o || o.kind !== 'file') throw new Error('no web.nspawn');
-  return renderIni(o.doc);
+  return renderIni(iniOf(o.doc));
 }
 
 /** nspawn's complaints about a hand-written .nspawn file (the rule as systemd itself applies it). */

@@ -8,6 +8,7 @@ import { rootViews } from '../../src/translate/roots.js';
 import { explainRows } from '../../src/report/explain.js';
 import { formatFromName } from '../../src/resolve/images.js';
 import { buildFrom, outputText } from '../helpers/sources.js';
+import { iniOf } from '../../src/translate/output.js';
 
 const sha = '5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03';
 const other = 'b'.repeat(64);
@@ -230,7 +231,9 @@ describe('where the root comes from, and a new image version', () => {
         .map((o) => [
           o.container!,
           o.kind === 'file'
-            ? o.doc.sections.flatMap((s) => s.entries.map((e) => `${e.key}=${e.value}`)).join('\n')
+            ? iniOf(o.doc)
+                .sections.flatMap((s) => s.entries.map((e) => `${e.key}=${e.value}`))
+                .join('\n')
             : '',
         ]),
     );

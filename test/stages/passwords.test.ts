@@ -15,6 +15,7 @@ import { explainRows } from '../../src/report/explain.js';
 import { passwordHashProblem } from '../../src/schema/identity-rules.js';
 import { renderPlanText } from '../../src/report/plan.js';
 import { sources } from '../helpers/sources.js';
+import { iniOf } from '../../src/translate/output.js';
 
 // Real hashes of "s3cret": openssl passwd -6 / -5 (fixed salts), and libxcrypt's yescrypt and bcrypt.
 const SHA512 = execFileSync('openssl', ['passwd', '-6', '-salt', 'Qx7.pz/s', 's3cret'], { encoding: 'utf8' }).trim();
@@ -33,7 +34,7 @@ function config(files: Record<string, string>, shared: readonly string[] = []) {
 const text = (b: ReturnType<typeof build>, rel: string) => {
   const o = b.outputs.find((x) => x.rel === rel);
   if (!o || o.kind !== 'file') throw new Error(`no ${rel}: ${b.outputs.map((x) => x.rel).join(', ')}`);
-  return { text: renderIni(o.doc), mode: o.mode, dir: o.dir };
+  return { text: renderIni(iniOf(o.doc)), mode: o.mode, dir: o.dir };
 };
 
 describe('password_hash validation', () => {
@@ -129,7 +130,7 @@ describe('a password hash only in a file its owner alone can read', () => {
     );
     for (const o of b.outputs) {
       if (o.kind !== 'file' || o.rel.endsWith('@machinist.passwords')) continue;
-      for (const h of [SHA512, YESCRYPT, BCRYPT]) expect(renderIni(o.doc)).not.toContain(h.slice(-20));
+      for (const h of [SHA512, YESCRYPT, BCRYPT]) expect(renderIni(iniOf(o.doc))).not.toContain(h.slice(-20));
     }
   });
 

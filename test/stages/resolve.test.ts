@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { explainRows } from '../../src/report/explain.js';
 import { buildFrom } from '../helpers/sources.js';
 import { renderIni } from '../../src/ini/model.js';
+import { iniOf } from '../../src/translate/output.js';
 
 const container = (b: ReturnType<typeof buildFrom>, name: string) => {
   const c = b.model.containers.find((x) => x.name === name);
@@ -279,7 +280,7 @@ describe('pass-through keys', () => {
   it('keeps other white space at the edges of a value, which systemd does not strip (only spaces and tabs)', () => {
     const b = buildFrom({ 'containers/web.yaml': 'service:\n  Unit: { ConditionPathExists: "/srv/a\\u00a0" }\n' });
     expect(b.diagnostics).toEqual([]);
-    const text = b.outputs.map((o) => (o.kind === 'file' ? renderIni(o.doc) : '')).join('');
+    const text = b.outputs.map((o) => (o.kind === 'file' ? renderIni(iniOf(o.doc)) : '')).join('');
     expect(text).toContain('ConditionPathExists=/srv/a\u00a0\n');
   });
 

@@ -3,6 +3,7 @@ import { renderIni } from '../../src/ini/model.js';
 import { build, withoutUnrenderable } from '../../src/pipeline.js';
 import { translate } from '../../src/translate/index.js';
 import { buildFrom, outputText, sources } from '../helpers/sources.js';
+import { iniOf } from '../../src/translate/output.js';
 
 const nspawnOf = (yaml: string, extra: Record<string, string> = {}) =>
   outputText(ok({ 'containers/web.yaml': yaml, ...extra }), 'web.nspawn');
@@ -242,7 +243,7 @@ describe('determinism', () => {
       'containers/a.yaml': 'profiles: [base]\n',
     };
     const render = (b: ReturnType<typeof build>) =>
-      b.outputs.map((o) => `${o.rel}\n${o.kind === 'file' ? renderIni(o.doc) : o.target}`).join('\n');
+      b.outputs.map((o) => `${o.rel}\n${o.kind === 'file' ? renderIni(iniOf(o.doc)) : o.target}`).join('\n');
     const forward = render(build(sources(files)));
     expect(render(build(sources(files).reverse()))).toBe(forward);
     expect(forward).toContain('machine-lab.slice');
@@ -356,7 +357,7 @@ describe('a file that does not render', () => {
     expect(withoutUnrenderable(b)).toBeUndefined();
     const outputs = b.outputs.map((o) =>
       o.kind === 'file' && o.rel === 'a.nspawn'
-        ? { ...o, doc: { ...o.doc, sections: [{ name: 'Exec', entries: [{ key: 'Boot', value: 'x\ny' }] }] } }
+        ? { ...o, doc: { ...iniOf(o.doc), sections: [{ name: 'Exec', entries: [{ key: 'Boot', value: 'x\ny' }] }] } }
         : o,
     );
     const r = withoutUnrenderable({ ...b, outputs })!;
