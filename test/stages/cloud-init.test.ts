@@ -1,6 +1,9 @@
 // cloud_init: → a NoCloud seed: the template merged under the container's keys, meta-data with instance-id and
 // local-hostname, user-data with #cloud-config first, network-config by network mode, the .nspawn bind, every
 // refusal at its line, and YAML that cloud-init (YAML 1.1, PyYAML) reads back as exactly the value machinist read.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ownership, renderOwned, requiredFirstLine } from '../../src/emit/ownership.js';
@@ -10,6 +13,7 @@ import { seedYaml } from '../../src/translate/seed-yaml.js';
 import type { Output } from '../../src/translate/output.js';
 import { seeded } from '../helpers/random.js';
 import type { Random } from '../helpers/random.js';
+import { ensureBuilt, repo, runCli } from '../generator/helpers.js';
 import { pyYaml } from '../helpers/pyyaml.js';
 import { buildFrom, outputText, sources } from '../helpers/sources.js';
 
@@ -375,5 +379,22 @@ describe('explain', () => {
     expect(rows['cloud_init.seed']).toEqual(['/etc/systemd/nspawn/web.cloud-init', 'computed']);
     const meta = parse(file(b, 'web.cloud-init/meta-data')) as Record<string, unknown>;
     expect(rows['cloud_init.instance-id']).toEqual([meta['instance-id'], 'computed']);
+  });
+});
+
+describe('compile --dry-run', () => {
+  it('lists the seed files and shows the instance-id, writing nothing', () => {
+    ensureBuilt();
+    const root = mkdtempSync(join(tmpdir(), 'machinist-seed-dry-'));
+    try {
+      const r = runCli(['compile', '--config', join(repo, 'examples/cloud-init/config'), '--root', root, '--dry-run']);
+      expect(r.code).toBe(0);
+      for (const f of ['meta-data', 'network-config', 'user-data'])
+        expect(r.stdout).toContain(`create  ${root}/etc/systemd/nspawn/app.cloud-init/${f}`);
+      expect(r.stdout).toMatch(/^\+instance-id: iid-machinist-[0-9a-f]{32}$/m);
+      expect(readdirSync(root)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
