@@ -1,7 +1,16 @@
 // cloud_init: → a NoCloud seed: the template merged under the container's keys, meta-data with instance-id and
 // local-hostname, user-data with #cloud-config first, network-config by network mode, the .nspawn bind, every
 // refusal at its line, and YAML that cloud-init (YAML 1.1, PyYAML) reads back as exactly the value machinist read.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +22,7 @@ import { seedYaml } from '../../src/translate/seed-yaml.js';
 import type { Output } from '../../src/translate/output.js';
 import { seeded } from '../helpers/random.js';
 import type { Random } from '../helpers/random.js';
-import { ensureBuilt, repo, runCli } from '../generator/helpers.js';
+import { ensureBuilt, repo, runCli, writeConfig } from '../generator/helpers.js';
 import { pyYaml } from '../helpers/pyyaml.js';
 import { buildFrom, outputText, sources } from '../helpers/sources.js';
 
@@ -395,6 +404,40 @@ describe('compile --dry-run', () => {
       expect(readdirSync(root)).toEqual([]);
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('compile writes, keeps and removes a seed like every output', () => {
+  it('a hand-edited seed file is left alone; removing cloud_init: removes the seed and its directory', () => {
+    ensureBuilt();
+    const base = mkdtempSync(join(tmpdir(), 'machinist-seed-owned-'));
+    const config = join(base, 'config');
+    const root = join(base, 'root');
+    mkdirSync(root);
+    const seed = join(root, 'etc/systemd/nspawn/web.cloud-init');
+    const compile = () => runCli(['compile', '--config', config, '--root', root]);
+    try {
+      writeConfig(config, { 'containers/web.yaml': 'cloud_init: { user_data: { runcmd: [date] } }\n' });
+      expect(compile().code).toBe(0);
+      expect(readdirSync(seed).sort()).toEqual(['meta-data', 'network-config', 'user-data']);
+      expect(statSync(seed).mode & 0o777).toBe(0o755);
+      expect(statSync(join(seed, 'user-data')).mode & 0o777).toBe(0o644);
+      const edited = `${readFileSync(join(seed, 'user-data'), 'utf8')}packages: [vim]\n`;
+      writeFileSync(join(seed, 'user-data'), edited);
+      writeConfig(config, { 'containers/web.yaml': 'cloud_init: { user_data: { runcmd: [true] } }\n' });
+      const refused = compile();
+      expect(refused.stderr).toContain(`error[edited-file]: ${seed}/user-data was edited by hand`);
+      expect(readFileSync(join(seed, 'user-data'), 'utf8')).toBe(edited);
+      rmSync(join(seed, 'user-data'));
+      expect(compile().code).toBe(0);
+      writeConfig(config, { 'containers/web.yaml': 'description: no seed\n' });
+      const removed = compile();
+      expect(removed.code).toBe(0);
+      expect(removed.stdout).toContain(`remove  ${seed}/user-data`);
+      expect(existsSync(seed)).toBe(false);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
     }
   });
 });
