@@ -1,6 +1,6 @@
-// Assembles src/emit/wasm/sha256.wat with wat2wasm (Debian package wabt) into src/emit/wasm/sha256.wasm.ts,
+// Assembles src/hash/wasm/sha256.wat with wat2wasm (Debian package wabt) into src/hash/wasm/sha256.wasm.ts,
 // the bytes as base64 for the bundles. The .ts is committed, so building needs no wabt; run this after editing
-// the .wat (test/emit/sha256.test.ts checks that both agree wherever wat2wasm is installed).
+// the .wat (test/hash/sha256.test.ts checks that both agree wherever wat2wasm is installed).
 // Run: node scripts/wasm.mjs
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ export const moduleText = (bytes) =>
 if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1]) {
   const root = new URL('..', import.meta.url).pathname;
   writeFileSync(
-    join(root, 'src/emit/wasm/sha256.wasm.ts'),
-    moduleText(assemble(join(root, 'src/emit/wasm/sha256.wat'))),
+    join(root, 'src/hash/wasm/sha256.wasm.ts'),
+    moduleText(assemble(join(root, 'src/hash/wasm/sha256.wat'))),
   );
 }

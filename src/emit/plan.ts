@@ -12,7 +12,7 @@ import { entryKey, joinUnder } from './existing.js';
 import type { Existing, Snapshot } from './existing.js';
 import { modeOf } from './modes.js';
 import { ownership, renderOwned, requiredFirstLine } from './ownership.js';
-import { expectHashes } from './sha256.js';
+import { expectHashes } from '../hash/sha256.js';
 import type { Targets } from './targets.js';
 
 export type Op = 'create' | 'change' | 'remove' | 'unchanged';

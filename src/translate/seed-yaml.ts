@@ -4,8 +4,8 @@
 // library's 1.1 schema quotes every string those rules would type; what is left is done here. This module needs
 // the YAML library, so it is loaded on first use (load-seed-yaml.ts): a configuration without cloud_init: never
 // loads it.
-import { createHash } from 'node:crypto';
 import { Document, visit } from 'yaml';
+import { sha256 } from '../hash/sha256.js';
 import { EncodeError } from '../ini/escape.js';
 
 // Characters PyYAML's reader refuses (C1 controls, U+FFFE/U+FFFF) or reads as a line break or a byte-order mark
@@ -60,7 +60,6 @@ export function seedYaml(value: Record<string, unknown>): string {
 
 /** The instance-id of a seed whose documents (instance-id aside) are `texts`: it changes exactly when they do. */
 export function instanceIdOf(texts: readonly string[]): string {
-  const h = createHash('sha256');
-  for (const t of texts) h.update(`${t}\0`);
-  return `iid-machinist-${h.digest('hex').slice(0, 32)}`;
+  // The same SHA-256 as the ownership hashes: node:crypto would load node's streams at boot.
+  return `iid-machinist-${sha256(texts.map((t) => `${t}\0`).join('')).slice(0, 32)}`;
 }

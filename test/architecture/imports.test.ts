@@ -11,7 +11,7 @@ const src = join(new URL('../..', import.meta.url).pathname, 'src');
 
 /** Layers, lowest first: a folder (or a module directly in src/) may use its own folder and earlier layers. */
 const LAYERS: string[][] = [
-  ['order', 'lazy', 'fs'],
+  ['order', 'lazy', 'fs', 'hash'],
   ['diagnostics'],
   ['load'],
   ['schema'],

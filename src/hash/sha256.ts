@@ -3,7 +3,7 @@
 // most of a millisecond per file; node:crypto first loads its own modules and node's streams (about 5 ms), then
 // takes ~2 µs a file; a small WebAssembly module (wasm/sha256.wat) starts in about 1 ms and takes ~14 µs a file
 // (unoptimised at first). So a run of a few hundred files or fewer hashes in WebAssembly, a bigger one in
-// node:crypto. Both give the same digests (test/emit/sha256.test.ts), lone surrogates included (U+FFFD).
+// node:crypto. Both give the same digests (test/hash/sha256.test.ts), lone surrogates included (U+FFFD).
 import { SHA256_WASM } from './wasm/sha256.wasm.js';
 
 interface Sha256Exports {

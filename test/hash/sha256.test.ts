@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
-import { expectHashes, sha256, sha256Wasm } from '../../src/emit/sha256.js';
+import { expectHashes, sha256, sha256Wasm } from '../../src/hash/sha256.js';
 import { seeded } from '../helpers/random.js';
 // @ts-expect-error: a build script in plain JavaScript
 import { assemble, moduleText } from '../../scripts/wasm.mjs';
@@ -64,8 +64,8 @@ describe('sha256', () => {
 
   const wat2wasm = spawnSync('wat2wasm', ['--version']).status === 0;
   it.skipIf(!wat2wasm)('sha256.wasm.ts holds what sha256.wat assembles to (node scripts/wasm.mjs)', () => {
-    const committed = readFileSync(`${root}src/emit/wasm/sha256.wasm.ts`, 'utf8');
-    expect(committed).toBe(moduleText(assemble(`${root}src/emit/wasm/sha256.wat`)));
+    const committed = readFileSync(`${root}src/hash/wasm/sha256.wasm.ts`, 'utf8');
+    expect(committed).toBe(moduleText(assemble(`${root}src/hash/wasm/sha256.wat`)));
   });
 });
 
@@ -84,7 +84,7 @@ describe('sha256 when node:crypto cannot be loaded', () => {
     };
     vi.resetModules();
     try {
-      const m = await import('../../src/emit/sha256.js');
+      const m = await import('../../src/hash/sha256.js');
       m.expectHashes(10_000);
       expect(m.sha256('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
       expect(failed).toEqual(['node:crypto']);

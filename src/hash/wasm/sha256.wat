@@ -3,7 +3,7 @@
 ;; at HASH, in host (little-endian) order. WebAssembly because the generator runs at every boot, cold: node:crypto
 ;; would first load its own modules and node's streams (several milliseconds), and SHA-256 in plain JavaScript
 ;; runs in the interpreter at first (a fraction of a millisecond per file). This compiles in well under one.
-;; Built with wat2wasm (wabt) into sha256.wasm.ts by scripts/wasm.mjs; test/emit/sha256.test.ts checks both.
+;; Built with wat2wasm (wabt) into sha256.wasm.ts by scripts/wasm.mjs; test/hash/sha256.test.ts checks both.
 ;;
 ;; Memory: K (round constants) at 0, HASH at 256, W (message schedule) at 512, INPUT from 1024.
 (module
