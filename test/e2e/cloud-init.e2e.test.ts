@@ -9,11 +9,10 @@
  * (sh scripts/e2e-rootfs.sh).
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { guestHandle, mountRoot, writeInHost, type Guest } from './guest.js';
-import { bootHost, configWarnings, type Host } from './harness.js';
+import { bootRootfsHost, guestHandle, mountRoot, writeInHost, type Guest } from './guest.js';
+import { configWarnings, type Host } from './harness.js';
 import { hostHooks } from './hooks.js';
-import { installIntoHost } from './install.js';
-import { ensureRootfs, IMAGE_DIR_IN_HOST, ROOTFS_BUILD_TIMEOUT_MS, rootfsNspawnArgs } from './rootfs.js';
+import { IMAGE_DIR_IN_HOST, ROOTFS_BUILD_TIMEOUT_MS } from './rootfs.js';
 
 const E2E = process.env.MACHINIST_E2E === '1';
 const NAME = 'cinit';
@@ -64,9 +63,7 @@ describe.skipIf(!E2E)('cloud_init: a NoCloud seed compiled by machinist, applied
   };
 
   beforeAll(async () => {
-    const rootfs = await ensureRootfs();
-    host = await bootHost({ timeoutMs: 45_000, nspawnArgs: rootfsNspawnArgs(rootfs) });
-    await installIntoHost(host, 'bundle');
+    host = await bootRootfsHost();
   }, ROOTFS_BUILD_TIMEOUT_MS + 90_000);
 
   hostHooks(() => host, ['machine@*'], 200);

@@ -13,9 +13,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Host, RunOptions, RunResult } from './harness.js';
-import { INSTALLED, REPO } from './install.js';
-import { IMAGE_DIR_IN_HOST } from './rootfs.js';
+import { bootHost, type Host, type RunOptions, type RunResult } from './harness.js';
+import { INSTALLED, installIntoHost, REPO } from './install.js';
+import { ensureRootfs, IMAGE_DIR_IN_HOST, rootfsNspawnArgs } from './rootfs.js';
 
 export interface NoCloudSeed {
   /** meta-data: give it an instance-id (a new one makes cloud-init run again). */
@@ -214,4 +214,15 @@ export function guestHandle(host: Host, name: string): Guest {
       return state;
     },
   };
+}
+
+/**
+ * A host booted from the cached Debian root (with openssh-server and cloud-init) and machinist's bundles installed,
+ * for suites whose guests machinist compiles onto that root (mountRoot). Allow ROOTFS_BUILD_TIMEOUT_MS for its first
+ * build.
+ */
+export async function bootRootfsHost(): Promise<Host> {
+  const host = await bootHost({ timeoutMs: 45_000, nspawnArgs: rootfsNspawnArgs(await ensureRootfs()) });
+  await installIntoHost(host, 'bundle');
+  return host;
 }

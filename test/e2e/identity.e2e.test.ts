@@ -11,11 +11,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { guestHandle, mountRoot, writeInHost, type Guest } from './guest.js';
-import { bootHost, configWarnings, type Host } from './harness.js';
+import { bootRootfsHost, guestHandle, mountRoot, writeInHost, type Guest } from './guest.js';
+import { configWarnings, type Host } from './harness.js';
 import { hostHooks } from './hooks.js';
-import { installIntoHost } from './install.js';
-import { ensureRootfs, IMAGE_DIR_IN_HOST, ROOTFS_BUILD_TIMEOUT_MS, rootfsNspawnArgs } from './rootfs.js';
+import { IMAGE_DIR_IN_HOST, ROOTFS_BUILD_TIMEOUT_MS } from './rootfs.js';
 import { ssh, sshKeyPair, waitForSsh, type SshKey } from './ssh.js';
 
 const E2E = process.env.MACHINIST_E2E === '1';
@@ -42,9 +41,7 @@ describe.skipIf(!E2E)('identity: users and SSH keys through credentials, compile
   let aliceLine: string;
 
   beforeAll(async () => {
-    const rootfs = await ensureRootfs();
-    host = await bootHost({ timeoutMs: 45_000, nspawnArgs: rootfsNspawnArgs(rootfs) });
-    await installIntoHost(host, 'bundle');
+    host = await bootRootfsHost();
   }, ROOTFS_BUILD_TIMEOUT_MS + 90_000);
 
   hostHooks(() => host, ['machine@*'], 200);
