@@ -81,6 +81,21 @@ function changedCredentials(root: string, name: string): string[] {
   return out;
 }
 
+/** The instance-id line of a seed's meta-data (the seed cloud-init applies once per instance-id), if any. */
+const instanceIdLine = (metaData: string | undefined) =>
+  metaData?.split('\n').find((l) => l.startsWith('instance-id:'));
+
+/**
+ * A cloud-init seed whose instance-id changed since the container started (the template keeps a copy of the
+ * meta-data it started with): the guest applies the new seed at its next start. Its bind in the .nspawn file does
+ * not change with it, so the .nspawn comparison cannot tell.
+ */
+function changedSeed(root: string, name: string, started: string | undefined): string[] {
+  const rel = `${name}.cloud-init/meta-data`;
+  const now = readText(join(root, 'etc/systemd/nspawn', rel)) ?? readText(join(root, generatorDirs.nspawn, rel));
+  return instanceIdLine(started) === instanceIdLine(now) ? [] : [`${name}.cloud-init: instance-id`];
+}
+
 /** Keys that the running container started without: it needs a restart to use them. */
 function pendingRestart(root: string, name: string): string[] {
   const dir = join(root, startedDir, name);
@@ -88,7 +103,8 @@ function pendingRestart(root: string, name: string): string[] {
   if (started.nspawn === undefined && started.unit === undefined) return [];
   const now = effectiveFiles(root, name);
   const nspawn = restartKeys('nspawn', started.nspawn, now.nspawn).map((k) => `${name}.nspawn: ${k}`);
-  return [...nspawn, ...restartKeys('unit', started.unit, now.unit), ...changedCredentials(root, name)];
+  const seed = changedSeed(root, name, readText(join(dir, 'seed-meta-data')));
+  return [...nspawn, ...restartKeys('unit', started.unit, now.unit), ...seed, ...changedCredentials(root, name)];
 }
 
 const SIZE = /^(\d+(?:\.\d+)?)([KMGTPE]?)$/;

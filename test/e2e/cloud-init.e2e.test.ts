@@ -57,6 +57,12 @@ describe.skipIf(!E2E)('cloud_init: a NoCloud seed compiled by machinist, applied
     expect(st.stdout).toMatch(/status: done/);
     return st.stdout;
   };
+  /** What `machinist status` says the running container needs a restart for. */
+  const pendingRestart = async () => {
+    const r = await host.run(['machinist', 'status', NAME, '--format', 'json'], { allowFail: true });
+    const rows = (JSON.parse(r.stdout) as { rows: Array<{ name: string; drift: string[] }> }).rows;
+    return rows.find((x) => x.name === NAME)!.drift.filter((d) => d.startsWith('pending restart'));
+  };
   const restart = async () => {
     await host.run(['systemctl', 'restart', guest.unit], { timeoutMs: 60_000 });
     await guest.waitRunning();
@@ -110,7 +116,9 @@ describe.skipIf(!E2E)('cloud_init: a NoCloud seed compiled by machinist, applied
     expect(compiled.stdout).toContain(`change  ${SEED}/user-data`);
     const second = await instanceId();
     expect(second).not.toBe(first);
+    expect(await pendingRestart()).toEqual([`pending restart: ${NAME}.cloud-init: instance-id`]);
     await restart();
+    expect(await pendingRestart()).toEqual([]);
     await cloudInitDone();
     expect((await guest.run(['cat', LOG])).stdout).toBe(`${first}\n${second}\n`);
     expect((await guest.run(['cat', '/run/machinist-ci-changed'])).stdout).toBe('changed\n');

@@ -144,6 +144,28 @@ describe('status', () => {
     expect(JSON.stringify(drift)).not.toContain('$6$');
   });
 
+  it("tells a cloud-init seed whose instance-id changed since the start (the seed's bind does not change)", () => {
+    rmSync(join(cfg, 'containers/bad.yaml')); // a broken container stops compile from writing
+    put('containers/app.yaml', 'cloud_init: { user_data: { runcmd: [date] } }\n');
+    compile({ configDir: cfg, root });
+    const seed = join(root, 'etc/systemd/nspawn/app.cloud-init/meta-data');
+    const started = join(root, 'run/machinist/started/app');
+    // What units/machine@.service copied when app started.
+    write(join(started, 'nspawn'), readFileSync(join(root, 'etc/systemd/nspawn/app.nspawn'), 'utf8'));
+    write(join(started, 'seed-meta-data'), readFileSync(seed, 'utf8'));
+    const pending = () =>
+      rowsNow()
+        .find((r) => r.name === 'app')!
+        .drift.filter((d) => d.startsWith('pending restart'));
+    expect(pending()).toEqual([]);
+    put('containers/app.yaml', 'cloud_init: { user_data: { runcmd: [date, uptime] } }\n');
+    compile({ configDir: cfg, root });
+    expect(pending()).toEqual(['pending restart: app.cloud-init: instance-id']);
+    // A container started before it had a seed: the seed applies at its next start.
+    rmSync(join(started, 'seed-meta-data'));
+    expect(pending()).toEqual(['pending restart: app.cloud-init: instance-id']);
+  });
+
   it('reads other hosts into one table; an unreachable host is a row with its error', () => {
     const rows = status({ run: fake, hosts: ['root@host', 'far@host'], names: [] });
     expect(rows.map((r) => [r.host, r.name])).toEqual([
