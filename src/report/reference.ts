@@ -52,36 +52,36 @@ function table(s: JSONSchema, deep = true): string {
   return out.join('\n');
 }
 
+/** The reference's table per configuration file: its heading, the schema definition, and what to say first. */
+const FILE_TABLES: Array<{ title: string; def: string; intro?: string; deep?: boolean }> = [
+  {
+    title: 'containers/NAME.yaml and profiles/NAME.yaml',
+    def: 'container',
+    intro:
+      'Every key is optional in a profile; a container also may leave all of them out (an empty file is a container that boots /var/lib/machines/NAME with host networking).',
+  },
+  { title: 'slices/NAME.yaml', def: 'slice' },
+  {
+    title: 'images/NAME.yaml',
+    def: 'image',
+    intro: 'Where the root file system of image NAME comes from: url + sha256, or path. See "Images and roots" above.',
+  },
+  { title: 'pods/NAME.yaml', def: 'pod' },
+  {
+    title: 'cloud-init/NAME.yaml',
+    def: 'cloudInit',
+    intro:
+      'A template a container names in cloud_init.template, merged under its own cloud_init: keys. See "cloud-init seeds" above.',
+  },
+  { title: 'machinist.yaml', def: 'settings', deep: false },
+];
+
 export function referenceMarkdown(): string {
   const defs = (jsonSchema() as { $defs: Record<string, JSONSchema> }).$defs;
   const parts: string[] = [];
-  parts.push(
-    '### containers/NAME.yaml and profiles/NAME.yaml',
-    '',
-    'Every key is optional in a profile; a container also may leave all of them out (an empty file is a container that boots /var/lib/machines/NAME with host networking).',
-    '',
-    table(defs['container']!),
-    '',
-  );
-  parts.push('### slices/NAME.yaml', '', table(defs['slice']!), '');
-  parts.push(
-    '### images/NAME.yaml',
-    '',
-    'Where the root file system of image NAME comes from: url + sha256, or path. See "Images and roots" above.',
-    '',
-    table(defs['image']!),
-    '',
-  );
-  parts.push('### pods/NAME.yaml', '', table(defs['pod']!), '');
-  parts.push(
-    '### cloud-init/NAME.yaml',
-    '',
-    'A template a container names in cloud_init.template, merged under its own cloud_init: keys. See "cloud-init seeds" above.',
-    '',
-    table(defs['cloudInit']!),
-    '',
-  );
-  parts.push('### machinist.yaml', '', table(defs['settings']!, false), '');
+  for (const f of FILE_TABLES) {
+    parts.push(`### ${f.title}`, '', ...(f.intro ? [f.intro, ''] : []), table(defs[f.def]!, f.deep ?? true), '');
+  }
   parts.push('### Pass-through keys (`nspawn:`, `service:`, slice `unit:`)', '');
   parts.push(
     'Keys are checked against the lists systemd 252 itself accepts. A key that a first-class setting writes is refused with that setting as the hint.',
