@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import '../helpers/esm-modules.js';
 import { compile } from '../../src/index.js';
 import { bootHost, configWarnings, type Host } from './harness.js';
+import { guestHandle } from './guest.js';
 import { hostHooks } from './hooks.js';
 import { REPO } from './install.js';
 import { PREP_UNIT, WORLD_NSPAWN_ARGS, World } from './world.js';
@@ -75,19 +76,7 @@ describe.skipIf(!E2E)('pods on a booted systemd', () => {
     });
     await host.waitFor(`${PREP_UNIT} done`, async () => (await active(PREP_UNIT)) === 'active', 60_000);
     await host.run(['systemctl', 'start', 'machine@p-a.service', 'machine@p-b.service'], { timeoutMs: 60_000 });
-    for (const name of Object.keys(MEMBERS)) {
-      await host.waitFor(
-        `guest ${name} running`,
-        async () => {
-          const r = await host!.inMachine(name, ['systemctl', 'is-system-running'], {
-            allowFail: true,
-            timeoutMs: 5_000,
-          });
-          return ['running', 'degraded'].includes(r.stdout.trim());
-        },
-        60_000,
-      );
-    }
+    for (const name of Object.keys(MEMBERS)) await guestHandle(host!, name).waitRunning(60_000);
     // Servers in the pod: p-a on port 80, p-b (user namespace) on port 81: below 1024 in both.
     await host.inMachine('p-a', [
       'systemd-run',

@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { bootHost, configWarnings, type Host } from './harness.js';
+import { guestHandle } from './guest.js';
 import { hostHooks } from './hooks.js';
 import { installIntoRoot, preBootMethod } from './install.js';
 
@@ -58,19 +59,7 @@ describe.skipIf(!E2E)('restart: after systemd-nspawn is killed (kill -9 of the m
     const argv = ['journalctl', '--no-pager', '-o', 'cat', '-u', u, `--after-cursor=${since}`];
     return (await host.run(argv, { allowFail: true })).stdout;
   }
-  async function guestRunning(machine: string, timeoutMs: number): Promise<void> {
-    await host.waitFor(
-      `guest ${machine}: is-system-running = running|degraded`,
-      async () => {
-        const r = await host.inMachine(machine, ['systemctl', 'is-system-running'], {
-          allowFail: true,
-          timeoutMs: 5000,
-        });
-        return ['running', 'degraded'].includes(r.stdout.trim());
-      },
-      timeoutMs,
-    );
-  }
+  const guestRunning = (machine: string, timeoutMs: number) => guestHandle(host, machine).waitRunning(timeoutMs);
   const machines = async () => (await host.run(['machinectl', 'list', '--no-legend'])).stdout;
 
   interface Killed {

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import '../helpers/esm-modules.js';
 import { compile } from '../../src/index.js';
 import { bootHost, configWarnings, type Host } from './harness.js';
+import { guestHandle } from './guest.js';
 import { hostHooks } from './hooks.js';
 import { REPO } from './install.js';
 
@@ -57,19 +58,7 @@ describe.skipIf(!E2E)('system call deny lists on a booted systemd', () => {
         if (!r.written) throw new Error(`compile wrote nothing: ${r.diagnostics.map((d) => d.message).join('; ')}`);
       },
     });
-    for (const name of Object.keys(CONTAINERS)) {
-      await host.waitFor(
-        `guest ${name} running`,
-        async () => {
-          const r = await host!.inMachine(name, ['systemctl', 'is-system-running'], {
-            allowFail: true,
-            timeoutMs: 5_000,
-          });
-          return ['running', 'degraded'].includes(r.stdout.trim());
-        },
-        60_000,
-      );
-    }
+    for (const name of Object.keys(CONTAINERS)) await guestHandle(host, name).waitRunning(60_000);
   });
   afterAll(() => {
     if (config) rmSync(config, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { bootHost, configWarnings, type Host } from './harness.js';
+import { guestHandle } from './guest.js';
 import { hostHooks } from './hooks.js';
 
 const E2E = process.env.MACHINIST_E2E === '1';
@@ -66,19 +67,7 @@ describe.skipIf(!E2E)('units/machine@.service on a booted systemd', () => {
     const r = await host.run(['journalctl', '--no-pager', '-n', '0', '--show-cursor', '-q'], { allowFail: true });
     return r.stdout.replace(/^-- cursor: /m, '').trim();
   }
-  async function guestRunning(machine: string, timeoutMs = 20_000): Promise<void> {
-    await host.waitFor(
-      `guest ${machine}: is-system-running = running|degraded`,
-      async () => {
-        const r = await host.inMachine(machine, ['systemctl', 'is-system-running'], {
-          allowFail: true,
-          timeoutMs: 5_000,
-        });
-        return ['running', 'degraded'].includes(r.stdout.trim());
-      },
-      timeoutMs,
-    );
-  }
+  const guestRunning = (machine: string, timeoutMs = 20_000) => guestHandle(host, machine).waitRunning(timeoutMs);
 
   beforeAll(async () => {
     host = await bootHost({
