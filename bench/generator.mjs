@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Benchmark of machinist-generator as a whole process, the way systemd runs it: a fresh `node` per run,
 // config and output on tmpfs (like /etc in the page cache and /run), compared with `node -e 0` in the same
-// run. Run: npm run bench [-- --runs N] [-- --profile] [-- --baseline DIR]
+// run. Run: npm run bench [-- --runs N] [-- --profile] [-- --baseline DIR ...]
 //
 // --baseline DIR compares with another build in the same interleaved run: DIR is a checkout whose bundles are
 // built (e.g. `git worktree add /tmp/base COMMIT && cd /tmp/base && ln -s $PWD/node_modules . && npm run build`).
-// Its generator runs with its own code cache, as installed; the last column is this build's time over its.
+// Its generator runs with its own code cache, as installed; its "vs base" column is this build's time over its.
+// Repeatable: each DIR gets its own columns, in the order given (say, a commit as it was and as patched).
 //
 // Configs: every examples/*/config (and test/generator/fixtures/*/config), plus generated configs of 100 and
 // 1000 containers (a few profiles, nested slices, resources, binds, environment, networking, dependencies).
@@ -25,7 +26,7 @@ const flag = (name, dflt) => {
 const RUNS = flag('--runs', 21);
 const WARMUP = 3;
 const PROFILE = args.includes('--profile');
-const baselineDir = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1] : undefined;
+const baselineDirs = args.flatMap((a, i) => (a === '--baseline' && args[i + 1] ? [args[i + 1]] : []));
 const node = process.execPath;
 const generator = join(root, 'dist/machinist-generator');
 
@@ -63,9 +64,12 @@ function writeCodeCache(bin, file) {
   if (mk.status !== 0) throw new Error(`${bin} --write-code-cache failed: ${mk.stderr}`);
 }
 writeCodeCache(generator, cache);
-const baseline = baselineDir && join(baselineDir, 'dist/machinist-generator');
-const baselineCache = join(work, 'baseline.cache');
-if (baseline) writeCodeCache(baseline, baselineCache);
+const baselines = baselineDirs.map((dir, i) => ({
+  key: `baseline${i}`,
+  bin: join(dir, 'dist/machinist-generator'),
+  cache: join(work, `baseline${i}.cache`),
+}));
+for (const b of baselines) writeCodeCache(b.bin, b.cache);
 // A clean environment, as a generator has at boot (NODE_OPTIONS or NODE_EXTRA_CA_CERTS would slow node -e 0 too).
 const env = (config, cacheFile) => ({
   PATH: process.env.PATH,
@@ -117,7 +121,7 @@ for (const c of configs) {
     base: [baseArgv, env(c.dir, '')],
     cold: [genArgv, env(c.dir, join(work, 'no-cache'))],
     installed: [genArgv, env(c.dir, cache)],
-    ...(baseline ? { baseline: [[node, baseline, ...outDirs], env(c.dir, baselineCache)] } : {}),
+    ...Object.fromEntries(baselines.map((b) => [b.key, [[node, b.bin, ...outDirs], env(c.dir, b.cache)]])),
   };
   const first = once(...variants.installed);
   const logLines = first.stderr.split('\n').filter(Boolean).length;
@@ -134,7 +138,7 @@ for (const c of configs) {
     base: stat('base'),
     cold: stat('cold'),
     installed: stat('installed'),
-    baseline: baseline ? stat('baseline') : undefined,
+    baselines: baselines.map((b) => stat(b.key)),
     rss: peakRss(...variants.installed),
     rssCold: peakRss(...variants.cold),
     baseRss: peakRss(...variants.base),
@@ -154,9 +158,12 @@ console.log(
   `in brackets. Config and output on ${shm}; node ${process.version}; ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} load average.`,
 );
 console.log('cold: no code cache. installed: with the code cache that make install / the Debian package create.');
-if (baseline) console.log(`baseline: ${baseline}, installed likewise; vs base: installed time / baseline time.`);
+for (const [i, b] of baselines.entries())
+  console.log(`baseline ${i + 1}: ${b.bin}, installed likewise; vs base: installed time / its time.`);
 console.log('');
-const baseHead = baseline ? `${lpad('baseline', 18)}${lpad('ratio', 7)}${lpad('vs base', 9)}` : '';
+const baseHead = baselines
+  .map((_, i) => `${lpad(`baseline ${i + 1}`, 18)}${lpad('ratio', 7)}${lpad('vs base', 9)}`)
+  .join('');
 console.log(
   `${pad('config', 18)}${lpad('outputs', 8)}${lpad('node -e 0', 18)}${lpad('cold', 18)}${lpad('ratio', 7)}` +
     `${lpad('installed', 18)}${lpad('ratio', 7)}${baseHead}${lpad('peak RSS', 10)}  targets (installed)`,
@@ -171,10 +178,13 @@ for (const r of rows) {
   if (r.rss !== undefined) checks.push(r.rss < 100 ? 'PASS <100 MiB' : 'FAIL ≥100 MiB');
   fail += checks.filter((x) => x.startsWith('FAIL')).length;
   const cell = (x) => `${ms(x.ms)} [${x.cpu.toFixed(0)}]`;
-  const vsBase = r.baseline
-    ? `${lpad(cell(r.baseline), 18)}${lpad(`${(r.baseline.ms / r.base.ms).toFixed(2)}×`, 7)}` +
-      `${lpad(`${((r.installed.ms / r.baseline.ms - 1) * 100).toFixed(1)}%`, 9)}`
-    : '';
+  const vsBase = r.baselines
+    .map(
+      (x) =>
+        `${lpad(cell(x), 18)}${lpad(`${(x.ms / r.base.ms).toFixed(2)}×`, 7)}` +
+        `${lpad(`${((r.installed.ms / x.ms - 1) * 100).toFixed(1)}%`, 9)}`,
+    )
+    .join('');
   const rss = lpad(r.rss === undefined ? '?' : `${r.rss.toFixed(0)} MiB`, 10);
   console.log(
     `${pad(r.label, 18)}${lpad(r.files, 8)}${lpad(cell(r.base), 18)}${lpad(cell(r.cold), 18)}${lpad(`${cold.toFixed(2)}×`, 7)}` +
