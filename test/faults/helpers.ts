@@ -3,8 +3,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
-  existsSync,
-  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -17,6 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ensureBuilt } from '../generator/helpers.js';
+import { walkTree } from '../helpers/tree.js';
 
 export const bin = join(process.cwd(), 'dist/machinist');
 export const TEMPLATE = '/usr/lib/systemd/system/machine@.service';
@@ -92,20 +91,11 @@ export type Entry =
 /** Every entry below `dir` (directories too, hidden names too), by path relative to it. */
 export function readTree(dir: string): Map<string, Entry> {
   const out = new Map<string, Entry>();
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(dir, rel)).sort()) {
-      const r = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(join(dir, r));
-      if (st.isSymbolicLink()) out.set(r, { type: 'symlink', target: readlinkSync(join(dir, r)) });
-      else if (st.isFile())
-        out.set(r, { type: 'file', content: readFileSync(join(dir, r), 'utf8'), mode: st.mode & 0o7777 });
-      else if (st.isDirectory()) {
-        out.set(r, { type: 'dir', mode: st.mode & 0o7777 });
-        walk(r);
-      }
-    }
-  };
-  if (existsSync(dir)) walk('');
+  for (const { rel, abs, st } of walkTree(dir)) {
+    if (st.isSymbolicLink()) out.set(rel, { type: 'symlink', target: readlinkSync(abs) });
+    else if (st.isFile()) out.set(rel, { type: 'file', content: readFileSync(abs, 'utf8'), mode: st.mode & 0o7777 });
+    else if (st.isDirectory()) out.set(rel, { type: 'dir', mode: st.mode & 0o7777 });
+  }
   return out;
 }
 

@@ -1,20 +1,11 @@
 // Shared by the generator tests: run the built bundles as real processes, and read an output tree so that two
 // trees can be compared path for path and byte for byte (symlinks by target).
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { walkTree } from '../helpers/tree.js';
 
 export const repo = fileURLToPath(new URL('../..', import.meta.url));
 export const cliBin = join(repo, 'dist/machinist');
@@ -31,16 +22,11 @@ export type Entry = { type: 'file'; text: string } | { type: 'symlink'; target: 
 /** Every path below dir (relative), with file contents and link targets; missing dir = empty tree. */
 export function readTree(dir: string): Map<string, Entry> {
   const out = new Map<string, Entry>();
-  const walk = (rel: string) => {
-    const abs = join(dir, rel);
-    const st = lstatSync(abs);
+  for (const { rel, abs, st } of walkTree(dir)) {
     if (st.isSymbolicLink()) out.set(rel, { type: 'symlink', target: readlinkSync(abs) });
-    else if (st.isDirectory()) {
-      if (rel) out.set(rel, { type: 'dir' });
-      for (const n of readdirSync(abs).sort()) walk(rel ? `${rel}/${n}` : n);
-    } else out.set(rel, { type: 'file', text: readFileSync(abs, 'utf8') });
-  };
-  if (existsSync(dir)) walk('');
+    else if (st.isDirectory()) out.set(rel, { type: 'dir' });
+    else out.set(rel, { type: 'file', text: readFileSync(abs, 'utf8') });
+  }
   return out;
 }
 

@@ -27,6 +27,7 @@ import { build, compile } from '../../src/index.js';
 import type { Build } from '../../src/index.js';
 import { readConfig } from '../../src/load/read.js';
 import { shuffled } from '../helpers/random.js';
+import { walkTree } from '../helpers/tree.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 const SHOWN = '/etc/machinist';
@@ -41,17 +42,12 @@ type Entry = { type: 'file'; content: Buffer } | { type: 'symlink'; target: stri
 /** Every file and symlink below `root`, by path relative to it. Directories only hold them. */
 function readTree(root: string): Map<string, Entry> {
   const out = new Map<string, Entry>();
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(root, rel)).sort()) {
-      const r = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(join(root, r));
-      if (st.isDirectory()) walk(r);
-      else if (st.isSymbolicLink()) out.set(r, { type: 'symlink', target: readlinkSync(join(root, r)) });
-      else if (st.isFile()) out.set(r, { type: 'file', content: readFileSync(join(root, r)) });
-      else out.set(r, { type: 'other', what: `mode ${st.mode.toString(8)}` });
-    }
-  };
-  if (existsSync(root)) walk('');
+  for (const { rel, abs, st } of walkTree(root)) {
+    if (st.isDirectory()) continue;
+    if (st.isSymbolicLink()) out.set(rel, { type: 'symlink', target: readlinkSync(abs) });
+    else if (st.isFile()) out.set(rel, { type: 'file', content: readFileSync(abs) });
+    else out.set(rel, { type: 'other', what: `mode ${st.mode.toString(8)}` });
+  }
   return out;
 }
 
