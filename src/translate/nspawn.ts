@@ -189,11 +189,9 @@ function addNetwork(c: ContainerModel, network: Entries<keyof typeof nspawnNetwo
   const net = c.settings.network ?? {};
   switch (net.mode ?? 'host') {
     case 'host':
-      network.raw('Private', 'no');
-      network.raw('VirtualEthernet', 'no');
-      break;
     case 'pod':
-      // The unit already runs in the pod's namespace (NetworkNamespacePath= in the drop-in): nspawn keeps it.
+      // With a pod, the unit already runs in the pod's namespace (NetworkNamespacePath= in the drop-in): nspawn
+      // keeps whichever namespace it was started in, as with the host's.
       network.raw('Private', 'no');
       network.raw('VirtualEthernet', 'no');
       break;
