@@ -25,6 +25,7 @@ import type { Random } from '../helpers/random.js';
 import { ensureBuilt, repo, runCli, writeConfig } from '../generator/helpers.js';
 import { pyYaml } from '../helpers/pyyaml.js';
 import { buildFrom, outputText, sources } from '../helpers/sources.js';
+import { YAML11_BOOLEANS } from '../helpers/yaml-words.js';
 
 type Files = Record<string, string>;
 
@@ -246,12 +247,7 @@ describe('ownership of user-data', () => {
 });
 
 const TRICKY = [
-  'yes',
-  'no',
-  'on',
-  'off',
-  'y',
-  'n',
+  ...YAML11_BOOLEANS,
   'Y',
   'NO',
   'True',

@@ -10,6 +10,7 @@ import { fastParse } from '../../src/load/fast-yaml.js';
 import { parseSource, parseSourceFully } from '../../src/load/parse.js';
 import { seeded } from '../helpers/random.js';
 import type { Random } from '../helpers/random.js';
+import { YAML11_BOOLEANS } from '../helpers/yaml-words.js';
 
 const root = join(__dirname, '..', '..');
 
@@ -84,12 +85,7 @@ const KEYS = [
   'True',
   'null',
   'NULL',
-  'yes',
-  'no',
-  'on',
-  'off',
-  'y',
-  'n',
+  ...YAML11_BOOLEANS,
   '__proto__',
   'constructor',
   'toString',
@@ -158,12 +154,7 @@ const SCALARS = [
   'tRue',
   'false',
   'False',
-  'yes',
-  'no',
-  'on',
-  'off',
-  'y',
-  'n',
+  ...YAML11_BOOLEANS,
   'null',
   'Null',
   'NULL',
