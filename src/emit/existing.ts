@@ -7,6 +7,7 @@ import { NotRegularFile, readRegularFile } from '../fs/read.js';
 import type { Diagnostic } from '../diagnostics/types.js';
 import type { Output, OutputDir } from '../translate/output.js';
 import { isCredentialFile } from '../translate/credentials.js';
+import { isPortUnit } from '../translate/pod.js';
 import { readRecord } from './manifest.js';
 import type { Targets } from './targets.js';
 
@@ -150,9 +151,11 @@ function candidates(
     if (names.unit?.get(n)?.isSymbolicLink()) continue;
     if (/^machine@.+\.service\.d$/.test(n)) {
       if (list(join(unitDir, n)).includes('50-machinist.conf')) out.push(['unit', `${n}/50-machinist.conf`]);
-    } else if (/^machinist-(?:image|image-fs|overlay|copy)@.+\.service\.d$/.test(n)) {
+    } else if (/^machinist-(?:image|image-fs|overlay|copy|pod)@.+\.service\.d$/.test(n)) {
       if (list(join(unitDir, n)).includes('50-machinist.conf')) out.push(['unit', `${n}/50-machinist.conf`]);
-    } else if (/^machine-.+\.slice$/.test(n) || /^var-lib-machines-.+\.mount$/.test(n)) out.push(['unit', n]);
+    } else if (/^machine-.+\.slice$/.test(n) || /^var-lib-machines-.+\.mount$/.test(n) || isPortUnit(n)) {
+      out.push(['unit', n]);
+    }
   }
   return out;
 }

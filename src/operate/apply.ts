@@ -1,14 +1,15 @@
 // `machinist apply`: compile, daemon-reload, then per container exactly what its change needs (emit/classify.ts):
 // cgroup properties set live (always with --runtime: without it systemctl writes /etc/systemd/system.control,
 // which outranks machinist's files), restart if running (or pending, with on_change: manual), start a new
-// autostart container, stop a removed one. Every action and its result is reported; a failed one with the unit's
-// last journal lines. Nothing changed: nothing done (a second apply is a no-op).
+// autostart container, stop a removed one (and a port a pod no longer publishes). Every action and its result is
+// reported; a failed one with the unit's last journal lines. Nothing changed: nothing done (a second apply is a
+// no-op).
 import type { UnitChange } from '../emit/classify.js';
 import { compile } from '../index.js';
 import type { CompileOptions, CompileResult } from '../index.js';
 import { hasErrors } from '../diagnostics/types.js';
 import { sliceUnitName, unitName } from '../translate/output.js';
-import { podUnitName } from '../translate/pod.js';
+import { isPortUnit, podUnitName } from '../translate/pod.js';
 import type { Runner } from './systemctl.js';
 import { activeStates, journalTail } from './systemctl.js';
 import type { Step } from '../report/apply.js';
@@ -114,6 +115,18 @@ export interface ApplyResult {
   ok: boolean;
 }
 
+/**
+ * The units of ports a pod no longer publishes that still run: their files are gone (compile removed them), and
+ * nothing else stops them, since a unit whose file vanished stays as it is and the pod's restart no longer reaches
+ * it (its PartOf= went with its file). Measured on 252: the socket kept listening after the pod's restart.
+ */
+function removedPortStops(units: readonly string[], active: ReadonlyMap<string, string>): Step[] {
+  const why = 'its port is no longer published';
+  return units
+    .filter((u) => ACTIVE.has(active.get(u) ?? ''))
+    .map((u) => ({ verb: 'stop', unit: u, command: ['systemctl', 'stop', u], why }));
+}
+
 /** Run one step; a failure carries systemctl's message and the unit's journal. */
 function carryOut(step: Step, run: Runner): Step {
   const r = run(step.command[0]!, step.command.slice(1));
@@ -134,8 +147,8 @@ export function apply(opts: ApplyOptions): ApplyResult {
   const compiled = compile({ ...opts, root: opts.root ?? '/', dryRun: opts.dryRun === true });
   const blocked = hasErrors(compiled.diagnostics) || (opts.strict === true && compiled.diagnostics.length > 0);
   if (blocked) return { compiled, steps: [], ok: false };
-  const units = compiled.changes.map(unitOf);
-  const active = activeStates(opts.run, units);
+  const removedPorts = compiled.plan.actions.filter((a) => a.op === 'remove' && isPortUnit(a.rel)).map((a) => a.rel);
+  const active = activeStates(opts.run, [...compiled.changes.map(unitOf), ...removedPorts]);
   const manual = new Set(compiled.model.containers.filter((c) => c.settings.on_change === 'manual').map((c) => c.name));
   const changed = compiled.plan.actions.some((a) => a.op !== 'unchanged');
   const loaded = compiled.model.containers.map((c) => unitName(c.name));
@@ -143,7 +156,7 @@ export function apply(opts: ApplyOptions): ApplyResult {
   if (changed || needsReload(opts.run, loaded)) {
     steps.push({ verb: 'daemon-reload', command: ['systemctl', 'daemon-reload'], why: 'load the new files' });
   }
-  steps.push(...stepsFor(compiled.changes, active, manual));
+  steps.push(...removedPortStops(removedPorts, active), ...stepsFor(compiled.changes, active, manual));
   if (opts.dryRun) {
     return {
       compiled,

@@ -60,7 +60,7 @@ export function fold(
       ...(secret ? { private: true } : {}),
     });
   }
-  return { model: { containers, slices, images: model.images, failed }, outputs, failures };
+  return { model: { ...model, containers, slices, failed }, outputs, failures };
 }
 
 /** Containers whose source file could not be read or is ambiguous (read errors about containers/NAME.yaml). */

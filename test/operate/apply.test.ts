@@ -172,6 +172,20 @@ describe('apply: a changed pod', () => {
     expect(sys.commands).toEqual(['systemctl daemon-reload', `systemctl restart ${POD_UNIT}`]);
   });
 
+  it('stops the socket and proxy of a port no longer published, which nothing else would stop', () => {
+    put('pods/front.yaml', 'ports: ["tcp:8080:80", "tcp:9090:90"]\n');
+    applyWith(fakeSystemd(new Set()));
+    put('pods/front.yaml', 'ports: ["tcp:8080:80"]\n');
+    const old = ['machinist-pod-front-tcp-9090.socket', 'machinist-pod-front-tcp-9090.service'];
+    const sys = fakeSystemd(new Set([POD_UNIT, ...members, old[0]!, 'machinist-pod-front-tcp-8080.socket']));
+    expect(applyWith(sys).ok).toBe(true);
+    expect(sys.commands).toEqual([
+      'systemctl daemon-reload',
+      `systemctl stop ${old[0]}`,
+      `systemctl restart ${POD_UNIT}`,
+    ]);
+  });
+
   it('leaves a pod that does not run alone: its new units start with it', () => {
     put('pods/front.yaml', 'ports: ["tcp:8080:80"]\n');
     const sys = fakeSystemd(new Set());
