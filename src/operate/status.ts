@@ -1,8 +1,9 @@
 // `machinist status`: what the YAML asks, what the files say and what runs, per container, on this host and on
 // others (-H, read through systemd's own SSH transport: `systemctl -H`, `machinectl -H`; read-only).
 // Drift is told only where the YAML is known (this host): a pending restart (the running container started from
-// other settings: units/machine@.service records them under /run/machinist/started/NAME), system.control
-// overrides, hand-edited or foreign files, YAML changed since its files were made, broken YAML.
+// other settings: units/machine@.service records them under /run/machinist/started/NAME; or its pod's ports
+// changed), system.control overrides, hand-edited or foreign files, YAML changed since its files were made,
+// broken YAML, a pod's port that still listens though no longer published.
 import { constants, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { restartKeys, settingsOf } from '../emit/classify.js';
@@ -13,6 +14,8 @@ import type { CompileResult } from '../index.js';
 import type { StatusRow } from '../report/status.js';
 import { credentialFileName } from '../translate/credentials.js';
 import { unitName } from '../translate/output.js';
+import { podUnitName, portUnitStem, socketPort } from '../translate/pod.js';
+import { tcpPort } from '../resolve/pods.js';
 import type { Runner } from './systemctl.js';
 import { parseShow } from './systemctl.js';
 
@@ -140,6 +143,49 @@ function controlOverrides(root: string, name: string): string[] {
   return out;
 }
 
+/** What a running pod's members are told about it: a pending restart, and ports that still listen though gone. */
+interface PodDrift {
+  restart?: string;
+  stale: string[];
+}
+
+/**
+ * Running pods whose published ports changed since they started, by member. systemd does not start a new port's
+ * socket while the pod runs (the pod Wants= it: only its start pulls it in), so that waits for the pod's restart,
+ * which `apply` does when it makes the change (a `compile` alone does not). A port no longer published keeps
+ * listening until it is stopped (`apply` stops it), its unit file gone.
+ */
+function podDrift(run: Runner, compiled: CompileResult): Map<string, PodDrift> {
+  const out = new Map<string, PodDrift>();
+  const pods = compiled.model.pods ?? [];
+  if (!pods.length) return out;
+  const args = ['list-units', '--all', '--plain', '--no-legend', '--no-pager'];
+  const listed = run('systemctl', [...args, 'machinist-pod@*.service', 'machinist-pod-*.socket']).stdout;
+  const active = new Set<string>();
+  for (const line of listed.split('\n')) {
+    const [unit, , state] = line.trim().replace(/^● /, '').split(/\s+/);
+    if (unit && state === 'active') active.add(unit);
+  }
+  for (const p of pods) {
+    if (!active.has(podUnitName(p.name))) continue;
+    const wanted = new Set((p.settings.ports ?? []).flatMap((spec) => tcpPort(spec)?.host ?? []));
+    const running = new Set([...active].flatMap((u) => socketPort(p.name, u) ?? []));
+    const added = [...wanted].filter((h) => !running.has(h));
+    const gone = [...running].filter((h) => !wanted.has(h));
+    if (!added.length && !gone.length) continue;
+    const stale = gone.map(
+      (h) =>
+        `pod ${p.name}: host port ${h} is no longer published but listens (systemctl stop ${portUnitStem(p.name, h)}.socket)`,
+    );
+    const ports = `new host port${added.length > 1 ? 's' : ''} ${added.join(' ')}`;
+    const d: PodDrift = added.length
+      ? { restart: `pod ${p.name} (${ports}: systemctl restart ${podUnitName(p.name)})`, stale }
+      : { stale };
+    for (const m of p.members) out.set(m, d);
+  }
+  return out;
+}
+
 /** What the YAML and the files say about one container of this host. */
 function yamlDrift(compiled: CompileResult, root: string, name: string): string[] {
   const drift: string[] = [];
@@ -240,6 +286,7 @@ function hostRows(opts: StatusOptions, host: string | null): StatusRow[] {
   const shown = parseShow(opts.run('systemctl', showArgs).stdout);
   const byUnit = new Map(shown.map((m) => [m.get('Id') ?? '', m]));
   const mach = machines(opts.run, hostArgs);
+  const pods = compiled ? podDrift(opts.run, compiled) : new Map<string, PodDrift>();
   const rows: StatusRow[] = [];
   for (const name of names) {
     const u = byUnit.get(unitName(name)) ?? new Map<string, string>();
@@ -249,8 +296,10 @@ function hostRows(opts: StatusOptions, host: string | null): StatusRow[] {
     if (orphan && (state === 'inactive' || u.get('LoadState') === 'not-found')) continue; // nothing runs
     const drift = compiled && !orphan ? yamlDrift(compiled, root, name) : [];
     if (compiled && state === 'active' && !orphan) {
-      const keys = pendingRestart(root, name);
+      const pod = pods.get(name);
+      const keys = [...pendingRestart(root, name), ...(pod?.restart ? [pod.restart] : [])];
       if (keys.length) drift.unshift(`pending restart: ${keys.join(', ')}`);
+      drift.push(...(pod?.stale ?? []));
     }
     if (u.get('NeedDaemonReload') === 'yes') drift.push('unit files changed on disk: daemon-reload needed');
     if (orphan) drift.push('orphan: runs without a YAML file');

@@ -11,6 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { guestHandle } from './guest.js';
 import { bootHost, type Host } from './harness.js';
 import { hostHooks } from './hooks.js';
 import { installIntoRoot, preBootMethod } from './install.js';
@@ -186,6 +187,69 @@ describe.skipIf(!E2E)('apply and status on a booted host', () => {
     );
     expect((await apply()).steps).toEqual([]);
   });
+
+  test("status tells a pod's changed ports after a compile alone; apply stops a port no longer published", async () => {
+    const pod = 'machinist-pod@front.service';
+    const socket = (port: number) => `machinist-pod-front-tcp-${port}.socket`;
+    const isActive = async (u: string) =>
+      (await host.run(['systemctl', 'is-active', u], { allowFail: true })).stdout.trim();
+    const podLines = async () =>
+      Object.fromEntries(
+        [...(await status())]
+          .filter(([n]) => n === 'pa' || n === 'pb')
+          .map(([n, r]) => [n, r.drift.filter((d) => d.startsWith('pending restart') || d.startsWith('pod '))]),
+      );
+    const compileAlone = async (ports: string) => {
+      host.writeFile('/etc/machinist/pods/front.yaml', `ports: ${ports}\n`);
+      await host.run(['machinist', 'compile']);
+      await host.run(['systemctl', 'daemon-reload']);
+    };
+    // Members booted again before anything else: a guest stopped while it still boots holds its stop job up.
+    const settled = async () => {
+      for (const n of ['pa', 'pb']) await guestHandle(host, n).waitRunning(90_000);
+    };
+    const restartPod = async () => {
+      await host.run(['systemctl', 'restart', pod], { timeoutMs: 120_000 });
+      await settled();
+    };
+    await settled();
+    expect(await podLines()).toEqual({ pa: [], pb: [] });
+
+    // A new port: systemd does not start its socket while the pod runs (only the pod's start pulls it in).
+    await compileAlone('["tcp:18080:80", "tcp:18081:81"]');
+    expect(await isActive(socket(18081))).toBe('inactive');
+    const added = `pending restart: pod front (new host port 18081: systemctl restart ${pod})`;
+    expect(await podLines()).toEqual({ pa: [added], pb: [added] });
+    await restartPod();
+    expect(await isActive(socket(18081))).toBe('active');
+    expect(await podLines()).toEqual({ pa: [], pb: [] });
+
+    // A removed port: its files go, its socket keeps listening, even through the pod's restart.
+    await compileAlone('["tcp:18080:80"]');
+    await restartPod();
+    expect(await isActive(socket(18081))).toBe('active');
+    const stale = `pod front: host port 18081 is no longer published but listens (systemctl stop ${socket(18081)})`;
+    expect(await podLines()).toEqual({ pa: [stale], pb: [stale] });
+    await host.run(['systemctl', 'stop', socket(18081)]);
+    expect(await podLines()).toEqual({ pa: [], pb: [] });
+
+    // apply does both: it restarts the pod for a new port, and stops a port no longer published.
+    host.writeFile('/etc/machinist/pods/front.yaml', 'ports: ["tcp:18080:80", "tcp:18081:81"]\n');
+    expect(commands((await apply()).steps)).toEqual(['systemctl daemon-reload', `systemctl restart ${pod}`]);
+    await settled();
+    expect(await isActive(socket(18081))).toBe('active');
+    host.writeFile('/etc/machinist/pods/front.yaml', 'ports: ["tcp:18080:80"]\n');
+    const r = await apply();
+    expect(r.code, r.out).toBe(0);
+    expect(commands(r.steps)).toEqual([
+      'systemctl daemon-reload',
+      `systemctl stop ${socket(18081)}`,
+      `systemctl restart ${pod}`,
+    ]);
+    expect(await isActive(socket(18081))).toBe('inactive');
+    await settled();
+    expect(await podLines()).toEqual({ pa: [], pb: [] });
+  }, 600_000);
 
   test('status shows running, pending restart, failed (broken YAML), a set-property override, a hand edit, an orphan', async () => {
     // A broken YAML: the generator makes a unit that fails on start and names the file.

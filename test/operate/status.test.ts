@@ -166,6 +166,42 @@ describe('status', () => {
     expect(pending()).toEqual(['pending restart: app.cloud-init: instance-id']);
   });
 
+  it("tells a running pod whose ports changed since it started, on each member's row", () => {
+    rmSync(join(cfg, 'containers/bad.yaml')); // a broken container stops compile from writing
+    put('pods/front.yaml', 'ports: ["tcp:8080:80", "tcp:9090:90"]\n');
+    for (const n of ['web', 'app']) put(`containers/${n}.yaml`, 'network: { mode: pod, pod: front }\n');
+    compile({ configDir: cfg, root });
+    let podUnits: string[] = [];
+    const withPods: Runner = (cmd, args) =>
+      cmd === 'systemctl' && args[0] === 'list-units' && args.includes('machinist-pod@*.service')
+        ? { status: 0, stdout: podUnits.join('\n'), stderr: '' }
+        : fake(cmd, args);
+    const drift = () =>
+      new Map(status({ run: withPods, configDir: cfg, hosts: [], names: [], root }).map((r) => [r.name, r.drift]));
+    const pod = 'machinist-pod@front.service loaded active exited Pod front network namespace';
+    const socket = (port: number, load = 'loaded') =>
+      `machinist-pod-front-tcp-${port}.socket ${load} active listening Pod front: host port ${port}`;
+    // Started with the ports it has now: nothing pending.
+    podUnits = [pod, socket(8080), socket(9090)];
+    expect(drift().get('web')).toEqual([]);
+    // 9090 was added and 7070 removed since: both wait for the pod's restart (a removed unit file: not-found).
+    podUnits = [
+      pod,
+      socket(8080),
+      socket(7070, 'not-found'),
+      '● machinist-pod-front-tcp-9090.socket loaded inactive dead x',
+    ];
+    const text = [
+      'pending restart: pod front (new host port 9090: systemctl restart machinist-pod@front.service)',
+      'pod front: host port 7070 is no longer published but listens (systemctl stop machinist-pod-front-tcp-7070.socket)',
+    ];
+    expect(drift().get('web')).toEqual(text);
+    expect(drift().get('app')).toEqual(text);
+    // A pod that does not run has nothing pending: its sockets start with it.
+    podUnits = [socket(7070)];
+    expect(drift().get('web')).toEqual([]);
+  });
+
   it('reads other hosts into one table; an unreachable host is a row with its error', () => {
     const rows = status({ run: fake, hosts: ['root@host', 'far@host'], names: [] });
     expect(rows.map((r) => [r.host, r.name])).toEqual([
