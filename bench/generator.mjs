@@ -5,7 +5,8 @@
 //
 // --baseline DIR compares with another build in the same interleaved run: DIR is a checkout whose bundles are
 // built (e.g. `git worktree add /tmp/base COMMIT && cd /tmp/base && ln -s $PWD/node_modules . && npm run build`).
-// Its generator runs with its own code cache, as installed; its "vs base" column is this build's time over its.
+// Its generator runs with its own code cache, as installed; its "vs base" column is the median, over the rounds, of
+// this build's time over its in the same round.
 // Repeatable: each DIR gets its own columns, in the order given (say, a commit as it was and as patched).
 //
 // Configs: every examples/*/config (and test/generator/fixtures/*/config), plus generated configs of 100 and
@@ -138,7 +139,12 @@ for (const c of configs) {
     base: stat('base'),
     cold: stat('cold'),
     installed: stat('installed'),
-    baselines: baselines.map((b) => stat(b.key)),
+    // Paired: each round runs every variant back to back, so the median of the rounds' ratios cancels what
+    // a noisy neighbour does to a whole round (the ratio of the two medians would not).
+    baselines: baselines.map((b) => ({
+      ...stat(b.key),
+      vs: median(t.installed.map((x, i) => x.ms / t[b.key][i].ms)),
+    })),
     rss: peakRss(...variants.installed),
     rssCold: peakRss(...variants.cold),
     baseRss: peakRss(...variants.base),
@@ -159,7 +165,7 @@ console.log(
 );
 console.log('cold: no code cache. installed: with the code cache that make install / the Debian package create.');
 for (const [i, b] of baselines.entries())
-  console.log(`baseline ${i + 1}: ${b.bin}, installed likewise; vs base: installed time / its time.`);
+  console.log(`baseline ${i + 1}: ${b.bin}, installed likewise; vs base: median of each round's installed / its time.`);
 console.log('');
 const baseHead = baselines
   .map((_, i) => `${lpad(`baseline ${i + 1}`, 18)}${lpad('ratio', 7)}${lpad('vs base', 9)}`)
@@ -182,7 +188,7 @@ for (const r of rows) {
     .map(
       (x) =>
         `${lpad(cell(x), 18)}${lpad(`${(x.ms / r.base.ms).toFixed(2)}×`, 7)}` +
-        `${lpad(`${((r.installed.ms / x.ms - 1) * 100).toFixed(1)}%`, 9)}`,
+        `${lpad(`${((x.vs - 1) * 100).toFixed(1)}%`, 9)}`,
     )
     .join('');
   const rss = lpad(r.rss === undefined ? '?' : `${r.rss.toFixed(0)} MiB`, 10);
