@@ -12,17 +12,22 @@ import { Entries, doc, header } from './output.js';
 
 export const podUnitName = (pod: string) => `machinist-pod@${pod}.service`;
 export const podNetnsPath = (pod: string) => `/run/netns/${pod}`;
-const portPrefix = (pod: string) => `machinist-pod-${pod}-tcp-`;
 /** The stem of a published port's .socket and .service: machinist-pod-NAME-tcp-HOSTPORT. */
-export const portUnitStem = (pod: string, hostPort: number) => `${portPrefix(pod)}${hostPort}`;
+export const portUnitStem = (pod: string, hostPort: number) => `machinist-pod-${pod}-tcp-${hostPort}`;
+/**
+ * A unit name read back as portUnitStem + .socket or .service, else undefined. The port is the last "-tcp-"
+ * part (the pod part is greedy), so a pod whose name has "-tcp-" in it is still read right.
+ */
+function portUnit(name: string): { pod: string; port: number; kind: 'socket' | 'service' } | undefined {
+  const m = /^machinist-pod-(.+)-tcp-([1-9]\d*)\.(socket|service)$/.exec(name);
+  return m ? { pod: m[1]!, port: Number(m[2]), kind: m[3] as 'socket' | 'service' } : undefined;
+}
 /** Whether a unit file name is a published port's .socket or .service, of any pod (for pruning and stopping). */
-export const isPortUnit = (name: string): boolean => /^machinist-pod-.+-tcp-[1-9]\d*\.(?:socket|service)$/.test(name);
-/** The host port of a unit name that is one of pod's port sockets (portUnitStem + .socket), else undefined. */
+export const isPortUnit = (name: string): boolean => portUnit(name) !== undefined;
+/** The host port of a unit name that is one of pod's port sockets, else undefined. */
 export function socketPort(pod: string, unit: string): number | undefined {
-  const prefix = portPrefix(pod);
-  if (!unit.startsWith(prefix) || !unit.endsWith('.socket')) return undefined;
-  const port = unit.slice(prefix.length, -'.socket'.length);
-  return /^[1-9]\d*$/.test(port) ? Number(port) : undefined;
+  const u = portUnit(unit);
+  return u?.kind === 'socket' && u.pod === pod ? u.port : undefined;
 }
 /** How long an idle proxy stays: while it runs it keeps the pod (and its namespace) up. */
 export const proxyIdleTime = '30s';

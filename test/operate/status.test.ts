@@ -184,7 +184,8 @@ describe('status', () => {
     // Started with the ports it has now: nothing pending.
     podUnits = [pod, socket(8080), socket(9090)];
     expect(drift().get('web')).toEqual([]);
-    // 9090 was added and 7070 removed since: both wait for the pod's restart (a removed unit file: not-found).
+    // 9090 was added since (it waits for the pod's restart); 7070 was removed (its file gone: not-found) and still
+    // listens, until it is stopped.
     podUnits = [
       pod,
       socket(8080),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/index.js';
+import { isPortUnit, portUnitStem, socketPort } from '../../src/translate/pod.js';
 import { buildFrom, outputText } from '../helpers/sources.js';
 
 const linesOf = (text: string, key: string) => text.split('\n').filter((l) => l.startsWith(`${key}=`));
@@ -143,5 +144,18 @@ describe('compile prunes what a pod no longer has', () => {
       rmSync(cfg, { recursive: true, force: true });
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a port's unit names read back", () => {
+  it('gives the port of a pod\'s own socket only, also for a pod whose name has "-tcp-" in it', () => {
+    const unit = `${portUnitStem('a-tcp-5', 80)}.socket`;
+    expect(socketPort('a-tcp-5', unit)).toBe(80);
+    expect(socketPort('a', unit)).toBeUndefined();
+    expect(socketPort('a-tcp-5', `${portUnitStem('a-tcp-5', 80)}.service`)).toBeUndefined();
+    expect([unit, `${portUnitStem('x', 1)}.service`].map(isPortUnit)).toEqual([true, true]);
+    expect(
+      ['machinist-pod@x.service', 'machinist-pod-x-tcp-0.socket', 'machinist-pod-x-tcp-8.mount'].map(isPortUnit),
+    ).toEqual([false, false, false]);
   });
 });
